@@ -1,0 +1,56 @@
+# berth - git-push-to-deploy server.  `make` builds ./berth; `make test` runs
+# the unit and end-to-end suites; `make test-asan` runs them under
+# ASan/UBSan; `make bench` runs the benchmarks in tests/bench/.
+
+CC      ?= cc
+PKGS    := libgit2 libssh inih libarchive sqlite3 openssl
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+           -Wformat=2 -Wno-format-nonliteral -I. $(shell pkg-config --cflags $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lz
+
+BUILD   ?= build
+SRC     := $(wildcard core/*.c conf/*.c gitd/*.c hooks/*.c router/*.c)
+MAIN    := core/berth.c
+LIBSRC  := $(filter-out $(MAIN),$(SRC))
+LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o)
+UNITSRC := $(wildcard tests/unit/test_*.c)
+UNITBIN := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOLSRC := $(wildcard tests/tools/*.c)
+TOOLBIN := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+all: berth
+
+berth: $(BUILD)/berth
+	cp $< $@.tmp && mv -f $@.tmp $@
+
+$(BUILD)/berth: $(BUILD)/core/berth.o $(LIBOBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+test: $(BUILD)/berth $(UNITBIN) $(TOOLBIN)
+	BERTH=$(abspath $(BUILD)/berth) BUILD=$(abspath $(BUILD)) tests/run
+
+test-asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer \
+	  -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" test
+
+bench: $(BUILD)/berth
+	BERTH=$(abspath $(BUILD)/berth) tests/bench/run
+
+clean:
+	rm -rf build build-asan berth
+
+.PHONY: all berth test test-asan bench clean

@@ -1,0 +1,731 @@
+/*
+ * conf.c - load berth's configuration (design.md, "Configuration").
+ *
+ * In: an ini file (conf/berth.ini shows every key).  Out: a struct conf
+ * (conf.h) that every other module reads.  Every key is a row in conf_keys[]
+ * below: {section, name, type, field, limits, check}; the handler looks the
+ * key up there and a per-type setter parses and stores the value.
+ *
+ * Debian's inih (r55) cannot be rebuilt with our options, so we feed it
+ * through our own line reader (conf_reader_next), which counts lines for
+ * "FILE:LINE: problem" messages and refuses what inih would silently mangle:
+ * long lines (it splits them), indented lines (continuations of the previous
+ * value) and long section or key names (it truncates them).
+ *
+ * Nothing here prints or keeps state: errors go back in err, and the parse
+ * state is a struct conf_reader on conf_load's stack.
+ */
+#include "conf/conf.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define CONF_LINE_MAX 190 /* bytes, without the line end; inih's limit is 197 */
+#define CONF_KEY_MAX 40   /* section and key names; inih truncates at 49 */
+#define CONF_SEARCH_1 "berth.ini"
+#define CONF_SEARCH_2 "/etc/berth/berth.ini"
+
+enum conf_type { T_STRING, T_INT, T_BOOL, T_SIZE, T_LISTEN, T_ENUM, T_NTYPES };
+
+struct conf_key {
+	const char *section;
+	const char *name;
+	enum conf_type type;
+	size_t off;                   /* the field in struct conf */
+	size_t size;                  /* its size */
+	size_t port_off;              /* T_LISTEN: the port field */
+	long min, max;                /* T_INT range; T_SIZE minimum */
+	const char *const *choices;   /* T_ENUM: NULL-terminated */
+	const char *(*check)(const char *value); /* problem, or NULL if fine */
+};
+
+/* One file being parsed: the user pointer for both reader and handler. */
+struct conf_reader {
+	FILE *f;
+	const char *file;
+	int line;
+	char *buf;       /* getline's buffer */
+	size_t cap;
+	int read_errno;  /* nonzero if getline failed other than at EOF */
+	struct conf *c;
+	int *seen;       /* per key: line where it was set, 0 if not yet */
+	int failed;
+	char *err;
+	size_t errlen;
+};
+
+typedef int (*conf_setter)(const struct conf_key *, struct conf *,
+    const char *, char *, size_t);
+
+/* Table of contents. */
+static const char *conf_search(void);
+static int conf_read_file(struct conf *, const char *, char *, size_t);
+static int conf_parse(struct conf_reader *);
+static char *conf_reader_next(char *, int, void *);
+static int conf_check_line(struct conf_reader *, const char *, size_t);
+static int conf_check_section(struct conf_reader *, const char *);
+static int conf_check_name(struct conf_reader *, const char *);
+static int conf_handle(void *, const char *, const char *, const char *);
+static int conf_set(struct conf_reader *, const char *, const char *,
+    const char *);
+static int conf_derive(struct conf *, char *, size_t);
+static int conf_fail(struct conf_reader *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static const struct conf_key *conf_key_find(const char *, const char *);
+static int conf_section_known(const char *, size_t);
+static int set_string(const struct conf_key *, struct conf *, const char *,
+    char *, size_t);
+static int set_int(const struct conf_key *, struct conf *, const char *,
+    char *, size_t);
+static int set_bool(const struct conf_key *, struct conf *, const char *,
+    char *, size_t);
+static int set_size(const struct conf_key *, struct conf *, const char *,
+    char *, size_t);
+static int set_listen(const struct conf_key *, struct conf *, const char *,
+    char *, size_t);
+static int set_enum(const struct conf_key *, struct conf *, const char *,
+    char *, size_t);
+static const char *check_nonempty(const char *);
+static const char *check_branch(const char *);
+static const char *check_hostname(const char *);
+static const char *check_url_path(const char *);
+static int parse_port(const char *, int *);
+static int size_shift(const char *);
+
+static const char *const router_kinds[] = { "caddy", "nginx", NULL };
+
+#define FIELD(f) .off = offsetof(struct conf, f), \
+	.size = sizeof(((struct conf *)0)->f)
+#define STR(s, k, f, chk) { s, k, T_STRING, FIELD(f), .check = chk }
+#define INT(s, k, f, lo, hi) { s, k, T_INT, FIELD(f), .min = lo, .max = hi }
+#define BOOL(s, k, f) { s, k, T_BOOL, FIELD(f) }
+#define SIZE(s, k, f, lo) { s, k, T_SIZE, FIELD(f), .min = lo }
+#define ENUM(s, k, f, list) { s, k, T_ENUM, FIELD(f), .choices = list }
+#define LISTEN(s, k, a, p) \
+	{ s, k, T_LISTEN, FIELD(a), .port_off = offsetof(struct conf, p) }
+
+static const struct conf_key conf_keys[] = {
+	LISTEN("server", "listen", listen_addr, listen_port),
+	STR("server", "data_dir", data_dir, check_nonempty),
+	STR("server", "host_key", host_key, NULL),
+	STR("server", "deploy_branch", deploy_branch, check_branch),
+	SIZE("server", "max_push_size", max_push_size, 1),
+	INT("server", "max_connections", max_connections, 1, 10000),
+	INT("server", "auth_timeout", auth_timeout, 1, 3600),
+	INT("server", "idle_timeout", idle_timeout, 1, 86400),
+
+	ENUM("router", "kind", router_kind, router_kinds),
+	BOOL("router", "manage", router_manage),
+	LISTEN("router", "http_listen", http_listen_addr, http_listen_port),
+	STR("router", "config_dir", router_config_dir, NULL),
+	STR("router", "reload", router_reload, NULL),
+	STR("router", "base_domain", base_domain, check_hostname),
+
+	INT("build", "timeout", build_timeout, 1, 86400),
+	INT("build", "concurrency", build_concurrency, 1, 64),
+	STR("build", "buildpacks_dir", buildpacks_dir, NULL),
+	INT("build", "keep_releases", keep_releases, 1, 1000),
+	SIZE("build", "memory_limit", build_memory_limit, 1),
+
+	STR("health", "path", health_path, check_url_path),
+	INT("health", "timeout", health_timeout, 1, 3600),
+	INT("health", "grace", health_grace, 0, 3600),
+};
+
+#define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+static const conf_setter conf_setters[T_NTYPES] = {
+	[T_STRING] = set_string,
+	[T_INT] = set_int,
+	[T_BOOL] = set_bool,
+	[T_SIZE] = set_size,
+	[T_LISTEN] = set_listen,
+	[T_ENUM] = set_enum,
+};
+
+void
+conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->listen_addr, "127.0.0.1");
+	c->listen_port = 2222;
+	strcpy(c->data_dir, "./berth-data");
+	strcpy(c->deploy_branch, "main");
+	c->max_push_size = 1ULL << 30;
+	c->max_connections = 64;
+	c->auth_timeout = 30;
+	c->idle_timeout = 300;
+
+	strcpy(c->router_kind, "caddy");
+	c->router_manage = 1;
+	strcpy(c->http_listen_addr, "127.0.0.1");
+	c->http_listen_port = 8080;
+	strcpy(c->base_domain, "localhost");
+
+	c->build_timeout = 900;
+	c->build_concurrency = 2;
+	c->keep_releases = 5;
+	c->build_memory_limit = 1ULL << 30;
+
+	strcpy(c->health_path, "/");
+	c->health_timeout = 30;
+	c->health_grace = 5;
+}
+
+/* Build the result in a scratch copy so that a failed reload (SIGHUP)
+ * leaves the running configuration as it was. */
+int
+conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	struct conf tmp;
+
+	conf_defaults(&tmp);
+	if (path == NULL)
+		path = conf_search();
+	if (path != NULL && conf_read_file(&tmp, path, err, errlen) == -1)
+		return -1;
+	if (conf_derive(&tmp, err, errlen) == -1)
+		return -1;
+	*c = tmp;
+	return 0;
+}
+
+/* The default search: the first file that exists, or NULL for defaults. */
+static const char *
+conf_search(void)
+{
+	if (access(CONF_SEARCH_1, F_OK) == 0)
+		return CONF_SEARCH_1;
+	if (access(CONF_SEARCH_2, F_OK) == 0)
+		return CONF_SEARCH_2;
+	return NULL;
+}
+
+static int
+conf_read_file(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	int seen[CONF_NKEYS] = { 0 };
+	struct conf_reader r = { .file = path, .c = c, .seen = seen,
+		.err = err, .errlen = errlen };
+	int rc;
+
+	if (strlen(path) >= sizeof(c->path)) {
+		snprintf(err, errlen, "path too long: '%.64s...'", path);
+		return -1;
+	}
+	strcpy(c->path, path);
+	if ((r.f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "cannot open '%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	rc = conf_parse(&r);
+	free(r.buf);
+	fclose(r.f);
+	return rc;
+}
+
+/* Run inih over the open file; turn any complaint into one message. */
+static int
+conf_parse(struct conf_reader *r)
+{
+	int rc = ini_parse_stream(conf_reader_next, r, conf_handle, r);
+
+	if (r->failed)
+		return -1;
+	if (r->read_errno != 0) {
+		snprintf(r->err, r->errlen, "cannot read '%s': %s", r->file,
+		    strerror(r->read_errno));
+		return -1;
+	}
+	if (rc > 0) {
+		r->line = rc;
+		return conf_fail(r, "expected '[section]' or 'key = value'");
+	}
+	if (rc != 0) {
+		snprintf(r->err, r->errlen, "cannot parse '%s'", r->file);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * inih's reader: hand over one checked line, or NULL to end the parse (at
+ * EOF, on a read error, or after the first problem).
+ */
+static char *
+conf_reader_next(char *str, int num, void *stream)
+{
+	struct conf_reader *r = stream;
+	ssize_t n;
+
+	if (r->failed)
+		return NULL;
+	errno = 0;
+	if ((n = getline(&r->buf, &r->cap, r->f)) == -1) {
+		if (ferror(r->f))
+			r->read_errno = errno ? errno : EIO;
+		return NULL;
+	}
+	r->line++;
+	if (conf_check_line(r, r->buf, (size_t)n) == -1)
+		return NULL;
+	if ((size_t)n >= (size_t)num) {
+		conf_fail(r, "line too long (max %d characters)",
+		    CONF_LINE_MAX);
+		return NULL;
+	}
+	memcpy(str, r->buf, (size_t)n + 1);
+	return str;
+}
+
+/* Refuse what inih would accept but mangle.  0 if the line is fine. */
+static int
+conf_check_line(struct conf_reader *r, const char *line, size_t n)
+{
+	const char *s;
+
+	if (strlen(line) != n)
+		return conf_fail(r, "line contains a NUL byte");
+	if (n > 0 && line[n - 1] == '\n')
+		n--;
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	if (n > CONF_LINE_MAX)
+		return conf_fail(r, "line too long (max %d characters)",
+		    CONF_LINE_MAX);
+	if (r->line == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+		line += 3;
+	for (s = line; isspace((unsigned char)*s); s++)
+		;
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return 0;
+	if (s > line)
+		return conf_fail(r, "indented line: berth does not accept "
+		    "continuation lines");
+	if (*s == '[')
+		return conf_check_section(r, s + 1);
+	return conf_check_name(r, s);
+}
+
+/* s follows the '['. */
+static int
+conf_check_section(struct conf_reader *r, const char *s)
+{
+	const char *end = strchr(s, ']'), *rest;
+	size_t n;
+
+	if (end == NULL)
+		return conf_fail(r, "missing ']' after section name");
+	n = (size_t)(end - s);
+	if (n > CONF_KEY_MAX)
+		return conf_fail(r, "section name too long (max %d characters)",
+		    CONF_KEY_MAX);
+	for (rest = end + 1; isspace((unsigned char)*rest); rest++)
+		;
+	if (*rest != '\0' && *rest != ';')
+		return conf_fail(r, "unexpected text after ']'");
+	if (!conf_section_known(s, n))
+		return conf_fail(r, "unknown section '%.*s'", (int)n, s);
+	return 0;
+}
+
+/* s starts a "key = value" line (inih also takes "key: value"). */
+static int
+conf_check_name(struct conf_reader *r, const char *s)
+{
+	size_t n = strcspn(s, "=:");
+
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n > CONF_KEY_MAX)
+		return conf_fail(r, "key name too long (max %d characters)",
+		    CONF_KEY_MAX);
+	return 0;
+}
+
+/* inih's handler: nonzero means the pair was accepted. */
+static int
+conf_handle(void *user, const char *section, const char *name,
+    const char *value)
+{
+	return conf_set(user, section, name, value) == 0;
+}
+
+/* Find the key, refuse a second setting, check and store the value. */
+static int
+conf_set(struct conf_reader *r, const char *section, const char *name,
+    const char *value)
+{
+	const struct conf_key *k;
+	const char *why = NULL;
+	char buf[128];
+	size_t i;
+
+	if (*section == '\0')
+		return conf_fail(r, "key '%s' before any [section]", name);
+	if ((k = conf_key_find(section, name)) == NULL)
+		return conf_fail(r, "unknown key '%s.%s'", section, name);
+	i = (size_t)(k - conf_keys);
+	if (r->seen[i])
+		return conf_fail(r, "duplicate key '%s.%s' (first set on "
+		    "line %d)", section, name, r->seen[i]);
+	r->seen[i] = r->line;
+	if (k->check != NULL)
+		why = k->check(value);
+	if (why == NULL &&
+	    conf_setters[k->type](k, r->c, value, buf, sizeof(buf)) == -1)
+		why = buf;
+	if (why != NULL)
+		return conf_fail(r, "bad value '%.64s%s' for '%s.%s': %s",
+		    value, strlen(value) > 64 ? "..." : "", section, name, why);
+	return 0;
+}
+
+/* Fill in the paths left empty: host key and router files under data_dir,
+ * buildpacks relative to the working directory. */
+static int
+conf_derive(struct conf *c, char *err, size_t errlen)
+{
+	int n;
+
+	if (c->host_key[0] == '\0') {
+		n = snprintf(c->host_key, sizeof(c->host_key), "%s/%s",
+		    c->data_dir, "host_ed25519");
+		if (n < 0 || (size_t)n >= sizeof(c->host_key))
+			goto toolong;
+	}
+	if (c->router_config_dir[0] == '\0') {
+		n = snprintf(c->router_config_dir, sizeof(c->router_config_dir),
+		    "%s/%s", c->data_dir, "router");
+		if (n < 0 || (size_t)n >= sizeof(c->router_config_dir))
+			goto toolong;
+	}
+	if (c->buildpacks_dir[0] == '\0')
+		strcpy(c->buildpacks_dir, "buildpacks");
+	return 0;
+toolong:
+	snprintf(err, errlen, "path too long under data_dir '%.64s...'",
+	    c->data_dir);
+	return -1;
+}
+
+/* Record the first problem as "FILE:LINE: problem".  Returns -1. */
+static int
+conf_fail(struct conf_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (r->failed++)
+		return -1;
+	n = snprintf(r->err, r->errlen, "%s:%d: ", r->file, r->line);
+	if (n < 0 || (size_t)n >= r->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const struct conf_key *
+conf_key_find(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CONF_NKEYS; i++)
+		if (strcmp(conf_keys[i].section, section) == 0 &&
+		    strcmp(conf_keys[i].name, name) == 0)
+			return &conf_keys[i];
+	return NULL;
+}
+
+static int
+conf_section_known(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < CONF_NKEYS; i++)
+		if (strlen(conf_keys[i].section) == n &&
+		    memcmp(conf_keys[i].section, s, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Setters: parse value into k's field of c.  0, or -1 with the reason in
+ * why (the caller adds file, line, key and value).
+ */
+
+static int
+set_string(const struct conf_key *k, struct conf *c, const char *v,
+    char *why, size_t whylen)
+{
+	if (strlen(v) >= k->size) {
+		snprintf(why, whylen, "too long (max %zu characters)",
+		    k->size - 1);
+		return -1;
+	}
+	strcpy((char *)c + k->off, v);
+	return 0;
+}
+
+static int
+set_int(const struct conf_key *k, struct conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	const char *digits = v[0] == '-' ? v + 1 : v;
+	char *end;
+	long n;
+
+	if (!isdigit((unsigned char)*digits))
+		goto notint;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*end != '\0')
+		goto notint;
+	if (errno == ERANGE || n < k->min || n > k->max) {
+		snprintf(why, whylen, "must be between %ld and %ld", k->min,
+		    k->max);
+		return -1;
+	}
+	*(int *)((char *)c + k->off) = (int)n;
+	return 0;
+notint:
+	snprintf(why, whylen, "not an integer");
+	return -1;
+}
+
+static int
+set_bool(const struct conf_key *k, struct conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
+			*(int *)((char *)c + k->off) = strcasecmp(v, yes[i]) == 0;
+			return 0;
+		}
+	}
+	snprintf(why, whylen, "not a boolean (yes/no, true/false, on/off, "
+	    "1/0)");
+	return -1;
+}
+
+static int
+set_size(const struct conf_key *k, struct conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	uint64_t n;
+
+	if (conf_parse_size(v, &n) == -1) {
+		snprintf(why, whylen, "not a size (such as 1024, 512K, 100M, "
+		    "1G)");
+		return -1;
+	}
+	if (n < (uint64_t)k->min) {
+		snprintf(why, whylen, "must be at least %ld", k->min);
+		return -1;
+	}
+	*(uint64_t *)((char *)c + k->off) = n;
+	return 0;
+}
+
+static int
+set_listen(const struct conf_key *k, struct conf *c, const char *v,
+    char *why, size_t whylen)
+{
+	int port;
+
+	if (conf_parse_listen(v, (char *)c + k->off, k->size, &port) == -1) {
+		snprintf(why, whylen, "not a numeric address:port (such as "
+		    "127.0.0.1:2222 or [::1]:2222)");
+		return -1;
+	}
+	*(int *)((char *)c + k->port_off) = port;
+	return 0;
+}
+
+static int
+set_enum(const struct conf_key *k, struct conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	const char *const *p;
+	size_t n;
+
+	for (p = k->choices; *p != NULL; p++)
+		if (strcmp(v, *p) == 0)
+			return set_string(k, c, v, why, whylen);
+	n = (size_t)snprintf(why, whylen, "must be one of:");
+	for (p = k->choices; *p != NULL && n < whylen; p++)
+		n += (size_t)snprintf(why + n, whylen - n, " %s", *p);
+	return -1;
+}
+
+/*
+ * Validators: the problem with a raw value, or NULL.  They run before the
+ * setter, for string keys that have a shape to keep.
+ */
+
+static const char *
+check_nonempty(const char *v)
+{
+	return *v == '\0' ? "must not be empty" : NULL;
+}
+
+/* A plain branch name, a little stricter than git check-ref-format. */
+static const char *
+check_branch(const char *v)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./";
+	const char *bad = "not a plain branch name";
+	const char *part;
+	size_t n = strlen(v), len;
+
+	if (n == 0 || strspn(v, ok) != n || v[0] == '-' || v[n - 1] == '.' ||
+	    strstr(v, "..") != NULL)
+		return bad;
+	for (part = v; ; part += len + 1) {
+		len = strcspn(part, "/");
+		if (len == 0 || part[0] == '.' ||
+		    (len >= 5 && strncmp(part + len - 5, ".lock", 5) == 0))
+			return bad; /* also "/x", "x/", "x//y" */
+		if (part[len] == '\0')
+			return NULL;
+	}
+}
+
+/* RFC 1123: dot-separated labels of 1..63 of [a-z0-9-], no '-' at
+ * either end of a label; 253 characters in all. */
+static const char *
+check_hostname(const char *v)
+{
+	const char *bad = "not a lower-case host name";
+	size_t n = strlen(v), len;
+
+	if (n == 0 || n > 253)
+		return bad;
+	for (;; v += len + 1) {
+		len = strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-");
+		if (len == 0 || len > 63 || v[0] == '-' || v[len - 1] == '-')
+			return bad;
+		if (v[len] == '\0')
+			return NULL;
+		if (v[len] != '.')
+			return bad;
+	}
+}
+
+/* The path berth requests to check an app's health. */
+static const char *
+check_url_path(const char *v)
+{
+	if (v[0] != '/')
+		return "must start with '/'";
+	for (; *v != '\0'; v++)
+		if ((unsigned char)*v <= ' ' || *v == 0x7f)
+			return "must not contain spaces or control characters";
+	return NULL;
+}
+
+int
+conf_parse_listen(const char *s, char *addr, size_t addrlen, int *port)
+{
+	char host[INET6_ADDRSTRLEN];
+	unsigned char bin[sizeof(struct in6_addr)];
+	const char *h = s, *colon;
+	int family = AF_INET, p;
+	size_t n;
+
+	if (*s == '[') {
+		if ((colon = strchr(s, ']')) == NULL || colon[1] != ':')
+			return -1;
+		h = s + 1;
+		n = (size_t)(colon++ - h);
+		family = AF_INET6;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			return -1;
+		n = (size_t)(colon - s);
+	}
+	if (n == 0 || n >= sizeof(host) || n >= addrlen ||
+	    parse_port(colon + 1, &p) == -1)
+		return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (inet_pton(family, host, bin) != 1)
+		return -1;
+	memcpy(addr, host, n + 1);
+	*port = p;
+	return 0;
+}
+
+/* 1..65535, digits only. */
+static int
+parse_port(const char *s, int *port)
+{
+	long n = 0;
+	size_t i;
+
+	for (i = 0; isdigit((unsigned char)s[i]); i++)
+		if ((n = n * 10 + (s[i] - '0')) > 65535)
+			return -1;
+	if (i == 0 || s[i] != '\0' || n == 0)
+		return -1;
+	*port = (int)n;
+	return 0;
+}
+
+int
+conf_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t n = 0;
+	unsigned d;
+	int shift;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++) {
+		d = (unsigned)(*s - '0');
+		if (n > (UINT64_MAX - d) / 10)
+			return -1;
+		n = n * 10 + d;
+	}
+	if ((shift = size_shift(s)) == -1 || n > UINT64_MAX >> shift)
+		return -1;
+	*out = n << shift;
+	return 0;
+}
+
+/* "", "K", "M", "G" (either case) as a power of two; -1 otherwise. */
+static int
+size_shift(const char *suffix)
+{
+	if (suffix[0] == '\0')
+		return 0;
+	if (suffix[1] != '\0')
+		return -1;
+	switch (toupper((unsigned char)suffix[0])) {
+	case 'K':
+		return 10;
+	case 'M':
+		return 20;
+	case 'G':
+		return 30;
+	}
+	return -1;
+}

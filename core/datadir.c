@@ -1,0 +1,39 @@
+/*
+ * datadir.c - creating the data dir and naming the files in it.
+ * See datadir.h.
+ */
+#include "core/datadir.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/path.h"
+
+int
+datadir_init(const struct conf *c, char *err, size_t errlen)
+{
+	static const char *const subdirs[] = { "repos", "apps", "locks" };
+	char path[PATH_MAX];
+
+	if (mkdirs(c->data_dir, 0700) == -1) {
+		snprintf(err, errlen, "cannot create data dir '%s': %s",
+		    c->data_dir, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		if (pathf(path, sizeof(path), "%s/%s", c->data_dir,
+		    subdirs[i]) == -1 || mkdirs(path, 0700) == -1) {
+			snprintf(err, errlen, "cannot create '%s/%s': %s",
+			    c->data_dir, subdirs[i], strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+datadir_db(const struct conf *c, char *out, size_t len)
+{
+	return pathf(out, len, "%s/berth.db", c->data_dir);
+}

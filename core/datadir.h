@@ -1,0 +1,20 @@
+/*
+ * datadir.h - the layout of the data dir (design.md "Files") and its
+ * creation.  Everything berth writes lives under conf->data_dir:
+ *   berth.db, host_ed25519, repos/APP.git, apps/APP/, locks/, router/
+ * Directories are created 0700; berth runs with umask 077.
+ */
+#ifndef BERTH_DATADIR_H
+#define BERTH_DATADIR_H
+
+#include <stddef.h>
+
+#include "conf/conf.h"
+
+/* Create the data dir and its subdirectories. 0 or -1 with err. */
+int datadir_init(const struct conf *c, char *err, size_t errlen);
+
+/* DATA/berth.db */
+int datadir_db(const struct conf *c, char *out, size_t len);
+
+#endif

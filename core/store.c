@@ -1,0 +1,471 @@
+/*
+ * store.c - the sqlite state file: opening (WAL, busy timeout, foreign keys),
+ * versioned migrations, and the queries for keys, apps, roles and audit.
+ * See store.h.  Each migration is one SQL script applied in a transaction
+ * together with the bump of PRAGMA user_version, so a crash leaves either the
+ * old or the new schema.
+ */
+#include "core/store.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct store {
+	sqlite3 *db;
+	char err[256];
+};
+
+static const char *const migrations[] = {
+	/* 1: the foundation */
+	"CREATE TABLE apps ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE keys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  fingerprint TEXT NOT NULL UNIQUE,"
+	"  type TEXT NOT NULL,"
+	"  blob TEXT NOT NULL,"
+	"  is_admin INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE key_app_roles ("
+	"  key_id INTEGER NOT NULL REFERENCES keys(id) ON DELETE CASCADE,"
+	"  app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  role INTEGER NOT NULL,"
+	"  PRIMARY KEY (key_id, app_id));"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  fingerprint TEXT NOT NULL,"
+	"  app TEXT,"
+	"  command TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL,"
+	"  duration_ms INTEGER NOT NULL);"
+	"CREATE INDEX audit_app ON audit(app, at);",
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static int store_fail(struct store *st, const char *what);
+static int store_migrate(struct store *st);
+static int store_exec(struct store *st, const char *sql);
+static int store_prepare(struct store *st, const char *sql, sqlite3_stmt **out);
+static void copy_text(char *dst, size_t len, sqlite3_stmt *s, int col);
+static void key_from_row(sqlite3_stmt *s, struct key_rec *k);
+
+int
+store_open(struct store **out, const char *path, char *err, size_t errlen)
+{
+	struct store *st;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database '%s': %s", path,
+		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		store_close(st);
+		return -1;
+	}
+	if (sqlite3_busy_timeout(st->db, 10000) != SQLITE_OK ||
+	    store_exec(st, "PRAGMA journal_mode=WAL;") == -1 ||
+	    store_exec(st, "PRAGMA foreign_keys=ON;") == -1 ||
+	    store_exec(st, "PRAGMA synchronous=NORMAL;") == -1 ||
+	    store_migrate(st) == -1) {
+		snprintf(err, errlen, "database '%s': %s", path, st->err);
+		store_close(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+const char *
+store_error(const struct store *st)
+{
+	return st->err;
+}
+
+int
+store_schema_version(struct store *st)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (store_prepare(st, "PRAGMA user_version;", &s) == -1)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static int
+store_migrate(struct store *st)
+{
+	char bump[64];
+	int v;
+
+	if ((v = store_schema_version(st)) < 0)
+		return -1;
+	if (v > NMIGRATIONS) {
+		snprintf(st->err, sizeof(st->err),
+		    "schema version %d is newer than this berth (%d)", v,
+		    NMIGRATIONS);
+		return -1;
+	}
+	for (; v < NMIGRATIONS; v++) {
+		snprintf(bump, sizeof(bump), "PRAGMA user_version=%d;", v + 1);
+		if (store_exec(st, "BEGIN IMMEDIATE;") == -1)
+			return -1;
+		if (store_exec(st, migrations[v]) == -1 ||
+		    store_exec(st, bump) == -1 ||
+		    store_exec(st, "COMMIT;") == -1) {
+			(void)sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+store_fail(struct store *st, const char *what)
+{
+	snprintf(st->err, sizeof(st->err), "%s: %s", what,
+	    sqlite3_errmsg(st->db));
+	return -1;
+}
+
+static int
+store_exec(struct store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(st->err, sizeof(st->err), "%s",
+		    msg ? msg : "sqlite error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+store_prepare(struct store *st, const char *sql, sqlite3_stmt **out)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK)
+		return store_fail(st, "prepare");
+	return 0;
+}
+
+/* Step a statement that returns no rows; finalizes it. */
+static int
+store_done(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc != SQLITE_DONE) {
+		store_fail(st, what);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static void
+copy_text(char *dst, size_t len, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+#define KEY_COLS "id, name, fingerprint, type, blob, is_admin, created_at"
+
+static void
+key_from_row(sqlite3_stmt *s, struct key_rec *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->id = sqlite3_column_int64(s, 0);
+	copy_text(k->name, sizeof(k->name), s, 1);
+	copy_text(k->fingerprint, sizeof(k->fingerprint), s, 2);
+	copy_text(k->type, sizeof(k->type), s, 3);
+	copy_text(k->blob, sizeof(k->blob), s, 4);
+	k->is_admin = sqlite3_column_int(s, 5);
+	k->created_at = sqlite3_column_int64(s, 6);
+}
+
+int
+store_key_add(struct store *st, const struct key_rec *k)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, "INSERT INTO keys (name, fingerprint, type, blob,"
+	    " is_admin, created_at) VALUES (?, ?, ?, ?, ?, ?);", &s) == -1)
+		return -1;
+	if (sqlite3_bind_text(s, 1, k->name, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 2, k->fingerprint, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 3, k->type, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 4, k->blob, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int(s, 5, k->is_admin ? 1 : 0) ||
+	    sqlite3_bind_int64(s, 6, (sqlite3_int64)time(NULL))) {
+		sqlite3_finalize(s);
+		return store_fail(st, "bind");
+	}
+	return store_done(st, s, "add key");
+}
+
+static int
+key_lookup(struct store *st, const char *sql, const char *arg,
+    struct key_rec *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, sql, &s) == -1)
+		return -1;
+	if (sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return store_fail(st, "bind");
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		key_from_row(s, out);
+	else if (rc != SQLITE_DONE)
+		store_fail(st, "look up key");
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_NOTFOUND : -1;
+}
+
+int
+store_key_by_fingerprint(struct store *st, const char *fp, struct key_rec *out)
+{
+	return key_lookup(st, "SELECT " KEY_COLS " FROM keys WHERE"
+	    " fingerprint = ?;", fp, out);
+}
+
+int
+store_key_by_name(struct store *st, const char *name, struct key_rec *out)
+{
+	return key_lookup(st, "SELECT " KEY_COLS " FROM keys WHERE name = ?;",
+	    name, out);
+}
+
+int
+store_key_each(struct store *st, int (*fn)(void *, const struct key_rec *),
+    void *arg)
+{
+	sqlite3_stmt *s;
+	struct key_rec k;
+	int rc;
+
+	if (store_prepare(st, "SELECT " KEY_COLS " FROM keys ORDER BY name;",
+	    &s) == -1)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		key_from_row(s, &k);
+		if (fn(arg, &k) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		store_fail(st, "list keys");
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+store_exec_int64(struct store *st, const char *sql, int64_t a, int64_t b,
+    int64_t c, int nargs, const char *what)
+{
+	sqlite3_stmt *s;
+	int64_t v[3] = { a, b, c };
+
+	if (store_prepare(st, sql, &s) == -1)
+		return -1;
+	for (int i = 0; i < nargs; i++)
+		if (sqlite3_bind_int64(s, i + 1, v[i]) != SQLITE_OK) {
+			sqlite3_finalize(s);
+			return store_fail(st, "bind");
+		}
+	return store_done(st, s, what);
+}
+
+int
+store_key_remove(struct store *st, int64_t id)
+{
+	return store_exec_int64(st, "DELETE FROM keys WHERE id = ?;", id, 0, 0,
+	    1, "remove key");
+}
+
+int
+store_admin_count(struct store *st, int *count)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, "SELECT count(*) FROM keys WHERE is_admin = 1;",
+	    &s) == -1)
+		return -1;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return store_fail(st, "count admins");
+	}
+	*count = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int
+store_app_create(struct store *st, const char *name, struct app_rec *out)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, "INSERT INTO apps (name, created_at) VALUES"
+	    " (?, ?);", &s) == -1)
+		return -1;
+	if (sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL))) {
+		sqlite3_finalize(s);
+		return store_fail(st, "bind");
+	}
+	if (store_done(st, s, "create app") == -1)
+		return -1;
+	return store_app_get(st, name, out);
+}
+
+int
+store_app_get(struct store *st, const char *name, struct app_rec *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, "SELECT id, name, created_at FROM apps WHERE"
+	    " name = ?;", &s) == -1)
+		return -1;
+	if (sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return store_fail(st, "bind");
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(s, 0);
+		copy_text(out->name, sizeof(out->name), s, 1);
+		out->created_at = sqlite3_column_int64(s, 2);
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "look up app");
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_NOTFOUND : -1;
+}
+
+int
+store_app_each(struct store *st, int (*fn)(void *, const struct app_rec *),
+    void *arg)
+{
+	sqlite3_stmt *s;
+	struct app_rec a;
+	int rc;
+
+	if (store_prepare(st, "SELECT id, name, created_at FROM apps ORDER BY"
+	    " name;", &s) == -1)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		a.id = sqlite3_column_int64(s, 0);
+		copy_text(a.name, sizeof(a.name), s, 1);
+		a.created_at = sqlite3_column_int64(s, 2);
+		if (fn(arg, &a) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		store_fail(st, "list apps");
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_role_set(struct store *st, int64_t key_id, int64_t app_id, enum role r)
+{
+	return store_exec_int64(st, "INSERT INTO key_app_roles (key_id, app_id,"
+	    " role) VALUES (?, ?, ?) ON CONFLICT (key_id, app_id) DO UPDATE"
+	    " SET role = excluded.role;", key_id, app_id, r, 3, "grant");
+}
+
+int
+store_role_remove(struct store *st, int64_t key_id, int64_t app_id)
+{
+	return store_exec_int64(st, "DELETE FROM key_app_roles WHERE key_id = ?"
+	    " AND app_id = ?;", key_id, app_id, 0, 2, "revoke");
+}
+
+int
+store_role_get(struct store *st, const struct key_rec *k, int64_t app_id,
+    enum role *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = ROLE_NONE;
+	if (k->is_admin) {
+		*out = ROLE_SERVER_ADMIN;
+		return 0;
+	}
+	if (store_prepare(st, "SELECT role FROM key_app_roles WHERE key_id = ?"
+	    " AND app_id = ?;", &s) == -1)
+		return -1;
+	if (sqlite3_bind_int64(s, 1, k->id) || sqlite3_bind_int64(s, 2, app_id)) {
+		sqlite3_finalize(s);
+		return store_fail(st, "bind");
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		int r = sqlite3_column_int(s, 0);
+		*out = r == ROLE_APP_ADMIN ? ROLE_APP_ADMIN : r == ROLE_DEPLOYER ?
+		    ROLE_DEPLOYER : ROLE_NONE;
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "look up role");
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_audit(struct store *st, const char *fingerprint, const char *app,
+    const char *command, const char *outcome, int64_t duration_ms)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, "INSERT INTO audit (at, fingerprint, app, command,"
+	    " outcome, duration_ms) VALUES (?, ?, ?, ?, ?, ?);", &s) == -1)
+		return -1;
+	if (sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL)) ||
+	    sqlite3_bind_text(s, 2, fingerprint, -1, SQLITE_STATIC) ||
+	    (app ? sqlite3_bind_text(s, 3, app, -1, SQLITE_STATIC) :
+	    sqlite3_bind_null(s, 3)) ||
+	    sqlite3_bind_text(s, 4, command, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 5, outcome, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 6, duration_ms)) {
+		sqlite3_finalize(s);
+		return store_fail(st, "bind");
+	}
+	return store_done(st, s, "audit");
+}

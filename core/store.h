@@ -1,0 +1,71 @@
+/*
+ * store.h - berth's state in one sqlite file (WAL): apps, keys, per-app roles
+ * and the audit log (later migrations add releases, deploys, config vars and
+ * domains).  The schema is versioned with PRAGMA user_version and migrated
+ * forward on open.  Every process opens its own handle (the daemon, each
+ * forked connection, the local CLI); sqlite's locking and a busy timeout
+ * serialise writers.
+ *
+ * Functions return 0 on success, -1 on a database error (message in the
+ * store's err buffer, see store_error), and STORE_NOTFOUND where a lookup
+ * finds nothing.
+ */
+#ifndef BERTH_STORE_H
+#define BERTH_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_NOTFOUND 1
+#define STORE_NAME_MAX 64
+#define STORE_FP_MAX 128
+#define STORE_KEYTYPE_MAX 64
+#define STORE_KEYBLOB_MAX 4096
+
+struct store;
+
+/* Roles, ordered: a higher role includes the lower ones. */
+enum role { ROLE_NONE = 0, ROLE_DEPLOYER = 1, ROLE_APP_ADMIN = 2, ROLE_SERVER_ADMIN = 3 };
+
+struct key_rec {
+	int64_t id;
+	char name[STORE_NAME_MAX];
+	char fingerprint[STORE_FP_MAX]; /* "SHA256:..." */
+	char type[STORE_KEYTYPE_MAX];   /* "ssh-ed25519" */
+	char blob[STORE_KEYBLOB_MAX];   /* base64 public key */
+	int is_admin;
+	int64_t created_at;
+};
+
+struct app_rec {
+	int64_t id;
+	char name[STORE_NAME_MAX];
+	int64_t created_at;
+};
+
+int store_open(struct store **out, const char *path, char *err, size_t errlen);
+void store_close(struct store *st);
+const char *store_error(const struct store *st);
+int store_schema_version(struct store *st);
+
+int store_key_add(struct store *st, const struct key_rec *k);
+int store_key_by_fingerprint(struct store *st, const char *fp, struct key_rec *out);
+int store_key_by_name(struct store *st, const char *name, struct key_rec *out);
+/* Calls fn for every key, ordered by name; stops early if fn returns non-zero. */
+int store_key_each(struct store *st, int (*fn)(void *, const struct key_rec *), void *arg);
+int store_key_remove(struct store *st, int64_t id);
+int store_admin_count(struct store *st, int *count);
+
+int store_app_create(struct store *st, const char *name, struct app_rec *out);
+int store_app_get(struct store *st, const char *name, struct app_rec *out);
+int store_app_each(struct store *st, int (*fn)(void *, const struct app_rec *), void *arg);
+
+int store_role_set(struct store *st, int64_t key_id, int64_t app_id, enum role r);
+int store_role_remove(struct store *st, int64_t key_id, int64_t app_id);
+/* The key's role on the app (server admins get ROLE_SERVER_ADMIN). */
+int store_role_get(struct store *st, const struct key_rec *k, int64_t app_id, enum role *out);
+
+int store_audit(struct store *st, const char *fingerprint, const char *app,
+    const char *command, const char *outcome, int64_t duration_ms);
+
+#endif

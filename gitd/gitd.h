@@ -1,0 +1,47 @@
+/*
+ * gitd.h - the git side of an SSH session: what a command handler gets
+ * (who is asking, for which app, the streams) and the two git services.
+ * The session (gitd_session.c) fills a gitd_ctx after authentication and the
+ * dispatch gate (gitd_dispatch.c) has checked the key's rights on the app.
+ */
+#ifndef BERTH_GITD_H
+#define BERTH_GITD_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "conf/conf.h"
+#include "core/store.h"
+#include "gitd/gitd_pktline.h"
+
+#define BERTH_VERSION "0.1.0"
+
+/* The streams of one command: stdin, stdout and stderr of the SSH channel
+ * (or of the local process, for `berth COMMAND`). */
+struct gitd_stream {
+	struct pkt_transport in_out; /* read = stdin, write = stdout */
+	int (*write_err)(void *ctx, const void *buf, size_t len);
+};
+
+struct gitd_ctx {
+	const struct conf *conf;
+	struct store *st;
+	struct key_rec key;  /* the caller (a synthetic admin key when local) */
+	int local;           /* run by `berth COMMAND` on the server */
+	struct app_rec app;  /* the app named by the command, if any */
+	struct gitd_stream io;
+};
+
+/* The git services.  Return the exit status for the SSH channel. */
+int gitd_receive_pack(struct gitd_ctx *g);
+int gitd_upload_pack(struct gitd_ctx *g);
+
+/* stderr helper: printf to the caller's stderr. */
+void gitd_errorf(struct gitd_ctx *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The repo path of an app: DATA/repos/APP.git. 0 or -1. */
+int gitd_repo_path(const struct conf *c, const char *app, char *out, size_t len);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * gitd_ctx.c - small services every command handler uses: printing to the
+ * caller's stdout and stderr, the path of an app's repository, and creating
+ * an app (repository first, then its row, so a re-run after a crash between
+ * the two finishes the job).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/path.h"
+#include "gitd/gitd.h"
+#include "gitd/gitd_dispatch.h"
+#include "gitd/gitd_pack.h"
+
+void
+gitd_errorf(struct gitd_ctx *g, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf) - 1)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	(void)g->io.write_err(g->io.in_out.ctx, buf, (size_t)n);
+}
+
+int
+gitd_printf(struct gitd_ctx *g, const char *fmt, ...)
+{
+	char buf[4096], err[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	return g->io.in_out.write(g->io.in_out.ctx, buf, (size_t)n, err,
+	    sizeof(err));
+}
+
+int
+gitd_repo_path(const struct conf *c, const char *app, char *out, size_t len)
+{
+	return pathf(out, len, "%s/repos/%s.git", c->data_dir, app);
+}
+
+int
+gitd_app_create(struct gitd_ctx *g, const char *name, char *err, size_t errlen)
+{
+	git_repository_init_options opts;
+	git_repository *repo = NULL;
+	char path[PATH_MAX], head[300];
+	struct app_rec app;
+
+	if (gitd_repo_path(g->conf, name, path, sizeof(path)) == -1 ||
+	    pathf(head, sizeof(head), "refs/heads/%s",
+	    g->conf->deploy_branch) == -1) {
+		snprintf(err, errlen, "path too long");
+		return -1;
+	}
+	if (git_repository_init_options_init(&opts,
+	    GIT_REPOSITORY_INIT_OPTIONS_VERSION) < 0) {
+		snprintf(err, errlen, "%s", git_errmsg("libgit2 init failed"));
+		return -1;
+	}
+	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
+	opts.mode = GIT_REPOSITORY_INIT_SHARED_UMASK;
+	opts.initial_head = head;
+	if (git_repository_init_ext(&repo, path, &opts) < 0) {
+		snprintf(err, errlen, "%s", git_errmsg("cannot create repository"));
+		return -1;
+	}
+	git_repository_free(repo);
+	if (store_app_create(g->st, name, &app) == -1) {
+		snprintf(err, errlen, "%s", store_error(g->st));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,259 @@
+/*
+ * gitd_dispatch.c - the command table and the one gate in front of it
+ * (see gitd_dispatch.h).  The gate's order: split, look up, arity, app name,
+ * app existence (a server admin's push creates the app), role, handler,
+ * audit.  Refusals print the reason and the usage to stderr and return a
+ * non-zero exit status, which the SSH client passes on to scripts.
+ */
+#include "gitd/gitd_dispatch.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/names.h"
+#include "core/path.h"
+
+static int git_receive(struct gitd_ctx *g, int argc, char **argv);
+static int git_upload(struct gitd_ctx *g, int argc, char **argv);
+
+const struct command gitd_commands[] = {
+	{ "git-receive-pack", "git-receive-pack APP", "receive a push (git)",
+	  git_receive, 1, ROLE_DEPLOYER, 1, 1 },
+	{ "git-upload-pack", "git-upload-pack APP", "serve a clone or fetch (git)",
+	  git_upload, 1, ROLE_DEPLOYER, 1, 1 },
+	{ "help", "help [COMMAND]", "list commands, or show one's usage",
+	  cmd_help, 0, ROLE_NONE, 0, 1 },
+	{ "apps", "apps", "list the apps you can use",
+	  cmd_apps, 0, ROLE_NONE, 0, 0 },
+	{ "apps:create", "apps:create APP", "create an app",
+	  cmd_apps_create, 0, ROLE_SERVER_ADMIN, 1, 1 },
+	{ "keys", "keys", "list keys with their fingerprints",
+	  cmd_keys, 0, ROLE_SERVER_ADMIN, 0, 0 },
+	{ "keys:add", "keys:add NAME [--admin]  (public key on stdin)",
+	  "add a key", cmd_keys_add, 0, ROLE_SERVER_ADMIN, 1, 2 },
+	{ "keys:remove", "keys:remove NAME", "remove a key",
+	  cmd_keys_remove, 0, ROLE_SERVER_ADMIN, 1, 1 },
+	{ "grant", "grant KEY APP deployer|admin", "give a key a role on an app",
+	  cmd_grant, 0, ROLE_SERVER_ADMIN, 3, 3 },
+	{ "revoke", "revoke KEY APP", "take a key's role on an app away",
+	  cmd_revoke, 0, ROLE_SERVER_ADMIN, 2, 2 },
+	{ NULL, NULL, NULL, NULL, 0, ROLE_NONE, 0, 0 },
+};
+
+static const char *const role_names[] = { "none", "deployer", "admin",
+	"server admin" };
+
+int
+gitd_split_args(const char *line, char *buf, size_t buflen, char **argv,
+    int maxargs, char *err, size_t errlen)
+{
+	const char *p = line;
+	size_t o = 0;
+	int argc = 0;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return argc;
+		if (argc == maxargs) {
+			snprintf(err, errlen, "too many arguments (max %d)", maxargs);
+			return -1;
+		}
+		argv[argc++] = buf + o;
+		while (*p != '\0' && *p != ' ' && *p != '\t') {
+			char c = *p++, q;
+			if (c == '\'' || c == '"') {
+				q = c;
+				while (*p != '\0' && *p != q) {
+					if (q == '"' && *p == '\\' &&
+					    (p[1] == '"' || p[1] == '\\'))
+						p++;
+					if (o + 1 >= buflen)
+						goto long_line;
+					buf[o++] = *p++;
+				}
+				if (*p != q) {
+					snprintf(err, errlen, "unterminated %c"
+					    " quote", q);
+					return -1;
+				}
+				p++;
+				continue;
+			}
+			if (c == '\\' && *p != '\0')
+				c = *p++;
+			if ((unsigned char)c < 0x20) {
+				snprintf(err, errlen, "control character in"
+				    " command");
+				return -1;
+			}
+			if (o + 1 >= buflen)
+				goto long_line;
+			buf[o++] = c;
+		}
+		if (o + 1 >= buflen)
+			goto long_line;
+		buf[o++] = '\0';
+	}
+long_line:
+	snprintf(err, errlen, "command line too long");
+	return -1;
+}
+
+int
+gitd_dispatch_line(struct gitd_ctx *g, const char *line)
+{
+	char buf[4096], err[128];
+	char *argv[ARGS_MAX];
+	int argc;
+
+	argc = gitd_split_args(line, buf, sizeof(buf), argv, ARGS_MAX, err,
+	    sizeof(err));
+	if (argc <= 0) {
+		gitd_errorf(g, "berth: %s", argc == 0 ? "empty command; try"
+		    " 'help'" : err);
+		return 2;
+	}
+	return gitd_dispatch(g, argc, argv);
+}
+
+static const struct command *
+command_find(const char *name)
+{
+	for (const struct command *c = gitd_commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* The app named by argv[1]: 0 ready, else an exit status. */
+static int
+gate_app(struct gitd_ctx *g, const struct command *c, char **argv)
+{
+	char why[128], name[APP_NAME_MAX + 1], err[256];
+	int rc;
+
+	if (c->handler == git_receive || c->handler == git_upload)
+		rc = name_repo_arg(argv[1], name, sizeof(name), why, sizeof(why));
+	else
+		rc = pathf(name, sizeof(name), "%s", argv[1]) == -1 ? -1 :
+		    name_app_valid(name, why, sizeof(why));
+	if (rc == -1) {
+		gitd_errorf(g, "berth: invalid app name '%.80s': %s", argv[1],
+		    rc == -1 && why[0] ? why : "too long");
+		return 2;
+	}
+	rc = store_app_get(g->st, name, &g->app);
+	if (rc == STORE_NOTFOUND && c->handler == git_receive &&
+	    g->key.is_admin) {
+		if (gitd_app_create(g, name, err, sizeof(err)) == -1) {
+			gitd_errorf(g, "berth: cannot create app '%s': %s", name,
+			    err);
+			return 1;
+		}
+		gitd_errorf(g, "berth: created app '%s'", name);
+		rc = store_app_get(g->st, name, &g->app);
+	}
+	if (rc == STORE_NOTFOUND) {
+		gitd_errorf(g, "berth: app '%s' does not exist%s", name,
+		    g->key.is_admin ? "; create it with 'apps:create'" : "");
+		return 1;
+	}
+	if (rc == -1) {
+		gitd_errorf(g, "berth: %s", store_error(g->st));
+		return 1;
+	}
+	return 0;
+}
+
+static int
+gate_role(struct gitd_ctx *g, const struct command *c)
+{
+	enum role r = g->key.is_admin ? ROLE_SERVER_ADMIN : ROLE_NONE;
+
+	if (c->needs_app && store_role_get(g->st, &g->key, g->app.id, &r) == -1) {
+		gitd_errorf(g, "berth: %s", store_error(g->st));
+		return 1;
+	}
+	if (r >= c->min_role)
+		return 0;
+	if (c->needs_app)
+		gitd_errorf(g, "berth: key '%s' has no access to app '%s'"
+		    " (%s needs the %s role)", g->key.name, g->app.name, c->name,
+		    role_names[c->min_role]);
+	else
+		gitd_errorf(g, "berth: key '%s' may not run '%s' (it needs a"
+		    " server admin key)", g->key.name, c->name);
+	return 1;
+}
+
+static int
+gate(struct gitd_ctx *g, const struct command *c, int argc, char **argv)
+{
+	int rc;
+
+	if (argc - 1 < c->min_args || argc - 1 > c->max_args) {
+		gitd_errorf(g, "berth: wrong number of arguments\nusage: %s",
+		    c->usage);
+		return 2;
+	}
+	if (c->needs_app && (rc = gate_app(g, c, argv)) != 0)
+		return rc;
+	if ((rc = gate_role(g, c)) != 0)
+		return rc;
+	return c->handler(g, argc, argv);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+gitd_dispatch(struct gitd_ctx *g, int argc, char **argv)
+{
+	const struct command *c = command_find(argv[0]);
+	char line[1024], outcome[32];
+	int64_t start = now_ms();
+	size_t o = 0;
+	int rc;
+
+	if (c == NULL) {
+		gitd_errorf(g, "berth: unknown command '%.80s'; try 'help'",
+		    argv[0]);
+		rc = 2;
+	} else {
+		rc = gate(g, c, argc, argv);
+	}
+	for (int i = 0; i < argc && o < sizeof(line) - 1; i++)
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s",
+		    i ? " " : "", argv[i]);
+	snprintf(outcome, sizeof(outcome), rc == 0 ? "ok" : "exit %d", rc);
+	if (store_audit(g->st, g->local ? "local" : g->key.fingerprint,
+	    g->app.name[0] ? g->app.name : NULL, line, outcome,
+	    now_ms() - start) == -1)
+		log_warnx("audit: %s", store_error(g->st));
+	return rc;
+}
+
+static int
+git_receive(struct gitd_ctx *g, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return gitd_receive_pack(g);
+}
+
+static int
+git_upload(struct gitd_ctx *g, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return gitd_upload_pack(g);
+}

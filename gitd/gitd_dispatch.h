@@ -1,0 +1,57 @@
+/*
+ * gitd_dispatch.h - the command gate.  Every command, over SSH or run
+ * locally as `berth COMMAND`, goes through one table of
+ * {name, usage, handler, needs_app, min_role, min_args, max_args} and one
+ * gate that splits the line without a shell, looks the command up, checks
+ * arity, validates the app name, checks the caller's role on the app, then
+ * runs the handler and writes an audit row.  Handlers never re-check rights.
+ */
+#ifndef BERTH_GITD_DISPATCH_H
+#define BERTH_GITD_DISPATCH_H
+
+#include "gitd/gitd.h"
+
+#define ARGS_MAX 64
+
+/* Split a command line: whitespace separates, '...' is literal, "..." allows
+ * \" and \\, a backslash outside quotes escapes the next character.
+ * Returns argc (>= 0) or -1 with err. argv strings point into buf. */
+int gitd_split_args(const char *line, char *buf, size_t buflen,
+    char **argv, int maxargs, char *err, size_t errlen);
+
+/* Run one command line through the gate; returns the exit status. */
+int gitd_dispatch_line(struct gitd_ctx *g, const char *line);
+int gitd_dispatch(struct gitd_ctx *g, int argc, char **argv);
+
+/* Write to the caller's stdout. */
+int gitd_printf(struct gitd_ctx *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Create an app: its bare repository (HEAD -> deploy branch), then its row.
+ * Safe to re-run after a crash between the two.  0 or -1 with err. */
+int gitd_app_create(struct gitd_ctx *g, const char *name, char *err,
+    size_t errlen);
+
+/* Handlers (gitd_cmd_*.c). argv[0] is the command name. */
+int cmd_help(struct gitd_ctx *g, int argc, char **argv);
+int cmd_apps(struct gitd_ctx *g, int argc, char **argv);
+int cmd_apps_create(struct gitd_ctx *g, int argc, char **argv);
+int cmd_keys(struct gitd_ctx *g, int argc, char **argv);
+int cmd_keys_add(struct gitd_ctx *g, int argc, char **argv);
+int cmd_keys_remove(struct gitd_ctx *g, int argc, char **argv);
+int cmd_grant(struct gitd_ctx *g, int argc, char **argv);
+int cmd_revoke(struct gitd_ctx *g, int argc, char **argv);
+
+/* For help: the table, ended by a NULL name. */
+struct command {
+	const char *name;
+	const char *usage;
+	const char *summary;
+	int (*handler)(struct gitd_ctx *g, int argc, char **argv);
+	int needs_app;      /* argv[1] names an existing app */
+	enum role min_role; /* on that app, or ROLE_SERVER_ADMIN */
+	int min_args, max_args; /* after the command name */
+};
+extern const struct command gitd_commands[];
+
+#endif

@@ -1,0 +1,247 @@
+/*
+ * gitd_server.c - the daemon's accept loop (see gitd_server.h).
+ *
+ * The parent owns a plain listening socket and an ssh_bind that holds the
+ * host key; for each connection it forks, and the child hands the socket to
+ * libssh with ssh_bind_accept_fd.  Signals only set flags (a self-pipe wakes
+ * poll); the loop reaps children, enforces max_connections, and on SIGTERM
+ * stops accepting and waits for running connections (a push in progress runs
+ * to its end).
+ */
+#include "gitd/gitd_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libssh/libssh.h>
+#include <libssh/server.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "gitd/gitd_session.h"
+
+static volatile sig_atomic_t got_term, got_chld;
+static int wake_pipe[2] = { -1, -1 };
+
+static int listen_socket(const struct conf *c);
+static ssh_bind make_bind(const struct conf *c);
+static void on_signal(int sig);
+static int install_signals(void);
+static void reap(int *children);
+static void accept_one(const struct conf *c, ssh_bind bind, int lfd,
+    int *children);
+
+int
+gitd_serve(const struct conf *conf)
+{
+	struct pollfd pfd[2];
+	ssh_bind bind;
+	int lfd, children = 0;
+
+	if ((bind = make_bind(conf)) == NULL)
+		return 1;
+	if ((lfd = listen_socket(conf)) == -1 || install_signals() == -1) {
+		ssh_bind_free(bind);
+		return 1;
+	}
+	log_info("listening on %s:%d (data dir %s)", conf->listen_addr,
+	    conf->listen_port, conf->data_dir);
+	while (!got_term) {
+		pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = wake_pipe[0], .events = POLLIN };
+		if (poll(pfd, 2, -1) == -1 && errno != EINTR) {
+			log_warn("poll");
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			char drain[64];
+			while (read(wake_pipe[0], drain, sizeof(drain)) > 0)
+				;
+		}
+		if (got_chld)
+			reap(&children);
+		if (!got_term && (pfd[0].revents & POLLIN))
+			accept_one(conf, bind, lfd, &children);
+	}
+	close(lfd);
+	log_info("stopping: waiting for %d connection(s) to finish", children);
+	while (children > 0 && wait(NULL) > 0)
+		children--;
+	ssh_bind_free(bind);
+	log_info("stopped");
+	return 0;
+}
+
+static ssh_bind
+make_bind(const struct conf *c)
+{
+	ssh_bind bind = ssh_bind_new();
+	bool no = false;
+
+	if (bind == NULL) {
+		log_warnx("out of memory");
+		return NULL;
+	}
+	if (ssh_bind_options_set(bind, SSH_BIND_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
+	    ssh_bind_options_set(bind, SSH_BIND_OPTIONS_HOSTKEY, c->host_key) < 0) {
+		log_warnx("cannot load host key '%s': %s", c->host_key,
+		    ssh_get_error(bind));
+		ssh_bind_free(bind);
+		return NULL;
+	}
+	return bind;
+}
+
+static int
+listen_socket(const struct conf *c)
+{
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	char port[16];
+	int fd, one = 1, rc;
+
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	snprintf(port, sizeof(port), "%d", c->listen_port);
+	if ((rc = getaddrinfo(c->listen_addr, port, &hints, &ai)) != 0) {
+		log_warnx("bad listen address '%s': %s", c->listen_addr,
+		    gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, 64) == -1 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
+		log_warn("cannot listen on %s:%d", c->listen_addr, c->listen_port);
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+
+	if (sig == SIGCHLD)
+		got_chld = 1;
+	else
+		got_term = 1;
+	if (write(wake_pipe[1], "x", 1) == -1) {
+		/* the pipe is full: poll will wake anyway */
+	}
+	errno = saved;
+}
+
+static int
+install_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_warn("pipe");
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGCHLD, &sa, NULL) == -1) {
+		log_warn("sigaction");
+		return -1;
+	}
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1) {
+		log_warn("sigaction");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+reap(int *children)
+{
+	int status;
+	pid_t pid;
+
+	got_chld = 0;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		(*children)--;
+		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGALRM)
+			log_warnx("connection process %ld killed by signal %d",
+			    (long)pid, WTERMSIG(status));
+	}
+}
+
+static void
+peer_name(const struct sockaddr_storage *ss, char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+		    host, sizeof(host));
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr,
+		    host, sizeof(host));
+	snprintf(out, len, "%s", host);
+}
+
+static void
+accept_one(const struct conf *c, ssh_bind bind, int lfd, int *children)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char peer[64];
+	pid_t pid;
+	int fd;
+
+	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC)) == -1) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			log_warn("accept");
+		return;
+	}
+	peer_name(&ss, peer, sizeof(peer));
+	if (*children >= c->max_connections) {
+		log_warnx("refusing %s: %d connections already", peer, *children);
+		close(fd);
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		log_warn("fork");
+		close(fd);
+		return;
+	}
+	if (pid == 0) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGTERM, &sa, NULL);
+		(void)sigaction(SIGINT, &sa, NULL);
+		(void)sigaction(SIGCHLD, &sa, NULL);
+		close(lfd);
+		close(wake_pipe[0]);
+		close(wake_pipe[1]);
+		gitd_session_run(c, bind, fd, peer);
+		_exit(0);
+	}
+	(*children)++;
+	close(fd);
+}

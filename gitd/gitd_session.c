@@ -1,0 +1,350 @@
+/*
+ * gitd_session.c - one SSH connection in a forked child (see
+ * gitd_session.h).  libssh server mode with callbacks; the pitfalls that
+ * shape this file are in shared/research/git-ssh-libraries.md section 2.2:
+ *  - the pubkey callback checks signature_state itself (libssh would accept
+ *    a bad signature if told to);
+ *  - channel callbacks are set when the channel is opened, so the exec
+ *    request in the same poll is not missed;
+ *  - no data callback: after the exec request the command reads the channel
+ *    with blocking ssh_channel_read_timeout from the main flow, never from a
+ *    callback, so flow control and window adjusts stay inside libssh.
+ * The whole pre-command phase runs under alarm(auth_timeout): a client that
+ * does not authenticate and ask for a command in time is dropped.
+ */
+#include "gitd/gitd_session.h"
+
+#include <git2.h>
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/datadir.h"
+#include "core/log.h"
+#include "core/sshkey.h"
+#include "core/store.h"
+#include "gitd/gitd.h"
+#include "gitd/gitd_dispatch.h"
+
+#define MAX_AUTH_ATTEMPTS 6
+#define COMMAND_MAX 4096
+#define MAX_PACK_OBJECTS 10000000
+
+struct session {
+	const struct conf *conf;
+	ssh_session s;
+	ssh_channel chan;
+	struct ssh_server_callbacks_struct scb;
+	struct ssh_channel_callbacks_struct ccb;
+	struct store *st;
+	struct key_rec key;
+	int authed, attempts, told_unknown, want_shell, have_command;
+	char command[COMMAND_MAX];
+	char peer[64];
+};
+
+static int session_setup(struct session *ss, ssh_bind bind, int fd);
+static int session_wait_command(struct session *ss);
+static int session_run_command(struct session *ss);
+static void session_close(struct session *ss, int status);
+
+void
+gitd_session_run(const struct conf *conf, ssh_bind bind, int fd,
+    const char *peer)
+{
+	struct session ss;
+	char err[256], tag[96], db[PATH_MAX];
+	int status;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.conf = conf;
+	snprintf(ss.peer, sizeof(ss.peer), "%s", peer);
+	snprintf(tag, sizeof(tag), "berth conn %s", peer);
+	log_init(tag, 0);
+	alarm((unsigned int)conf->auth_timeout);
+	if (git_libgit2_init() < 0 || git_libgit2_opts(
+	    GIT_OPT_SET_PACK_MAX_OBJECTS, (size_t)MAX_PACK_OBJECTS) < 0) {
+		log_warnx("cannot initialise libgit2");
+		close(fd);
+		return;
+	}
+	if (datadir_db(conf, db, sizeof(db)) == -1 ||
+	    store_open(&ss.st, db, err, sizeof(err)) == -1) {
+		log_warnx("%s", datadir_db(conf, db, sizeof(db)) == -1 ?
+		    "data dir path too long" : err);
+		close(fd);
+		return;
+	}
+	if (session_setup(&ss, bind, fd) == 0 && session_wait_command(&ss) == 0) {
+		alarm(0);
+		status = session_run_command(&ss);
+		session_close(&ss, status);
+	}
+	if (ss.s != NULL) {
+		ssh_disconnect(ss.s);
+		ssh_free(ss.s);
+	}
+	store_close(ss.st);
+	git_libgit2_shutdown();
+}
+
+static int
+auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *pubkey,
+    char sigstate, void *ud)
+{
+	struct session *ss = ud;
+	struct key_rec k;
+	char fp[STORE_FP_MAX], err[256];
+
+	(void)s;
+	(void)user; /* any user name: the key decides */
+	if (++ss->attempts > MAX_AUTH_ATTEMPTS)
+		return SSH_AUTH_DENIED;
+	if (sshkey_fingerprint(pubkey, fp, sizeof(fp), err, sizeof(err)) == -1)
+		return SSH_AUTH_DENIED;
+	if (store_key_by_fingerprint(ss->st, fp, &k) != 0 ||
+	    sshkey_matches(pubkey, &k) != 1) {
+		if (sigstate == SSH_PUBLICKEY_STATE_NONE && !ss->told_unknown) {
+			log_info("unknown key %s", fp);
+			ss->told_unknown = 1;
+		}
+		return SSH_AUTH_DENIED;
+	}
+	if (sigstate == SSH_PUBLICKEY_STATE_NONE)
+		return SSH_AUTH_SUCCESS; /* a probe: "this key would do" */
+	if (sigstate != SSH_PUBLICKEY_STATE_VALID)
+		return SSH_AUTH_DENIED;
+	ss->key = k;
+	ss->authed = 1;
+	log_info("key '%s' (%s) authenticated", k.name, k.fingerprint);
+	return SSH_AUTH_SUCCESS;
+}
+
+static int
+chan_exec(ssh_session s, ssh_channel ch, const char *command, void *ud)
+{
+	struct session *ss = ud;
+
+	(void)s;
+	(void)ch;
+	if (ss->have_command || ss->want_shell ||
+	    strlen(command) >= sizeof(ss->command))
+		return 1;
+	snprintf(ss->command, sizeof(ss->command), "%s", command);
+	ss->have_command = 1;
+	return 0;
+}
+
+static int
+chan_shell(ssh_session s, ssh_channel ch, void *ud)
+{
+	struct session *ss = ud;
+
+	(void)s;
+	(void)ch;
+	if (ss->have_command)
+		return 1;
+	ss->want_shell = 1;
+	return 0;
+}
+
+static int
+chan_env(ssh_session s, ssh_channel ch, const char *name, const char *value,
+    void *ud)
+{
+	(void)s, (void)ch, (void)name, (void)value, (void)ud;
+	return 0; /* accepted and ignored: GIT_PROTOCOL=version=2 falls back */
+}
+
+static int
+chan_pty(ssh_session s, ssh_channel ch, const char *term, int w, int h,
+    int pw, int ph, void *ud)
+{
+	(void)s, (void)ch, (void)term, (void)w, (void)h, (void)pw, (void)ph;
+	(void)ud;
+	return 0; /* `ssh -t host apps` works; output is plain text anyway */
+}
+
+static ssh_channel
+chan_open(ssh_session s, void *ud)
+{
+	struct session *ss = ud;
+
+	if (!ss->authed || ss->chan != NULL)
+		return NULL;
+	if ((ss->chan = ssh_channel_new(s)) == NULL)
+		return NULL;
+	memset(&ss->ccb, 0, sizeof(ss->ccb));
+	ss->ccb.userdata = ss;
+	ss->ccb.channel_exec_request_function = chan_exec;
+	ss->ccb.channel_shell_request_function = chan_shell;
+	ss->ccb.channel_env_request_function = chan_env;
+	ss->ccb.channel_pty_request_function = chan_pty;
+	ssh_callbacks_init(&ss->ccb);
+	if (ssh_set_channel_callbacks(ss->chan, &ss->ccb) != SSH_OK) {
+		ssh_channel_free(ss->chan);
+		ss->chan = NULL;
+	}
+	return ss->chan;
+}
+
+static int
+session_setup(struct session *ss, ssh_bind bind, int fd)
+{
+	if ((ss->s = ssh_new()) == NULL) {
+		log_warnx("out of memory");
+		close(fd);
+		return -1;
+	}
+	if (ssh_bind_accept_fd(bind, ss->s, fd) != SSH_OK) {
+		log_warnx("accept: %s", ssh_get_error(bind));
+		close(fd);
+		return -1;
+	}
+	memset(&ss->scb, 0, sizeof(ss->scb));
+	ss->scb.userdata = ss;
+	ss->scb.auth_pubkey_function = auth_pubkey;
+	ss->scb.channel_open_request_session_function = chan_open;
+	ssh_callbacks_init(&ss->scb);
+	if (ssh_set_server_callbacks(ss->s, &ss->scb) != SSH_OK) {
+		log_warnx("cannot set callbacks: %s", ssh_get_error(ss->s));
+		return -1;
+	}
+	ssh_set_auth_methods(ss->s, SSH_AUTH_METHOD_PUBLICKEY);
+	if (ssh_handle_key_exchange(ss->s) != SSH_OK) {
+		log_info("key exchange failed: %s", ssh_get_error(ss->s));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+session_wait_command(struct session *ss)
+{
+	ssh_event ev;
+	int rc = -1;
+
+	if ((ev = ssh_event_new()) == NULL)
+		return -1;
+	if (ssh_event_add_session(ev, ss->s) != SSH_OK) {
+		ssh_event_free(ev);
+		return -1;
+	}
+	while (!ss->have_command && !ss->want_shell) {
+		if (ssh_event_dopoll(ev, 1000) == SSH_ERROR ||
+		    !ssh_is_connected(ss->s))
+			break;
+	}
+	if (ss->have_command || ss->want_shell)
+		rc = 0;
+	else if (!ss->authed)
+		log_info("disconnected before authenticating");
+	ssh_event_remove_session(ev, ss->s);
+	ssh_event_free(ev);
+	return rc;
+}
+
+/* Transport over the channel for the command's stdin/stdout. */
+static ssize_t
+chan_read(void *ctx, void *buf, size_t len, char *err, size_t errlen)
+{
+	struct session *ss = ctx;
+	int n;
+
+	if (len > 65536)
+		len = 65536;
+	n = ssh_channel_read_timeout(ss->chan, buf, (uint32_t)len, 0,
+	    ss->conf->idle_timeout * 1000);
+	if (n == SSH_ERROR) {
+		snprintf(err, errlen, "connection lost: %s",
+		    ssh_get_error(ss->s));
+		return -1;
+	}
+	if (n > 0)
+		return n;
+	if (ssh_channel_is_eof(ss->chan) || !ssh_channel_is_open(ss->chan))
+		return 0;
+	snprintf(err, errlen, "idle timeout (%d s without data)",
+	    ss->conf->idle_timeout);
+	return -1;
+}
+
+static int
+chan_write_stream(struct session *ss, int is_stderr, const void *buf,
+    size_t len, char *err, size_t errlen)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		uint32_t chunk = len > 32768 ? 32768 : (uint32_t)len;
+		int n = is_stderr ? ssh_channel_write_stderr(ss->chan, p, chunk) :
+		    ssh_channel_write(ss->chan, p, chunk);
+		if (n == SSH_ERROR || n <= 0) {
+			if (err != NULL)
+				snprintf(err, errlen, "connection lost: %s",
+				    ssh_get_error(ss->s));
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+chan_write(void *ctx, const void *buf, size_t len, char *err, size_t errlen)
+{
+	return chan_write_stream(ctx, 0, buf, len, err, errlen);
+}
+
+static int
+chan_write_err(void *ctx, const void *buf, size_t len)
+{
+	return chan_write_stream(ctx, 1, buf, len, NULL, 0);
+}
+
+static int
+session_run_command(struct session *ss)
+{
+	struct gitd_ctx g;
+
+	memset(&g, 0, sizeof(g));
+	g.conf = ss->conf;
+	g.st = ss->st;
+	g.key = ss->key;
+	g.io.in_out = (struct pkt_transport){ .read = chan_read,
+	    .write = chan_write, .ctx = ss };
+	g.io.write_err = chan_write_err;
+	if (ss->want_shell) {
+		gitd_errorf(&g, "berth: no interactive shell here; try 'ssh"
+		    " %s help'", "HOST");
+		return 1;
+	}
+	return gitd_dispatch_line(&g, ss->command);
+}
+
+static void
+session_close(struct session *ss, int status)
+{
+	ssh_event ev;
+
+	if (ss->chan == NULL)
+		return;
+	(void)ssh_channel_request_send_exit_status(ss->chan, status);
+	(void)ssh_channel_send_eof(ss->chan);
+	(void)ssh_channel_close(ss->chan);
+	/* let the client read everything and hang up first (at most 5 s) */
+	if ((ev = ssh_event_new()) != NULL) {
+		if (ssh_event_add_session(ev, ss->s) == SSH_OK) {
+			for (int i = 0; i < 50 && ssh_is_connected(ss->s); i++)
+				if (ssh_event_dopoll(ev, 100) == SSH_ERROR)
+					break;
+			ssh_event_remove_session(ev, ss->s);
+		}
+		ssh_event_free(ev);
+	}
+}

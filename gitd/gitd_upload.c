@@ -1,0 +1,384 @@
+/*
+ * gitd_upload.c - git-upload-pack, natively: the server side of `git clone`
+ * and `git fetch`.  Implements gitprotocol-pack "Fetching Data From a Server"
+ * for protocol v0 without multi_ack (a client asking for v2 falls back to v0
+ * when it sees a v0 advertisement).
+ *
+ * Phases: advertise (HEAD first, symref), wants, negotiation (haves, ACK on
+ * the first common commit, NAK on a flush while none is known, done), pack
+ * (libgit2's packbuilder over a revwalk of the wants minus the common
+ * commits; on side-band 1 when negotiated, progress on band 2).
+ * No thin packs, no shallow, no filter: they are not advertised.
+ */
+#include "gitd/gitd.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "gitd/gitd_pack.h"
+#include "gitd/gitd_refs.h"
+
+#define UPLOAD_CAPS "side-band-64k side-band ofs-delta no-progress " \
+	"object-format=sha1 agent=berth/" BERTH_VERSION
+#define MAX_WANTS 10000
+#define MAX_HAVES 100000
+
+struct upload {
+	struct gitd_ctx *g;
+	struct pkt_io io;
+	git_repository *repo;
+	struct ref_list refs;
+	git_oid *wants, *commons;
+	size_t nwants, ncommons;
+	int sideband, no_progress;
+	char line[PKT_DATA_MAX + 1];
+};
+
+static int upload_advertise(struct upload *u);
+static int upload_wants(struct upload *u);
+static int upload_negotiate(struct upload *u);
+static int upload_pack(struct upload *u);
+static void upload_free(struct upload *u);
+
+int
+gitd_upload_pack(struct gitd_ctx *g)
+{
+	struct upload *u;
+	char path[PATH_MAX];
+	int rc = 128;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
+		gitd_errorf(g, "berth: out of memory");
+		return 128;
+	}
+	u->g = g;
+	pkt_init(&u->io, &g->io.in_out);
+	if (gitd_repo_path(g->conf, g->app.name, path, sizeof(path)) == -1 ||
+	    git_repository_open_bare(&u->repo, path) < 0) {
+		gitd_errorf(g, "berth: cannot open repository of '%s'",
+		    g->app.name);
+		goto out;
+	}
+	if (upload_advertise(u) == -1)
+		goto out;
+	switch (upload_wants(u)) {
+	case 0:
+		rc = 0; /* ls-remote: the client wants nothing */
+		goto out;
+	case -1:
+		goto out;
+	}
+	if (upload_negotiate(u) == -1 || upload_pack(u) == -1)
+		goto out;
+	rc = 0;
+out:
+	upload_free(u);
+	return rc;
+}
+
+static void
+upload_free(struct upload *u)
+{
+	refs_list_free(&u->refs);
+	free(u->wants);
+	free(u->commons);
+	git_repository_free(u->repo);
+	free(u);
+}
+
+static int
+upload_fail(struct upload *u, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("upload-pack '%s': %s", u->g->app.name, msg);
+	if (u->sideband) {
+		char band[600];
+		int n = snprintf(band, sizeof(band), "berth: %s\n", msg);
+		(void)pkt_band(&u->io, 3, band, (size_t)n);
+	} else {
+		(void)pkt_writef(&u->io, "ERR %s\n", msg);
+		(void)pkt_send(&u->io);
+	}
+	return -1;
+}
+
+static int
+upload_advertise(struct upload *u)
+{
+	char err[256], hex[GIT_OID_HEXSZ + 1], caps[512];
+	const char *head_target = NULL;
+	git_reference *head = NULL;
+	git_oid head_id;
+	int rc = 0, first = 1;
+
+	if (refs_list(u->repo, &u->refs, err, sizeof(err)) == -1)
+		return upload_fail(u, "%s", err);
+	snprintf(caps, sizeof(caps), "%s", UPLOAD_CAPS);
+	if (git_reference_lookup(&head, u->repo, "HEAD") == 0 &&
+	    git_reference_type(head) == GIT_REFERENCE_SYMBOLIC &&
+	    git_reference_name_to_id(&head_id, u->repo, "HEAD") == 0) {
+		head_target = git_reference_symbolic_target(head);
+		snprintf(caps, sizeof(caps), "%s symref=HEAD:%s", UPLOAD_CAPS,
+		    head_target);
+		git_oid_tostr(hex, sizeof(hex), &head_id);
+		rc = pkt_writef(&u->io, "%s HEAD%c%s\n", hex, '\0', caps);
+		first = 0;
+	}
+	git_reference_free(head);
+	for (size_t i = 0; i < u->refs.n && rc == 0; i++) {
+		git_oid_tostr(hex, sizeof(hex), &u->refs.v[i].oid);
+		rc = first ? pkt_writef(&u->io, "%s %s%c%s\n", hex,
+		    u->refs.v[i].name, '\0', caps) :
+		    pkt_writef(&u->io, "%s %s\n", hex, u->refs.v[i].name);
+		first = 0;
+		if (rc == 0 && u->refs.v[i].has_peeled) {
+			git_oid_tostr(hex, sizeof(hex), &u->refs.v[i].peeled);
+			rc = pkt_writef(&u->io, "%s %s^{}\n", hex,
+			    u->refs.v[i].name);
+		}
+	}
+	if (rc == 0 && first)
+		rc = pkt_writef(&u->io, "%s capabilities^{}%c%s\n",
+		    "0000000000000000000000000000000000000000", '\0', caps);
+	if (rc == 0)
+		rc = pkt_flush(&u->io);
+	if (rc == 0)
+		rc = pkt_send(&u->io);
+	return rc == 0 ? 0 : upload_fail(u, "%s", u->io.err);
+}
+
+static int
+is_advertised(const struct upload *u, const git_oid *id)
+{
+	for (size_t i = 0; i < u->refs.n; i++)
+		if (git_oid_equal(&u->refs.v[i].oid, id) ||
+		    (u->refs.v[i].has_peeled &&
+		    git_oid_equal(&u->refs.v[i].peeled, id)))
+			return 1;
+	return 0;
+}
+
+static int
+upload_caps(struct upload *u, const char *caps)
+{
+	const char *p = caps;
+	char tok[128];
+
+	while (*p) {
+		size_t len = strcspn(p, " ");
+		if (len > 0) {
+			snprintf(tok, sizeof(tok), "%.*s", (int)strcspn(p, " ="), p);
+			if (strcmp(tok, "agent") != 0 && strcmp(tok,
+			    "session-id") != 0 && !pkt_cap_has(UPLOAD_CAPS, tok,
+			    NULL, 0))
+				return upload_fail(u, "unsupported capability"
+				    " '%s'", tok);
+		}
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	if (pkt_cap_has(caps, "side-band-64k", NULL, 0))
+		u->sideband = PKT_BAND_MAX;
+	else if (pkt_cap_has(caps, "side-band", NULL, 0))
+		u->sideband = 999; /* 1000-byte packets, band byte included */
+	u->io.sideband = u->sideband;
+	u->no_progress = pkt_cap_has(caps, "no-progress", NULL, 0);
+	return 0;
+}
+
+/* 1 when the client wants objects, 0 when it wants none, -1 on error. */
+static int
+upload_wants(struct upload *u)
+{
+	enum pkt_status st;
+	size_t len, cap = 0;
+	git_oid id;
+
+	for (;;) {
+		st = pkt_read_line(&u->io, u->line, &len);
+		if (st == PKT_FLUSH || (st == PKT_EOF && u->nwants == 0))
+			break;
+		if (st != PKT_DATA)
+			return upload_fail(u, "%s", st == PKT_ERROR ? u->io.err :
+			    "unexpected end of the want list");
+		if (len < 5 + GIT_OID_HEXSZ || strncmp(u->line, "want ", 5) != 0 ||
+		    git_oid_fromstrn(&id, u->line + 5, GIT_OID_HEXSZ) < 0 ||
+		    (u->line[5 + GIT_OID_HEXSZ] != '\0' &&
+		    u->line[5 + GIT_OID_HEXSZ] != ' '))
+			return upload_fail(u, "protocol error: expected 'want'"
+			    " line, got '%.60s'", u->line);
+		if (u->nwants == 0 && u->line[5 + GIT_OID_HEXSZ] == ' ' &&
+		    upload_caps(u, u->line + 6 + GIT_OID_HEXSZ) == -1)
+			return -1;
+		if (!is_advertised(u, &id))
+			return upload_fail(u, "upload-pack: not our ref %s",
+			    u->line + 5);
+		if (u->nwants == MAX_WANTS)
+			return upload_fail(u, "too many wants");
+		if (u->nwants == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			git_oid *nv = realloc(u->wants, ncap * sizeof(*nv));
+			if (nv == NULL)
+				return upload_fail(u, "out of memory");
+			u->wants = nv;
+			cap = ncap;
+		}
+		git_oid_cpy(&u->wants[u->nwants++], &id);
+	}
+	return u->nwants > 0;
+}
+
+/* Record a have that we also have (a commit): returns 1 if it is common. */
+static int
+have_common(struct upload *u, const git_oid *id, size_t *cap)
+{
+	git_odb *odb;
+	size_t len;
+	git_object_t type;
+	int ok;
+
+	if (git_repository_odb(&odb, u->repo) < 0)
+		return 0;
+	ok = git_odb_read_header(&len, &type, odb, id) == 0 &&
+	    type == GIT_OBJECT_COMMIT;
+	git_odb_free(odb);
+	if (!ok || u->ncommons == MAX_HAVES)
+		return 0;
+	if (u->ncommons == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		git_oid *nv = realloc(u->commons, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return 0;
+		u->commons = nv;
+		*cap = ncap;
+	}
+	git_oid_cpy(&u->commons[u->ncommons++], id);
+	return 1;
+}
+
+static int
+upload_negotiate(struct upload *u)
+{
+	enum pkt_status st;
+	size_t len, cap = 0, haves = 0;
+	git_oid id;
+
+	for (;;) {
+		st = pkt_read_line(&u->io, u->line, &len);
+		if (st == PKT_FLUSH) {
+			if (u->ncommons == 0 && (pkt_writef(&u->io, "NAK\n") == -1 ||
+			    pkt_send(&u->io) == -1))
+				return upload_fail(u, "%s", u->io.err);
+			continue;
+		}
+		if (st != PKT_DATA)
+			return upload_fail(u, "%s", st == PKT_ERROR ? u->io.err :
+			    "connection closed during negotiation");
+		if (strcmp(u->line, "done") == 0)
+			break;
+		if (len != 5 + GIT_OID_HEXSZ || strncmp(u->line, "have ", 5) != 0 ||
+		    git_oid_fromstrn(&id, u->line + 5, GIT_OID_HEXSZ) < 0)
+			return upload_fail(u, "protocol error: expected 'have'"
+			    " or 'done', got '%.60s'", u->line);
+		if (++haves > MAX_HAVES)
+			return upload_fail(u, "too many haves");
+		if (have_common(u, &id, &cap) && u->ncommons == 1 &&
+		    (pkt_writef(&u->io, "ACK %s\n", u->line + 5) == -1 ||
+		    pkt_send(&u->io) == -1))
+			return upload_fail(u, "%s", u->io.err);
+	}
+	if (u->ncommons == 0 && (pkt_writef(&u->io, "NAK\n") == -1 ||
+	    pkt_send(&u->io) == -1))
+		return upload_fail(u, "%s", u->io.err);
+	return 0;
+}
+
+static int
+pack_chunk(void *buf, size_t size, void *payload)
+{
+	struct upload *u = payload;
+
+	if (u->sideband)
+		return pkt_band(&u->io, 1, buf, size) == -1 ? -1 : 0;
+	return pkt_write_raw(&u->io, buf, size) == -1 ? -1 : 0;
+}
+
+/* Add one want: commits through the walk, anything else recursively. */
+static int
+insert_want(struct upload *u, git_packbuilder *pb, git_revwalk *walk,
+    const git_oid *id)
+{
+	git_object *obj, *peeled = NULL;
+	int rc;
+
+	if (git_object_lookup(&obj, u->repo, id, GIT_OBJECT_ANY) < 0)
+		return -1;
+	if (git_object_type(obj) == GIT_OBJECT_COMMIT) {
+		rc = git_revwalk_push(walk, id);
+	} else if (git_object_type(obj) == GIT_OBJECT_TAG) {
+		rc = git_packbuilder_insert(pb, id, NULL);
+		if (rc == 0 && git_object_peel(&peeled, obj, GIT_OBJECT_ANY) == 0)
+			rc = git_object_type(peeled) == GIT_OBJECT_COMMIT ?
+			    git_revwalk_push(walk, git_object_id(peeled)) :
+			    git_packbuilder_insert_recur(pb,
+			    git_object_id(peeled), NULL);
+	} else {
+		rc = git_packbuilder_insert_recur(pb, id, NULL);
+	}
+	git_object_free(peeled);
+	git_object_free(obj);
+	return rc;
+}
+
+static int
+upload_pack(struct upload *u)
+{
+	git_packbuilder *pb = NULL;
+	git_revwalk *walk = NULL;
+	char msg[128];
+	int rc = -1;
+
+	if (git_packbuilder_new(&pb, u->repo) < 0 ||
+	    git_revwalk_new(&walk, u->repo) < 0) {
+		upload_fail(u, "cannot build pack: %s", git_errmsg("?"));
+		goto out;
+	}
+	git_packbuilder_set_threads(pb, 0);
+	for (size_t i = 0; i < u->nwants; i++)
+		if (insert_want(u, pb, walk, &u->wants[i]) < 0) {
+			upload_fail(u, "cannot pack %s", git_errmsg("?"));
+			goto out;
+		}
+	for (size_t i = 0; i < u->ncommons; i++)
+		(void)git_revwalk_hide(walk, &u->commons[i]);
+	if (git_packbuilder_insert_walk(pb, walk) < 0) {
+		upload_fail(u, "cannot pack: %s", git_errmsg("?"));
+		goto out;
+	}
+	if (u->sideband && !u->no_progress) {
+		int n = snprintf(msg, sizeof(msg), "berth: sending %zu objects\n",
+		    git_packbuilder_object_count(pb));
+		(void)pkt_band(&u->io, 2, msg, (size_t)n);
+	}
+	if (git_packbuilder_foreach(pb, pack_chunk, u) < 0) {
+		upload_fail(u, "sending pack failed: %s", u->io.err[0] ?
+		    u->io.err : git_errmsg("?"));
+		goto out;
+	}
+	if ((u->sideband && pkt_flush(&u->io) == -1) || pkt_send(&u->io) == -1)
+		goto out;
+	rc = 0;
+out:
+	git_revwalk_free(walk);
+	git_packbuilder_free(pb);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/*
+ * hooks.h - the receive hook: what runs after a pack has been received and
+ * checked, and before any ref moves.  gitd calls hooks_receive() once per
+ * push with the updates that are still good; the hook may reject any of them
+ * by filling its reject reason, which the pusher sees as
+ * "! [remote rejected] main -> main (reason)".  Lines passed to say() reach
+ * the pusher as "remote: ..." while the hook runs.
+ *
+ * The objects of the push are readable through repo (the quarantine is
+ * attached to its odb) but are not yet in objects/pack.
+ */
+#ifndef BERTH_HOOKS_H
+#define BERTH_HOOKS_H
+
+#include <git2.h>
+#include <stddef.h>
+
+#include "conf/conf.h"
+#include "core/store.h"
+
+struct hook_update {
+	const char *ref;
+	git_oid old_id, new_id;
+	char reject[256]; /* set by the hook to refuse this update */
+};
+
+struct hook_push {
+	const struct conf *conf;
+	struct store *st;
+	const char *app;
+	git_repository *repo;
+	struct hook_update *updates;
+	size_t n;
+	void (*say)(void *ctx, const char *line);
+	void *say_ctx;
+};
+
+/* Run the deploy for the push (see hooks_receive.c). */
+void hooks_receive(struct hook_push *push);
+
+#endif

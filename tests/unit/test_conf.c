@@ -1,0 +1,554 @@
+/*
+ * test_conf.c - conf/conf.c: defaults, every key type, the example
+ * conf/berth.ini, one error per kind of mistake (with its line number), the
+ * default search, derived paths, and the size and listen parsers.
+ * Run from the repository root (tests/run does).
+ */
+#include "conf/conf.h"
+#include "tests/unit/unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ERRLEN 512
+
+/* Write text (len bytes) to a new temp file; its name goes in path. */
+static void
+write_file(char *path, const char *text, size_t len)
+{
+	int fd;
+
+	strcpy(path, "/tmp/test_conf_XXXXXX");
+	fd = mkstemp(path);
+	CHECK(fd != -1);
+	if (fd == -1)
+		return;
+	CHECK(write(fd, text, len) == (ssize_t)len);
+	close(fd);
+}
+
+/* conf_load on a temp file holding text. */
+static int
+load_text(struct conf *c, const char *text, char *err)
+{
+	char path[64];
+	int rc;
+
+	write_file(path, text, strlen(text));
+	err[0] = '\0';
+	rc = conf_load(c, path, err, ERRLEN);
+	unlink(path);
+	return rc;
+}
+
+/* text must fail at line with a message containing what. */
+static void
+expect_error(const char *text, int line, const char *what)
+{
+	struct conf c;
+	char err[ERRLEN], at[32];
+	int ok;
+
+	snprintf(at, sizeof(at), ":%d: ", line);
+	CHECK(load_text(&c, text, err) == -1);
+	ok = strncmp(err, "/tmp/test_conf_", 15) == 0 &&
+	    strstr(err, at) != NULL && strstr(err, what) != NULL;
+	CHECK(ok);
+	if (!ok)
+		fprintf(stderr, "  expected line %d, '%s'; got: %s\n", line,
+		    what, err);
+}
+
+static void
+expect_ok(const char *text)
+{
+	struct conf c;
+	char err[ERRLEN];
+	int rc = load_text(&c, text, err);
+
+	CHECK(rc == 0);
+	if (rc != 0)
+		fprintf(stderr, "  unexpected error: %s\n", err);
+}
+
+/* All settings equal (path aside). */
+static int
+same_settings(const struct conf *a, const struct conf *b)
+{
+	return strcmp(a->listen_addr, b->listen_addr) == 0 &&
+	    a->listen_port == b->listen_port &&
+	    strcmp(a->data_dir, b->data_dir) == 0 &&
+	    strcmp(a->host_key, b->host_key) == 0 &&
+	    strcmp(a->deploy_branch, b->deploy_branch) == 0 &&
+	    a->max_push_size == b->max_push_size &&
+	    a->max_connections == b->max_connections &&
+	    a->auth_timeout == b->auth_timeout &&
+	    a->idle_timeout == b->idle_timeout &&
+	    strcmp(a->router_kind, b->router_kind) == 0 &&
+	    a->router_manage == b->router_manage &&
+	    strcmp(a->http_listen_addr, b->http_listen_addr) == 0 &&
+	    a->http_listen_port == b->http_listen_port &&
+	    strcmp(a->router_config_dir, b->router_config_dir) == 0 &&
+	    strcmp(a->router_reload, b->router_reload) == 0 &&
+	    strcmp(a->base_domain, b->base_domain) == 0 &&
+	    a->build_timeout == b->build_timeout &&
+	    a->build_concurrency == b->build_concurrency &&
+	    strcmp(a->buildpacks_dir, b->buildpacks_dir) == 0 &&
+	    a->keep_releases == b->keep_releases &&
+	    a->build_memory_limit == b->build_memory_limit &&
+	    strcmp(a->health_path, b->health_path) == 0 &&
+	    a->health_timeout == b->health_timeout &&
+	    a->health_grace == b->health_grace;
+}
+
+static void
+test_defaults(void)
+{
+	struct conf c;
+	char err[ERRLEN];
+
+	conf_defaults(&c);
+	CHECK(strcmp(c.path, "") == 0);
+	CHECK(strcmp(c.listen_addr, "127.0.0.1") == 0);
+	CHECK(c.listen_port == 2222);
+	CHECK(strcmp(c.data_dir, "./berth-data") == 0);
+	CHECK(strcmp(c.host_key, "") == 0);
+	CHECK(strcmp(c.deploy_branch, "main") == 0);
+	CHECK(c.max_push_size == 1073741824ULL);
+	CHECK(c.max_connections == 64);
+	CHECK(c.auth_timeout == 30);
+	CHECK(c.idle_timeout == 300);
+	CHECK(strcmp(c.router_kind, "caddy") == 0);
+	CHECK(c.router_manage == 1);
+	CHECK(strcmp(c.http_listen_addr, "127.0.0.1") == 0);
+	CHECK(c.http_listen_port == 8080);
+	CHECK(strcmp(c.router_config_dir, "") == 0);
+	CHECK(strcmp(c.router_reload, "") == 0);
+	CHECK(strcmp(c.base_domain, "localhost") == 0);
+	CHECK(c.build_timeout == 900);
+	CHECK(c.build_concurrency == 2);
+	CHECK(strcmp(c.buildpacks_dir, "") == 0);
+	CHECK(c.keep_releases == 5);
+	CHECK(c.build_memory_limit == 1073741824ULL);
+	CHECK(strcmp(c.health_path, "/") == 0);
+	CHECK(c.health_timeout == 30);
+	CHECK(c.health_grace == 5);
+
+	/* An empty file: defaults, plus the derived paths. */
+	CHECK(load_text(&c, "", err) == 0);
+	CHECK(strncmp(c.path, "/tmp/test_conf_", 15) == 0);
+	CHECK(strcmp(c.host_key, "./berth-data/host_ed25519") == 0);
+	CHECK(strcmp(c.router_config_dir, "./berth-data/router") == 0);
+	CHECK(strcmp(c.buildpacks_dir, "buildpacks") == 0);
+}
+
+static void
+test_every_type(void)
+{
+	struct conf c;
+	char err[ERRLEN];
+	const char *text =
+	    "; comment\n"
+	    "# another comment\n"
+	    "\n"
+	    "[server]\n"
+	    "listen = [::1]:2022\n"
+	    "data_dir = /var/lib/berth\n"
+	    "host_key = /etc/berth/key\n"
+	    "deploy_branch = release/v1.2_x-y\n"
+	    "max_push_size = 512K\n"
+	    "max_connections = 10000\n"
+	    "auth_timeout = 1\n"
+	    "idle_timeout = 86400\n"
+	    "[router]\n"
+	    "kind = nginx\n"
+	    "manage = off\n"
+	    "http_listen = 0.0.0.0:80\n"
+	    "config_dir = /etc/nginx/berth\n"
+	    "reload = systemctl reload nginx ; inline comment\n"
+	    "base_domain = apps.example-1.org\n"
+	    "[build]\n"
+	    "timeout = 60\n"
+	    "concurrency = 4\n"
+	    "buildpacks_dir = /opt/buildpacks\n"
+	    "keep_releases = 3\n"
+	    "memory_limit = 100M\n"
+	    "[health]\n"
+	    "path = /healthz?x=1\n"
+	    "timeout = 10\n"
+	    "grace = 0\n";
+	int rc = load_text(&c, text, err);
+
+	CHECK(rc == 0);
+	if (rc != 0)
+		fprintf(stderr, "  unexpected error: %s\n", err);
+	CHECK(strcmp(c.listen_addr, "::1") == 0);
+	CHECK(c.listen_port == 2022);
+	CHECK(strcmp(c.data_dir, "/var/lib/berth") == 0);
+	CHECK(strcmp(c.host_key, "/etc/berth/key") == 0);
+	CHECK(strcmp(c.deploy_branch, "release/v1.2_x-y") == 0);
+	CHECK(c.max_push_size == 512 * 1024);
+	CHECK(c.max_connections == 10000);
+	CHECK(c.auth_timeout == 1);
+	CHECK(c.idle_timeout == 86400);
+	CHECK(strcmp(c.router_kind, "nginx") == 0);
+	CHECK(c.router_manage == 0);
+	CHECK(strcmp(c.http_listen_addr, "0.0.0.0") == 0);
+	CHECK(c.http_listen_port == 80);
+	CHECK(strcmp(c.router_config_dir, "/etc/nginx/berth") == 0);
+	CHECK(strcmp(c.router_reload, "systemctl reload nginx") == 0);
+	CHECK(strcmp(c.base_domain, "apps.example-1.org") == 0);
+	CHECK(c.build_timeout == 60);
+	CHECK(c.build_concurrency == 4);
+	CHECK(strcmp(c.buildpacks_dir, "/opt/buildpacks") == 0);
+	CHECK(c.keep_releases == 3);
+	CHECK(c.build_memory_limit == 100ULL << 20);
+	CHECK(strcmp(c.health_path, "/healthz?x=1") == 0);
+	CHECK(c.health_timeout == 10);
+	CHECK(c.health_grace == 0);
+}
+
+static void
+test_bools(void)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", "YES" };
+	static const char *const no[] = { "no", "false", "off", "0", "Off" };
+	struct conf c;
+	char text[64], err[ERRLEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		snprintf(text, sizeof(text), "[router]\nmanage = %s\n", yes[i]);
+		CHECK(load_text(&c, text, err) == 0 && c.router_manage == 1);
+		snprintf(text, sizeof(text), "[router]\nmanage = %s\n", no[i]);
+		CHECK(load_text(&c, text, err) == 0 && c.router_manage == 0);
+	}
+}
+
+/* The shipped example loads and says exactly what the defaults say. */
+static void
+test_example(void)
+{
+	struct conf ex, def;
+	char err[ERRLEN];
+	int rc = conf_load(&ex, "conf/berth.ini", err, sizeof(err));
+
+	CHECK(rc == 0);
+	if (rc != 0)
+		fprintf(stderr, "  conf/berth.ini: %s\n", err);
+	CHECK(strcmp(ex.path, "conf/berth.ini") == 0);
+	CHECK(load_text(&def, "", err) == 0);
+	CHECK(same_settings(&ex, &def));
+}
+
+static void
+test_errors(void)
+{
+	char line[300], text[400];
+
+	expect_error("[server]\nlisten = 127.0.0.1:22\nport = 22\n", 3,
+	    "unknown key 'server.port'");
+	expect_error("[server]\n\n[serverr]\nlisten = 127.0.0.1:22\n", 3,
+	    "unknown section 'serverr'");
+	expect_error("[empty]\n", 1, "unknown section 'empty'");
+	expect_error("[build]\ntimeout = ten\n", 2,
+	    "bad value 'ten' for 'build.timeout': not an integer");
+	expect_error("[build]\ntimeout = 12s\n", 2, "not an integer");
+	expect_error("[build]\ntimeout =\n", 2, "not an integer");
+	expect_error("[build]\n\nconcurrency = 65\n", 3,
+	    "'build.concurrency': must be between 1 and 64");
+	expect_error("[health]\ngrace = -1\n", 2, "must be between 0 and");
+	expect_error("[server]\nidle_timeout = 99999999999999999999\n", 2,
+	    "must be between");
+	expect_error("[server]\nmax_push_size = 1.5G\n", 2,
+	    "bad value '1.5G' for 'server.max_push_size': not a size");
+	expect_error("[build]\nmemory_limit = 0\n", 2, "must be at least 1");
+	expect_error("[server]\nlisten = 127.0.0.1\n", 2,
+	    "bad value '127.0.0.1' for 'server.listen'");
+	expect_error("[router]\nhttp_listen = localhost:8080\n", 2,
+	    "'router.http_listen'");
+	expect_error("[router]\nmanage = maybe\n", 2, "not a boolean");
+	expect_error("[router]\nkind = apache\n", 2,
+	    "bad value 'apache' for 'router.kind': must be one of: caddy "
+	    "nginx");
+	expect_error("[router]\nkind = Caddy\n", 2, "must be one of");
+
+	/* Lines inih would split or join. */
+	memset(line, 'x', 250);
+	line[250] = '\0';
+	snprintf(text, sizeof(text), "[router]\n; ok\nreload = %s\n", line);
+	expect_error(text, 3, "line too long (max 190 characters)");
+	expect_error("[server]\nlisten = 127.0.0.1:22\n  data_dir = /x\n", 3,
+	    "indented line: berth does not accept continuation lines");
+	expect_error("[server]\n\tdata_dir = /x\n", 2, "indented line");
+	expect_error("[server]\n  [router]\n", 2, "indented line");
+
+	/* A value that does not fit its field (listen_addr holds 63). */
+	memset(line, 'a', 70);
+	line[70] = '\0';
+	snprintf(text, sizeof(text), "[server]\nlisten = [%s]:22\n", line);
+	expect_error(text, 2, "for 'server.listen'");
+
+	/* Names inih would truncate. */
+	expect_error("[server]\n"
+	    "listen_but_with_a_name_far_longer_than_forty = 1\n", 2,
+	    "key name too long (max 40 characters)");
+	expect_error("[a_section_name_that_is_much_longer_than_forty]\n", 1,
+	    "section name too long (max 40 characters)");
+
+	/* Other mistakes. */
+	expect_error("listen = 127.0.0.1:22\n", 1,
+	    "key 'listen' before any [section]");
+	expect_error("[build]\ntimeout = 1\n[server]\n[build]\ntimeout = 2\n",
+	    5, "duplicate key 'build.timeout' (first set on line 2)");
+	expect_error("[server]\nlisten\n", 2,
+	    "expected '[section]' or 'key = value'");
+	expect_error("[server\n", 1, "missing ']'");
+	expect_error("[server] listen = 127.0.0.1:22\n", 1,
+	    "unexpected text after ']'");
+	expect_error("[server]\ndata_dir =\n", 2, "must not be empty");
+	expect_error("[server]\ndeploy_branch = -main\n", 2,
+	    "not a plain branch name");
+	expect_error("[router]\nbase_domain = Example.com\n", 2,
+	    "not a lower-case host name");
+	expect_error("[health]\npath = healthz\n", 2, "must start with '/'");
+	expect_error("[health]\npath = /a b\n", 2,
+	    "must not contain spaces");
+}
+
+/* value for section.key loads (want 0) or is refused (want -1). */
+static void
+expect_value(const char *section, const char *key, const char *value,
+    int want)
+{
+	struct conf c;
+	char text[300], err[ERRLEN];
+	int rc;
+
+	snprintf(text, sizeof(text), "[%s]\n%s = %s\n", section, key, value);
+	rc = load_text(&c, text, err);
+	CHECK(rc == want);
+	if (rc != want)
+		fprintf(stderr, "  %s.%s = '%s': want %d, got %d %s\n", section,
+		    key, value, want, rc, err);
+}
+
+static void
+test_names(void)
+{
+	static const char *const good_branch[] = { "main", "feature/x",
+		"v1.2", "a_b-c", "release/2024.1/rc" };
+	static const char *const bad_branch[] = { "", "-x", "/x", "x/", "a//b",
+		"a..b", "x.lock", "a/b.lock/c", ".x", "a/.b", "x.", "a b",
+		"a@{1}", "a~1", "a:b" };
+	static const char *const good_host[] = { "localhost", "example.com",
+		"a-b.c1", "1.2.3.4", "x" };
+	static const char *const bad_host[] = { "", "Example.com", "-a.com",
+		"a-.com", "a..com", ".a", "a.", "a_b.com", "a b",
+		("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		".com") }; /* a 64-character label */
+	size_t i;
+
+	for (i = 0; i < sizeof(good_branch) / sizeof(good_branch[0]); i++)
+		expect_value("server", "deploy_branch", good_branch[i], 0);
+	for (i = 0; i < sizeof(bad_branch) / sizeof(bad_branch[0]); i++)
+		expect_value("server", "deploy_branch", bad_branch[i], -1);
+	for (i = 0; i < sizeof(good_host) / sizeof(good_host[0]); i++)
+		expect_value("router", "base_domain", good_host[i], 0);
+	for (i = 0; i < sizeof(bad_host) / sizeof(bad_host[0]); i++)
+		expect_value("router", "base_domain", bad_host[i], -1);
+}
+
+/* The edges of what the reader lets through. */
+static void
+test_reader_edges(void)
+{
+	struct conf c;
+	char line[200], text[300], err[ERRLEN], path[64];
+	int rc;
+
+	/* 190 characters is fine, 191 is not. */
+	memset(line, 'x', sizeof(line));
+	memcpy(line, "reload = ", 9);
+	line[190] = '\0';
+	snprintf(text, sizeof(text), "[router]\n%s\n", line);
+	CHECK(load_text(&c, text, err) == 0);
+	CHECK(strlen(c.router_reload) == 181);
+	line[190] = 'x';
+	line[191] = '\0';
+	snprintf(text, sizeof(text), "[router]\n%s\n", line);
+	expect_error(text, 2, "line too long");
+
+	/* A byte-order mark, CRLF line ends, indented comments and blank
+	 * lines, a last line without a newline. */
+	expect_ok("\xEF\xBB\xBF[server]\r\nlisten = 10.0.0.1:22\r\n"
+	    "  ; indented comment\n   \n\t\nidle_timeout = 5");
+	/* A NUL byte in the middle of a line. */
+	write_file(path, "[server]\ndata_dir = /a\0b\n", 25);
+	rc = conf_load(&c, path, err, sizeof(err));
+	unlink(path);
+	CHECK(rc == -1 && strstr(err, ":2: line contains a NUL byte"));
+}
+
+/* A failed load leaves the struct as it was. */
+static void
+test_failed_reload(void)
+{
+	struct conf c;
+	char err[ERRLEN];
+
+	CHECK(load_text(&c, "[build]\ntimeout = 77\n", err) == 0);
+	CHECK(load_text(&c, "[build]\ntimeout = 88\nbogus = 1\n", err) == -1);
+	CHECK(c.build_timeout == 77);
+}
+
+static void
+test_missing_and_derived(void)
+{
+	struct conf c;
+	char err[ERRLEN];
+
+	CHECK(conf_load(&c, "/nonexistent/berth.ini", err, sizeof(err)) ==
+	    -1);
+	CHECK(strcmp(err, "cannot open '/nonexistent/berth.ini': No such "
+	    "file or directory") == 0);
+
+	CHECK(load_text(&c, "[server]\ndata_dir = /srv/berth\n", err) == 0);
+	CHECK(strcmp(c.host_key, "/srv/berth/host_ed25519") == 0);
+	CHECK(strcmp(c.router_config_dir, "/srv/berth/router") == 0);
+	CHECK(load_text(&c, "[server]\ndata_dir = /srv/berth\n"
+	    "host_key = /k\n[router]\nconfig_dir = /r\n", err) == 0);
+	CHECK(strcmp(c.host_key, "/k") == 0);
+	CHECK(strcmp(c.router_config_dir, "/r") == 0);
+}
+
+/* path NULL: ./berth.ini, else /etc/berth/berth.ini, else defaults. */
+static void
+test_search(void)
+{
+	char cwd[4096], dir[] = "/tmp/test_conf_dir_XXXXXX", err[ERRLEN];
+	struct conf c;
+	FILE *f;
+
+	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK(chdir(dir) == 0);
+	if (access("/etc/berth/berth.ini", F_OK) != 0) {
+		CHECK(conf_load(&c, NULL, err, sizeof(err)) == 0);
+		CHECK(strcmp(c.path, "") == 0);
+		CHECK(c.listen_port == 2222);
+	}
+	CHECK((f = fopen("berth.ini", "w")) != NULL);
+	if (f != NULL) {
+		fputs("[server]\nlisten = 127.0.0.1:2345\n", f);
+		fclose(f);
+	}
+	CHECK(conf_load(&c, NULL, err, sizeof(err)) == 0);
+	CHECK(strcmp(c.path, "berth.ini") == 0);
+	CHECK(c.listen_port == 2345);
+	unlink("berth.ini");
+	CHECK(chdir(cwd) == 0);
+	rmdir(dir);
+}
+
+static void
+test_parse_size(void)
+{
+	uint64_t n = 7;
+
+	CHECK(conf_parse_size("1024", &n) == 0 && n == 1024);
+	CHECK(conf_parse_size("0", &n) == 0 && n == 0);
+	CHECK(conf_parse_size("512K", &n) == 0 && n == 512ULL << 10);
+	CHECK(conf_parse_size("100M", &n) == 0 && n == 100ULL << 20);
+	CHECK(conf_parse_size("1G", &n) == 0 && n == 1ULL << 30);
+	CHECK(conf_parse_size("2g", &n) == 0 && n == 2ULL << 30);
+	CHECK(conf_parse_size("18446744073709551615", &n) == 0 &&
+	    n == UINT64_MAX);
+	CHECK(conf_parse_size("17179869183G", &n) == 0 &&
+	    n == 17179869183ULL << 30);
+	n = 7;
+	CHECK(conf_parse_size("1.5G", &n) == -1);
+	CHECK(conf_parse_size("", &n) == -1);
+	CHECK(conf_parse_size("G", &n) == -1);
+	CHECK(conf_parse_size("-1", &n) == -1);
+	CHECK(conf_parse_size("+1", &n) == -1);
+	CHECK(conf_parse_size(" 1", &n) == -1);
+	CHECK(conf_parse_size("1 G", &n) == -1);
+	CHECK(conf_parse_size("1GB", &n) == -1);
+	CHECK(conf_parse_size("1T", &n) == -1);
+	CHECK(conf_parse_size("18446744073709551616", &n) == -1);
+	CHECK(conf_parse_size("99999999999999999999999", &n) == -1);
+	CHECK(conf_parse_size("17179869184G", &n) == -1);
+	CHECK(conf_parse_size("18014398509481984K", &n) == -1);
+	CHECK(n == 7); /* untouched on failure */
+}
+
+static void
+test_parse_listen(void)
+{
+	char addr[CONF_ADDR_MAX];
+	int port = -1;
+
+	CHECK(conf_parse_listen("127.0.0.1:2222", addr, sizeof(addr), &port) ==
+	    0 && strcmp(addr, "127.0.0.1") == 0 && port == 2222);
+	CHECK(conf_parse_listen("[::1]:2222", addr, sizeof(addr), &port) ==
+	    0 && strcmp(addr, "::1") == 0 && port == 2222);
+	CHECK(conf_parse_listen("0.0.0.0:22", addr, sizeof(addr), &port) == 0 &&
+	    strcmp(addr, "0.0.0.0") == 0 && port == 22);
+	CHECK(conf_parse_listen("[::]:1", addr, sizeof(addr), &port) == 0 &&
+	    strcmp(addr, "::") == 0 && port == 1);
+	CHECK(conf_parse_listen("[fe80::1:2]:65535", addr, sizeof(addr),
+	    &port) == 0 && strcmp(addr, "fe80::1:2") == 0 && port == 65535);
+
+	strcpy(addr, "keep");
+	port = 9;
+	CHECK(conf_parse_listen("127.0.0.1", addr, sizeof(addr), &port) == -1);
+	CHECK(conf_parse_listen("127.0.0.1:", addr, sizeof(addr), &port) == -1);
+	CHECK(conf_parse_listen("127.0.0.1:0", addr, sizeof(addr), &port) ==
+	    -1);
+	CHECK(conf_parse_listen("127.0.0.1:70000", addr, sizeof(addr), &port) ==
+	    -1);
+	CHECK(conf_parse_listen("127.0.0.1:65536", addr, sizeof(addr), &port) ==
+	    -1);
+	CHECK(conf_parse_listen("127.0.0.1:+22", addr, sizeof(addr), &port) ==
+	    -1);
+	CHECK(conf_parse_listen("127.0.0.1:22x", addr, sizeof(addr), &port) ==
+	    -1);
+	CHECK(conf_parse_listen(":22", addr, sizeof(addr), &port) == -1);
+	CHECK(conf_parse_listen("::1:2222", addr, sizeof(addr), &port) == -1);
+	CHECK(conf_parse_listen("[::1]", addr, sizeof(addr), &port) == -1);
+	CHECK(conf_parse_listen("[::1]2222", addr, sizeof(addr), &port) == -1);
+	CHECK(conf_parse_listen("[]:22", addr, sizeof(addr), &port) == -1);
+	CHECK(conf_parse_listen("[127.0.0.1]:22", addr, sizeof(addr), &port) ==
+	    -1);
+	CHECK(conf_parse_listen("localhost:22", addr, sizeof(addr), &port) ==
+	    -1);
+	CHECK(conf_parse_listen("256.0.0.1:22", addr, sizeof(addr), &port) ==
+	    -1);
+	CHECK(conf_parse_listen("", addr, sizeof(addr), &port) == -1);
+	CHECK(strcmp(addr, "keep") == 0 && port == 9); /* untouched */
+
+	/* The address must fit addrlen, NUL included. */
+	CHECK(conf_parse_listen("127.0.0.1:22", addr, 9, &port) == -1);
+	CHECK(conf_parse_listen("127.0.0.1:22", addr, 10, &port) == 0 &&
+	    strcmp(addr, "127.0.0.1") == 0);
+}
+
+int
+main(void)
+{
+	test_defaults();
+	test_every_type();
+	test_bools();
+	test_example();
+	test_errors();
+	test_names();
+	test_reader_edges();
+	test_failed_reload();
+	test_missing_and_derived();
+	test_search();
+	test_parse_size();
+	test_parse_listen();
+	return unit_done();
+}
