@@ -1,0 +1,141 @@
+# tests/e2e/lib.sh - shared set-up for the end-to-end tests: a real
+# `berth serve` on a random 127.0.0.1 port in a temp dir, real OpenSSH
+# keys and client, real git.  Each test script sources this, calls
+# start_server, defines functions and runs them with `t NAME FUNC`, then
+# calls finish (which prints "N passed, N failed").
+set -u
+: "${BERTH:?BERTH must point at the berth binary}"
+T=$(mktemp -d /tmp/berth-e2e.XXXXXX)
+PASS=0
+FAIL=0
+SERVER_PID=
+export GIT_AUTHOR_NAME=tester GIT_AUTHOR_EMAIL=t@example.com
+export GIT_COMMITTER_NAME=tester GIT_COMMITTER_EMAIL=t@example.com
+export GIT_CONFIG_NOSYSTEM=1 HOME=$T/home
+mkdir -p "$HOME"
+git config --global init.defaultBranch main
+git config --global protocol.version 2  # berth answers v0; git must fall back
+
+cleanup() {
+	stop_server
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+free_port() {
+	python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
+
+# start_server [extra ini lines...]
+start_server() {
+	PORT=$(free_port)
+	DATA=$T/data
+	for k in admin dev stranger; do
+		[ -f "$T/$k" ] || ssh-keygen -q -t ed25519 -N '' -C "$k" -f "$T/$k"
+	done
+	{
+		printf '[server]\nlisten = 127.0.0.1:%s\ndata_dir = %s\n' "$PORT" "$DATA"
+		for l in "$@"; do printf '%s\n' "$l"; done
+	} > "$T/berth.ini"
+	"$BERTH" -c "$T/berth.ini" init --admin-key "$T/admin.pub" > "$T/init.log" 2>&1 ||
+		{ cat "$T/init.log"; echo "FAIL setup: berth init"; exit 1; }
+	"$BERTH" -c "$T/berth.ini" serve > "$T/serve.log" 2>&1 &
+	SERVER_PID=$!
+	for _ in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	cat "$T/serve.log"
+	echo "FAIL setup: berth serve did not listen"
+	exit 1
+}
+
+stop_server() {
+	if [ -n "$SERVER_PID" ]; then
+		kill "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID" 2>/dev/null
+		SERVER_PID=
+	fi
+}
+
+SSH_OPTS="-o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes"
+
+# as KEY ssh-args...   (runs `ssh deploy@127.0.0.1 ARGS` with that key)
+as() {
+	local key=$1
+	shift
+	ssh -i "$T/$key" $SSH_OPTS -p "$PORT" deploy@127.0.0.1 "$@"
+}
+
+# git_as KEY git-args...
+git_as() {
+	local key=$1
+	shift
+	GIT_SSH_COMMAND="ssh -i $T/$key $SSH_OPTS -p $PORT" git "$@"
+}
+
+remote() { echo "deploy@127.0.0.1:$1"; }
+
+# A work tree with one commit: new_repo DIR
+new_repo() {
+	git init -q "$1" && echo "hello $1" > "$1/README" &&
+		git -C "$1" add README && git -C "$1" commit -qm "first"
+}
+
+commit() { # commit DIR [MESSAGE]
+	echo "$RANDOM $(date +%s%N)" >> "$1/file" && git -C "$1" add file &&
+		git -C "$1" commit -qm "${2:-change}"
+}
+
+server_rev() { # server_rev APP REF
+	git --git-dir="$DATA/repos/$1.git" rev-parse --verify -q "$2"
+}
+
+fsck_clean() { # fsck_clean APP
+	git --git-dir="$DATA/repos/$1.git" fsck --strict --no-dangling > "$T/fsck.log" 2>&1 ||
+		{ cat "$T/fsck.log"; return 1; }
+}
+
+sql() { sqlite3 "$DATA/berth.db" "$@"; }
+
+# pkt TEXT: one pkt-line (printf escapes in TEXT are expanded)
+pkt() {
+	python3 -c 'import sys
+s=sys.argv[1].encode().decode("unicode_escape").encode("latin1")
+sys.stdout.buffer.write(b"%04x" % (len(s)+4) + s)' "$1"
+}
+
+expect() { # expect DESCRIPTION COMMAND...: fail the test unless it succeeds
+	local what=$1
+	shift
+	"$@" || { echo "    expected: $what"; return 1; }
+}
+
+contains() { # contains FILE TEXT
+	grep -aqF -- "$2" "$1" || { echo "    '$1' lacks: $2"; sed 's/^/    | /' "$1" | head -20; return 1; }
+}
+
+t() { # t NAME FUNCTION
+	local out
+	if out=$( set -e; "$2" 2>&1 ); then
+		PASS=$((PASS + 1))
+		echo "ok $1"
+	else
+		FAIL=$((FAIL + 1))
+		echo "FAIL $1"
+		printf '%s\n' "$out" | tail -n 25 | sed 's/^/    /'
+	fi
+}
+
+finish() {
+	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+		echo "FAIL server died"; FAIL=$((FAIL + 1))
+		tail -20 "$T/serve.log"
+	fi
+	if grep -q "killed by signal" "$T/serve.log"; then
+		echo "FAIL a connection process crashed:"; FAIL=$((FAIL + 1))
+		grep "killed by signal" "$T/serve.log"
+	fi
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}
