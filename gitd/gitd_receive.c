@@ -344,6 +344,18 @@ is_deploy_branch(const struct receive *r, const char *ref)
 	    strcmp(ref + 11, r->g->conf->deploy_branch) == 0;
 }
 
+/* 1 when the ref is not at the command's old id (so the CAS would fail). */
+static int
+ref_stale(git_repository *repo, const struct ref_cmd *c)
+{
+	git_oid cur;
+	int rc = git_reference_name_to_id(&cur, repo, c->name);
+
+	if (rc == GIT_ENOTFOUND)
+		return !ref_cmd_is_create(c);
+	return rc < 0 || git_oid_cmp(&cur, &c->old_id) != 0;
+}
+
 static void
 check_one(struct receive *r, struct ref_cmd *c, git_odb *odb)
 {
@@ -359,6 +371,9 @@ check_one(struct receive *r, struct ref_cmd *c, git_odb *odb)
 		    " pushed");
 	if (ref_cmd_is_create(c) && ref_cmd_is_delete(c))
 		return cmd_error(c, "bad command: zero old and new id");
+	if (ref_stale(r->repo, c))
+		return cmd_error(c, "stale info: the ref is not at the old id"
+		    " the client sent");
 	if (ref_cmd_is_delete(c)) {
 		if (is_deploy_branch(r, c->name))
 			cmd_error(c, "refusing to delete the deploy branch");

@@ -112,7 +112,7 @@ expect() { # expect DESCRIPTION COMMAND...: fail the test unless it succeeds
 }
 
 contains() { # contains FILE TEXT
-	grep -aqF -- "$2" "$1" || { echo "    '$1' lacks: $2"; sed 's/^/    | /' "$1" | head -20; return 1; }
+	grep -aqF -- "$2" "$1" || { echo "    '$1' lacks: $2"; tr -d '\000' < "$1" | sed 's/^/    | /' | head -20; return 1; }
 }
 
 t() { # t NAME FUNCTION
