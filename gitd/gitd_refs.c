@@ -78,7 +78,8 @@ refs_list(git_repository *repo, struct ref_list *out, char *err, size_t errlen)
 		refs_list_free(out);
 		return -1;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), ref_cmp);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), ref_cmp);
 	return 0;
 }
 

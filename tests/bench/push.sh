@@ -334,6 +334,11 @@ timed_push() {
 	fi
 }
 
+# mem_fmt FIGURE [NAME]: "12.3 MiB (name)" or "n/a".
+mem_fmt() {
+	if [ "$1" = n/a ]; then printf 'n/a'; else printf '%s MiB%s' "$1" "${2:+ ($2)}"; fi
+}
+
 median() {
 	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
 		if (NR % 2) printf "%.3f", v[(NR + 1) / 2];
@@ -371,8 +376,8 @@ for i in $(seq "$RUNS"); do
 	[ "$got" = "$HEAD_ID" ] || die "reference: ref$i main is $got, client has $HEAD_ID"
 
 	berth_times+=("$b_t") ref_times+=("$r_t") berth_mems+=("$b_m") ref_mems+=("$r_m")
-	printf 'run %d: berth %s s (peak RSS %s MiB%s), git-receive-pack+sshd %s s (peak RSS %s MiB%s)\n' \
-		"$i" "$b_t" "$b_m" "${b_n:+ $b_n}" "$r_t" "$r_m" "${r_n:+ $r_n}"
+	printf 'run %d: berth %s s (peak RSS %s), git-receive-pack+sshd %s s (peak RSS %s)\n' \
+		"$i" "$b_t" "$(mem_fmt "$b_m" "$b_n")" "$r_t" "$(mem_fmt "$r_m" "$r_n")"
 done
 
 b_med=$(median "${berth_times[@]}")
@@ -382,7 +387,7 @@ b_peak=$(max_mem "${berth_mems[@]}")
 r_peak=$(max_mem "${ref_mems[@]}")
 
 echo "median: berth $b_med s, git-receive-pack+sshd $r_med s"
-echo "peak RSS: berth connection child $b_peak MiB, git-receive-pack+sshd (max over descendants) $r_peak MiB"
+echo "peak RSS: berth connection child $(mem_fmt "$b_peak"), git-receive-pack+sshd (max over descendants) $(mem_fmt "$r_peak")"
 printf 'push %s MiB: berth %.2f s, git-receive-pack+sshd %.2f s, ratio berth/reference %s\n' \
 	"$pack_mib" "$b_med" "$r_med" "$ratio"
 echo "bench push: ratio=$ratio"

@@ -18,7 +18,7 @@ git config --global protocol.version 2  # berth answers v0; git must fall back
 
 cleanup() {
 	stop_server
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 
@@ -132,9 +132,10 @@ finish() {
 		echo "FAIL server died"; FAIL=$((FAIL + 1))
 		tail -20 "$T/serve.log"
 	fi
-	if grep -q "killed by signal" "$T/serve.log"; then
-		echo "FAIL a connection process crashed:"; FAIL=$((FAIL + 1))
-		grep "killed by signal" "$T/serve.log"
+	if grep -qE "killed by signal|runtime error|Sanitizer" "$T/serve.log"; then
+		echo "FAIL a connection process crashed or hit a sanitizer:"
+		FAIL=$((FAIL + 1))
+		grep -E -A12 "killed by signal|runtime error|Sanitizer" "$T/serve.log" | head -40
 	fi
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
