@@ -5,19 +5,12 @@
  * together with the bump of PRAGMA user_version, so a crash leaves either the
  * old or the new schema.
  */
-#include "core/store.h"
-
-#include <sqlite3.h>
+#include "core/store_int.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-struct store {
-	sqlite3 *db;
-	char err[256];
-};
 
 static const char *const migrations[] = {
 	/* 1: the foundation */
@@ -47,14 +40,41 @@ static const char *const migrations[] = {
 	"  outcome TEXT NOT NULL,"
 	"  duration_ms INTEGER NOT NULL);"
 	"CREATE INDEX audit_app ON audit(app, at);",
+	/* 2: releases, deploys, config vars */
+	"ALTER TABLE apps ADD COLUMN current_release INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE releases ("
+	"  id INTEGER PRIMARY KEY,"
+	"  app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  version INTEGER NOT NULL,"
+	"  commit_id TEXT NOT NULL,"
+	"  buildpack TEXT NOT NULL,"
+	"  process_types TEXT NOT NULL,"
+	"  static_root TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  build_ms INTEGER NOT NULL,"
+	"  UNIQUE (app_id, version));"
+	"CREATE TABLE deploys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL,"
+	"  commit_id TEXT NOT NULL,"
+	"  release_version INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT NOT NULL,"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  started_at INTEGER NOT NULL,"
+	"  duration_ms INTEGER NOT NULL DEFAULT 0,"
+	"  log TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX deploys_app ON deploys(app_id, id);"
+	"CREATE TABLE config_vars ("
+	"  app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  value BLOB NOT NULL,"
+	"  PRIMARY KEY (app_id, name));",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-static int store_fail(struct store *st, const char *what);
 static int store_migrate(struct store *st);
 static int store_exec(struct store *st, const char *sql);
-static int store_prepare(struct store *st, const char *sql, sqlite3_stmt **out);
-static void copy_text(char *dst, size_t len, sqlite3_stmt *s, int col);
 static void key_from_row(sqlite3_stmt *s, struct key_rec *k);
 
 int
@@ -144,7 +164,7 @@ store_migrate(struct store *st)
 	return 0;
 }
 
-static int
+int
 store_fail(struct store *st, const char *what)
 {
 	snprintf(st->err, sizeof(st->err), "%s: %s", what,
@@ -166,7 +186,7 @@ store_exec(struct store *st, const char *sql)
 	return 0;
 }
 
-static int
+int
 store_prepare(struct store *st, const char *sql, sqlite3_stmt **out)
 {
 	if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK)
@@ -174,8 +194,7 @@ store_prepare(struct store *st, const char *sql, sqlite3_stmt **out)
 	return 0;
 }
 
-/* Step a statement that returns no rows; finalizes it. */
-static int
+int
 store_done(struct store *st, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
@@ -189,8 +208,8 @@ store_done(struct store *st, sqlite3_stmt *s, const char *what)
 	return 0;
 }
 
-static void
-copy_text(char *dst, size_t len, sqlite3_stmt *s, int col)
+void
+store_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
 
@@ -204,10 +223,10 @@ key_from_row(sqlite3_stmt *s, struct key_rec *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->id = sqlite3_column_int64(s, 0);
-	copy_text(k->name, sizeof(k->name), s, 1);
-	copy_text(k->fingerprint, sizeof(k->fingerprint), s, 2);
-	copy_text(k->type, sizeof(k->type), s, 3);
-	copy_text(k->blob, sizeof(k->blob), s, 4);
+	store_copy_text(k->name, sizeof(k->name), s, 1);
+	store_copy_text(k->fingerprint, sizeof(k->fingerprint), s, 2);
+	store_copy_text(k->type, sizeof(k->type), s, 3);
+	store_copy_text(k->blob, sizeof(k->blob), s, 4);
 	k->is_admin = sqlite3_column_int(s, 5);
 	k->created_at = sqlite3_column_int64(s, 6);
 }
@@ -357,8 +376,8 @@ store_app_get(struct store *st, const char *name, struct app_rec *out)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (store_prepare(st, "SELECT id, name, created_at FROM apps WHERE"
-	    " name = ?;", &s) == -1)
+	if (store_prepare(st, "SELECT id, name, created_at, current_release"
+	    " FROM apps WHERE name = ?;", &s) == -1)
 		return -1;
 	if (sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC) != SQLITE_OK) {
 		sqlite3_finalize(s);
@@ -367,8 +386,9 @@ store_app_get(struct store *st, const char *name, struct app_rec *out)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(s, 0);
-		copy_text(out->name, sizeof(out->name), s, 1);
+		store_copy_text(out->name, sizeof(out->name), s, 1);
 		out->created_at = sqlite3_column_int64(s, 2);
+		out->current_release = sqlite3_column_int(s, 3);
 	} else if (rc != SQLITE_DONE) {
 		store_fail(st, "look up app");
 	}
@@ -384,13 +404,14 @@ store_app_each(struct store *st, int (*fn)(void *, const struct app_rec *),
 	struct app_rec a;
 	int rc;
 
-	if (store_prepare(st, "SELECT id, name, created_at FROM apps ORDER BY"
-	    " name;", &s) == -1)
+	if (store_prepare(st, "SELECT id, name, created_at, current_release"
+	    " FROM apps ORDER BY name;", &s) == -1)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		a.id = sqlite3_column_int64(s, 0);
-		copy_text(a.name, sizeof(a.name), s, 1);
+		store_copy_text(a.name, sizeof(a.name), s, 1);
 		a.created_at = sqlite3_column_int64(s, 2);
+		a.current_release = sqlite3_column_int(s, 3);
 		if (fn(arg, &a) != 0) {
 			rc = SQLITE_DONE;
 			break;

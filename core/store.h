@@ -41,6 +41,33 @@ struct app_rec {
 	int64_t id;
 	char name[STORE_NAME_MAX];
 	int64_t created_at;
+	int current_release; /* 0: nothing deployed */
+};
+
+#define STORE_PROCS_MAX 4096
+#define STORE_OID_MAX 41
+
+struct release_rec {
+	int64_t app_id;
+	int version;
+	char commit[STORE_OID_MAX];
+	char buildpack[STORE_NAME_MAX];
+	char process_types[STORE_PROCS_MAX]; /* "name: command" lines */
+	char static_root[256];               /* "" unless served as files */
+	int64_t created_at;
+	int64_t build_ms;
+};
+
+struct deploy_rec {
+	int64_t id;
+	int64_t app_id;
+	char kind[16];      /* push | rollback */
+	char commit[STORE_OID_MAX];
+	int release;        /* the release it made live, 0 if none */
+	char status[16];    /* running | succeeded | failed */
+	char reason[256];
+	int64_t started_at;
+	int64_t duration_ms;
 };
 
 int store_open(struct store **out, const char *path, char *err, size_t errlen);
@@ -64,6 +91,34 @@ int store_role_set(struct store *st, int64_t key_id, int64_t app_id, enum role r
 int store_role_remove(struct store *st, int64_t key_id, int64_t app_id);
 /* The key's role on the app (server admins get ROLE_SERVER_ADMIN). */
 int store_role_get(struct store *st, const struct key_rec *k, int64_t app_id, enum role *out);
+
+/* Releases and deploys (store_deploy.c). */
+int store_release_next(struct store *st, int64_t app_id, int *version);
+int store_release_add(struct store *st, const struct release_rec *r);
+int store_release_get(struct store *st, int64_t app_id, int version,
+    struct release_rec *out);
+/* Newest first; stops early if fn returns non-zero. */
+int store_release_each(struct store *st, int64_t app_id,
+    int (*fn)(void *, const struct release_rec *), void *arg);
+int store_app_set_current(struct store *st, int64_t app_id, int version);
+
+int store_deploy_start(struct store *st, int64_t app_id, const char *kind,
+    const char *commit, int64_t *id);
+int store_deploy_finish(struct store *st, int64_t id, const char *status,
+    int release, const char *reason, int64_t duration_ms, const char *log);
+/* Newest first, at most limit rows. */
+int store_deploy_each(struct store *st, int64_t app_id, int limit,
+    int (*fn)(void *, const struct deploy_rec *), void *arg);
+/* The log of a deploy; *log is malloc'd. */
+int store_deploy_log(struct store *st, int64_t app_id, int64_t id, char **log);
+
+/* Config vars; values are stored sealed (see core/secret.h). */
+int store_config_set(struct store *st, int64_t app_id, const char *name,
+    const void *value, size_t len);
+int store_config_unset(struct store *st, int64_t app_id, const char *name);
+int store_config_each(struct store *st, int64_t app_id,
+    int (*fn)(void *, const char *name, const void *value, size_t len),
+    void *arg);
 
 int store_audit(struct store *st, const char *fingerprint, const char *app,
     const char *command, const char *outcome, int64_t duration_ms);

@@ -1,0 +1,190 @@
+/*
+ * spawn.c - fork/execve with a pipe for output, a deadline, and
+ * process-group cleanup.  See spawn.h.
+ *
+ * The output pipe can stay open after the direct child exits (a daemonised
+ * grandchild), so the loop ends when the child has exited and the pipe has
+ * been quiet for a moment; then whatever is left of the group is killed.
+ */
+#include "core/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KILL_GRACE_MS 3000
+
+struct linebuf {
+	char buf[SPAWN_LINE_MAX + 1];
+	size_t len;
+};
+
+static void child_exec(const struct spawn_opts *o, int out) __attribute__((noreturn));
+static void feed(const struct spawn_opts *o, struct linebuf *lb, const char *p,
+    size_t n);
+static void flush_line(const struct spawn_opts *o, struct linebuf *lb);
+static long long now_ms(void);
+static void kill_group(pid_t pid, int *status, int *reaped);
+
+int
+spawn_run(const struct spawn_opts *o, struct spawn_result *res, char *err,
+    size_t errlen)
+{
+	struct linebuf lb = { .len = 0 };
+	long long deadline = o->timeout_s > 0 ? now_ms() + o->timeout_s * 1000LL : 0;
+	long long quiet_since = 0;
+	int fds[2], status = 0, reaped = 0, open_pipe = 1;
+	char chunk[4096];
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0)
+		child_exec(o, fds[1]);
+	close(fds[1]);
+	while (open_pipe || !reaped) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		int wait_ms = 200;
+		ssize_t n;
+
+		if (deadline && now_ms() >= deadline) {
+			res->timed_out = 1;
+			break;
+		}
+		if (!reaped && waitpid(pid, &status, WNOHANG) == pid)
+			reaped = 1;
+		if (reaped && !open_pipe)
+			break;
+		if (reaped && quiet_since && now_ms() - quiet_since > 500)
+			break; /* child gone, a grandchild holds the pipe */
+		if (!open_pipe) {
+			usleep(20000);
+			continue;
+		}
+		if (poll(&pfd, 1, wait_ms) <= 0) {
+			if (reaped && !quiet_since)
+				quiet_since = now_ms();
+			continue;
+		}
+		n = read(fds[0], chunk, sizeof(chunk));
+		if (n > 0) {
+			feed(o, &lb, chunk, (size_t)n);
+			quiet_since = 0;
+		} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+			open_pipe = 0;
+		}
+	}
+	flush_line(o, &lb);
+	close(fds[0]);
+	kill_group(pid, &status, &reaped);
+	if (!res->timed_out && WIFEXITED(status)) {
+		res->exited = 1;
+		res->exit_code = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		res->signal = WTERMSIG(status);
+	}
+	return 0;
+}
+
+static void
+child_exec(const struct spawn_opts *o, int out)
+{
+	int devnull;
+
+	(void)setsid();
+	if ((devnull = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(devnull, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1)
+		_exit(126);
+	if (o->cwd != NULL && chdir(o->cwd) == -1) {
+		dprintf(2, "cannot enter '%s': %s\n", o->cwd, strerror(errno));
+		_exit(126);
+	}
+	signal(SIGPIPE, SIG_DFL);
+	execve(o->argv[0], o->argv, o->envp);
+	dprintf(2, "cannot run '%s': %s\n", o->argv[0], strerror(errno));
+	_exit(127);
+}
+
+static void
+feed(const struct spawn_opts *o, struct linebuf *lb, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			flush_line(o, lb);
+			continue;
+		}
+		if (p[i] == '\r')
+			continue;
+		if (lb->len == SPAWN_LINE_MAX)
+			flush_line(o, lb);
+		lb->buf[lb->len++] = p[i];
+	}
+}
+
+static void
+flush_line(const struct spawn_opts *o, struct linebuf *lb)
+{
+	if (lb->len == 0)
+		return;
+	lb->buf[lb->len] = '\0';
+	if (o->on_line != NULL)
+		o->on_line(o->ctx, lb->buf);
+	lb->len = 0;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* SIGTERM the whole group, SIGKILL after a grace period, reap the child. */
+static void
+kill_group(pid_t pid, int *status, int *reaped)
+{
+	long long until;
+
+	if (kill(-pid, SIGTERM) == -1 && errno == ESRCH && *reaped)
+		return;
+	until = now_ms() + KILL_GRACE_MS;
+	while (!*reaped && now_ms() < until) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			*reaped = 1;
+		else
+			usleep(20000);
+	}
+	(void)kill(-pid, SIGKILL);
+	if (!*reaped && waitpid(pid, status, 0) == pid)
+		*reaped = 1;
+}
+
+void
+spawn_describe(const struct spawn_result *res, char *out, size_t len)
+{
+	if (res->timed_out)
+		snprintf(out, len, "timed out");
+	else if (res->exited)
+		snprintf(out, len, "exit status %d", res->exit_code);
+	else
+		snprintf(out, len, "killed by signal %d%s", res->signal,
+		    res->signal == SIGKILL ? " (out of memory?)" : "");
+}

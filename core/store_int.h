@@ -1,0 +1,23 @@
+/*
+ * store_int.h - what the store_*.c files share and nobody else sees: the
+ * handle and the statement helpers.  Include only from core/store*.c.
+ */
+#ifndef BERTH_STORE_INT_H
+#define BERTH_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "core/store.h"
+
+struct store {
+	sqlite3 *db;
+	char err[256];
+};
+
+int store_fail(struct store *st, const char *what);
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **out);
+/* Step a statement that returns no rows, then finalize it. */
+int store_done(struct store *st, sqlite3_stmt *s, const char *what);
+void store_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col);
+
+#endif
