@@ -99,12 +99,22 @@ prepare(struct store **st, int *created_key)
 {
 	char err[512], db[PATH_MAX];
 
+	char abs[PATH_MAX];
+
 	if (datadir_init(&config, err, sizeof(err)) == -1 ||
 	    sshkey_host_ensure(config.host_key, created_key, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "berth: %s\n", err);
 		return -1;
 	}
+	/* from here on paths under the data dir are absolute: releases and
+	 * proxy configs refer to them from elsewhere */
+	if (realpath(config.data_dir, abs) == NULL) {
+		fprintf(stderr, "berth: cannot resolve '%s': %s\n",
+		    config.data_dir, strerror(errno));
+		return -1;
+	}
+	snprintf(config.data_dir, sizeof(config.data_dir), "%s", abs);
 	if (datadir_db(&config, db, sizeof(db)) == -1) {
 		fprintf(stderr, "berth: data dir path too long\n");
 		return -1;

@@ -41,6 +41,14 @@ int cmd_keys_add(struct gitd_ctx *g, int argc, char **argv);
 int cmd_keys_remove(struct gitd_ctx *g, int argc, char **argv);
 int cmd_grant(struct gitd_ctx *g, int argc, char **argv);
 int cmd_revoke(struct gitd_ctx *g, int argc, char **argv);
+int cmd_config(struct gitd_ctx *g, int argc, char **argv);
+int cmd_config_get(struct gitd_ctx *g, int argc, char **argv);
+int cmd_config_set(struct gitd_ctx *g, int argc, char **argv);
+int cmd_config_unset(struct gitd_ctx *g, int argc, char **argv);
+int cmd_releases(struct gitd_ctx *g, int argc, char **argv);
+int cmd_deploys(struct gitd_ctx *g, int argc, char **argv);
+int cmd_rollback(struct gitd_ctx *g, int argc, char **argv);
+int cmd_logs(struct gitd_ctx *g, int argc, char **argv);
 
 /* For help: the table, ended by a NULL name. */
 struct command {

@@ -3,7 +3,7 @@
  * Implements gitprotocol-pack "Pushing Data To a Server" (protocol v0/v1).
  *
  * gitd_receive_pack() reads as the protocol's phases in order:
- *   lock      one push per app at a time (flock on DATA/locks/APP.lock)
+ *   lock      one push per app at a time (core/applock.c)
  *   advertise refs and capabilities
  *   commands  read the update commands (and push options)
  *   pack      receive the pack into quarantine (gitd_pack.c)
@@ -22,9 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
+#include "core/applock.h"
 #include "core/log.h"
 #include "core/path.h"
 #include "gitd/gitd_pack.h"
@@ -128,28 +128,23 @@ receive_fail(struct receive *r, const char *fmt, ...)
 	return -1;
 }
 
+static void
+lock_waiting(void *arg)
+{
+	struct receive *r = arg;
+
+	gitd_errorf(r->g, "berth: waiting for another push to '%s' to finish",
+	    r->g->app.name);
+}
+
 static int
 receive_lock(struct receive *r)
 {
-	char dir[PATH_MAX], path[PATH_MAX];
+	char err[256];
 
-	if (pathf(dir, sizeof(dir), "%s/locks", r->g->conf->data_dir) == -1 ||
-	    pathf(path, sizeof(path), "%s/%s.lock", dir, r->g->app.name) == -1 ||
-	    mkdirs(dir, 0700) == -1 ||
-	    (r->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
-		return receive_fail(r, "cannot open the app's lock: %s",
-		    strerror(errno));
-	if (flock(r->lockfd, LOCK_EX | LOCK_NB) == 0)
-		return 0;
-	if (errno != EWOULDBLOCK)
-		return receive_fail(r, "cannot lock app: %s", strerror(errno));
-	gitd_errorf(r->g, "berth: waiting for another push to '%s' to finish",
-	    r->g->app.name);
-	while (flock(r->lockfd, LOCK_EX) == -1)
-		if (errno != EINTR)
-			return receive_fail(r, "cannot lock app: %s",
-			    strerror(errno));
-	return 0;
+	r->lockfd = applock_take(r->g->conf, r->g->app.name, lock_waiting, r,
+	    err, sizeof(err));
+	return r->lockfd == -1 ? receive_fail(r, "%s", err) : 0;
 }
 
 static int

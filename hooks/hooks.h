@@ -38,4 +38,14 @@ struct hook_push {
 /* Run the deploy for the push (see hooks_receive.c). */
 void hooks_receive(struct hook_push *push);
 
+/* Deploy update u of the push: build, release, activate.  0 when the new
+ * release is live; -1 with u->reject set. */
+int hooks_deploy(const struct hook_push *push, struct hook_update *u);
+
+/* Make an earlier release live (version 0: the one before the live one),
+ * under the app's lock.  0, or -1 with reason. */
+int hooks_rollback(const struct conf *c, struct store *st, const char *app,
+    int version, void (*say)(void *, const char *), void *say_ctx,
+    char *reason, size_t rlen);
+
 #endif

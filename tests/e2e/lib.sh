@@ -5,6 +5,7 @@
 # calls finish (which prints "N passed, N failed").
 set -u
 : "${BERTH:?BERTH must point at the berth binary}"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 T=$(mktemp -d /tmp/berth-e2e.XXXXXX)
 PASS=0
 FAIL=0
@@ -26,15 +27,20 @@ free_port() {
 	python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
 }
 
-# start_server [extra ini lines...]
+# start_server [extra ini lines, with their [section] headers...]
+# The server gets its own copy of the shipped buildpacks in $T/buildpacks.
 start_server() {
 	PORT=$(free_port)
 	DATA=$T/data
 	for k in admin dev stranger; do
 		[ -f "$T/$k" ] || ssh-keygen -q -t ed25519 -N '' -C "$k" -f "$T/$k"
 	done
+	if [ ! -d "$T/buildpacks" ]; then
+		cp -r "$REPO/buildpacks" "$T/buildpacks"
+	fi
 	{
 		printf '[server]\nlisten = 127.0.0.1:%s\ndata_dir = %s\n' "$PORT" "$DATA"
+		printf '[build]\nbuildpacks_dir = %s\n' "$T/buildpacks"
 		for l in "$@"; do printf '%s\n' "$l"; done
 	} > "$T/berth.ini"
 	"$BERTH" -c "$T/berth.ini" init --admin-key "$T/admin.pub" > "$T/init.log" 2>&1 ||
@@ -76,10 +82,11 @@ git_as() {
 
 remote() { echo "deploy@127.0.0.1:$1"; }
 
-# A work tree with one commit: new_repo DIR
+# A work tree with one commit of a static site: new_repo DIR
 new_repo() {
 	git init -q "$1" && echo "hello $1" > "$1/README" &&
-		git -C "$1" add README && git -C "$1" commit -qm "first"
+		echo "<h1>$(basename "$1")</h1>" > "$1/index.html" &&
+		git -C "$1" add README index.html && git -C "$1" commit -qm "first"
 }
 
 commit() { # commit DIR [MESSAGE]
@@ -116,14 +123,16 @@ contains() { # contains FILE TEXT
 }
 
 t() { # t NAME FUNCTION
-	local out
-	if out=$( set -e; "$2" 2>&1 ); then
+	# Run as a plain statement: inside an `if` (or `||`) bash ignores
+	# set -e even in a subshell, and a failing step would go unnoticed.
+	( set -e; "$2" ) > "$T/t.out" 2>&1
+	if [ $? -eq 0 ]; then
 		PASS=$((PASS + 1))
 		echo "ok $1"
 	else
 		FAIL=$((FAIL + 1))
 		echo "FAIL $1"
-		printf '%s\n' "$out" | tail -n 25 | sed 's/^/    /'
+		tr -d '\000' < "$T/t.out" | tail -n 25 | sed 's/^/    /'
 	fi
 }
 

@@ -4,7 +4,7 @@
 # capabilities, slow clients.  Each must get a clear message and leave the
 # repository, its refs and the database exactly as they were.
 . "$(dirname "$0")/lib.sh"
-start_server "auth_timeout = 3" "idle_timeout = 3"
+start_server "[server]" "auth_timeout = 3" "idle_timeout = 3"
 W=$T/work
 ZERO=0000000000000000000000000000000000000000
 
@@ -132,7 +132,7 @@ slow_clients() {
 	# says nothing at all: dropped after auth_timeout
 	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
 	# authenticates, then goes silent mid-protocol: dropped after idle_timeout
-	sleep 30 | as admin "git-receive-pack 'app'" > /dev/null 2>&1 &
+	as admin "git-receive-pack 'app'" < <(sleep 12) > /dev/null 2>&1 &
 	local pid=$!
 	as admin help > /dev/null   # others are served meanwhile
 	wait "$pid" || true

@@ -1,0 +1,44 @@
+/*
+ * applock.c - per-app flock; see applock.h.
+ */
+#include "core/applock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "core/path.h"
+
+int
+applock_take(const struct conf *c, const char *app, void (*waiting)(void *),
+    void *arg, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	int fd;
+
+	if (pathf(dir, sizeof(dir), "%s/locks", c->data_dir) == -1 ||
+	    pathf(path, sizeof(path), "%s/%s.lock", dir, app) == -1 ||
+	    mkdirs(dir, 0700) == -1 ||
+	    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		snprintf(err, errlen, "cannot open the app's lock: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	if (errno != EWOULDBLOCK)
+		goto fail;
+	if (waiting != NULL)
+		waiting(arg);
+	while (flock(fd, LOCK_EX) == -1)
+		if (errno != EINTR)
+			goto fail;
+	return fd;
+fail:
+	snprintf(err, errlen, "cannot lock app '%s': %s", app, strerror(errno));
+	close(fd);
+	return -1;
+}

@@ -1,0 +1,96 @@
+/*
+ * gitd_cmd_config.c - config, config:get, config:set, config:unset.  Values
+ * are sealed at rest (core/vars.c); they are printed only to the caller who
+ * asked for them and never logged (the audit row records the names only).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/vars.h"
+#include "gitd/gitd_dispatch.h"
+
+int
+cmd_config(struct gitd_ctx *g, int argc, char **argv)
+{
+	struct vars vs;
+	char err[256];
+
+	(void)argc, (void)argv;
+	if (vars_load(g->conf, g->st, &g->app, &vs, err, sizeof(err)) == -1) {
+		gitd_errorf(g, "berth: %s", err);
+		return 1;
+	}
+	for (size_t i = 0; i < vs.n; i++)
+		gitd_printf(g, "%s=%s\n", vs.v[i].name, vs.v[i].value);
+	vars_free(&vs);
+	return 0;
+}
+
+int
+cmd_config_get(struct gitd_ctx *g, int argc, char **argv)
+{
+	struct vars vs;
+	const char *v;
+	char err[256];
+
+	(void)argc;
+	if (vars_load(g->conf, g->st, &g->app, &vs, err, sizeof(err)) == -1) {
+		gitd_errorf(g, "berth: %s", err);
+		return 1;
+	}
+	if ((v = vars_get(&vs, argv[2])) != NULL)
+		gitd_printf(g, "%s\n", v);
+	else
+		gitd_errorf(g, "berth: '%.80s' is not set for app '%s'", argv[2],
+		    g->app.name);
+	vars_free(&vs);
+	return v != NULL ? 0 : 1;
+}
+
+int
+cmd_config_set(struct gitd_ctx *g, int argc, char **argv)
+{
+	char name[VAR_NAME_MAX + 1], why[128];
+
+	/* validate every pair before storing any */
+	for (int i = 2; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		size_t len = eq ? (size_t)(eq - argv[i]) : 0;
+		if (eq == NULL || len > VAR_NAME_MAX) {
+			gitd_errorf(g, "berth: expected NAME=VALUE, got"
+			    " '%.40s'\nusage: config:set APP NAME=VALUE ...", argv[i]);
+			return 2;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)len, argv[i]);
+		if (vars_name_valid(name, why, sizeof(why)) == -1) {
+			gitd_errorf(g, "berth: invalid name '%s': %s", name, why);
+			return 2;
+		}
+	}
+	for (int i = 2; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - argv[i]), argv[i]);
+		if (vars_set(g->conf, g->st, &g->app, name, eq + 1, why,
+		    sizeof(why)) == -1) {
+			gitd_errorf(g, "berth: %s", why);
+			return 1;
+		}
+		/* keep the value out of the audit row */
+		argv[i][eq - argv[i] + 1] = '\0';
+		gitd_printf(g, "set %s\n", name);
+	}
+	return 0;
+}
+
+int
+cmd_config_unset(struct gitd_ctx *g, int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++) {
+		if (store_config_unset(g->st, g->app.id, argv[i]) == -1) {
+			gitd_errorf(g, "berth: %s", store_error(g->st));
+			return 1;
+		}
+		gitd_printf(g, "unset %s\n", argv[i]);
+	}
+	return 0;
+}

@@ -1,0 +1,329 @@
+/*
+ * hooks_archive.c - see hooks_archive.h.  The exporter walks the commit's
+ * tree with git_tree_walk and feeds each entry to archive_write_disk; the
+ * packer reads a directory with archive_read_disk and writes tar.gz; the
+ * unpacker does the reverse.  Paths handed to libarchive are absolute paths
+ * we built from our own directory plus the entry's path, so the writer's
+ * SECURE_NODOTDOT and SECURE_SYMLINKS checks are what stands between a
+ * hostile tree and the rest of the disk.
+ */
+#include "hooks/hooks_archive.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/path.h"
+
+#define DISK_FLAGS (ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | \
+	ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS | \
+	ARCHIVE_EXTRACT_UNLINK)
+
+struct export {
+	git_repository *repo;
+	struct archive *disk;
+	struct archive_entry *entry;
+	const char *dir;
+	time_t mtime;
+	size_t files;
+	char *err;
+	size_t errlen;
+};
+
+static int export_entry(const char *root, const git_tree_entry *te, void *p);
+static int write_blob(struct export *x, const char *path, git_filemode_t mode,
+    const git_oid *id);
+
+int
+archive_export_commit(git_repository *repo, const git_oid *commit,
+    const char *dir, size_t *files, char *err, size_t errlen)
+{
+	struct export x = { .repo = repo, .dir = dir, .err = err,
+	    .errlen = errlen };
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	int rc = -1;
+
+	err[0] = '\0';
+	if (git_commit_lookup(&c, repo, commit) < 0 ||
+	    git_commit_tree(&tree, c) < 0) {
+		snprintf(err, errlen, "cannot read the pushed commit: %s",
+		    git_error_last() ? git_error_last()->message : "?");
+		goto out;
+	}
+	x.mtime = (time_t)git_commit_time(c);
+	if ((x.disk = archive_write_disk_new()) == NULL ||
+	    (x.entry = archive_entry_new()) == NULL ||
+	    archive_write_disk_set_options(x.disk, DISK_FLAGS) != ARCHIVE_OK) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, export_entry, &x) < 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "cannot export tree: %s",
+			    git_error_last() ? git_error_last()->message : "?");
+		goto out;
+	}
+	if (archive_write_close(x.disk) != ARCHIVE_OK) {
+		snprintf(err, errlen, "export: %s", archive_error_string(x.disk));
+		goto out;
+	}
+	*files = x.files;
+	rc = 0;
+out:
+	if (x.entry)
+		archive_entry_free(x.entry);
+	if (x.disk)
+		archive_write_free(x.disk);
+	git_tree_free(tree);
+	git_commit_free(c);
+	return rc;
+}
+
+static int
+export_entry(const char *root, const git_tree_entry *te, void *p)
+{
+	struct export *x = p;
+	git_filemode_t mode = git_tree_entry_filemode(te);
+	char path[PATH_MAX];
+
+	if (pathf(path, sizeof(path), "%s/%s%s", x->dir, root,
+	    git_tree_entry_name(te)) == -1) {
+		snprintf(x->err, x->errlen, "path too long: '%s%s'", root,
+		    git_tree_entry_name(te));
+		return -1;
+	}
+	switch (mode) {
+	case GIT_FILEMODE_TREE:
+		archive_entry_clear(x->entry);
+		archive_entry_set_pathname(x->entry, path);
+		archive_entry_set_filetype(x->entry, AE_IFDIR);
+		archive_entry_set_perm(x->entry, 0755);
+		archive_entry_set_mtime(x->entry, x->mtime, 0);
+		if (archive_write_header(x->disk, x->entry) != ARCHIVE_OK) {
+			snprintf(x->err, x->errlen, "cannot create '%s%s': %s",
+			    root, git_tree_entry_name(te),
+			    archive_error_string(x->disk));
+			return -1;
+		}
+		return 0;
+	case GIT_FILEMODE_BLOB:
+	case GIT_FILEMODE_BLOB_EXECUTABLE:
+	case GIT_FILEMODE_LINK:
+		return write_blob(x, path, mode, git_tree_entry_id(te));
+	case GIT_FILEMODE_COMMIT:
+		snprintf(x->err, x->errlen, "submodules are not supported yet"
+		    " ('%s%s'); vendor the code into the repository",
+		    root, git_tree_entry_name(te));
+		return -1;
+	default:
+		snprintf(x->err, x->errlen, "unknown file mode %o at '%s%s'",
+		    (unsigned)mode, root, git_tree_entry_name(te));
+		return -1;
+	}
+}
+
+static int
+write_blob(struct export *x, const char *path, git_filemode_t mode,
+    const git_oid *id)
+{
+	git_blob *blob;
+	const char *data;
+	size_t size;
+	char target[PATH_MAX];
+	int rc = -1;
+
+	if (git_blob_lookup(&blob, x->repo, id) < 0) {
+		snprintf(x->err, x->errlen, "cannot read '%s'", path);
+		return -1;
+	}
+	data = git_blob_rawcontent(blob);
+	size = (size_t)git_blob_rawsize(blob);
+	archive_entry_clear(x->entry);
+	archive_entry_set_pathname(x->entry, path);
+	archive_entry_set_mtime(x->entry, x->mtime, 0);
+	if (mode == GIT_FILEMODE_LINK) {
+		if (size >= sizeof(target) || memchr(data, '\0', size) != NULL) {
+			snprintf(x->err, x->errlen, "bad symlink '%s'", path);
+			goto out;
+		}
+		memcpy(target, data, size);
+		target[size] = '\0';
+		archive_entry_set_filetype(x->entry, AE_IFLNK);
+		archive_entry_set_perm(x->entry, 0777);
+		archive_entry_set_symlink(x->entry, target);
+		size = 0;
+	} else {
+		archive_entry_set_filetype(x->entry, AE_IFREG);
+		archive_entry_set_perm(x->entry,
+		    mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644);
+		archive_entry_set_size(x->entry, (la_int64_t)size);
+	}
+	if (archive_write_header(x->disk, x->entry) != ARCHIVE_OK ||
+	    (size > 0 && archive_write_data(x->disk, data, size) !=
+	    (la_ssize_t)size) ||
+	    archive_write_finish_entry(x->disk) != ARCHIVE_OK) {
+		snprintf(x->err, x->errlen, "cannot write '%s': %s", path,
+		    archive_error_string(x->disk));
+		goto out;
+	}
+	x->files++;
+	rc = 0;
+out:
+	git_blob_free(blob);
+	return rc;
+}
+
+/* Copy one file's data from disk into the archive. */
+static int
+copy_file_data(struct archive *out, const char *src)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd == -1)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (archive_write_data(out, buf, (size_t)n) != n) {
+			close(fd);
+			return -1;
+		}
+	close(fd);
+	return n == 0 ? 0 : -1;
+}
+
+int
+archive_pack_dir(const char *dir, const char *tarball, char *err, size_t errlen)
+{
+	struct archive *disk = NULL, *out = NULL;
+	struct archive_entry *e = NULL;
+	size_t dlen = strlen(dir);
+	int rc = -1, r;
+
+	if ((disk = archive_read_disk_new()) == NULL ||
+	    (out = archive_write_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (archive_read_disk_set_behavior(disk, 0) != ARCHIVE_OK ||
+	    archive_read_disk_set_standard_lookup(disk) != ARCHIVE_OK ||
+	    archive_write_add_filter_gzip(out) != ARCHIVE_OK ||
+	    archive_write_set_format_pax_restricted(out) != ARCHIVE_OK ||
+	    archive_write_open_filename(out, tarball) != ARCHIVE_OK ||
+	    archive_read_disk_open(disk, dir) != ARCHIVE_OK) {
+		snprintf(err, errlen, "cannot archive '%s': %s", dir,
+		    archive_error_string(out) ? archive_error_string(out) :
+		    archive_error_string(disk));
+		goto out;
+	}
+	for (;;) {
+		const char *src;
+		e = archive_entry_new();
+		r = archive_read_next_header2(disk, e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			snprintf(err, errlen, "reading '%s': %s", dir,
+			    archive_error_string(disk));
+			goto out;
+		}
+		(void)archive_read_disk_descend(disk);
+		src = archive_entry_sourcepath(e);
+		/* store paths relative to the release dir */
+		archive_entry_set_pathname(e, src[dlen] == '/' ? src + dlen + 1 :
+		    strlen(src) > dlen ? src + dlen : ".");
+		if (archive_write_header(out, e) != ARCHIVE_OK ||
+		    (archive_entry_filetype(e) == AE_IFREG &&
+		    archive_entry_size(e) > 0 && copy_file_data(out, src) == -1)) {
+			snprintf(err, errlen, "writing '%s': %s", tarball,
+			    archive_error_string(out));
+			goto out;
+		}
+		archive_entry_free(e);
+		e = NULL;
+	}
+	if (archive_write_close(out) != ARCHIVE_OK) {
+		snprintf(err, errlen, "writing '%s': %s", tarball,
+		    archive_error_string(out));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (e)
+		archive_entry_free(e);
+	if (disk)
+		archive_read_free(disk);
+	if (out)
+		archive_write_free(out);
+	if (rc == -1)
+		(void)unlink(tarball);
+	return rc;
+}
+
+int
+archive_unpack(const char *tarball, const char *dir, char *err, size_t errlen)
+{
+	struct archive *in = NULL, *disk = NULL;
+	struct archive_entry *e;
+	char path[PATH_MAX];
+	int rc = -1, r;
+
+	if (mkdirs(dir, 0755) == -1) {
+		snprintf(err, errlen, "cannot create '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	if ((in = archive_read_new()) == NULL ||
+	    (disk = archive_write_disk_new()) == NULL ||
+	    archive_read_support_filter_gzip(in) != ARCHIVE_OK ||
+	    archive_read_support_format_tar(in) != ARCHIVE_OK ||
+	    archive_write_disk_set_options(disk, DISK_FLAGS) != ARCHIVE_OK ||
+	    archive_read_open_filename(in, tarball, 65536) != ARCHIVE_OK) {
+		snprintf(err, errlen, "cannot open '%s': %s", tarball,
+		    in ? archive_error_string(in) : "out of memory");
+		goto out;
+	}
+	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+		const void *buf;
+		size_t size;
+		la_int64_t off;
+		if (pathf(path, sizeof(path), "%s/%s", dir,
+		    archive_entry_pathname(e)) == -1) {
+			snprintf(err, errlen, "path too long in '%s'", tarball);
+			goto out;
+		}
+		archive_entry_set_pathname(e, path);
+		if (archive_write_header(disk, e) != ARCHIVE_OK)
+			goto disk_error;
+		while ((r = archive_read_data_block(in, &buf, &size, &off)) ==
+		    ARCHIVE_OK)
+			if (archive_write_data_block(disk, buf, size, off) !=
+			    ARCHIVE_OK)
+				goto disk_error;
+		if (r != ARCHIVE_EOF || archive_write_finish_entry(disk) != ARCHIVE_OK)
+			goto disk_error;
+	}
+	if (r != ARCHIVE_EOF) {
+		snprintf(err, errlen, "reading '%s': %s", tarball,
+		    archive_error_string(in));
+		goto out;
+	}
+	rc = 0;
+	goto out;
+disk_error:
+	snprintf(err, errlen, "unpacking '%s': %s", tarball,
+	    archive_error_string(disk) ? archive_error_string(disk) :
+	    archive_error_string(in));
+out:
+	if (in)
+		archive_read_free(in);
+	if (disk)
+		archive_write_free(disk);
+	return rc;
+}

@@ -1,0 +1,69 @@
+/*
+ * hooks_deploy.h - what the stages of one deploy share (hooks/ internal).
+ * hooks_deploy.c runs the stages in order; each stage is a function in the
+ * file named for it and returns 0, or -1 with d->reason set (the text the
+ * pusher sees after "remote rejected").
+ */
+#ifndef BERTH_HOOKS_DEPLOY_H
+#define BERTH_HOOKS_DEPLOY_H
+
+#include <git2.h>
+#include <limits.h>
+#include <stdarg.h>
+
+#include "conf/conf.h"
+#include "core/store.h"
+#include "core/vars.h"
+
+#define DEPLOY_LOG_MAX (1024 * 1024)
+
+struct deploy {
+	const struct conf *conf;
+	struct store *st;
+	struct app_rec app;
+	git_repository *repo;
+	git_oid commit;
+	char commit_hex[GIT_OID_HEXSZ + 1];
+	void (*say)(void *ctx, const char *line);
+	void *say_ctx;
+
+	int64_t deploy_id;
+	struct vars vars;
+	char app_dir[PATH_MAX];     /* DATA/apps/APP */
+	char build_dir[PATH_MAX];   /* DATA/apps/APP/releases/.build-ID */
+	char cache_dir[PATH_MAX];   /* DATA/apps/APP/cache */
+	char env_dir[PATH_MAX];     /* DATA/apps/APP/.env-ID */
+	char buildpack[64];
+	char buildpack_dir[PATH_MAX];
+	struct release_rec rel;
+	char *log;                  /* everything said, for the deploys row */
+	size_t log_len;
+	char reason[256];
+};
+
+/* Say one line to the pusher and to the deploy log. */
+void deploy_say(struct deploy *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Set d->reason (and say it); returns -1 for `return deploy_fail(...)`. */
+int deploy_fail(struct deploy *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+long long deploy_now_ms(void);
+
+/* hooks_build.c */
+int build_detect(struct deploy *d);
+int build_compile(struct deploy *d);
+int build_release_info(struct deploy *d);
+
+/* hooks_release.c */
+int release_paths(struct deploy *d);
+int release_export(struct deploy *d);
+int release_install(struct deploy *d);
+int release_activate(struct deploy *d, int version);
+void release_retain(struct deploy *d);
+void release_cleanup(struct deploy *d);
+
+/* hooks_slot.c: one of build.concurrency build slots; -1 on error. */
+int slot_acquire(struct deploy *d);
+void slot_release(int fd);
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * hooks_procfile.c - Procfile and bin/release parsing; see
+ * hooks_procfile.h.  bin/release output is YAML, read with libyaml's
+ * document loader (never a hand-made subset parser).
+ */
+#include "hooks/hooks_procfile.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <yaml.h>
+
+static int
+proc_name_valid(const char *name, size_t len)
+{
+	if (len == 0 || len > PROC_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+procfile_command_valid(const char *cmd, char *why, size_t whylen)
+{
+	const char *bad = strpbrk(cmd, "|&;<>$`\\\"'");
+
+	if (cmd[strspn(cmd, " \t")] == '\0') {
+		snprintf(why, whylen, "empty command");
+		return -1;
+	}
+	if (bad != NULL) {
+		snprintf(why, whylen, "'%c' is shell syntax, and commands run"
+		    " without a shell (use a script in the repo instead)", *bad);
+		return -1;
+	}
+	return 0;
+}
+
+/* Append "name: command\n" to out, checking name, command and room. */
+static int
+add_proc(char *out, size_t outlen, const char *name, size_t nlen,
+    const char *cmd, size_t clen, char *why, size_t whylen)
+{
+	size_t used = strlen(out), count = 0;
+	char cbuf[2048];
+
+	if (!proc_name_valid(name, nlen)) {
+		snprintf(why, whylen, "bad process name '%.*s' (letters, digits,"
+		    " '-', '_', at most %d)", (int)(nlen > 40 ? 40 : nlen), name,
+		    PROC_NAME_MAX);
+		return -1;
+	}
+	if (clen >= sizeof(cbuf)) {
+		snprintf(why, whylen, "command too long");
+		return -1;
+	}
+	memcpy(cbuf, cmd, clen);
+	cbuf[clen] = '\0';
+	if (procfile_command_valid(cbuf, why, whylen) == -1)
+		return -1;
+	for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
+		count++;
+	if (count == PROC_TYPES_MAX) {
+		snprintf(why, whylen, "more than %d process types", PROC_TYPES_MAX);
+		return -1;
+	}
+	for (const char *p = out; *p; p = strchr(p, '\n') + 1)
+		if (strncmp(p, name, nlen) == 0 && p[nlen] == ':') {
+			snprintf(why, whylen, "process '%.*s' is defined twice",
+			    (int)nlen, name);
+			return -1;
+		}
+	if (used + nlen + clen + 4 > outlen) {
+		snprintf(why, whylen, "process list too long");
+		return -1;
+	}
+	snprintf(out + used, outlen - used, "%.*s: %s\n", (int)nlen, name, cbuf);
+	return 0;
+}
+
+int
+procfile_parse(const char *text, char *out, size_t outlen, char *err,
+    size_t errlen)
+{
+	const char *line = text;
+	char why[200];
+	int lineno = 0;
+
+	out[0] = '\0';
+	while (*line) {
+		const char *end = line + strcspn(line, "\n"), *colon, *cmd;
+		const char *t = line + strspn(line, " \t\r");
+		size_t clen;
+
+		lineno++;
+		if (t < end && *t != '#') {
+			colon = memchr(t, ':', (size_t)(end - t));
+			if (colon == NULL) {
+				snprintf(err, errlen, "Procfile line %d: expected"
+				    " 'name: command'", lineno);
+				return -1;
+			}
+			cmd = colon + 1 + strspn(colon + 1, " \t");
+			clen = (size_t)(end - cmd);
+			while (clen > 0 && (cmd[clen - 1] == ' ' ||
+			    cmd[clen - 1] == '\t' || cmd[clen - 1] == '\r'))
+				clen--;
+			if (add_proc(out, outlen, t, (size_t)(colon - t), cmd, clen,
+			    why, sizeof(why)) == -1) {
+				snprintf(err, errlen, "Procfile line %d: %s", lineno,
+				    why);
+				return -1;
+			}
+		}
+		line = *end ? end + 1 : end;
+	}
+	if (out[0] == '\0') {
+		snprintf(err, errlen, "Procfile defines no processes");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+scalar(yaml_document_t *doc, yaml_node_t *n)
+{
+	(void)doc;
+	return n != NULL && n->type == YAML_SCALAR_NODE ?
+	    (const char *)n->data.scalar.value : NULL;
+}
+
+static int
+yaml_procs(yaml_document_t *doc, yaml_node_t *map, char *procs, size_t plen,
+    char *err, size_t errlen)
+{
+	char why[200];
+
+	if (map->type == YAML_SCALAR_NODE && map->data.scalar.length == 0)
+		return 0; /* "default_process_types:" with nothing */
+	if (map->type != YAML_MAPPING_NODE) {
+		snprintf(err, errlen, "bin/release: default_process_types is not"
+		    " a mapping");
+		return -1;
+	}
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+	    p < map->data.mapping.pairs.top; p++) {
+		const char *k = scalar(doc, yaml_document_get_node(doc, p->key));
+		const char *v = scalar(doc, yaml_document_get_node(doc, p->value));
+		if (k == NULL || v == NULL ||
+		    add_proc(procs, plen, k, strlen(k), v, strlen(v), why,
+		    sizeof(why)) == -1) {
+			snprintf(err, errlen, "bin/release: %s", k && v ? why :
+			    "process types must be 'name: command'");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+static_root_valid(const char *s)
+{
+	if (s[0] == '/' || strlen(s) >= 200)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == '\\')
+			return 0;
+	return strcmp(s, "..") != 0 && strncmp(s, "../", 3) != 0 &&
+	    strstr(s, "/../") == NULL &&
+	    !(strlen(s) >= 3 && strcmp(s + strlen(s) - 3, "/..") == 0);
+}
+
+static int
+yaml_walk(yaml_document_t *doc, char *procs, size_t plen, char *static_root,
+    size_t srlen, char *err, size_t errlen)
+{
+	yaml_node_t *root = yaml_document_get_root_node(doc);
+
+	if (root == NULL || (root->type == YAML_SCALAR_NODE &&
+	    root->data.scalar.length == 0))
+		return 0; /* empty output or a bare "---": no processes */
+	if (root->type != YAML_MAPPING_NODE) {
+		snprintf(err, errlen, "bin/release: output is not a YAML mapping");
+		return -1;
+	}
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+	    p < root->data.mapping.pairs.top; p++) {
+		const char *k = scalar(doc, yaml_document_get_node(doc, p->key));
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+		if (k == NULL || v == NULL)
+			continue;
+		if (strcmp(k, "default_process_types") == 0) {
+			if (yaml_procs(doc, v, procs, plen, err, errlen) == -1)
+				return -1;
+		} else if (strcmp(k, "static_root") == 0) {
+			const char *sr = scalar(doc, v);
+			if (sr == NULL || !static_root_valid(sr) ||
+			    strlen(sr) >= srlen) {
+				snprintf(err, errlen, "bin/release: static_root must"
+				    " be a relative path inside the app");
+				return -1;
+			}
+			snprintf(static_root, srlen, "%s", sr);
+		}
+	}
+	return 0;
+}
+
+int
+release_yaml_parse(const char *yaml, size_t len, char *procs, size_t plen,
+    char *static_root, size_t srlen, char *err, size_t errlen)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	int rc;
+
+	procs[0] = '\0';
+	static_root[0] = '\0';
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		snprintf(err, errlen, "bin/release: bad YAML: %s at line %zu",
+		    parser.problem ? parser.problem : "?",
+		    parser.problem_mark.line + 1);
+		yaml_parser_delete(&parser);
+		return -1;
+	}
+	rc = yaml_walk(&doc, procs, plen, static_root, srlen, err, errlen);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return rc;
+}

@@ -1,0 +1,201 @@
+/*
+ * hooks_release.c - a release's life on disk (design.md "Files"):
+ *   apps/APP/releases/.build-ID   the tree being built (export, compile)
+ *   apps/APP/releases/N           a built release (rename of the build dir)
+ *   apps/APP/releases/N.tar.gz    an archived release beyond keep_releases
+ *   apps/APP/current -> releases/N  swapped with rename(2) of a temp link
+ * Only release_activate() changes what is live, and it does so in one
+ * rename; everything before it can fail and be cleaned up without effect.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/path.h"
+#include "hooks/hooks_archive.h"
+#include "hooks/hooks_deploy.h"
+
+int
+release_paths(struct deploy *d)
+{
+	char rel[PATH_MAX];
+
+	if (pathf(d->app_dir, sizeof(d->app_dir), "%s/apps/%s",
+	    d->conf->data_dir, d->app.name) == -1 ||
+	    pathf(rel, sizeof(rel), "%s/releases", d->app_dir) == -1 ||
+	    pathf(d->cache_dir, sizeof(d->cache_dir), "%s/cache",
+	    d->app_dir) == -1 ||
+	    pathf(d->build_dir, sizeof(d->build_dir), "%s/.build-%lld", rel,
+	    (long long)d->deploy_id) == -1 ||
+	    pathf(d->env_dir, sizeof(d->env_dir), "%s/.env-%lld", d->app_dir,
+	    (long long)d->deploy_id) == -1)
+		return deploy_fail(d, "data dir path too long");
+	if (mkdirs(rel, 0755) == -1 || mkdirs(d->cache_dir, 0700) == -1)
+		return deploy_fail(d, "cannot create '%s': %s", rel,
+		    strerror(errno));
+	return 0;
+}
+
+/* One file per config var, for bin/compile's ENV_DIR. */
+static int
+write_env_dir(struct deploy *d)
+{
+	char path[PATH_MAX];
+
+	if (mkdir(d->env_dir, 0700) == -1)
+		return -1;
+	for (size_t i = 0; i < d->vars.n; i++) {
+		size_t len = strlen(d->vars.v[i].value);
+		int fd;
+		if (pathf(path, sizeof(path), "%s/%s", d->env_dir,
+		    d->vars.v[i].name) == -1 ||
+		    (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600)) == -1)
+			return -1;
+		if (write(fd, d->vars.v[i].value, len) != (ssize_t)len) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+int
+release_export(struct deploy *d)
+{
+	char err[512];
+	size_t files = 0;
+	long long t0 = deploy_now_ms();
+
+	if (mkdir(d->build_dir, 0755) == -1)
+		return deploy_fail(d, "cannot create '%s': %s", d->build_dir,
+		    strerror(errno));
+	if (archive_export_commit(d->repo, &d->commit, d->build_dir, &files,
+	    err, sizeof(err)) == -1)
+		return deploy_fail(d, "%s", err);
+	if (write_env_dir(d) == -1)
+		return deploy_fail(d, "cannot write the build's env dir: %s",
+		    strerror(errno));
+	deploy_say(d, "-----> Checked out %.7s (%zu files) in %.2f s",
+	    d->commit_hex, files, (deploy_now_ms() - t0) / 1000.0);
+	return 0;
+}
+
+int
+release_install(struct deploy *d)
+{
+	char dir[PATH_MAX];
+
+	if (store_release_next(d->st, d->app.id, &d->rel.version) == -1)
+		return deploy_fail(d, "%s", store_error(d->st));
+	if (pathf(dir, sizeof(dir), "%s/releases/%d", d->app_dir,
+	    d->rel.version) == -1)
+		return deploy_fail(d, "path too long");
+	(void)rmtree(dir); /* a leftover of a crash before the row was written */
+	if (rename(d->build_dir, dir) == -1)
+		return deploy_fail(d, "cannot move the build into '%s': %s", dir,
+		    strerror(errno));
+	d->rel.app_id = d->app.id;
+	snprintf(d->rel.commit, sizeof(d->rel.commit), "%s", d->commit_hex);
+	snprintf(d->rel.buildpack, sizeof(d->rel.buildpack), "%s", d->buildpack);
+	if (store_release_add(d->st, &d->rel) == -1) {
+		(void)rename(dir, d->build_dir);
+		return deploy_fail(d, "cannot record the release: %s",
+		    store_error(d->st));
+	}
+	return 0;
+}
+
+int
+release_activate(struct deploy *d, int version)
+{
+	char target[64], tmp[PATH_MAX], cur[PATH_MAX];
+
+	snprintf(target, sizeof(target), "releases/%d", version);
+	if (pathf(tmp, sizeof(tmp), "%s/current.%lld", d->app_dir,
+	    (long long)d->deploy_id) == -1 ||
+	    pathf(cur, sizeof(cur), "%s/current", d->app_dir) == -1)
+		return deploy_fail(d, "path too long");
+	(void)unlink(tmp);
+	if (symlink(target, tmp) == -1)
+		return deploy_fail(d, "cannot create '%s': %s", tmp,
+		    strerror(errno));
+	if (rename(tmp, cur) == -1) {
+		(void)unlink(tmp);
+		return deploy_fail(d, "cannot swap '%s': %s", cur,
+		    strerror(errno));
+	}
+	if (store_app_set_current(d->st, d->app.id, version) == -1)
+		log_warnx("app '%s' is live at v%d but the db says otherwise: %s",
+		    d->app.name, version, store_error(d->st));
+	d->app.current_release = version;
+	return 0;
+}
+
+static int
+int_desc(const void *a, const void *b)
+{
+	return *(const int *)b - *(const int *)a;
+}
+
+/* Archive and remove release dirs beyond keep_releases (never the live one). */
+void
+release_retain(struct deploy *d)
+{
+	char rel[PATH_MAX], dir[PATH_MAX], tar[PATH_MAX], tmp[PATH_MAX];
+	char err[256] = "rename failed";
+	int versions[4096];
+	size_t n = 0;
+	struct dirent *de;
+	DIR *dp;
+
+	if (pathf(rel, sizeof(rel), "%s/releases", d->app_dir) == -1 ||
+	    (dp = opendir(rel)) == NULL)
+		return;
+	while (n < sizeof(versions) / sizeof(versions[0]) &&
+	    (de = readdir(dp)) != NULL) {
+		char *end;
+		long v = strtol(de->d_name, &end, 10);
+		if (*end == '\0' && v > 0 && de->d_name[0] != '0')
+			versions[n++] = (int)v;
+	}
+	closedir(dp);
+	qsort(versions, n, sizeof(versions[0]), int_desc);
+	for (size_t i = (size_t)d->conf->keep_releases; i < n; i++) {
+		if (versions[i] == d->app.current_release)
+			continue;
+		if (pathf(dir, sizeof(dir), "%s/%d", rel, versions[i]) == -1 ||
+		    pathf(tar, sizeof(tar), "%s/%d.tar.gz", rel, versions[i]) == -1 ||
+		    pathf(tmp, sizeof(tmp), "%s/.%d.tar.gz.tmp", rel,
+		    versions[i]) == -1)
+			continue;
+		if (access(tar, F_OK) == -1 &&
+		    (archive_pack_dir(dir, tmp, err, sizeof(err)) == -1 ||
+		    rename(tmp, tar) == -1)) {
+			log_warnx("cannot archive release %s: %s", dir, err);
+			continue;
+		}
+		if (rmtree(dir) == -1)
+			log_warn("cannot remove %s", dir);
+		else
+			deploy_say(d, "       archived v%d", versions[i]);
+	}
+}
+
+void
+release_cleanup(struct deploy *d)
+{
+	if (d->build_dir[0] && access(d->build_dir, F_OK) == 0 &&
+	    rmtree(d->build_dir) == -1)
+		log_warn("cannot remove %s", d->build_dir);
+	if (d->env_dir[0] && access(d->env_dir, F_OK) == 0 &&
+	    rmtree(d->env_dir) == -1)
+		log_warn("cannot remove %s", d->env_dir);
+}

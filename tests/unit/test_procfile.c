@@ -1,0 +1,108 @@
+/*
+ * test_procfile.c - unit tests of Procfile and bin/release parsing
+ * (hooks/hooks_procfile.c) and of config var sealing (core/secret.c).
+ */
+#include <string.h>
+
+#include "core/secret.h"
+#include "hooks/hooks_procfile.h"
+#include "unit.h"
+
+static char out[4096], err[256], sr[256];
+
+static void
+test_procfile(void)
+{
+	CHECK(procfile_parse("web: python3 app.py\n# comment\n\nworker:  bin/w  --x \n",
+	    out, sizeof(out), err, sizeof(err)) == 0);
+	CHECK(strcmp(out, "web: python3 app.py\nworker: bin/w  --x\n") == 0);
+	CHECK(procfile_parse("web: a\r\n\r\n", out, sizeof(out), err, sizeof(err)) == 0 &&
+	    strcmp(out, "web: a\n") == 0);
+	CHECK(procfile_parse("web python3\n", out, sizeof(out), err,
+	    sizeof(err)) == -1 && strstr(err, "line 1") != NULL);
+	CHECK(procfile_parse("web: a\nweb: b\n", out, sizeof(out), err,
+	    sizeof(err)) == -1 && strstr(err, "twice") != NULL);
+	CHECK(procfile_parse("ok: a\nweb: a | b\n", out, sizeof(out), err,
+	    sizeof(err)) == -1 && strstr(err, "line 2") != NULL &&
+	    strstr(err, "shell") != NULL);
+	CHECK(procfile_parse("web: echo $PORT\n", out, sizeof(out), err,
+	    sizeof(err)) == -1);
+	CHECK(procfile_parse("we b: a\n", out, sizeof(out), err, sizeof(err)) == -1);
+	CHECK(procfile_parse("web:\n", out, sizeof(out), err, sizeof(err)) == -1);
+	CHECK(procfile_parse("\n# only comments\n", out, sizeof(out), err,
+	    sizeof(err)) == -1 && strstr(err, "no processes") != NULL);
+	CHECK(procfile_parse("web: a\n", out, 5, err, sizeof(err)) == -1);
+}
+
+static void
+test_release_yaml(void)
+{
+	const char *y = "---\ndefault_process_types:\n  web: npm start\n"
+	    "  worker: node w.js\nstatic_root: public\naddons: []\n";
+
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == 0);
+	CHECK(strcmp(out, "web: npm start\nworker: node w.js\n") == 0);
+	CHECK(strcmp(sr, "public") == 0);
+	CHECK(release_yaml_parse("", 0, out, sizeof(out), sr, sizeof(sr), err,
+	    sizeof(err)) == 0 && out[0] == '\0' && sr[0] == '\0');
+	y = "---\ndefault_process_types: {}\n";
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == 0 && out[0] == '\0');
+	y = "default_process_types:\n  web: [1, 2]\n";
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == -1);
+	y = "static_root: ../etc\n";
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == -1);
+	y = "static_root: /etc\n";
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == -1);
+	y = "static_root: a/../../b\n";
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == -1);
+	y = "- a\n- b\n";
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == -1);
+	y = "default_process_types:\n  web: \"a\n";
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == -1 && strstr(err, "bad YAML") != NULL);
+	y = "default_process_types:\n  web: a; rm -rf /\n";
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == -1 && strstr(err, "shell") != NULL);
+}
+
+static void
+test_secret(void)
+{
+	struct secret k, other;
+	unsigned char sealed[64 + SECRET_OVERHEAD];
+	char plain[80];
+	size_t len;
+
+	memset(&k, 7, sizeof(k));
+	memset(&other, 8, sizeof(other));
+	CHECK(secret_seal(&k, "app", "NAME", "value", 5, sealed) == 0);
+	CHECK(memmem(sealed, 5 + SECRET_OVERHEAD, "value", 5) == NULL);
+	CHECK(secret_open(&k, "app", "NAME", sealed, 5 + SECRET_OVERHEAD, plain,
+	    &len) == 0 && len == 5 && strcmp(plain, "value") == 0);
+	CHECK(secret_open(&other, "app", "NAME", sealed, 5 + SECRET_OVERHEAD,
+	    plain, &len) == -1);
+	CHECK(secret_open(&k, "app2", "NAME", sealed, 5 + SECRET_OVERHEAD, plain,
+	    &len) == -1);
+	CHECK(secret_open(&k, "app", "NAME2", sealed, 5 + SECRET_OVERHEAD, plain,
+	    &len) == -1);
+	sealed[14] ^= 1;
+	CHECK(secret_open(&k, "app", "NAME", sealed, 5 + SECRET_OVERHEAD, plain,
+	    &len) == -1);
+	CHECK(secret_open(&k, "app", "NAME", sealed, 3, plain, &len) == -1);
+}
+
+int
+main(void)
+{
+	test_procfile();
+	test_release_yaml();
+	test_secret();
+	return unit_done();
+}
