@@ -3,7 +3,7 @@
 # ASan/UBSan; `make bench` runs the benchmarks in tests/bench/.
 
 CC      ?= cc
-PKGS    := libgit2 libssh inih libarchive sqlite3 openssl yaml-0.1
+PKGS    := libgit2 libssh inih libarchive sqlite3 openssl yaml-0.1 jansson libcurl
 CFLAGS  ?= -O2 -g
 # the project's own flags stay even when CFLAGS is given on the command line
 BCFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \

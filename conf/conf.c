@@ -103,6 +103,7 @@ static int parse_port(const char *, int *);
 static int size_shift(const char *);
 
 static const char *const router_kinds[] = { "caddy", "nginx", NULL };
+static const char *const https_modes[] = { "auto", "off", NULL };
 
 #define FIELD(f) .off = offsetof(struct conf, f), \
 	.size = sizeof(((struct conf *)0)->f)
@@ -130,6 +131,8 @@ static const struct conf_key conf_keys[] = {
 	STR("router", "config_dir", router_config_dir, NULL),
 	STR("router", "reload", router_reload, NULL),
 	STR("router", "base_domain", base_domain, check_hostname),
+	ENUM("router", "https", router_https, https_modes),
+	SIZE("router", "max_body_size", router_max_body, 1),
 
 	INT("build", "timeout", build_timeout, 1, 86400),
 	INT("build", "concurrency", build_concurrency, 1, 64),
@@ -171,6 +174,8 @@ conf_defaults(struct conf *c)
 	strcpy(c->http_listen_addr, "127.0.0.1");
 	c->http_listen_port = 8080;
 	strcpy(c->base_domain, "localhost");
+	strcpy(c->router_https, "auto");
+	c->router_max_body = 100ULL << 20;
 
 	c->build_timeout = 900;
 	c->build_concurrency = 2;

@@ -40,6 +40,8 @@ struct conf {
 	char router_config_dir[PATH_MAX]; /* default: DATA_DIR/router */
 	char router_reload[PATH_MAX];    /* command for an unmanaged proxy */
 	char base_domain[CONF_NAME_MAX]; /* localhost */
+	char router_https[8];            /* auto | off (Caddy's automatic HTTPS) */
+	uint64_t router_max_body;        /* request body limit, "100M" */
 
 	/* [build] */
 	int build_timeout;               /* seconds, 900 */

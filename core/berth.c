@@ -25,6 +25,7 @@
 #include "gitd/gitd.h"
 #include "gitd/gitd_dispatch.h"
 #include "gitd/gitd_server.h"
+#include "router/router.h"
 
 static struct conf config; /* the one config struct */
 
@@ -202,6 +203,7 @@ static int
 cmd_serve(void)
 {
 	struct store *st;
+	char err[1024];
 	int created = 0, keys = 0;
 
 	log_init("berth serve", getenv("BERTH_DEBUG") != NULL);
@@ -211,6 +213,9 @@ cmd_serve(void)
 		log_info("created host key %s", config.host_key);
 	if (store_admin_count(st, &keys) == 0 && keys == 0)
 		log_warnx("no admin key yet: run 'berth init --admin-key FILE'");
+	if (router_start(&config, st, err, sizeof(err)) == -1)
+		log_warnx("router: %s (apps are not reachable over HTTP until"
+		    " this is fixed; pushes still work)", err);
 	store_close(st);
 	/* forked children open their own libgit2 and sqlite state */
 	git_libgit2_shutdown();

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/path.h"
 
@@ -16,14 +17,17 @@ datadir_init(const struct conf *c, char *err, size_t errlen)
 	static const char *const subdirs[] = { "repos", "apps", "locks" };
 	char path[PATH_MAX];
 
-	if (mkdirs(c->data_dir, 0700) == -1) {
+	/* 0711: traversable, not listable, so a proxy running as another
+	 * user reaches apps/APP/releases/N; secrets inside stay 0600 */
+	if (mkdirs(c->data_dir, 0711) == -1 || chmod(c->data_dir, 0711) == -1) {
 		snprintf(err, errlen, "cannot create data dir '%s': %s",
 		    c->data_dir, strerror(errno));
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		if (pathf(path, sizeof(path), "%s/%s", c->data_dir,
-		    subdirs[i]) == -1 || mkdirs(path, 0700) == -1) {
+		    subdirs[i]) == -1 || mkdirs(path, 0700) == -1 ||
+		    chmod(path, strcmp(subdirs[i], "apps") == 0 ? 0711 : 0700) == -1) {
 			snprintf(err, errlen, "cannot create '%s/%s': %s",
 			    c->data_dir, subdirs[i], strerror(errno));
 			return -1;

@@ -2,7 +2,8 @@
  * datadir.h - the layout of the data dir (design.md "Files") and its
  * creation.  Everything berth writes lives under conf->data_dir:
  *   berth.db, host_ed25519, repos/APP.git, apps/APP/, locks/, router/
- * Directories are created 0700; berth runs with umask 077.
+ * Directories are 0700 except DATA and DATA/apps (0711: a proxy running as
+ * another user must reach static files); berth runs with umask 077.
  */
 #ifndef BERTH_DATADIR_H
 #define BERTH_DATADIR_H

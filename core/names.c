@@ -86,3 +86,53 @@ name_repo_arg(const char *arg, char *app, size_t applen, char *why,
 	app[len] = '\0';
 	return name_app_valid(app, why, whylen);
 }
+
+static int
+label_valid(const char *p, size_t len, int last, char *why, size_t whylen)
+{
+	size_t digits = 0;
+
+	if (len == 0 || len > 63)
+		return reason(why, whylen, "each part of a domain is 1-63"
+		    " characters");
+	if (p[0] == '-' || p[len - 1] == '-')
+		return reason(why, whylen, "a part of a domain may not start or"
+		    " end with '-'");
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] >= '0' && p[i] <= '9')
+			digits++;
+		else if (!((p[i] >= 'a' && p[i] <= 'z') || p[i] == '-'))
+			return reason(why, whylen, p[i] == '*' ? "wildcard domains"
+			    " are not supported" : "a domain may only contain"
+			    " lower-case letters, digits, '-' and '.'");
+	}
+	if (last && digits == len)
+		return reason(why, whylen, "a domain must end in a name, not a"
+		    " number (IP addresses are not domains)");
+	return 0;
+}
+
+int
+name_domain_valid(const char *domain, char *why, size_t whylen)
+{
+	size_t len = strlen(domain);
+	const char *p = domain;
+	int labels = 0;
+
+	if (len == 0 || len > 253)
+		return reason(why, whylen, "a domain is 1-253 characters");
+	for (;;) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+		if (label_valid(p, l, dot == NULL, why, whylen) == -1)
+			return -1;
+		labels++;
+		if (dot == NULL)
+			break;
+		p = dot + 1;
+	}
+	if (labels < 2)
+		return reason(why, whylen, "a domain needs at least two parts"
+		    " (like example.com)");
+	return 0;
+}

@@ -24,4 +24,11 @@ int name_key_valid(const char *name, char *why, size_t whylen);
 int name_repo_arg(const char *arg, char *app, size_t applen, char *why,
     size_t whylen);
 
+/*
+ * Domains: lower-case RFC 1123 host names, at most 253 characters, at least
+ * two labels, each 1-63 of [a-z0-9-] not starting or ending with '-', the
+ * last label not all digits.  No wildcards, no trailing dot, no IP addresses.
+ */
+int name_domain_valid(const char *domain, char *why, size_t whylen);
+
 #endif

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,6 +109,7 @@ child_exec(const struct spawn_opts *o, int out)
 	int devnull;
 
 	(void)setsid();
+	umask(022); /* build output may be served by the proxy */
 	if ((devnull = open("/dev/null", O_RDONLY)) == -1 ||
 	    dup2(devnull, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1)
 		_exit(126);

@@ -70,6 +70,24 @@ static const char *const migrations[] = {
 	"  name TEXT NOT NULL,"
 	"  value BLOB NOT NULL,"
 	"  PRIMARY KEY (app_id, name));",
+	/* 3: domains, and the ports of running processes */
+	"CREATE TABLE domains ("
+	"  id INTEGER PRIMARY KEY,"
+	"  app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  domain TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE processes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  release_version INTEGER NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  idx INTEGER NOT NULL,"
+	"  port INTEGER NOT NULL DEFAULT 0,"
+	"  pid INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL,"
+	"  started_at INTEGER NOT NULL DEFAULT 0,"
+	"  restarts INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX processes_app ON processes(app_id, release_version);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

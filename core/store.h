@@ -120,6 +120,19 @@ int store_config_each(struct store *st, int64_t app_id,
     int (*fn)(void *, const char *name, const void *value, size_t len),
     void *arg);
 
+/* Domains (store_domain.c); a domain belongs to at most one app. */
+int store_domain_add(struct store *st, int64_t app_id, const char *domain);
+int store_domain_remove(struct store *st, int64_t app_id, const char *domain);
+/* The app that has the domain: 0 (name in app), STORE_NOTFOUND or -1. */
+int store_domain_owner(struct store *st, const char *domain, char *app,
+    size_t applen);
+int store_domain_each(struct store *st, int64_t app_id,
+    int (*fn)(void *, const char *domain), void *arg);
+
+/* The ports of an app's running web processes for a release (store_domain.c). */
+int store_web_ports(struct store *st, int64_t app_id, int release, int *ports,
+    size_t max, size_t *n);
+
 int store_audit(struct store *st, const char *fingerprint, const char *app,
     const char *command, const char *outcome, int64_t duration_ms);
 

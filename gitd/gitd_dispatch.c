@@ -56,6 +56,12 @@ const struct command gitd_commands[] = {
 	  cmd_rollback, 1, ROLE_DEPLOYER, 1, 2 },
 	{ "logs", "logs APP --build [DEPLOY]", "show a build's log",
 	  cmd_logs, 1, ROLE_DEPLOYER, 2, 3 },
+	{ "domains", "domains APP", "list an app's domains",
+	  cmd_domains, 1, ROLE_DEPLOYER, 1, 1 },
+	{ "domains:add", "domains:add APP DOMAIN", "route a domain to an app",
+	  cmd_domains_add, 1, ROLE_APP_ADMIN, 2, 2 },
+	{ "domains:remove", "domains:remove APP DOMAIN", "stop routing a domain",
+	  cmd_domains_remove, 1, ROLE_APP_ADMIN, 2, 2 },
 	{ NULL, NULL, NULL, NULL, 0, ROLE_NONE, 0, 0 },
 };
 

@@ -49,6 +49,9 @@ int cmd_releases(struct gitd_ctx *g, int argc, char **argv);
 int cmd_deploys(struct gitd_ctx *g, int argc, char **argv);
 int cmd_rollback(struct gitd_ctx *g, int argc, char **argv);
 int cmd_logs(struct gitd_ctx *g, int argc, char **argv);
+int cmd_domains(struct gitd_ctx *g, int argc, char **argv);
+int cmd_domains_add(struct gitd_ctx *g, int argc, char **argv);
+int cmd_domains_remove(struct gitd_ctx *g, int argc, char **argv);
 
 /* For help: the table, ended by a NULL name. */
 struct command {

@@ -7,12 +7,14 @@
  *   compile    bin/compile, streamed, with the build timeout
  *   describe   process types from the Procfile or bin/release
  *   install    releases/N and its row
+ *   route      the proxy serves releases/N (router/: validated, then applied)
  *   activate   current -> releases/N (one rename)
  *   retain     archive releases beyond keep_releases
  *   finish     the deploys row: outcome, reason, duration, full log
- * Any stage that fails stops the deploy: nothing live has changed (activate
- * is the only stage that changes what is live, and it is the last that can
- * fail), the build dir is removed, the log is kept in the deploys row.
+ * Any stage that fails stops the deploy: nothing live has changed (route
+ * changes what is served in one step the proxy validates first, and
+ * activate only records it), the build dir is removed, the log is kept in
+ * the deploys row.
  * Also: rollback, which re-activates an earlier release.
  */
 #include <stdarg.h>
@@ -153,7 +155,8 @@ deploy_stages(struct deploy *d, long long *build_ms)
 		deploy_say(d, "       %.*s", (int)strcspn(p, "\n"), p);
 	slot_release(slot);
 	slot = -1;
-	if (release_install(d) == -1 || release_activate(d, d->rel.version) == -1)
+	if (release_install(d) == -1 || release_route(d, d->rel.version) == -1 ||
+	    release_activate(d, d->rel.version) == -1)
 		goto out;
 	release_retain(d);
 	rc = 0;
@@ -269,6 +272,7 @@ hooks_rollback(const struct conf *c, struct store *st, const char *app,
 		else if (version == d.app.current_release)
 			deploy_fail(&d, "v%d is already live", version);
 		else if (restore_release(&d, version) == 0 &&
+		    release_route(&d, version) == 0 &&
 		    release_activate(&d, version) == 0) {
 			d.rel = rel;
 			snprintf(d.commit_hex, sizeof(d.commit_hex), "%s", rel.commit);

@@ -20,6 +20,7 @@
 #include "core/path.h"
 #include "hooks/hooks_archive.h"
 #include "hooks/hooks_deploy.h"
+#include "router/router.h"
 
 int
 release_paths(struct deploy *d)
@@ -36,7 +37,10 @@ release_paths(struct deploy *d)
 	    pathf(d->env_dir, sizeof(d->env_dir), "%s/.env-%lld", d->app_dir,
 	    (long long)d->deploy_id) == -1)
 		return deploy_fail(d, "data dir path too long");
-	if (mkdirs(rel, 0755) == -1 || mkdirs(d->cache_dir, 0700) == -1)
+	/* the proxy's workers may run as another user and serve static
+	 * files from releases/N: the path to them is traversable (0711) */
+	if (mkdirs(rel, 0711) == -1 || chmod(d->app_dir, 0711) == -1 ||
+	    chmod(rel, 0711) == -1 || mkdirs(d->cache_dir, 0700) == -1)
 		return deploy_fail(d, "cannot create '%s': %s", rel,
 		    strerror(errno));
 	return 0;
@@ -74,7 +78,7 @@ release_export(struct deploy *d)
 	size_t files = 0;
 	long long t0 = deploy_now_ms();
 
-	if (mkdir(d->build_dir, 0755) == -1)
+	if (mkdir(d->build_dir, 0755) == -1 || chmod(d->build_dir, 0755) == -1)
 		return deploy_fail(d, "cannot create '%s': %s", d->build_dir,
 		    strerror(errno));
 	if (archive_export_commit(d->repo, &d->commit, d->build_dir, &files,
@@ -110,6 +114,21 @@ release_install(struct deploy *d)
 		return deploy_fail(d, "cannot record the release: %s",
 		    store_error(d->st));
 	}
+	return 0;
+}
+
+int
+release_route(struct deploy *d, int version)
+{
+	char err[1024];
+	long long t0 = deploy_now_ms();
+
+	if (router_update(d->conf, d->st, d->app.name, version, err,
+	    sizeof(err)) == -1)
+		return deploy_fail(d, "%s", err);
+	deploy_say(d, "-----> Routed http://%s.%s:%d/ to v%d (%s) in %.2f s",
+	    d->app.name, d->conf->base_domain, d->conf->http_listen_port,
+	    version, d->conf->router_kind, (deploy_now_ms() - t0) / 1000.0);
 	return 0;
 }
 

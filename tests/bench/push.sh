@@ -7,9 +7,11 @@
 #   - berth (`berth serve`, its own SSH server and native receive-pack), and
 #   - the reference: git-receive-pack run by OpenSSH's sshd,
 # both on 127.0.0.1, same client, same key, same data, each into a fresh
-# empty repository.  It prints every run, the medians, the ratio
-# berth/reference, and the peak RSS (VmHWM) of the server-side processes
-# (berth's per-connection child; every descendant of sshd for the reference),
+# empty repository; berth's deploy branch is set to one never pushed, so
+# the push deploys nothing (tests/bench/deploy.sh measures deploys).
+# It prints every run, the medians, the ratio berth/reference, and the
+# peak RSS (VmHWM) of the server-side processes (berth's per-connection
+# child; every descendant of sshd for the reference),
 # sampled from /proc every ~20 ms (best effort: "n/a" when nothing was seen).
 # After each berth push it checks the pushed repository with git fsck and
 # compares main with the client; a mismatch fails the benchmark.
@@ -26,91 +28,16 @@ RUNS=${BENCH_RUNS:-3}
 SIZE_MIB=${BENCH_SIZE_MIB:-100}
 COMMITS=5
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-BERTH=${BERTH:-$(cd "$here/../.." && pwd)/build/berth}
-if [ ! -x "$BERTH" ]; then
-	echo "push.sh: berth binary not found at $BERTH (run make)" >&2
-	exit 1
-fi
-if [ "$(id -u)" -ne 0 ]; then
-	echo "push.sh: must run as root (sshd and the reference push)" >&2
-	exit 1
-fi
+# temp dir, cleanup, servers, client key...: shared with the other benchmarks
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# ---------------------------------------------------------------- setup ---
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-push.XXXXXX")
-SERVER_PIDS=()
 SAMPLER_PID=
-
-stop_pid() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-	local rc=$? pid
-	set +e
+bench_cleanup_hook() {
 	if [ -n "$SAMPLER_PID" ]; then
 		stop_pid "$SAMPLER_PID"
 	fi
-	for pid in "${SERVER_PIDS[@]}"; do
-		stop_pid "$pid"
-	done
-	if [ -n "${BENCH_KEEP:-}" ]; then
-		echo "push.sh: keeping $T (BENCH_KEEP set)" >&2
-	else
-		rm -rf "$T"
-	fi
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-die() {
-	echo "push.sh: $*" >&2
-	exit 1
-}
-
-# The real interpreter, not a version-manager shim: it is started once per
-# push (memory sampler) and must not add shell-script start-up time.
-PY=$(python3 -c 'import sys; print(sys.executable)')
-
-free_port() {
-	"$PY" -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
-}
-
-# wait_port PORT PID LOG: wait until 127.0.0.1:PORT accepts connections.
-wait_port() {
-	local port=$1 pid=$2 log=$3 i
-	for i in $(seq 100); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			cat "$log" >&2
-			die "server (pid $pid) exited before listening on $port"
-		fi
-		if "$PY" -c 'import socket,sys;socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.5).close()' "$port" 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	cat "$log" >&2
-	die "nothing listening on 127.0.0.1:$port after 10 s"
-}
-
-# Client-side git must not depend on the caller's configuration.
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-export GIT_AUTHOR_NAME="berth bench" GIT_AUTHOR_EMAIL="bench@berth.invalid"
-export GIT_COMMITTER_NAME="berth bench" GIT_COMMITTER_EMAIL="bench@berth.invalid"
-
-# The client key, shared by both servers.
-ssh-keygen -q -t ed25519 -N '' -C bench-client -f "$T/client_key"
 
 # ------------------------------------------------------- the test repo ---
 
@@ -178,64 +105,14 @@ nobj=$(git -C "$CLIENT" count-objects -v | awk '$1 == "in-pack:" { print $2 }')
 pack_mib=$(awk -v k="$pack_kib" 'BEGIN { printf "%.0f", k / 1024 }')
 echo "test repository: main=$HEAD_ID, $nobj objects, size-pack $pack_h"
 
-SSH_BASE="ssh -F /dev/null -i $T/client_key -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes"
+# ------------------------------------------------------------- servers ---
 
-# ------------------------------------------------------- reference sshd ---
-
-if [ ! -x /usr/sbin/sshd ]; then
-	echo "installing openssh-server"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null ||
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null; } ||
-		die "cannot install openssh-server"
-fi
-mkdir -p /run/sshd
-mkdir -p "$T/sshd" "$T/ref"
-# SetEnv SHLVL=1: sshd runs the command through root's login shell, and bash
-# run by sshd sources ~/.bashrc unless it believes it is nested (SHLVL > 1).
-# A heavy .bashrc (version managers...) would add its start-up time to every
-# reference push; the benchmark is about git-receive-pack, not dotfiles.
-ssh-keygen -q -t ed25519 -N '' -f "$T/sshd/host_ed25519"
-cp "$T/client_key.pub" "$T/sshd/authorized_keys"
-SSHD_PORT=$(free_port)
-cat >"$T/sshd/sshd_config" <<EOF
-Port $SSHD_PORT
-ListenAddress 127.0.0.1
-HostKey $T/sshd/host_ed25519
-PidFile $T/sshd/sshd.pid
-AuthorizedKeysFile $T/sshd/authorized_keys
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-X11Forwarding no
-PrintMotd no
-PrintLastLog no
-SetEnv SHLVL=1
-LogLevel ERROR
-EOF
-/usr/sbin/sshd -t -f "$T/sshd/sshd_config" || die "sshd rejects its config"
-/usr/sbin/sshd -D -e -f "$T/sshd/sshd_config" 2>"$T/sshd/log" &
-SSHD_PID=$!
-SERVER_PIDS+=("$SSHD_PID")
-wait_port "$SSHD_PORT" "$SSHD_PID" "$T/sshd/log"
-
-# ---------------------------------------------------------------- berth ---
-
-BERTH_PORT=$(free_port)
-mkdir -p "$T/berth"
-cat >"$T/berth/berth.ini" <<EOF
-[server]
-listen = 127.0.0.1:$BERTH_PORT
-data_dir = $T/berth/data
-EOF
-"$BERTH" -c "$T/berth/berth.ini" init --admin-key "$T/client_key.pub" >"$T/berth/init.log" 2>&1 ||
-	{ cat "$T/berth/init.log" >&2; die "berth init failed"; }
-"$BERTH" -c "$T/berth/berth.ini" serve 2>"$T/berth/serve.log" &
-BERTH_PID=$!
-SERVER_PIDS+=("$BERTH_PID")
-wait_port "$BERTH_PORT" "$BERTH_PID" "$T/berth/serve.log"
+start_sshd
+mkdir -p "$T/ref"
+# Raw push only: a push to berth's deploy branch (main by default) would
+# also deploy (and fail: the test repository is no app).  Name a branch this
+# benchmark never pushes, so main is only stored, like the reference's.
+start_berth 'deploy_branch = bench-no-deploy'
 
 # ------------------------------------------------------- memory sampler ---
 
@@ -337,12 +214,6 @@ timed_push() {
 # mem_fmt FIGURE [NAME]: "12.3 MiB (name)" or "n/a".
 mem_fmt() {
 	if [ "$1" = n/a ]; then printf 'n/a'; else printf '%s MiB%s' "$1" "${2:+ ($2)}"; fi
-}
-
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-		if (NR % 2) printf "%.3f", v[(NR + 1) / 2];
-		else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # max_mem FIGURE...: largest figure, ignoring n/a; n/a if all are.

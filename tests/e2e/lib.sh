@@ -31,6 +31,7 @@ free_port() {
 # The server gets its own copy of the shipped buildpacks in $T/buildpacks.
 start_server() {
 	PORT=$(free_port)
+	HTTP_PORT=$(free_port)
 	DATA=$T/data
 	for k in admin dev stranger; do
 		[ -f "$T/$k" ] || ssh-keygen -q -t ed25519 -N '' -C "$k" -f "$T/$k"
@@ -41,6 +42,8 @@ start_server() {
 	{
 		printf '[server]\nlisten = 127.0.0.1:%s\ndata_dir = %s\n' "$PORT" "$DATA"
 		printf '[build]\nbuildpacks_dir = %s\n' "$T/buildpacks"
+		printf '[router]\nkind = %s\nhttp_listen = 127.0.0.1:%s\nhttps = off\n' \
+			"${ROUTER:-caddy}" "$HTTP_PORT"
 		for l in "$@"; do printf '%s\n' "$l"; done
 	} > "$T/berth.ini"
 	"$BERTH" -c "$T/berth.ini" init --admin-key "$T/admin.pub" > "$T/init.log" 2>&1 ||
@@ -57,11 +60,24 @@ start_server() {
 }
 
 stop_server() {
+	local pidfile
 	if [ -n "$SERVER_PID" ]; then
 		kill "$SERVER_PID" 2>/dev/null
 		wait "$SERVER_PID" 2>/dev/null
 		SERVER_PID=
 	fi
+	# the managed proxy outlives berth serve on purpose; tests stop it
+	for pidfile in "$T"/data/router/caddy/caddy.pid "$T"/data/router/nginx/nginx.pid; do
+		[ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+	done
+	return 0
+}
+
+# http HOST [PATH [curl-args...]]: GET through the proxy with a Host header
+http() {
+	local host=$1 path=${2:-/}
+	shift 2 2>/dev/null || shift $#
+	curl -sS -m 10 -H "Host: $host" "$@" "http://127.0.0.1:$HTTP_PORT$path"
 }
 
 SSH_OPTS="-o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes"

@@ -138,7 +138,9 @@ audit_rows() {
 	expect "local commands audited" [ "$(sql "select count(*) from audit where fingerprint='local'")" -ge 2 ]
 	expect "db intact" [ "$(sql 'pragma integrity_check')" = ok ]
 	expect "db in WAL mode" [ "$(sql 'pragma journal_mode')" = wal ]
-	expect "data dir is private" [ "$(stat -c %a "$DATA")" = 700 ]
+	expect "data dir is traversable, not listable" [ "$(stat -c %a "$DATA")" = 711 ]
+	expect "db is private" [ "$(stat -c %a "$DATA/berth.db")" = 600 ]
+	expect "repos are private" [ "$(stat -c %a "$DATA/repos")" = 700 ]
 	expect "host key is private" [ "$(stat -c %a "$DATA/host_ed25519")" = 600 ]
 }
 

@@ -1,0 +1,180 @@
+/*
+ * router.c - the router's front: one writer at a time (an flock on
+ * DATA/locks/router.lock), the choice of back end from [router] kind, the
+ * managed proxy's start, and a helper that runs the proxy's own tools
+ * without a shell and keeps their messages.  See router.h.
+ */
+#include "router/router.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/path.h"
+#include "core/spawn.h"
+
+static int
+router_lock(const struct conf *c, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (pathf(path, sizeof(path), "%s/locks/router.lock", c->data_dir) == -1 ||
+	    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		snprintf(err, errlen, "cannot open the router lock: %s",
+		    strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			snprintf(err, errlen, "cannot lock the router: %s",
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+int
+router_update(const struct conf *c, struct store *st, const char *show, int at,
+    char *err, size_t errlen)
+{
+	struct routes r;
+	int lock, rc;
+
+	err[0] = '\0';
+	if ((lock = router_lock(c, err, errlen)) == -1)
+		return -1;
+	/* read the table under the lock: the last writer sees every change */
+	if (routes_collect(c, st, show, at, &r, err, errlen) == -1) {
+		close(lock);
+		return -1;
+	}
+	rc = strcmp(c->router_kind, "nginx") == 0 ? nginx_apply(c, &r, err,
+	    errlen) : caddy_apply(c, &r, err, errlen);
+	routes_free(&r);
+	close(lock);
+	return rc;
+}
+
+int
+router_start(const struct conf *c, struct store *st, char *err, size_t errlen)
+{
+	int nginx = strcmp(c->router_kind, "nginx") == 0;
+
+	if (c->router_manage && (nginx ? nginx_start(c, err, errlen) :
+	    caddy_start(c, err, errlen)) == -1)
+		return -1;
+	return router_update(c, st, NULL, 0, err, errlen);
+}
+
+void
+router_stop(const struct conf *c)
+{
+	if (!c->router_manage)
+		return;
+	if (strcmp(c->router_kind, "nginx") == 0)
+		nginx_stop(c);
+	else
+		caddy_stop(c);
+}
+
+struct out {
+	char *buf;
+	size_t len, cap;
+};
+
+static void
+keep_line(void *ctx, const char *line)
+{
+	struct out *o = ctx;
+	int n;
+
+	if (o->len + 2 >= o->cap)
+		return;
+	n = snprintf(o->buf + o->len, o->cap - o->len, "%s%s",
+	    o->len ? " | " : "", line);
+	if (n > 0)
+		o->len += (size_t)n < o->cap - o->len ? (size_t)n :
+		    o->cap - o->len - 1;
+}
+
+int
+router_run(char *const argv[], char *out, size_t outlen)
+{
+	extern char **environ;
+	struct out o = { out, 0, outlen };
+	struct spawn_opts so = { .argv = argv, .envp = environ, .timeout_s = 60,
+	    .on_line = keep_line, .ctx = &o };
+	struct spawn_result res;
+	char err[128];
+
+	out[0] = '\0';
+	if (spawn_run(&so, &res, err, sizeof(err)) == -1) {
+		snprintf(out, outlen, "%s", err);
+		return -1;
+	}
+	if (res.exited && res.exit_code == 0)
+		return 0;
+	if (out[0] == '\0')
+		spawn_describe(&res, out, outlen);
+	return -1;
+}
+
+/* The last line of a log file, for an error message. */
+static void
+log_tail(const char *path, char *out, size_t len)
+{
+	char line[512];
+	FILE *f = fopen(path, "re");
+
+	out[0] = '\0';
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (line[strspn(line, " \t\r\n")] != '\0')
+			snprintf(out, len, "%.*s", (int)strcspn(line, "\r\n"), line);
+	fclose(f);
+}
+
+int
+router_daemon(char *const argv[], const char *logfile, char *err,
+    size_t errlen)
+{
+	extern char **environ;
+	char tail[400];
+	int status, fd;
+	pid_t pid;
+
+	if ((pid = fork()) == -1) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		(void)setsid();
+		fd = open(logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (fd == -1 || dup2(fd, 1) == -1 || dup2(fd, 2) == -1)
+			_exit(126);
+		if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) != -1)
+			(void)dup2(fd, 0);
+		execve(argv[0], argv, environ);
+		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			return -1;
+		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	log_tail(logfile, tail, sizeof(tail));
+	snprintf(err, errlen, "cannot start %s: %s", argv[0], tail[0] ? tail :
+	    "it failed without a message");
+	return -1;
+}

@@ -1,0 +1,317 @@
+/*
+ * router_caddy.c - Caddy as the router, through its admin API.
+ *
+ * berth renders Caddy's whole JSON config from the routing table and POSTs
+ * it to /load.  Caddy provisions the new config completely before it
+ * switches to it, and answers with an error (leaving the running config in
+ * place) if anything in it is invalid: that is the validation, and it is
+ * atomic for all apps at once.  Why the API and not a Caddyfile per app:
+ * no file formats to quote, no `caddy reload` that could apply half a
+ * directory, and the error text comes straight from Caddy.
+ *
+ * Servers: "berth" listens on [router] http_listen without automatic HTTPS
+ * (every host when https = off; only names under .localhost when https =
+ * auto); with https = auto, real domains go to "berth_tls" on :443 with
+ * Caddy's automatic HTTPS.  In managed mode the admin API listens on a unix
+ * socket in CONFIG_DIR/caddy; unmanaged, on Caddy's default localhost:2019.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/path.h"
+#include "router/router.h"
+
+#define CADDY "/usr/bin/caddy"
+
+struct reply {
+	char buf[2048];
+	size_t len;
+};
+
+static int
+local_name(const char *d)
+{
+	size_t n = strlen(d);
+
+	return strcmp(d, "localhost") == 0 ||
+	    (n > 10 && strcmp(d + n - 10, ".localhost") == 0);
+}
+
+static json_t *
+route_handlers(const struct conf *c, const struct route *r)
+{
+	json_t *h = json_array(), *ups;
+	char body[128];
+
+	json_array_append_new(h, json_pack("{s:s, s:I}", "handler",
+	    "request_body", "max_size", (json_int_t)c->router_max_body));
+	if (r->nports > 0) {
+		ups = json_array();
+		for (size_t i = 0; i < r->nports; i++) {
+			char dial[32];
+			snprintf(dial, sizeof(dial), "127.0.0.1:%d", r->ports[i]);
+			json_array_append_new(ups, json_pack("{s:s}", "dial", dial));
+		}
+		json_array_append_new(h, json_pack("{s:s, s:o}", "handler",
+		    "reverse_proxy", "upstreams", ups));
+	} else if (r->static_root[0] != '\0') {
+		json_array_append_new(h, json_pack("{s:s, s:s}", "handler",
+		    "file_server", "root", r->static_root));
+	} else {
+		snprintf(body, sizeof(body), "app %s has no running web process\n",
+		    r->app);
+		json_array_append_new(h, json_pack("{s:s, s:i, s:s}", "handler",
+		    "static_response", "status_code", 503, "body", body));
+	}
+	return h;
+}
+
+/* Routes of one server: the apps' hosts that belong on it. */
+static json_t *
+server_routes(const struct conf *c, const struct routes *rs, int tls)
+{
+	json_t *routes = json_array();
+
+	for (size_t i = 0; i < rs->n; i++) {
+		json_t *hosts = json_array();
+		char id[80];
+		for (size_t d = 0; d < rs->v[i].ndomains; d++) {
+			const char *dom = rs->v[i].domains[d];
+			int on_tls = strcmp(c->router_https, "auto") == 0 &&
+			    !local_name(dom);
+			if (on_tls == tls)
+				json_array_append_new(hosts, json_string(dom));
+		}
+		if (json_array_size(hosts) == 0) {
+			json_decref(hosts);
+			continue;
+		}
+		snprintf(id, sizeof(id), "berth-%s%s", rs->v[i].app, tls ? "-tls" : "");
+		json_array_append_new(routes, json_pack("{s:s, s:[{s:o}], s:o, s:b}",
+		    "@id", id, "match", "host", hosts, "handle",
+		    route_handlers(c, &rs->v[i]), "terminal", 1));
+	}
+	if (!tls)
+		json_array_append_new(routes, json_pack("{s:[{s:s, s:i, s:s}]}",
+		    "handle", "handler", "static_response", "status_code", 404,
+		    "body", "no app here\n"));
+	return routes;
+}
+
+static json_t *
+render(const struct conf *c, const struct routes *rs, const char *dir)
+{
+	char listen[96], admin[PATH_MAX + 8], storage[PATH_MAX];
+	json_t *servers, *tls_routes;
+
+	snprintf(listen, sizeof(listen), "%s%s%s:%d",
+	    strchr(c->http_listen_addr, ':') ? "[" : "", c->http_listen_addr,
+	    strchr(c->http_listen_addr, ':') ? "]" : "", c->http_listen_port);
+	if (c->router_manage)
+		snprintf(admin, sizeof(admin), "unix/%s/admin.sock", dir);
+	else
+		snprintf(admin, sizeof(admin), "localhost:2019");
+	snprintf(storage, sizeof(storage), "%s/data", dir);
+	servers = json_pack("{s:{s:[s], s:o, s:{s:b}}}", "berth", "listen",
+	    listen, "routes", server_routes(c, rs, 0), "automatic_https",
+	    "disable", 1);
+	tls_routes = server_routes(c, rs, 1);
+	if (json_array_size(tls_routes) > 0)
+		json_object_set_new(servers, "berth_tls", json_pack("{s:[s], s:o}",
+		    "listen", ":443", "routes", tls_routes));
+	else
+		json_decref(tls_routes);
+	return json_pack("{s:{s:s, s:[s]}, s:{s:s, s:s}, s:{s:{s:i, s:o}}}",
+	    "admin", "listen", admin, "origins", "localhost",
+	    "storage", "module", "file_system", "root", storage,
+	    "apps", "http", "http_port", c->http_listen_port, "servers", servers);
+}
+
+static size_t
+collect(char *data, size_t size, size_t n, void *arg)
+{
+	struct reply *r = arg;
+	size_t len = size * n, room = sizeof(r->buf) - 1 - r->len;
+
+	memcpy(r->buf + r->len, data, len < room ? len : room);
+	r->len += len < room ? len : room;
+	r->buf[r->len] = '\0';
+	return len;
+}
+
+/* POST the config to the admin API's /load. */
+static int
+post_load(const struct conf *c, const char *dir, const char *body, char *err,
+    size_t errlen)
+{
+	char sock[PATH_MAX];
+	struct reply reply = { "", 0 };
+	struct curl_slist *hdr = NULL;
+	long status = 0;
+	CURLcode rc;
+	CURL *curl;
+
+	if ((curl = curl_easy_init()) == NULL) {
+		snprintf(err, errlen, "cannot start an HTTP client");
+		return -1;
+	}
+	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	if (c->router_manage) {
+		if (pathf(sock, sizeof(sock), "%s/admin.sock", dir) == -1) {
+			curl_slist_free_all(hdr);
+			curl_easy_cleanup(curl);
+			snprintf(err, errlen, "admin socket path too long");
+			return -1;
+		}
+		curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, sock);
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, c->router_manage ?
+	    "http://localhost/load" : "http://localhost:2019/load");
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	rc = curl_easy_perform(curl);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(curl);
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "cannot reach Caddy's admin API: %s",
+		    curl_easy_strerror(rc));
+		return -1;
+	}
+	if (status != 200) {
+		json_t *j = json_loads(reply.buf, 0, NULL);
+		const char *msg = j ? json_string_value(json_object_get(j,
+		    "error")) : NULL;
+		snprintf(err, errlen, "Caddy rejected the new configuration: %s",
+		    msg ? msg : reply.buf);
+		json_decref(j);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+caddy_dir(const struct conf *c, char *dir)
+{
+	return pathf(dir, PATH_MAX, "%s/caddy", c->router_config_dir) == -1 ||
+	    mkdirs(dir, 0700) == -1 ? -1 : 0;
+}
+
+/* Keep the last applied config, so a managed Caddy starts with it. */
+static void
+save(const char *dir, const char *body)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	FILE *f;
+
+	if (pathf(path, sizeof(path), "%s/config.json", dir) == -1 ||
+	    pathf(tmp, sizeof(tmp), "%s/config.json.tmp", dir) == -1 ||
+	    (f = fopen(tmp, "we")) == NULL)
+		return;
+	if (fputs(body, f) == EOF || fclose(f) == EOF || rename(tmp, path) == -1)
+		log_warn("cannot save %s", path);
+}
+
+int
+caddy_apply(const struct conf *c, const struct routes *r, char *err,
+    size_t errlen)
+{
+	char dir[PATH_MAX], *body;
+	json_t *cfg;
+	int rc;
+
+	if (caddy_dir(c, dir) == -1) {
+		snprintf(err, errlen, "cannot create '%s/caddy': %s",
+		    c->router_config_dir, strerror(errno));
+		return -1;
+	}
+	if ((cfg = render(c, r, dir)) == NULL ||
+	    (body = json_dumps(cfg, JSON_INDENT(1) | JSON_SORT_KEYS)) == NULL) {
+		json_decref(cfg);
+		snprintf(err, errlen, "cannot render the Caddy config");
+		return -1;
+	}
+	json_decref(cfg);
+	if ((rc = post_load(c, dir, body, err, errlen)) == 0)
+		save(dir, body);
+	free(body);
+	return rc;
+}
+
+static pid_t
+managed_pid(const char *dir)
+{
+	char path[PATH_MAX], buf[32] = "";
+	long pid;
+	FILE *f;
+
+	if (pathf(path, sizeof(path), "%s/caddy.pid", dir) == -1 ||
+	    (f = fopen(path, "re")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	pid = strtol(buf, NULL, 10);
+	return pid > 1 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
+}
+
+int
+caddy_start(const struct conf *c, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], conf[PATH_MAX], pidf[PATH_MAX], log[PATH_MAX];
+	struct routes none = { NULL, 0 };
+	json_t *cfg;
+	char *body;
+
+	if (caddy_dir(c, dir) == -1) {
+		snprintf(err, errlen, "cannot create '%s/caddy'", c->router_config_dir);
+		return -1;
+	}
+	if (managed_pid(dir) != 0)
+		return 0;
+	if (pathf(conf, sizeof(conf), "%s/config.json", dir) == -1 ||
+	    pathf(pidf, sizeof(pidf), "%s/caddy.pid", dir) == -1 ||
+	    pathf(log, sizeof(log), "%s/caddy.log", dir) == -1)
+		return -1;
+	/* start with no routes; router_start() loads the real table next */
+	if ((cfg = render(c, &none, dir)) == NULL ||
+	    (body = json_dumps(cfg, JSON_INDENT(1))) == NULL) {
+		json_decref(cfg);
+		return -1;
+	}
+	json_decref(cfg);
+	save(dir, body);
+	free(body);
+	setenv("HOME", dir, 1); /* Caddy keeps its state under HOME/XDG dirs */
+	setenv("XDG_DATA_HOME", dir, 1);
+	setenv("XDG_CONFIG_HOME", dir, 1);
+	if (router_daemon((char *[]){ CADDY, "start", "--config", conf,
+	    "--pidfile", pidf, NULL }, log, err, errlen) != 0)
+		return -1;
+	log_info("started caddy on %s:%d", c->http_listen_addr,
+	    c->http_listen_port);
+	return 0;
+}
+
+void
+caddy_stop(const struct conf *c)
+{
+	char dir[PATH_MAX];
+	pid_t pid;
+
+	if (pathf(dir, sizeof(dir), "%s/caddy", c->router_config_dir) == 0 &&
+	    (pid = managed_pid(dir)) != 0)
+		(void)kill(pid, SIGTERM);
+}

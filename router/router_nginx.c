@@ -1,0 +1,373 @@
+/*
+ * router_nginx.c - nginx as the router: one server block per app in
+ * CONFIG_DIR/nginx/sites/APP.conf.
+ *
+ * Applying a routing table: render every app's file; copy the whole sites
+ * dir into a staging dir with the new files in it (any file an operator
+ * dropped there by hand comes along too); `nginx -t` a main config that
+ * includes the staging dir; only if nginx accepts it, rename the changed
+ * files into place, remove the files of apps that are gone, and reload.  So
+ * a config nginx rejects never reaches the running nginx, and the error the
+ * caller sees is nginx's own.  In managed mode berth also writes the main
+ * config (CONFIG_DIR/nginx/nginx.conf) and starts nginx with it; otherwise
+ * the operator includes the sites dir (sites/NAME.conf) from their own
+ * nginx.conf and sets
+ * [router] reload.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/path.h"
+#include "router/router.h"
+
+#define SITE_MAX (64 * 1024)
+#define NGINX "/usr/sbin/nginx"
+
+static int render_site(const struct conf *c, const struct route *r, char *out,
+    size_t len);
+static int write_main(const struct conf *c, const char *dir,
+    const char *sites, char *err, size_t errlen);
+static int write_file(const char *path, const char *data, size_t len);
+static int stage(const struct conf *c, const struct routes *r,
+    const char *sites, const char *stg, char *err, size_t errlen);
+static int install(const struct routes *r, const char *sites,
+    const char *stg, char *err, size_t errlen);
+static int reload(const struct conf *c, char *err, size_t errlen);
+
+static int
+dirs(const struct conf *c, char *base, char *sites, char *stg)
+{
+	return pathf(base, PATH_MAX, "%s/nginx", c->router_config_dir) == -1 ||
+	    pathf(sites, PATH_MAX, "%s/sites", base) == -1 ||
+	    pathf(stg, PATH_MAX, "%s/stage-%ld", base, (long)getpid()) == -1 ||
+	    mkdirs(sites, 0755) == -1 ? -1 : 0;
+}
+
+int
+nginx_apply(const struct conf *c, const struct routes *r, char *err,
+    size_t errlen)
+{
+	char base[PATH_MAX], sites[PATH_MAX], stg[PATH_MAX], out[4096];
+	char conf[PATH_MAX];
+	int rc = -1;
+
+	if (dirs(c, base, sites, stg) == -1) {
+		snprintf(err, errlen, "cannot create '%s/nginx/sites': %s",
+		    c->router_config_dir, strerror(errno));
+		return -1;
+	}
+	(void)rmtree(stg);
+	if (stage(c, r, sites, stg, err, errlen) == -1)
+		goto out;
+	if (pathf(conf, sizeof(conf), "%s/nginx.conf", stg) == -1 ||
+	    router_run((char *[]){ NGINX, "-t", "-q", "-p", stg, "-c", conf,
+	    NULL }, out, sizeof(out)) != 0) {
+		snprintf(err, errlen, "nginx rejected the new configuration: %s",
+		    out);
+		goto out;
+	}
+	if (install(r, sites, stg, err, errlen) == -1 ||
+	    reload(c, err, errlen) == -1)
+		goto out;
+	rc = 0;
+out:
+	(void)rmtree(stg);
+	return rc;
+}
+
+/* The staging dir: main config + a copy of sites/ with our files in it. */
+static int
+stage(const struct conf *c, const struct routes *r, const char *sites,
+    const char *stg, char *err, size_t errlen)
+{
+	char ssites[PATH_MAX], path[PATH_MAX], src[PATH_MAX], *buf;
+	struct dirent *de;
+	DIR *d;
+	int rc = -1;
+
+	if ((buf = malloc(SITE_MAX)) == NULL ||
+	    pathf(ssites, sizeof(ssites), "%s/sites", stg) == -1 ||
+	    mkdirs(ssites, 0755) == -1 ||
+	    write_main(c, stg, ssites, err, errlen) == -1)
+		goto fail;
+	/* what is there now (including hand-written files) ... */
+	if ((d = opendir(sites)) == NULL)
+		goto fail;
+	while ((de = readdir(d)) != NULL) {
+		FILE *f;
+		size_t n;
+		if (de->d_name[0] == '.' || pathf(src, sizeof(src), "%s/%s",
+		    sites, de->d_name) == -1 || pathf(path, sizeof(path), "%s/%s",
+		    ssites, de->d_name) == -1 || (f = fopen(src, "re")) == NULL)
+			continue;
+		n = fread(buf, 1, SITE_MAX, f);
+		fclose(f);
+		if (write_file(path, buf, n) == -1) {
+			closedir(d);
+			goto fail;
+		}
+	}
+	closedir(d);
+	/* ... with berth's own files replaced by the new ones */
+	for (size_t i = 0; i < r->n; i++) {
+		int n = render_site(c, &r->v[i], buf, SITE_MAX);
+		if (n < 0 || pathf(path, sizeof(path), "%s/%s.conf", ssites,
+		    r->v[i].app) == -1 || write_file(path, buf, (size_t)n) == -1)
+			goto fail;
+	}
+	rc = 0;
+	goto out;
+fail:
+	if (err[0] == '\0')
+		snprintf(err, errlen, "cannot stage the nginx config: %s",
+		    strerror(errno));
+out:
+	free(buf);
+	return rc;
+}
+
+/* Is this sites/ file one of berth's (starts with our marker line)? */
+static int
+ours(const char *path)
+{
+	char line[64] = "";
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	return strncmp(line, "# berth: app ", 13) == 0;
+}
+
+static int
+routed(const struct routes *r, const char *file)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		size_t n = strlen(r->v[i].app);
+		if (strncmp(file, r->v[i].app, n) == 0 &&
+		    strcmp(file + n, ".conf") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+install(const struct routes *r, const char *sites, const char *stg, char *err,
+    size_t errlen)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (pathf(from, sizeof(from), "%s/sites/%s.conf", stg,
+		    r->v[i].app) == -1 || pathf(to, sizeof(to), "%s/%s.conf",
+		    sites, r->v[i].app) == -1 || rename(from, to) == -1) {
+			snprintf(err, errlen, "cannot install '%s': %s", to,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	if ((d = opendir(sites)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) /* apps that are no longer routed */
+		if (de->d_name[0] != '.' && !routed(r, de->d_name) &&
+		    pathf(to, sizeof(to), "%s/%s", sites, de->d_name) == 0 &&
+		    ours(to))
+			(void)unlink(to);
+	closedir(d);
+	return 0;
+}
+
+static int
+render_site(const struct conf *c, const struct route *r, char *out, size_t len)
+{
+	size_t o = 0;
+	int n;
+
+#define EMIT(...) do { \
+	n = snprintf(out + o, len - o, __VA_ARGS__); \
+	if (n < 0 || (size_t)n >= len - o) return -1; \
+	o += (size_t)n; } while (0)
+
+	EMIT("# berth: app %s v%d (generated; edits are overwritten)\n",
+	    r->app, r->release);
+	if (r->nports > 0) {
+		EMIT("upstream berth_%s {\n", r->app);
+		for (size_t i = 0; i < r->nports; i++)
+			EMIT("\tserver 127.0.0.1:%d;\n", r->ports[i]);
+		EMIT("\tkeepalive 16;\n}\n");
+	}
+	EMIT("server {\n\tlisten %s%s%s:%d;\n\tserver_name",
+	    strchr(c->http_listen_addr, ':') ? "[" : "", c->http_listen_addr,
+	    strchr(c->http_listen_addr, ':') ? "]" : "", c->http_listen_port);
+	for (size_t i = 0; i < r->ndomains; i++)
+		EMIT(" %s", r->domains[i]);
+	EMIT(";\n\tclient_max_body_size %llu;\n",
+	    (unsigned long long)c->router_max_body);
+	if (r->nports > 0) {
+		EMIT("\tlocation / {\n\t\tproxy_pass http://berth_%s;\n"
+		    "\t\tproxy_http_version 1.1;\n"
+		    "\t\tproxy_set_header Host $host;\n"
+		    "\t\tproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+		    "\t\tproxy_set_header X-Forwarded-Proto $scheme;\n"
+		    "\t\tproxy_set_header X-Forwarded-Host $host;\n"
+		    "\t\tproxy_set_header Upgrade $http_upgrade;\n"
+		    "\t\tproxy_set_header Connection $berth_connection_upgrade;\n"
+		    "\t\tproxy_next_upstream error timeout http_502;\n"
+		    "\t}\n", r->app);
+	} else if (r->static_root[0] != '\0') {
+		EMIT("\troot %s;\n\tindex index.html;\n"
+		    "\tlocation / {\n\t\ttry_files $uri $uri/ =404;\n\t}\n",
+		    r->static_root);
+	} else {
+		EMIT("\tlocation / {\n\t\treturn 503 \"app %s has no running web"
+		    " process\\n\";\n\t}\n", r->app);
+	}
+	EMIT("}\n");
+#undef EMIT
+	return (int)o;
+}
+
+static int
+write_main(const struct conf *c, const char *dir, const char *sites, char *err,
+    size_t errlen)
+{
+	char path[PATH_MAX], buf[4096];
+	int n;
+
+	n = snprintf(buf, sizeof(buf),
+	    "# berth: managed nginx (generated)\n"
+	    "worker_processes 1;\n"
+	    "pid %s/nginx.pid;\n"
+	    "error_log %s/error.log;\n"
+	    "events { worker_connections 1024; }\n"
+	    "http {\n"
+	    "\tinclude /etc/nginx/mime.types;\n"
+	    "\tdefault_type application/octet-stream;\n"
+	    "\taccess_log off;\n"
+	    "\tclient_body_temp_path %s/tmp/body;\n"
+	    "\tproxy_temp_path %s/tmp/proxy;\n"
+	    "\tfastcgi_temp_path %s/tmp/fastcgi;\n"
+	    "\tuwsgi_temp_path %s/tmp/uwsgi;\n"
+	    "\tscgi_temp_path %s/tmp/scgi;\n"
+	    "\tmap $http_upgrade $berth_connection_upgrade {\n"
+	    "\t\tdefault upgrade;\n\t\t'' close;\n\t}\n"
+	    "\tserver {\n\t\tlisten %s%s%s:%d default_server;\n"
+	    "\t\treturn 404 \"no app here\\n\";\n\t}\n"
+	    "\tinclude %s/*.conf;\n"
+	    "}\n", dir, dir, dir, dir, dir, dir, dir,
+	    strchr(c->http_listen_addr, ':') ? "[" : "", c->http_listen_addr,
+	    strchr(c->http_listen_addr, ':') ? "]" : "", c->http_listen_port,
+	    sites);
+	if (n < 0 || (size_t)n >= sizeof(buf) ||
+	    pathf(path, sizeof(path), "%s/tmp", dir) == -1 ||
+	    mkdirs(path, 0700) == -1 ||
+	    pathf(path, sizeof(path), "%s/nginx.conf", dir) == -1 ||
+	    write_file(path, buf, (size_t)n) == -1) {
+		snprintf(err, errlen, "cannot write the nginx main config in"
+		    " '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+write_file(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd == -1)
+		return -1;
+	if (write(fd, data, len) != (ssize_t)len) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* The pid of the managed nginx, or 0. */
+static pid_t
+managed_pid(const struct conf *c)
+{
+	char path[PATH_MAX], buf[32] = "";
+	long pid;
+	FILE *f;
+
+	if (pathf(path, sizeof(path), "%s/nginx/nginx.pid",
+	    c->router_config_dir) == -1 || (f = fopen(path, "re")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	pid = strtol(buf, NULL, 10);
+	return pid > 1 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
+}
+
+static int
+reload(const struct conf *c, char *err, size_t errlen)
+{
+	char out[1024], conf[PATH_MAX], base[PATH_MAX];
+	pid_t pid;
+
+	if (!c->router_manage) {
+		if (c->router_reload[0] == '\0')
+			return 0;
+		if (router_run((char *[]){ "/bin/sh", "-c",
+		    (char *)c->router_reload, NULL }, out, sizeof(out)) != 0) {
+			snprintf(err, errlen, "reload command failed: %s", out);
+			return -1;
+		}
+		return 0;
+	}
+	if ((pid = managed_pid(c)) == 0)
+		return 0; /* not running: it reads the files when it starts */
+	if (pathf(base, sizeof(base), "%s/nginx", c->router_config_dir) == -1 ||
+	    pathf(conf, sizeof(conf), "%s/nginx.conf", base) == -1 ||
+	    router_run((char *[]){ NGINX, "-p", base, "-c", conf, "-s", "reload",
+	    NULL }, out, sizeof(out)) != 0) {
+		snprintf(err, errlen, "nginx reload failed: %s", out);
+		return -1;
+	}
+	return 0;
+}
+
+int
+nginx_start(const struct conf *c, char *err, size_t errlen)
+{
+	char base[PATH_MAX], sites[PATH_MAX], stg[PATH_MAX], conf[PATH_MAX];
+	char log[PATH_MAX];
+
+	if (managed_pid(c) != 0)
+		return 0;
+	if (dirs(c, base, sites, stg) == -1 ||
+	    write_main(c, base, sites, err, errlen) == -1 ||
+	    pathf(conf, sizeof(conf), "%s/nginx.conf", base) == -1 ||
+	    pathf(log, sizeof(log), "%s/start.log", base) == -1)
+		return -1;
+	if (router_daemon((char *[]){ NGINX, "-p", base, "-c", conf, NULL }, log,
+	    err, errlen) != 0)
+		return -1;
+	log_info("started nginx on %s:%d", c->http_listen_addr,
+	    c->http_listen_port);
+	return 0;
+}
+
+void
+nginx_stop(const struct conf *c)
+{
+	pid_t pid = managed_pid(c);
+
+	if (pid != 0)
+		(void)kill(pid, SIGQUIT);
+}
