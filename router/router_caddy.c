@@ -48,8 +48,17 @@ static json_t *
 route_handlers(const struct conf *c, const struct route *r)
 {
 	json_t *h = json_array(), *ups;
-	char body[128];
+	char body[128], expr[160];
 
+	/* Caddy 2.6's request_body limit ends in a 502; answer a declared
+	 * oversized body with 413 first, and keep the limit for chunked ones */
+	snprintf(expr, sizeof(expr), "{http.request.header.Content-Length} != \"\""
+	    " && int({http.request.header.Content-Length}) > %llu",
+	    (unsigned long long)c->router_max_body);
+	json_array_append_new(h, json_pack("{s:s, s:[{s:[{s:s}], s:[{s:s, s:i, s:s}]}]}",
+	    "handler", "subroute", "routes", "match", "expression", expr, "handle",
+	    "handler", "static_response", "status_code", 413, "body",
+	    "request body too large\n"));
 	json_array_append_new(h, json_pack("{s:s, s:I}", "handler",
 	    "request_body", "max_size", (json_int_t)c->router_max_body));
 	if (r->nports > 0) {

@@ -314,9 +314,74 @@ managed_pid(const struct conf *c)
 	return pid > 1 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
 }
 
+/* The worker pids of the master, as a space-separated list. */
+static void
+children(pid_t master, char *out, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", (long)master,
+	    (long)master);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	if (fgets(out, (int)len, f) == NULL)
+		out[0] = '\0';
+	fclose(f);
+}
+
+/* 1 while the process pid still accepts requests (an old, live worker). */
+static int
+still_accepting(const char *pid)
+{
+	char path[64], title[256] = "";
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0; /* gone */
+	n = fread(title, 1, sizeof(title) - 1, f);
+	fclose(f);
+	title[n] = '\0';
+	return strstr(title, "shutting down") == NULL;
+}
+
+/*
+ * `nginx -s reload` only signals the master, which starts new workers and
+ * about 100 ms later tells the old ones to stop accepting.  Wait (at most
+ * 3 s) until every old worker is gone or has retitled itself "shutting
+ * down" (it keeps serving requests in flight, like websockets, but takes no
+ * new ones): from then on every new request sees the new config.
+ */
+static void
+wait_reloaded(const char *before)
+{
+	char pid[24];
+
+	for (int i = 0; i < 300; i++) {
+		int waiting = 0;
+		for (const char *p = before; *p;) {
+			size_t n = strcspn(p, " \n");
+			if (n > 0 && n < sizeof(pid)) {
+				snprintf(pid, sizeof(pid), "%.*s", (int)n, p);
+				waiting |= still_accepting(pid);
+			}
+			p += n;
+			p += strspn(p, " \n");
+		}
+		if (!waiting)
+			return;
+		usleep(10000);
+	}
+	log_warnx("old nginx workers still accept requests 3 s after a reload");
+}
+
 static int
 reload(const struct conf *c, char *err, size_t errlen)
 {
+	char before[1024];
 	char out[1024], conf[PATH_MAX], base[PATH_MAX];
 	pid_t pid;
 
@@ -332,6 +397,7 @@ reload(const struct conf *c, char *err, size_t errlen)
 	}
 	if ((pid = managed_pid(c)) == 0)
 		return 0; /* not running: it reads the files when it starts */
+	children(pid, before, sizeof(before));
 	if (pathf(base, sizeof(base), "%s/nginx", c->router_config_dir) == -1 ||
 	    pathf(conf, sizeof(conf), "%s/nginx.conf", base) == -1 ||
 	    router_run((char *[]){ NGINX, "-p", base, "-c", conf, "-s", "reload",
@@ -339,6 +405,7 @@ reload(const struct conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "nginx reload failed: %s", out);
 		return -1;
 	}
+	wait_reloaded(before);
 	return 0;
 }
 

@@ -7,6 +7,7 @@ set -u
 : "${BERTH:?BERTH must point at the berth binary}"
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 T=$(mktemp -d /tmp/berth-e2e.XXXXXX)
+chmod 711 "$T"   # nginx's workers (nobody) must reach the data dir, as under /var/lib
 PASS=0
 FAIL=0
 SERVER_PID=

@@ -1,0 +1,43 @@
+# test_router_nginx.sh - the router cases against a real, berth-managed nginx,
+# plus a hand-written file in the sites dir that nginx rejects.
+ROUTER=nginx
+. "$(dirname "$0")/router_cases.sh"
+# nginx refuses an upstream on a port that cannot exist (recorded for the
+# live release and the next one, so the deploy in the test meets it too)
+BAD_MESSAGE="invalid port"
+bad_state() {
+	sql "insert into processes (app_id, release_version, type, idx, port, state)
+	     select id, $1, 'web', 1, 99999, 'running' from apps where name='beta'"
+	sql "insert into processes (app_id, release_version, type, idx, port, state)
+	     select id, $1 + 1, 'web', 1, 99999, 'running' from apps where name='beta'"
+}
+clean_state() { sql "delete from processes where port = 99999"; }
+
+hand_written_bad_file() {
+	local sites=$DATA/router/nginx/sites
+	printf 'server {\n\tlisten 127.0.0.1:%s;\n\tbogus_directive on;\n}\n' "$HTTP_PORT" > "$sites/zz-by-hand.conf"
+	echo "<h1>alpha three</h1>" > "$T/alpha/index.html"
+	git -C "$T/alpha" commit -qam three
+	if git_as admin -C "$T/alpha" push "$(remote alpha)" main 2> "$T/out"; then
+		echo "deploy went through a broken nginx config"; return 1
+	fi
+	contains "$T/out" "nginx rejected the new configuration"
+	contains "$T/out" 'unknown directive "bogus_directive"'
+	http alpha.localhost / > "$T/out"; contains "$T/out" "alpha two"
+	http beta.localhost / > "$T/out"; contains "$T/out" "beta one"
+	expect "the hand-written file is left alone" [ -f "$sites/zz-by-hand.conf" ]
+	rm "$sites/zz-by-hand.conf"
+	git_as admin -C "$T/alpha" push -q "$(remote alpha)" main
+	http alpha.localhost / > "$T/out"; contains "$T/out" "alpha three"
+}
+
+t "two apps, each by its Host header" two_apps
+t "a redeploy and a rollback switch what is served" redeploy_switches
+t "domains:add, domains, domains:remove" domains_add_remove
+t "invalid and duplicate domains are refused; others keep answering" invalid_domains
+t "a config nginx rejects fails the change; the rest keeps serving" proxy_rejects_config
+t "a broken hand-written file fails the deploy; nothing else breaks" hand_written_bad_file
+t "proxy headers, websocket upgrade, body limit, 503 without a process" proxied_app
+restart
+t "routes come back after berth and the proxy restart" routes_restored
+finish
