@@ -5,6 +5,8 @@
  *   berth serve [-c FILE]
  *   berth check [-c FILE]
  *   berth [-c FILE] COMMAND ...   any SSH command, run locally as admin
+ *   berth shim DATA_DIR PROC_ID   (internal) the supervisor of one process
+ *   berth retire DATA_DIR APP SECONDS  (internal) stop an old process set
  * It loads the one config struct, prepares the data dir, and hands over to
  * gitd (the daemon, or the command gate for local commands).
  */
@@ -25,6 +27,8 @@
 #include "gitd/gitd.h"
 #include "gitd/gitd_dispatch.h"
 #include "gitd/gitd_server.h"
+#include "hooks/hooks_procs.h"
+#include "hooks/hooks_swap.h"
 #include "router/router.h"
 
 static struct conf config; /* the one config struct */
@@ -59,6 +63,17 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 		return usage();
+	/* the supervisor of one app process (started by berth, not by people) */
+	if (strcmp(argv[i], "shim") == 0 && argc - i == 3) {
+		log_init("berth shim", 0);
+		return shim_main(argv[i + 1], strtoll(argv[i + 2], NULL, 10));
+	}
+	/* retire an app's old processes after a grace period (started by berth) */
+	if (strcmp(argv[i], "retire") == 0 && argc - i == 4) {
+		log_init("berth retire", 0);
+		return swap_retire_main(argv[i + 1], argv[i + 2],
+		    atoi(argv[i + 3]));
+	}
 	if (strcmp(argv[i], "version") == 0 || strcmp(argv[i], "--version") == 0) {
 		printf("berth %s\n", BERTH_VERSION);
 		return 0;
@@ -213,6 +228,12 @@ cmd_serve(void)
 		log_info("created host key %s", config.host_key);
 	if (store_admin_count(st, &keys) == 0 && keys == 0)
 		log_warnx("no admin key yet: run 'berth init --admin-key FILE'");
+	if (geteuid() == 0 && datadir_blocked(config.data_dir, err,
+	    sizeof(err)) == 0 && err[0] != '\0')
+		log_warnx("apps run as nobody, who cannot enter '%s' on the way to"
+		    " the data dir: put data_dir under /var/lib/berth or chmod o+x"
+		    " '%s'", err, err);
+	procs_recover(&config, st); /* after a reboot, before routing to them */
 	if (router_start(&config, st, err, sizeof(err)) == -1)
 		log_warnx("router: %s (apps are not reachable over HTTP until"
 		    " this is fixed; pushes still work)", err);

@@ -41,3 +41,27 @@ datadir_db(const struct conf *c, char *out, size_t len)
 {
 	return pathf(out, len, "%s/berth.db", c->data_dir);
 }
+
+int
+datadir_blocked(const char *data_dir, char *out, size_t len)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	out[0] = '\0';
+	if (pathf(path, sizeof(path), "%s", data_dir) == -1)
+		return -1;
+	for (char *p = path + 1;; p++) {
+		char saved = *p;
+		if (saved != '/' && saved != '\0')
+			continue;
+		*p = '\0';
+		if (stat(path, &sb) == 0 && !(sb.st_mode & S_IXOTH)) {
+			snprintf(out, len, "%s", path);
+			return 0;
+		}
+		*p = saved;
+		if (saved == '\0')
+			return 0;
+	}
+}

@@ -83,10 +83,14 @@ static const char *const migrations[] = {
 	"  type TEXT NOT NULL,"
 	"  idx INTEGER NOT NULL,"
 	"  port INTEGER NOT NULL DEFAULT 0,"
-	"  pid INTEGER NOT NULL DEFAULT 0,"
 	"  state TEXT NOT NULL,"
-	"  started_at INTEGER NOT NULL DEFAULT 0,"
-	"  restarts INTEGER NOT NULL DEFAULT 0);"
+	"  shim_pid INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE formation ("
+	"  app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  type TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  PRIMARY KEY (app_id, type));"
 	"CREATE INDEX processes_app ON processes(app_id, release_version);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -410,6 +414,27 @@ store_app_get(struct store *st, const char *name, struct app_rec *out)
 	} else if (rc != SQLITE_DONE) {
 		store_fail(st, "look up app");
 	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_NOTFOUND : -1;
+}
+
+int
+store_app_name(struct store *st, int64_t id, char *out, size_t len)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, "SELECT name FROM apps WHERE id = ?;", &s) == -1)
+		return -1;
+	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return store_fail(st, "bind");
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		store_copy_text(out, len, s, 0);
+	else if (rc != SQLITE_DONE)
+		store_fail(st, "look up app");
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_NOTFOUND : -1;
 }

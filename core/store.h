@@ -85,6 +85,7 @@ int store_admin_count(struct store *st, int *count);
 
 int store_app_create(struct store *st, const char *name, struct app_rec *out);
 int store_app_get(struct store *st, const char *name, struct app_rec *out);
+int store_app_name(struct store *st, int64_t id, char *out, size_t len);
 int store_app_each(struct store *st, int (*fn)(void *, const struct app_rec *), void *arg);
 
 int store_role_set(struct store *st, int64_t key_id, int64_t app_id, enum role r);
@@ -132,6 +133,34 @@ int store_domain_each(struct store *st, int64_t app_id,
 /* The ports of an app's running web processes for a release (store_domain.c). */
 int store_web_ports(struct store *st, int64_t app_id, int release, int *ports,
     size_t max, size_t *n);
+
+/* Processes and formation (store_procs.c). */
+struct proc_rec {
+	int64_t id;
+	int64_t app_id;
+	int release;
+	char type[40];
+	int idx;
+	int port;          /* web processes; 0 otherwise */
+	char state[16];    /* starting | running | draining */
+	int shim_pid;
+	int64_t created_at;
+};
+int store_proc_add(struct store *st, struct proc_rec *p);  /* sets p->id */
+int store_proc_get(struct store *st, int64_t id, struct proc_rec *out);
+int store_proc_set_shim(struct store *st, int64_t id, int shim_pid);
+int store_proc_delete(struct store *st, int64_t id);
+/* app_id 0: every app.  state NULL: every state. */
+int store_proc_each(struct store *st, int64_t app_id, const char *state,
+    int (*fn)(void *, const struct proc_rec *), void *arg);
+/* In one transaction: the app's `running` processes become `draining`, the
+ * given ones become `running`.  undo reverses it. */
+int store_proc_promote(struct store *st, int64_t app_id, const int64_t *ids,
+    size_t n, int undo);
+int store_formation_get(struct store *st, int64_t app_id, const char *type,
+    int *count);  /* STORE_NOTFOUND when never scaled */
+int store_formation_set(struct store *st, int64_t app_id, const char *type,
+    int count);
 
 int store_audit(struct store *st, const char *fingerprint, const char *app,
     const char *command, const char *outcome, int64_t duration_ms);

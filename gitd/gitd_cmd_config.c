@@ -2,12 +2,38 @@
  * gitd_cmd_config.c - config, config:get, config:set, config:unset.  Values
  * are sealed at rest (core/vars.c); they are printed only to the caller who
  * asked for them and never logged (the audit row records the names only).
+ * A change restarts a deployed app's processes with the zero-downtime swap.
  */
+
 #include <stdio.h>
 #include <string.h>
 
 #include "core/vars.h"
 #include "gitd/gitd_dispatch.h"
+#include "hooks/hooks.h"
+
+static void
+say_out(void *ctx, const char *line)
+{
+	gitd_printf(ctx, "%s\n", line);
+}
+
+/* Apply a config change to the running app. */
+static int
+restart_app(struct gitd_ctx *g)
+{
+	char why[1024];
+
+	if (g->app.current_release == 0)
+		return 0;
+	if (hooks_restart(g->conf, g->st, g->app.name, say_out, g, why,
+	    sizeof(why)) == -1) {
+		gitd_errorf(g, "berth: the config is saved, but the restart"
+		    " failed: %s", why);
+		return 1;
+	}
+	return 0;
+}
 
 int
 cmd_config(struct gitd_ctx *g, int argc, char **argv)
@@ -79,7 +105,7 @@ cmd_config_set(struct gitd_ctx *g, int argc, char **argv)
 		argv[i][eq - argv[i] + 1] = '\0';
 		gitd_printf(g, "set %s\n", name);
 	}
-	return 0;
+	return restart_app(g);
 }
 
 int
@@ -92,5 +118,5 @@ cmd_config_unset(struct gitd_ctx *g, int argc, char **argv)
 		}
 		gitd_printf(g, "unset %s\n", argv[i]);
 	}
-	return 0;
+	return restart_app(g);
 }

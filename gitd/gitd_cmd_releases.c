@@ -1,5 +1,6 @@
 /*
- * gitd_cmd_releases.c - releases, deploys, rollback, logs --build.  The
+ * gitd_cmd_releases.c - releases, deploys, rollback, and the build logs
+ * behind `logs APP --build`.  The
  * listing handlers read sqlite; rollback hands over to hooks/ (data flows
  * gitd -> hooks), which takes the app's lock and swaps `current`.
  */
@@ -124,22 +125,18 @@ last_deploy(void *arg, const struct deploy_rec *d)
 	return 1;
 }
 
+/* logs APP --build [DEPLOY]: the full log of a deploy (the last one). */
 int
-cmd_logs(struct gitd_ctx *g, int argc, char **argv)
+cmd_build_log(struct gitd_ctx *g, const char *deploy)
 {
 	struct last l = { 0 };
 	char *log, *end;
 	int rc;
 
-	if (strcmp(argv[2], "--build") != 0) {
-		gitd_errorf(g, "berth: only 'logs APP --build [DEPLOY]' is"
-		    " available yet\nusage: logs APP --build [DEPLOY]");
-		return 2;
-	}
-	if (argc == 4) {
-		l.id = strtoll(argv[3], &end, 10);
+	if (deploy != NULL) {
+		l.id = strtoll(deploy, &end, 10);
 		if (*end != '\0' || l.id <= 0) {
-			gitd_errorf(g, "berth: '%.40s' is not a deploy id", argv[3]);
+			gitd_errorf(g, "berth: '%.40s' is not a deploy id", deploy);
 			return 2;
 		}
 	} else if (store_deploy_each(g->st, g->app.id, 1, last_deploy, &l) == -1) {

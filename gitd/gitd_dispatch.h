@@ -50,6 +50,11 @@ int cmd_deploys(struct gitd_ctx *g, int argc, char **argv);
 int cmd_rollback(struct gitd_ctx *g, int argc, char **argv);
 int cmd_logs(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains(struct gitd_ctx *g, int argc, char **argv);
+int cmd_ps(struct gitd_ctx *g, int argc, char **argv);
+int cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv);
+int cmd_ps_restart(struct gitd_ctx *g, int argc, char **argv);
+int cmd_ps_stop(struct gitd_ctx *g, int argc, char **argv);
+int cmd_ps_start(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains_add(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains_remove(struct gitd_ctx *g, int argc, char **argv);
 

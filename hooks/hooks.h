@@ -48,4 +48,14 @@ int hooks_rollback(const struct conf *c, struct store *st, const char *app,
     int version, void (*say)(void *, const char *), void *say_ctx,
     char *reason, size_t rlen);
 
+/* Replace the app's processes with fresh ones of the live release (after a
+ * config change, ps:restart, ps:scale, ps:start), with the zero-downtime
+ * swap, under the app's lock.  0 or -1 with why. */
+int hooks_restart(const struct conf *c, struct store *st, const char *app,
+    void (*say)(void *, const char *), void *say_ctx, char *why, size_t wlen);
+
+/* Stop all of the app's processes (ps:stop).  0 or -1 with why. */
+int hooks_stop(const struct conf *c, struct store *st, const char *app,
+    char *why, size_t wlen);
+
 #endif

@@ -7,7 +7,8 @@
  *   compile    bin/compile, streamed, with the build timeout
  *   describe   process types from the Procfile or bin/release
  *   install    releases/N and its row
- *   route      the proxy serves releases/N (router/: validated, then applied)
+ *   run        start its processes, health-check them, route to them (or
+ *              to its static files) and retire the old set (hooks_swap.c)
  *   activate   current -> releases/N (one rename)
  *   retain     archive releases beyond keep_releases
  *   finish     the deploys row: outcome, reason, duration, full log
@@ -30,6 +31,7 @@
 #include "hooks/hooks.h"
 #include "hooks/hooks_archive.h"
 #include "hooks/hooks_deploy.h"
+#include "hooks/hooks_swap.h"
 
 long long
 deploy_now_ms(void)
@@ -155,7 +157,7 @@ deploy_stages(struct deploy *d, long long *build_ms)
 		deploy_say(d, "       %.*s", (int)strcspn(p, "\n"), p);
 	slot_release(slot);
 	slot = -1;
-	if (release_install(d) == -1 || release_route(d, d->rel.version) == -1 ||
+	if (release_install(d) == -1 || release_run(d, d->rel.version) == -1 ||
 	    release_activate(d, d->rel.version) == -1)
 		goto out;
 	release_retain(d);
@@ -272,7 +274,7 @@ hooks_rollback(const struct conf *c, struct store *st, const char *app,
 		else if (version == d.app.current_release)
 			deploy_fail(&d, "v%d is already live", version);
 		else if (restore_release(&d, version) == 0 &&
-		    release_route(&d, version) == 0 &&
+		    release_run(&d, version) == 0 &&
 		    release_activate(&d, version) == 0) {
 			d.rel = rel;
 			snprintf(d.commit_hex, sizeof(d.commit_hex), "%s", rel.commit);
@@ -285,4 +287,47 @@ hooks_rollback(const struct conf *c, struct store *st, const char *app,
 	deploy_finish(&d, ok, t0);
 	close(lock);
 	return ok ? 0 : -1;
+}
+
+int
+hooks_restart(const struct conf *c, struct store *st, const char *app,
+    void (*say)(void *, const char *), void *say_ctx, char *why, size_t wlen)
+{
+	struct app_rec a;
+	char err[256];
+	int lock, rc = -1;
+
+	if ((lock = applock_take(c, app, NULL, NULL, err, sizeof(err))) == -1) {
+		snprintf(why, wlen, "%s", err);
+		return -1;
+	}
+	if (store_app_get(st, app, &a) != 0)
+		snprintf(why, wlen, "app '%s' does not exist", app);
+	else if (a.current_release == 0)
+		snprintf(why, wlen, "app '%s' has not been deployed yet", app);
+	else
+		rc = swap_release(c, st, &a, a.current_release, say, say_ctx, why,
+		    wlen);
+	close(lock);
+	return rc;
+}
+
+int
+hooks_stop(const struct conf *c, struct store *st, const char *app, char *why,
+    size_t wlen)
+{
+	struct app_rec a;
+	char err[256];
+	int lock, rc = -1;
+
+	if ((lock = applock_take(c, app, NULL, NULL, err, sizeof(err))) == -1) {
+		snprintf(why, wlen, "%s", err);
+		return -1;
+	}
+	if (store_app_get(st, app, &a) != 0)
+		snprintf(why, wlen, "app '%s' does not exist", app);
+	else
+		rc = swap_stop_all(c, st, &a, why, wlen);
+	close(lock);
+	return rc;
 }

@@ -58,7 +58,7 @@ int build_release_info(struct deploy *d);
 int release_paths(struct deploy *d);
 int release_export(struct deploy *d);
 int release_install(struct deploy *d);
-int release_route(struct deploy *d, int version);
+int release_run(struct deploy *d, int version);
 int release_activate(struct deploy *d, int version);
 void release_retain(struct deploy *d);
 void release_cleanup(struct deploy *d);

@@ -20,7 +20,7 @@
 #include "core/path.h"
 #include "hooks/hooks_archive.h"
 #include "hooks/hooks_deploy.h"
-#include "router/router.h"
+#include "hooks/hooks_swap.h"
 
 int
 release_paths(struct deploy *d)
@@ -117,18 +117,22 @@ release_install(struct deploy *d)
 	return 0;
 }
 
-int
-release_route(struct deploy *d, int version)
+static void
+say_line(void *ctx, const char *line)
 {
-	char err[1024];
+	deploy_say(ctx, "%s", line);
+}
+
+int
+release_run(struct deploy *d, int version)
+{
+	char why[1024];
 	long long t0 = deploy_now_ms();
 
-	if (router_update(d->conf, d->st, d->app.name, version, err,
-	    sizeof(err)) == -1)
-		return deploy_fail(d, "%s", err);
-	deploy_say(d, "-----> Routed http://%s.%s:%d/ to v%d (%s) in %.2f s",
-	    d->app.name, d->conf->base_domain, d->conf->http_listen_port,
-	    version, d->conf->router_kind, (deploy_now_ms() - t0) / 1000.0);
+	if (swap_release(d->conf, d->st, &d->app, version, say_line, d, why,
+	    sizeof(why)) == -1)
+		return deploy_fail(d, "%s", why);
+	deploy_say(d, "       live in %.2f s", (deploy_now_ms() - t0) / 1000.0);
 	return 0;
 }
 

@@ -40,24 +40,42 @@ router_lock(const struct conf *c, char *err, size_t errlen)
 	return fd;
 }
 
+/*
+ * Showing an app at a new release is recorded in sqlite (apps.current_release)
+ * under the router lock, before rendering: every later render, by any
+ * process, then includes it, so concurrent deploys and domain changes cannot
+ * undo each other.  If the proxy rejects the result, the old value is put
+ * back.
+ */
 int
 router_update(const struct conf *c, struct store *st, const char *show, int at,
     char *err, size_t errlen)
 {
+	struct app_rec app = { 0 };
 	struct routes r;
 	int lock, rc;
 
 	err[0] = '\0';
 	if ((lock = router_lock(c, err, errlen)) == -1)
 		return -1;
-	/* read the table under the lock: the last writer sees every change */
-	if (routes_collect(c, st, show, at, &r, err, errlen) == -1) {
+	if (show != NULL && (store_app_get(st, show, &app) != 0 ||
+	    store_app_set_current(st, app.id, at) == -1)) {
+		snprintf(err, errlen, "cannot record the release of '%s': %s",
+		    show, store_error(st));
 		close(lock);
 		return -1;
 	}
-	rc = strcmp(c->router_kind, "nginx") == 0 ? nginx_apply(c, &r, err,
-	    errlen) : caddy_apply(c, &r, err, errlen);
-	routes_free(&r);
+	if (routes_collect(c, st, NULL, 0, &r, err, errlen) == -1) {
+		rc = -1;
+	} else {
+		rc = strcmp(c->router_kind, "nginx") == 0 ? nginx_apply(c, &r,
+		    err, errlen) : caddy_apply(c, &r, err, errlen);
+		routes_free(&r);
+	}
+	if (rc == -1 && show != NULL &&
+	    store_app_set_current(st, app.id, app.current_release) == -1)
+		snprintf(err + strlen(err), errlen - strlen(err), " (and the"
+		    " release of '%s' could not be put back)", show);
 	close(lock);
 	return rc;
 }

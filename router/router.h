@@ -43,7 +43,9 @@ int routes_collect(const struct conf *c, struct store *st, const char *show,
     int at, struct routes *out, char *err, size_t errlen);
 void routes_free(struct routes *r);
 
-/* Render, validate, apply.  0, or -1 with the reason in err. */
+/* Render, validate, apply; with show, app `show` is first recorded as live
+ * at release `at` (and put back if the proxy rejects the result).  0, or -1
+ * with the reason in err. */
 int router_update(const struct conf *c, struct store *st, const char *show,
     int at, char *err, size_t errlen);
 

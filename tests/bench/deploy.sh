@@ -7,8 +7,8 @@
 #   - static:   a static site (index.html, a stylesheet, ~50 small pages),
 #               built by buildpacks/static;
 #   - procfile: "web: python3 server.py" and a small server.py, built by
-#               buildpacks/procfile (berth does not start it yet: the push
-#               ends when the release is built and live).
+#               buildpacks/procfile; berth starts it on a fresh port,
+#               health-checks it and routes to it before the push ends.
 # For each app the first push (which creates the app) is reported on its own,
 # then BENCH_RUNS pushes of one new commit each (one file changed).  Each
 # push is split with the line berth prints at the end of a deploy,

@@ -23,6 +23,8 @@
 #   the client key $T/client_key(.pub) and SSH_BASE, the ssh command line
 #   that uses it (append -p PORT)
 #   start_berth [INI LINE...]   `berth init` + `berth serve`, see below
+#   stop_proxy DATA             stop the managed proxy of a berth data dir
+#                               (done at exit for every start_berth)
 #   start_sshd                  a private OpenSSH sshd for the reference
 # (variables set here are used by the scripts that source this file)
 # shellcheck shell=bash disable=SC2034
@@ -40,7 +42,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/berth-bench-${BENCH_NAME%.sh}.XXXXXX")
+chmod 711 "$T"   # apps run as nobody and must reach their release
 SERVER_PIDS=()
+BERTH_DATAS=()
 
 stop_pid() {
 	local pid=$1 i
@@ -53,14 +57,35 @@ stop_pid() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# stop_proxy DATA: stop the proxy (Caddy or nginx) that a berth with data
+# dir DATA started and manages: berth leaves it running on purpose when it
+# stops.  By its pid file; TERM, up to 5 s, then KILL (it is not our child).
+stop_proxy() {
+	local pidfile pid i
+	for pidfile in "$1/router/caddy/caddy.pid" "$1/router/nginx/nginx.pid"; do
+		[ -f "$pidfile" ] || continue
+		pid=$(cat "$pidfile" 2>/dev/null || true)
+		case $pid in '' | *[!0-9]*) continue ;; esac
+		kill -TERM "$pid" 2>/dev/null || continue
+		for i in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+}
+
 cleanup() {
-	local rc=$? pid
+	local rc=$? pid data
 	set +e
 	if declare -F bench_cleanup_hook >/dev/null; then
 		bench_cleanup_hook
 	fi
 	for pid in "${SERVER_PIDS[@]}"; do
 		stop_pid "$pid"
+	done
+	for data in "${BERTH_DATAS[@]}"; do # after berth: it may (re)start them
+		stop_proxy "$data"
 	done
 	if [ -n "${BENCH_KEEP:-}" ]; then
 		echo "$BENCH_NAME: keeping $T (BENCH_KEEP set)" >&2
@@ -172,23 +197,26 @@ EOF
 # lines separated by newlines), e.g.
 #     start_berth '[build]' "buildpacks_dir = $REPO_ROOT/buildpacks"
 # Lines before any [section] header of their own belong to [server].
-# Sets BERTH_PORT, BERTH_PID, BERTH_INI and BERTH_DATA.
+# Sets BERTH_PORT, BERTH_PID, BERTH_INI and BERTH_DATA.  A script that needs
+# several instances sets BERTH_DIR (default $T/berth) to a directory of its
+# own for each: ini, data dir and logs (init.log, serve.log) go there.
 start_berth() {
-	local line
+	local line dir=${BERTH_DIR:-$T/berth}
 	BERTH_PORT=$(free_port)
-	BERTH_INI=$T/berth/berth.ini
-	BERTH_DATA=$T/berth/data
-	mkdir -p "$T/berth"
+	BERTH_INI=$dir/berth.ini
+	BERTH_DATA=$dir/data
+	BERTH_DATAS+=("$BERTH_DATA")
+	mkdir -p "$dir"
 	{
 		printf '[server]\nlisten = 127.0.0.1:%s\ndata_dir = %s\n' "$BERTH_PORT" "$BERTH_DATA"
 		for line in "$@"; do
 			printf '%s\n' "$line"
 		done
 	} >"$BERTH_INI"
-	"$BERTH" -c "$BERTH_INI" init --admin-key "$T/client_key.pub" >"$T/berth/init.log" 2>&1 ||
-		{ cat "$T/berth/init.log" >&2; die "berth init failed"; }
-	"$BERTH" -c "$BERTH_INI" serve 2>"$T/berth/serve.log" &
+	"$BERTH" -c "$BERTH_INI" init --admin-key "$T/client_key.pub" >"$dir/init.log" 2>&1 ||
+		{ cat "$dir/init.log" >&2; die "berth init failed"; }
+	"$BERTH" -c "$BERTH_INI" serve 2>"$dir/serve.log" &
 	BERTH_PID=$!
 	SERVER_PIDS+=("$BERTH_PID")
-	wait_port "$BERTH_PORT" "$BERTH_PID" "$T/berth/serve.log"
+	wait_port "$BERTH_PORT" "$BERTH_PID" "$dir/serve.log"
 }

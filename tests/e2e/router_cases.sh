@@ -94,12 +94,13 @@ proxy_rejects_config() {
 	http beta-site.example / > "$T/out"; contains "$T/out" "beta one"
 }
 
-# An upstream that echoes what the proxy sent, answers websocket upgrades
-# and POSTs; it stands in for a web process until berth runs its own.
-start_upstream() {
-	UP_PORT=$(free_port)
-	cat > "$T/upstream.py" <<'PY'
-import http.server, json, sys
+# A web app that echoes what the proxy sent, answers websocket upgrades and
+# POSTs; berth runs it as the app's web process.
+proxied_app() {
+	local d=$T/web1
+	git init -q "$d"
+	cat > "$d/upstream.py" <<'PY'
+import http.server, json, os
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.headers.get("Upgrade", "").lower() == "websocket":
@@ -123,31 +124,11 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *a):
         pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
 PY
-	python3 "$T/upstream.py" "$UP_PORT" &
-	UP_PID=$!
-	for _ in $(seq 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$UP_PORT") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-proxied_app() {
-	local d=$T/web1
-	git init -q "$d"
-	printf 'web: python3 server.py\n' > "$d/Procfile"
-	echo 'print(1)' > "$d/server.py"
+	printf 'web: python3 upstream.py\n' > "$d/Procfile"
 	git -C "$d" add . && git -C "$d" commit -qm web
 	git_as admin -C "$d" push -q "$(remote web1)" main
-	http web1.localhost / -o "$T/out" -w '%{http_code}' > "$T/code"
-	contains "$T/code" 503
-	contains "$T/out" "no running web process"
-	start_upstream
-	sql "insert into processes (app_id, release_version, type, idx, port, state)
-	     select id, current_release, 'web', 1, $UP_PORT, 'running' from apps where name='web1'"
-	as admin domains:add web1 web1.example > /dev/null   # re-renders the routes
 	http web1.localhost /path > "$T/out"
 	python3 - "$T/out" <<'PY'
 import json, sys
@@ -167,7 +148,10 @@ PY
 	head -c 200000 /dev/zero > "$T/big"
 	http web1.localhost / --data-binary @"$T/big" -o /dev/null -w '%{http_code}' > "$T/code" || true
 	contains "$T/code" 413
-	kill "$UP_PID"
+	as admin ps:stop web1 > /dev/null
+	http web1.localhost / -o "$T/out" -w '%{http_code}' > "$T/code" || true
+	contains "$T/code" 503
+	contains "$T/out" "no running web process"
 }
 
 # call at top level (it restarts the server), then check with t

@@ -2,16 +2,14 @@
 # plus a hand-written file in the sites dir that nginx rejects.
 ROUTER=nginx
 . "$(dirname "$0")/router_cases.sh"
-# nginx refuses an upstream on a port that cannot exist (recorded for the
-# live release and the next one, so the deploy in the test meets it too)
-BAD_MESSAGE="invalid port"
+# a domain row that was never validated (written straight into the db)
+# breaks the server_name line, which nginx -t refuses
+BAD_MESSAGE='unknown directive "y"'
 bad_state() {
-	sql "insert into processes (app_id, release_version, type, idx, port, state)
-	     select id, $1, 'web', 1, 99999, 'running' from apps where name='beta'"
-	sql "insert into processes (app_id, release_version, type, idx, port, state)
-	     select id, $1 + 1, 'web', 1, 99999, 'running' from apps where name='beta'"
+	sql "insert into domains (app_id, domain, created_at)
+	     select id, 'x;y', 0 from apps where name='beta'"
 }
-clean_state() { sql "delete from processes where port = 99999"; }
+clean_state() { sql "delete from domains where domain='x;y'"; }
 
 hand_written_bad_file() {
 	local sites=$DATA/router/nginx/sites

@@ -1,0 +1,160 @@
+/*
+ * gitd_cmd_ps.c - ps, ps:scale, ps:restart, ps:stop, ps:start.  Listing
+ * reads the process rows and what each supervisor reports in its run dir;
+ * the rest hands over to hooks/ (zero-downtime swap under the app's lock).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gitd/gitd_dispatch.h"
+#include "hooks/hooks.h"
+#include "hooks/hooks_procs.h"
+
+#define SCALE_MAX 16
+
+static void
+uptime(long long started, char *out, size_t len)
+{
+	long long s = started > 0 ? (long long)time(NULL) - started : 0;
+
+	if (started <= 0)
+		snprintf(out, len, "-");
+	else if (s < 120)
+		snprintf(out, len, "%llds", s);
+	else if (s < 7200)
+		snprintf(out, len, "%lldm", s / 60);
+	else
+		snprintf(out, len, "%lldh", s / 3600);
+}
+
+static int
+ps_row(void *arg, const struct proc_rec *p)
+{
+	struct gitd_ctx *g = arg;
+	struct proc_status ps;
+	char up[32], port[16] = "-", name[64];
+
+	proc_status(g->conf->data_dir, g->app.name, p, &ps);
+	uptime(ps.started, up, sizeof(up));
+	if (p->port)
+		snprintf(port, sizeof(port), "%d", p->port);
+	snprintf(name, sizeof(name), "%s.%d", p->type, p->idx);
+	gitd_printf(g, "%-12s %-9s %-8d %-6s %-7s %-8d v%-5d %s\n", name,
+	    ps.state, ps.pid, port, up, ps.restarts, p->release, p->state);
+	return 0;
+}
+
+int
+cmd_ps(struct gitd_ctx *g, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	gitd_printf(g, "%-12s %-9s %-8s %-6s %-7s %-8s %-6s %s\n", "PROCESS",
+	    "STATE", "PID", "PORT", "UPTIME", "RESTARTS", "REL", "ROUTING");
+	if (store_proc_each(g->st, g->app.id, NULL, ps_row, g) == -1) {
+		gitd_errorf(g, "berth: %s", store_error(g->st));
+		return 1;
+	}
+	return 0;
+}
+
+static void
+say_out(void *ctx, const char *line)
+{
+	gitd_printf(ctx, "%s\n", line);
+}
+
+static int
+restart(struct gitd_ctx *g, const char *what)
+{
+	char why[1024];
+
+	if (hooks_restart(g->conf, g->st, g->app.name, say_out, g, why,
+	    sizeof(why)) == -1) {
+		gitd_errorf(g, "berth: %s failed: %s", what, why);
+		return 1;
+	}
+	return 0;
+}
+
+int
+cmd_ps_restart(struct gitd_ctx *g, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return restart(g, "restart");
+}
+
+int
+cmd_ps_start(struct gitd_ctx *g, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return restart(g, "start");
+}
+
+int
+cmd_ps_stop(struct gitd_ctx *g, int argc, char **argv)
+{
+	char why[1024];
+
+	(void)argc, (void)argv;
+	if (hooks_stop(g->conf, g->st, g->app.name, why, sizeof(why)) == -1) {
+		gitd_errorf(g, "berth: stop failed: %s", why);
+		return 1;
+	}
+	gitd_printf(g, "stopped %s\n", g->app.name);
+	return 0;
+}
+
+/* Does the live release define process type `type`? */
+static int
+has_type(struct gitd_ctx *g, const char *type, size_t len)
+{
+	struct release_rec rel;
+
+	if (g->app.current_release == 0 ||
+	    store_release_get(g->st, g->app.id, g->app.current_release, &rel) != 0)
+		return 0;
+	for (const char *l = rel.process_types; *l; l = strchr(l, '\n') + 1)
+		if (strncmp(l, type, len) == 0 && l[len] == ':')
+			return 1;
+	return 0;
+}
+
+int
+cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv)
+{
+	char type[40], *end;
+	long n;
+
+	for (int i = 2; i < argc; i++) { /* check all before changing any */
+		const char *eq = strchr(argv[i], '=');
+		size_t len = eq ? (size_t)(eq - argv[i]) : 0;
+		if (eq == NULL || len == 0 || len >= sizeof(type)) {
+			gitd_errorf(g, "berth: expected TYPE=COUNT, got '%.40s'\n"
+			    "usage: ps:scale APP TYPE=COUNT ...", argv[i]);
+			return 2;
+		}
+		n = strtol(eq + 1, &end, 10);
+		if (eq[1] == '\0' || *end != '\0' || n < 0 || n > SCALE_MAX) {
+			gitd_errorf(g, "berth: count must be 0-%d, got '%.20s'",
+			    SCALE_MAX, eq + 1);
+			return 2;
+		}
+		if (!has_type(g, argv[i], len)) {
+			gitd_errorf(g, "berth: the live release of '%s' has no"
+			    " '%.*s' process", g->app.name, (int)len, argv[i]);
+			return 1;
+		}
+	}
+	for (int i = 2; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		snprintf(type, sizeof(type), "%.*s", (int)(eq - argv[i]), argv[i]);
+		if (store_formation_set(g->st, g->app.id, type,
+		    (int)strtol(eq + 1, NULL, 10)) == -1) {
+			gitd_errorf(g, "berth: %s", store_error(g->st));
+			return 1;
+		}
+	}
+	return restart(g, "scale");
+}

@@ -1,0 +1,228 @@
+/*
+ * hooks_procs.c - starting, finding and stopping process supervisors
+ * (shims); see hooks_procs.h.  A shim is started with a double fork and
+ * setsid, so it belongs to no berth process and survives `berth serve`
+ * stopping; its pid is recorded in the process row and checked against
+ * /proc/PID/cmdline before it is signalled (a pid can be reused after a
+ * reboot).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/path.h"
+#include "hooks/hooks_procs.h"
+
+int
+proc_run_dir(const char *data_dir, const char *app, int64_t id, char *out,
+    size_t len)
+{
+	return pathf(out, len, "%s/apps/%s/run/%lld", data_dir, app,
+	    (long long)id);
+}
+
+static void
+read_small(const char *dir, const char *name, char *out, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n = -1;
+	int fd;
+
+	out[0] = '\0';
+	if (pathf(path, sizeof(path), "%s/%s", dir, name) == -1 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, out, len - 1);
+	close(fd);
+	out[n > 0 ? n : 0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+}
+
+/* 1 when pid is the shim of process id. */
+static int
+shim_alive(int pid, int64_t id)
+{
+	char path[64], cmd[512], want[32];
+	ssize_t n;
+	int fd;
+
+	if (pid <= 1 || kill(pid, 0) == -1)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, cmd, sizeof(cmd) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	for (ssize_t i = 0; i < n; i++) /* NUL-separated argv -> spaces */
+		if (cmd[i] == '\0')
+			cmd[i] = ' ';
+	cmd[n] = '\0';
+	snprintf(want, sizeof(want), " %lld ", (long long)id);
+	return strstr(cmd, " shim ") != NULL && strstr(cmd, want) != NULL;
+}
+
+void
+proc_status(const char *data_dir, const char *app, const struct proc_rec *p,
+    struct proc_status *out)
+{
+	char dir[PATH_MAX], buf[64];
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->state, sizeof(out->state), "gone");
+	if (proc_run_dir(data_dir, app, p->id, dir, sizeof(dir)) == -1)
+		return;
+	read_small(dir, "state", buf, sizeof(buf));
+	if (buf[0] && (shim_alive(p->shim_pid, p->id) ||
+	    strcmp(buf, "crashed") == 0 || strcmp(buf, "stopped") == 0))
+		snprintf(out->state, sizeof(out->state), "%.15s", buf);
+	else if (buf[0] == '\0' && shim_alive(p->shim_pid, p->id))
+		snprintf(out->state, sizeof(out->state), "starting");
+	read_small(dir, "pid", buf, sizeof(buf));
+	out->pid = atoi(buf);
+	read_small(dir, "restarts", buf, sizeof(buf));
+	out->restarts = atoi(buf);
+	read_small(dir, "started", buf, sizeof(buf));
+	out->started = atoll(buf);
+}
+
+int
+proc_spawn(const struct conf *c, struct store *st, const char *app,
+    struct proc_rec *p, char *err, size_t errlen)
+{
+	char exe[PATH_MAX], id[32], dir[PATH_MAX];
+	int fds[2], shim = 0, status;
+	ssize_t n;
+	pid_t pid;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0) {
+		snprintf(err, errlen, "cannot find the berth binary: %s",
+		    strerror(errno));
+		return -1;
+	}
+	exe[n] = '\0';
+	snprintf(id, sizeof(id), "%lld", (long long)p->id);
+	if (proc_run_dir(c->data_dir, app, p->id, dir, sizeof(dir)) == -1 ||
+	    mkdirs(dir, 0755) == -1 || pipe2(fds, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "cannot prepare '%s': %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) { /* intermediate: new session, fork the shim, report */
+		pid_t shim_pid;
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		(void)setsid();
+		if ((shim_pid = fork()) == 0) {
+			if (null >= 0) {
+				(void)dup2(null, 0);
+				(void)dup2(null, 1);
+				(void)dup2(null, 2);
+			}
+			(void)close_range(3, ~0U, 0);
+			execl(exe, exe, "shim", c->data_dir, id, (char *)NULL);
+			_exit(127);
+		}
+		if (write(fds[1], &shim_pid, sizeof(shim_pid)) != sizeof(shim_pid))
+			_exit(1);
+		_exit(shim_pid > 0 ? 0 : 1);
+	}
+	close(fds[1]);
+	if (read(fds[0], &shim, sizeof(shim)) != sizeof(shim))
+		shim = 0;
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	/* until it has exec'd, /proc shows the parent's command line */
+	for (int i = 0; i < 200 && shim > 0 && !shim_alive(shim, p->id); i++)
+		usleep(10000);
+	if (shim <= 0 || !shim_alive(shim, p->id)) {
+		snprintf(err, errlen, "cannot start the supervisor of %s.%d",
+		    p->type, p->idx);
+		return -1;
+	}
+	p->shim_pid = shim;
+	if (store_proc_set_shim(st, p->id, shim) == -1) {
+		snprintf(err, errlen, "%s", store_error(st));
+		return -1;
+	}
+	return 0;
+}
+
+void
+proc_stop(const struct conf *c, struct store *st, const char *app,
+    const struct proc_rec *p)
+{
+	char dir[PATH_MAX], buf[32];
+	int app_pid;
+
+	if (shim_alive(p->shim_pid, p->id)) {
+		(void)kill(p->shim_pid, SIGTERM);
+		for (int i = 0; i < (SHIM_STOP_TIMEOUT + 3) * 20 &&
+		    shim_alive(p->shim_pid, p->id); i++)
+			usleep(50000);
+		if (shim_alive(p->shim_pid, p->id))
+			(void)kill(p->shim_pid, SIGKILL);
+	}
+	if (proc_run_dir(c->data_dir, app, p->id, dir, sizeof(dir)) == 0) {
+		read_small(dir, "pid", buf, sizeof(buf));
+		if ((app_pid = atoi(buf)) > 1)
+			(void)kill(-app_pid, SIGKILL); /* a shim killed hard */
+		(void)rmtree(dir);
+	}
+	if (store_proc_delete(st, p->id) == -1)
+		log_warnx("cannot forget process %lld: %s", (long long)p->id,
+		    store_error(st));
+}
+
+struct recover {
+	const struct conf *c;
+	struct store *st;
+};
+
+static int
+recover_one(void *arg, const struct proc_rec *p)
+{
+	struct recover *r = arg;
+	struct proc_rec copy = *p;
+	char app[STORE_NAME_MAX], err[256];
+
+	if (store_app_name(r->st, p->app_id, app, sizeof(app)) != 0)
+		return 0;
+	if (strcmp(p->state, "running") != 0) {
+		/* a swap that did not finish: the old set is still live */
+		log_info("stopping %s %s.%d (v%d, left %s)", app, p->type, p->idx,
+		    p->release, p->state);
+		proc_stop(r->c, r->st, app, p);
+		return 0;
+	}
+	if (shim_alive(p->shim_pid, p->id))
+		return 0;
+	log_info("restarting %s %s.%d (v%d) on port %d", app, p->type, p->idx,
+	    p->release, p->port);
+	if (proc_spawn(r->c, r->st, app, &copy, err, sizeof(err)) == -1)
+		log_warnx("cannot restart %s %s.%d: %s", app, p->type, p->idx, err);
+	return 0;
+}
+
+void
+procs_recover(const struct conf *c, struct store *st)
+{
+	struct recover r = { c, st };
+
+	if (store_proc_each(st, 0, NULL, recover_one, &r) == -1)
+		log_warnx("cannot list processes: %s", store_error(st));
+}

@@ -1,0 +1,442 @@
+/*
+ * hooks_shim.c - the supervisor of one process instance, run as
+ * `berth shim DATA_DIR PROC_ID` in its own session (see hooks_procs.h).
+ *
+ * Loop: read the process row, the release's command and the app's config
+ * vars (opened from sqlite on every start, so no secret is ever written to
+ * a file); fork the app in its own process group (as nobody when berth runs
+ * as root) with stdout and stderr on a pipe; copy each output line to the
+ * process's log with a time stamp and its name; when the app exits, wait
+ * 1, 2, 4 ... 60 s and start it again, unless it crashed fast
+ * SHIM_FAST_CRASHES times in a row (state crashed, the shim exits).
+ * SIGTERM: stop the app (SIGTERM to its group, SIGKILL after
+ * SHIM_STOP_TIMEOUT s), state stopped, exit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/datadir.h"
+#include "core/path.h"
+#include "core/vars.h"
+#include "hooks/hooks_procs.h"
+
+#define ARGV_MAX 64
+#define ENV_MAX 300
+
+struct shim {
+	const char *data_dir;
+	struct proc_rec p;
+	char app[STORE_NAME_MAX];
+	char run_dir[PATH_MAX];
+	char release_dir[PATH_MAX];
+	char log_path[PATH_MAX];
+	char command[2048];
+	int log_fd;
+	int restarts;
+};
+
+static volatile sig_atomic_t got_term;
+static int sig_pipe[2] = { -1, -1 };
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+
+	if (sig == SIGTERM || sig == SIGINT)
+		got_term = 1;
+	if (write(sig_pipe[1], "x", 1) == -1) {
+		/* full: poll wakes anyway */
+	}
+	errno = saved;
+}
+
+static void
+put_file(const struct shim *s, const char *name, const char *fmt, long long v)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], buf[64];
+	int fd, n;
+
+	if (pathf(path, sizeof(path), "%s/%s", s->run_dir, name) == -1 ||
+	    pathf(tmp, sizeof(tmp), "%s/.%s", s->run_dir, name) == -1)
+		return;
+	n = snprintf(buf, sizeof(buf), fmt, v);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1)
+		return;
+	if (write(fd, buf, (size_t)n) == n && close(fd) == 0)
+		(void)rename(tmp, path);
+	else
+		close(fd);
+}
+
+static void
+put_state(const struct shim *s, const char *state)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int fd;
+
+	if (pathf(path, sizeof(path), "%s/state", s->run_dir) == -1 ||
+	    pathf(tmp, sizeof(tmp), "%s/.state", s->run_dir) == -1 ||
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1)
+		return;
+	if (write(fd, state, strlen(state)) == (ssize_t)strlen(state) &&
+	    close(fd) == 0)
+		(void)rename(tmp, path);
+	else
+		close(fd);
+}
+
+/* Append one time-stamped line to the log, rotating it by size. */
+static void
+log_line(struct shim *s, const char *line)
+{
+	char buf[4200], stamp[32];
+	struct timespec ts;
+	struct tm tm;
+	struct stat sb;
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	n = snprintf(buf, sizeof(buf), "%s.%03ldZ %s.%d | %s\n", stamp,
+	    ts.tv_nsec / 1000000, s->p.type, s->p.idx, line);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (fstat(s->log_fd, &sb) == 0 && sb.st_size > LOG_ROTATE_BYTES) {
+		char old[PATH_MAX + 4];
+		snprintf(old, sizeof(old), "%s.1", s->log_path);
+		(void)rename(s->log_path, old);
+		close(s->log_fd);
+		s->log_fd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND |
+		    O_CLOEXEC, 0640);
+	}
+	if (s->log_fd >= 0 && write(s->log_fd, buf, (size_t)n) != n) {
+		/* a full disk loses log lines, not the app */
+	}
+}
+
+static int
+load(struct shim *s, int64_t id, char *err, size_t errlen)
+{
+	struct store *st;
+	struct release_rec rel;
+	char db[PATH_MAX];
+	const char *line;
+	size_t tlen;
+	int rc = -1;
+
+	if (pathf(db, sizeof(db), "%s/berth.db", s->data_dir) == -1 ||
+	    store_open(&st, db, err, errlen) == -1)
+		return -1;
+	if (store_proc_get(st, id, &s->p) != 0) {
+		snprintf(err, errlen, "no process %lld", (long long)id);
+		goto out;
+	}
+	if (store_release_get(st, s->p.app_id, s->p.release, &rel) != 0) {
+		snprintf(err, errlen, "no release v%d", s->p.release);
+		goto out;
+	}
+	tlen = strlen(s->p.type);
+	for (line = rel.process_types; *line; line = strchr(line, '\n') + 1)
+		if (strncmp(line, s->p.type, tlen) == 0 && line[tlen] == ':') {
+			snprintf(s->command, sizeof(s->command), "%.*s",
+			    (int)strcspn(line + tlen + 2, "\n"), line + tlen + 2);
+			break;
+		}
+	if (s->command[0] == '\0') {
+		snprintf(err, errlen, "release v%d has no '%s' process",
+		    s->p.release, s->p.type);
+		goto out;
+	}
+	rc = 0;
+out:
+	store_close(st);
+	return rc;
+}
+
+/* The app's name for a process row (the shim only knows ids). */
+static int
+app_name(const char *data_dir, int64_t app_id, char *out, size_t len)
+{
+	struct store *st;
+	char db[PATH_MAX], err[256];
+	int rc;
+
+	if (pathf(db, sizeof(db), "%s/berth.db", data_dir) == -1 ||
+	    store_open(&st, db, err, sizeof(err)) == -1)
+		return -1;
+	rc = store_app_name(st, app_id, out, len);
+	store_close(st);
+	return rc;
+}
+
+static int
+build_env(struct shim *s, char **env, size_t *n)
+{
+	struct store *st;
+	struct app_rec app;
+	struct vars vs;
+	struct conf c;
+	char db[PATH_MAX], err[256], buf[VAR_VALUE_MAX + VAR_NAME_MAX + 2];
+
+	*n = 0;
+#define ADD(...) do { snprintf(buf, sizeof(buf), __VA_ARGS__); \
+	if (*n < ENV_MAX && (env[*n] = strdup(buf)) != NULL) (*n)++; } while (0)
+	ADD("PATH=/usr/local/bin:/usr/bin:/bin");
+	ADD("HOME=%s", s->release_dir);
+	ADD("LANG=C.UTF-8");
+	ADD("STACK=berth-1");
+	ADD("DYNO=%s.%d", s->p.type, s->p.idx);
+	ADD("APP_NAME=%s", s->app);
+	if (s->p.port > 0)
+		ADD("PORT=%d", s->p.port);
+	conf_defaults(&c);
+	snprintf(c.data_dir, sizeof(c.data_dir), "%s", s->data_dir);
+	if (pathf(db, sizeof(db), "%s/berth.db", s->data_dir) == -1 ||
+	    store_open(&st, db, err, sizeof(err)) == -1)
+		return -1;
+	if (store_app_get(st, s->app, &app) != 0 ||
+	    vars_load(&c, st, &app, &vs, err, sizeof(err)) == -1) {
+		store_close(st);
+		log_line(s, "berth: cannot read the app's config vars");
+		return -1;
+	}
+	store_close(st);
+	for (size_t i = 0; i < vs.n; i++) {
+		int dup = 0;
+		for (size_t k = 0; k < *n; k++)
+			if (strncmp(env[k], vs.v[i].name, strlen(vs.v[i].name)) == 0 &&
+			    env[k][strlen(vs.v[i].name)] == '=' &&
+			    (strcmp(vs.v[i].name, "PORT") == 0 ||
+			    strcmp(vs.v[i].name, "DYNO") == 0))
+				dup = 1;
+		if (!dup)
+			ADD("%s=%s", vs.v[i].name, vs.v[i].value);
+	}
+	vars_free(&vs);
+	env[*n] = NULL;
+#undef ADD
+	return 0;
+}
+
+static void
+free_env(char **env, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(env[i]);
+}
+
+/* Fork the app.  Returns its pid (its own process group) or -1. */
+static pid_t
+start_app(struct shim *s, int out_fd, char **env)
+{
+	char cmd[2048], *argv[ARGV_MAX + 1];
+	size_t argc = 0;
+	pid_t pid;
+
+	snprintf(cmd, sizeof(cmd), "%s", s->command);
+	for (char *tok = strtok(cmd, " \t"); tok && argc < ARGV_MAX;
+	    tok = strtok(NULL, " \t"))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	if (argc == 0 || (pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		struct passwd *nobody;
+		setpgid(0, 0);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		umask(022);
+		if (dup2(out_fd, 1) == -1 || dup2(out_fd, 2) == -1)
+			_exit(126);
+		if (chdir(s->release_dir) == -1) {
+			dprintf(2, "berth: cannot enter %s: %s\n", s->release_dir,
+			    strerror(errno));
+			_exit(126);
+		}
+		if (geteuid() == 0 && (nobody = getpwnam("nobody")) != NULL &&
+		    (setgroups(0, NULL) == -1 || setgid(nobody->pw_gid) == -1 ||
+		    setuid(nobody->pw_uid) == -1)) {
+			dprintf(2, "berth: cannot drop privileges: %s\n",
+			    strerror(errno));
+			_exit(126);
+		}
+		if (access(".", R_OK | X_OK) == -1) {
+			char blocked[PATH_MAX];
+			if (datadir_blocked(s->release_dir, blocked,
+			    sizeof(blocked)) == 0 && blocked[0])
+				dprintf(2, "berth: the app runs as nobody, who cannot"
+				    " enter '%s'; put data_dir under /var/lib/berth or"
+				    " chmod o+x it\n", blocked);
+			else
+				dprintf(2, "berth: cannot read %s: %s\n",
+				    s->release_dir, strerror(errno));
+			_exit(126);
+		}
+		execvpe(argv[0], argv, env);
+		dprintf(2, "berth: cannot run '%s': %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Copy the app's output to the log until it exits or SIGTERM comes. */
+static int
+supervise(struct shim *s, pid_t pid, int out_fd)
+{
+	char buf[4096], line[4097];
+	size_t llen = 0;
+	int status = 0, exited = 0;
+	long long term_at = 0;
+
+	while (!exited) {
+		struct pollfd pfd[2] = { { out_fd, POLLIN, 0 },
+		    { sig_pipe[0], POLLIN, 0 } };
+		(void)poll(pfd, 2, 500); /* a negative fd is ignored */
+		if (pfd[1].revents & POLLIN)
+			while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
+				;
+		if (out_fd >= 0 && (pfd[0].revents & (POLLIN | POLLHUP))) {
+			ssize_t n = read(out_fd, buf, sizeof(buf));
+			if (n <= 0) {
+				close(out_fd);
+				out_fd = -1;
+			}
+			for (ssize_t i = 0; i < n; i++) {
+				if (buf[i] == '\n' || llen == sizeof(line) - 1) {
+					line[llen] = '\0';
+					log_line(s, line);
+					llen = 0;
+					if (buf[i] == '\n')
+						continue;
+				}
+				line[llen++] = buf[i];
+			}
+		}
+		if (got_term && term_at == 0) {
+			term_at = (long long)time(NULL);
+			(void)kill(-pid, SIGTERM);
+		}
+		if (term_at && time(NULL) - term_at >= SHIM_STOP_TIMEOUT)
+			(void)kill(-pid, SIGKILL);
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			exited = 1;
+	}
+	if (llen > 0) {
+		line[llen] = '\0';
+		log_line(s, line);
+	}
+	if (out_fd >= 0)
+		close(out_fd);
+	(void)kill(-pid, SIGKILL); /* whatever it left behind */
+	return status;
+}
+
+static void
+sleep_interruptible(int seconds)
+{
+	for (int i = 0; i < seconds * 10 && !got_term; i++)
+		usleep(100000);
+}
+
+int
+shim_main(const char *data_dir, int64_t proc_id)
+{
+	struct shim s;
+	char err[256], msg[512], *env[ENV_MAX + 1];
+	int fast = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.data_dir = data_dir;
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		return 1;
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	if (load(&s, proc_id, err, sizeof(err)) == -1 ||
+	    app_name(data_dir, s.p.app_id, s.app, sizeof(s.app)) != 0 ||
+	    proc_run_dir(data_dir, s.app, proc_id, s.run_dir,
+	    sizeof(s.run_dir)) == -1 ||
+	    pathf(s.release_dir, sizeof(s.release_dir), "%s/apps/%s/releases/%d",
+	    data_dir, s.app, s.p.release) == -1 ||
+	    pathf(s.log_path, sizeof(s.log_path), "%s/apps/%s/logs/%s.%d.log",
+	    data_dir, s.app, s.p.type, s.p.idx) == -1)
+		return 1;
+	if (mkdirs(s.run_dir, 0755) == -1)
+		return 1;
+	{
+		char logs[PATH_MAX];
+		if (pathf(logs, sizeof(logs), "%s/apps/%s/logs", data_dir,
+		    s.app) == -1 || mkdirs(logs, 0700) == -1)
+			return 1;
+	}
+	s.log_fd = open(s.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	put_file(&s, "shim.pid", "%lld", (long long)getpid());
+	while (!got_term) {
+		int fds[2], status;
+		size_t nenv;
+		time_t t0 = time(NULL);
+		pid_t pid;
+
+		if (pipe2(fds, O_CLOEXEC) == -1 || build_env(&s, env, &nenv) == -1) {
+			put_state(&s, "crashed");
+			return 1;
+		}
+		snprintf(msg, sizeof(msg), "berth: starting %s.%d of v%d%s%.0d: %.400s",
+		    s.p.type, s.p.idx, s.p.release, s.p.port ? " on port " : "",
+		    s.p.port, s.command);
+		log_line(&s, msg);
+		pid = start_app(&s, fds[1], env);
+		close(fds[1]);
+		free_env(env, nenv);
+		if (pid == -1) {
+			close(fds[0]);
+			put_state(&s, "crashed");
+			return 1;
+		}
+		put_file(&s, "pid", "%lld", (long long)pid);
+		put_file(&s, "started", "%lld", (long long)t0);
+		put_file(&s, "restarts", "%lld", s.restarts);
+		put_state(&s, "running");
+		status = supervise(&s, pid, fds[0]);
+		put_file(&s, "pid", "%lld", 0);
+		if (got_term)
+			break;
+		snprintf(msg, sizeof(msg), "berth: %s.%d exited (%s %d) after %ld s",
+		    s.p.type, s.p.idx, WIFEXITED(status) ? "status" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+		    (long)(time(NULL) - t0));
+		log_line(&s, msg);
+		fast = time(NULL) - t0 < SHIM_FAST_SECONDS ? fast + 1 : 0;
+		if (fast >= SHIM_FAST_CRASHES) {
+			log_line(&s, "berth: crashed too often; giving up (ps:restart"
+			    " starts it again)");
+			put_state(&s, "crashed");
+			return 1;
+		}
+		s.restarts++;
+		put_state(&s, "backoff");
+		sleep_interruptible(fast == 0 ? 1 : (1 << (fast - 1)) >
+		    SHIM_BACKOFF_MAX ? SHIM_BACKOFF_MAX : (1 << (fast - 1)));
+	}
+	put_state(&s, "stopped");
+	log_line(&s, "berth: stopped");
+	return 0;
+}

@@ -1,0 +1,340 @@
+/*
+ * hooks_swap.c - the zero-downtime swap; see hooks_swap.h.  Order:
+ *   plan      the release's process types x formation (default 1 each)
+ *   start     a row (state starting) and a shim per instance; web ones get
+ *             a free loopback port and PORT
+ *   check     health_wait() on every new instance
+ *   promote   one transaction: old running -> draining, new -> running
+ *   route     router_update(); on failure promote is undone
+ *   retire    a detached process stops the draining set after the grace
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/path.h"
+#include "core/vars.h"
+#include "hooks/hooks_procs.h"
+#include "hooks/hooks_swap.h"
+#include "router/router.h"
+
+#define MAX_INSTANCES 64
+
+struct plan {
+	struct proc_rec p[MAX_INSTANCES];
+	size_t n;
+};
+
+static void
+sayf(say_fn say, void *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+sayf(say_fn say, void *ctx, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (say == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	say(ctx, line);
+}
+
+/* A free loopback port (the kernel's pick). */
+static int
+free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd, port = 0;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+static int
+plan_release(struct store *st, const struct app_rec *app,
+    const struct release_rec *rel, struct plan *pl, char *why, size_t whylen)
+{
+	pl->n = 0;
+	for (const char *l = rel->process_types; *l; l = strchr(l, '\n') + 1) {
+		char type[40];
+		int count = 1;
+		snprintf(type, sizeof(type), "%.*s", (int)strcspn(l, ":"), l);
+		if (strcmp(type, "release") == 0)
+			continue;
+		if (store_formation_get(st, app->id, type, &count) == -1) {
+			snprintf(why, whylen, "%s", store_error(st));
+			return -1;
+		}
+		for (int i = 1; i <= count; i++) {
+			struct proc_rec *p;
+			if (pl->n == MAX_INSTANCES) {
+				snprintf(why, whylen, "more than %d processes",
+				    MAX_INSTANCES);
+				return -1;
+			}
+			p = &pl->p[pl->n++];
+			memset(p, 0, sizeof(*p));
+			p->app_id = app->id;
+			p->release = rel->version;
+			snprintf(p->type, sizeof(p->type), "%s", type);
+			p->idx = i;
+			snprintf(p->state, sizeof(p->state), "starting");
+		}
+	}
+	return 0;
+}
+
+static void
+stop_plan(const struct conf *c, struct store *st, const struct app_rec *app,
+    struct plan *pl)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		if (pl->p[i].id != 0)
+			proc_stop(c, st, app->name, &pl->p[i]);
+}
+
+static int
+start_plan(const struct conf *c, struct store *st, const struct app_rec *app,
+    struct plan *pl, char *why, size_t whylen)
+{
+	for (size_t i = 0; i < pl->n; i++) {
+		struct proc_rec *p = &pl->p[i];
+		if (strcmp(p->type, "web") == 0 && (p->port = free_port()) == 0) {
+			snprintf(why, whylen, "no free port: %s", strerror(errno));
+			return -1;
+		}
+		if (store_proc_add(st, p) == -1) {
+			snprintf(why, whylen, "%s", store_error(st));
+			return -1;
+		}
+		if (proc_spawn(c, st, app->name, p, why, whylen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+check_plan(const struct conf *c, const struct app_rec *app, struct plan *pl,
+    const char *path, say_fn say, void *ctx, char *why, size_t whylen)
+{
+	for (size_t i = 0; i < pl->n; i++) {
+		struct proc_rec *p = &pl->p[i];
+		if (health_wait(c, app->name, p, path, c->health_timeout, why,
+		    whylen) == -1)
+			return -1;
+		if (p->port)
+			sayf(say, ctx, "       %s.%d healthy on port %d", p->type,
+			    p->idx, p->port);
+		else
+			sayf(say, ctx, "       %s.%d running", p->type, p->idx);
+	}
+	return 0;
+}
+
+/*
+ * Stop the app's draining processes after the grace period, in a detached
+ * process: a push returns now, the old set keeps serving meanwhile.  It is
+ * a fresh exec of berth (`berth retire ...`), never a plain fork: SQLite's
+ * state must not cross a fork, and the client's socket must not linger.
+ */
+static void
+retire_later(const struct conf *c, const char *app)
+{
+	char exe[PATH_MAX], grace[16];
+	ssize_t n;
+	pid_t pid;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0) {
+		log_warn("cannot find the berth binary; old processes of '%s' stay"
+		    " until the next restart", app);
+		return;
+	}
+	exe[n] = '\0';
+	snprintf(grace, sizeof(grace), "%d", c->health_grace);
+	if ((pid = fork()) == -1) {
+		log_warn("fork");
+		return;
+	}
+	if (pid > 0) {
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		return;
+	}
+	(void)setsid();
+	if (fork() == 0) {
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			(void)dup2(null, 0);
+			(void)dup2(null, 1);
+			(void)dup2(null, 2);
+		}
+		(void)close_range(3, ~0U, 0);
+		execl(exe, exe, "retire", c->data_dir, app, grace, (char *)NULL);
+		_exit(127);
+	}
+	_exit(0);
+}
+
+int
+swap_retire_main(const char *data_dir, const char *app, int grace)
+{
+	struct store *st;
+	struct app_rec a;
+	struct conf c;
+	char db[PATH_MAX], err[256];
+
+	conf_defaults(&c);
+	snprintf(c.data_dir, sizeof(c.data_dir), "%s", data_dir);
+	sleep((unsigned int)grace);
+	if (pathf(db, sizeof(db), "%s/berth.db", data_dir) == -1 ||
+	    store_open(&st, db, err, sizeof(err)) == -1)
+		return 1;
+	if (store_app_get(st, app, &a) == 0)
+		swap_stop_draining(&c, st, &a);
+	store_close(st);
+	return 0;
+}
+
+struct collect_ids {
+	struct proc_rec p[MAX_INSTANCES * 4];
+	size_t n;
+};
+
+static int
+collect(void *arg, const struct proc_rec *p)
+{
+	struct collect_ids *ci = arg;
+
+	if (ci->n < sizeof(ci->p) / sizeof(ci->p[0]))
+		ci->p[ci->n++] = *p;
+	return 0;
+}
+
+void
+swap_stop_draining(const struct conf *c, struct store *st,
+    const struct app_rec *app)
+{
+	struct collect_ids *ci = calloc(1, sizeof(*ci));
+
+	if (ci == NULL)
+		return;
+	if (store_proc_each(st, app->id, "draining", collect, ci) == 0)
+		for (size_t i = 0; i < ci->n; i++)
+			proc_stop(c, st, app->name, &ci->p[i]);
+	free(ci);
+}
+
+static int
+count_one(void *arg, const struct proc_rec *p)
+{
+	(void)p;
+	(*(int *)arg)++;
+	return 1;
+}
+
+static int
+has_draining(struct store *st, const struct app_rec *app)
+{
+	int n = 0;
+
+	return store_proc_each(st, app->id, "draining", count_one, &n) == -1 ||
+	    n > 0;
+}
+
+int
+swap_release(const struct conf *c, struct store *st, const struct app_rec *app,
+    int version, say_fn say, void *ctx, char *why, size_t whylen)
+{
+	struct release_rec rel;
+	struct plan *pl;
+	struct vars vs;
+	const char *path = c->health_path;
+	int64_t ids[MAX_INSTANCES];
+	char err[1024];
+	int rc = -1;
+
+	if (store_release_get(st, app->id, version, &rel) != 0) {
+		snprintf(why, whylen, "app '%s' has no release v%d", app->name,
+		    version);
+		return -1;
+	}
+	if ((pl = calloc(1, sizeof(*pl))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	memset(&vs, 0, sizeof(vs));
+	if (vars_load(c, st, app, &vs, why, whylen) == -1 ||
+	    plan_release(st, app, &rel, pl, why, whylen) == -1)
+		goto out;
+	if (vars_get(&vs, "HEALTHCHECK_PATH") != NULL)
+		path = vars_get(&vs, "HEALTHCHECK_PATH");
+	if (pl->n > 0)
+		sayf(say, ctx, "-----> Starting %zu process%s of v%d (health check"
+		    " %s, timeout %d s)", pl->n, pl->n == 1 ? "" : "es", version,
+		    path, c->health_timeout);
+	if (start_plan(c, st, app, pl, why, whylen) == -1 ||
+	    check_plan(c, app, pl, path, say, ctx, why, whylen) == -1)
+		goto fail;
+	for (size_t i = 0; i < pl->n; i++)
+		ids[i] = pl->p[i].id;
+	if (store_proc_promote(st, app->id, ids, pl->n, 0) == -1) {
+		snprintf(why, whylen, "%s", store_error(st));
+		goto fail;
+	}
+	if (router_update(c, st, app->name, version, err, sizeof(err)) == -1) {
+		snprintf(why, whylen, "%s", err);
+		(void)store_proc_promote(st, app->id, ids, pl->n, 1);
+		goto fail;
+	}
+	sayf(say, ctx, "-----> Routed http://%s.%s:%d/ to v%d (%s)", app->name,
+	    c->base_domain, c->http_listen_port, version, c->router_kind);
+	if (has_draining(st, app))
+		retire_later(c, app->name);
+	rc = 0;
+	goto out;
+fail:
+	stop_plan(c, st, app, pl);
+out:
+	vars_free(&vs);
+	free(pl);
+	return rc;
+}
+
+int
+swap_stop_all(const struct conf *c, struct store *st, const struct app_rec *app,
+    char *why, size_t whylen)
+{
+	char err[1024];
+
+	if (store_proc_promote(st, app->id, NULL, 0, 0) == -1) {
+		snprintf(why, whylen, "%s", store_error(st));
+		return -1;
+	}
+	if (router_update(c, st, NULL, 0, err, sizeof(err)) == -1) {
+		(void)store_proc_promote(st, app->id, NULL, 0, 1);
+		snprintf(why, whylen, "%s", err);
+		return -1;
+	}
+	swap_stop_draining(c, st, app);
+	return 0;
+}

@@ -1,0 +1,42 @@
+/*
+ * hooks_swap.h - replacing an app's running processes without a failed
+ * request: start the new set on fresh ports, health-check it, make it the
+ * routed set in one transaction, point the router at it, then stop the old
+ * set after health.grace seconds in the background.  If anything before the
+ * router switch fails, the new set is stopped and the old one never stopped
+ * serving.
+ */
+#ifndef BERTH_HOOKS_SWAP_H
+#define BERTH_HOOKS_SWAP_H
+
+#include <stddef.h>
+
+#include "conf/conf.h"
+#include "core/store.h"
+
+typedef void (*say_fn)(void *ctx, const char *line);
+
+/* Run release `version` of app with its formation and route to it.
+ * 0, or -1 with why (nothing live changed). */
+int swap_release(const struct conf *c, struct store *st,
+    const struct app_rec *app, int version, say_fn say, void *ctx, char *why,
+    size_t whylen);
+
+/* Stop the app's draining processes now. */
+void swap_stop_draining(const struct conf *c, struct store *st,
+    const struct app_rec *app);
+
+/* `berth retire DATA_DIR APP GRACE`: stop the draining set after GRACE s. */
+int swap_retire_main(const char *data_dir, const char *app, int grace);
+
+/* Stop every process of the app now (the router first). */
+int swap_stop_all(const struct conf *c, struct store *st,
+    const struct app_rec *app, char *why, size_t whylen);
+
+/* hooks_health.c: wait until process p is ready. 0 or -1 with why. */
+struct proc_rec;
+int health_wait(const struct conf *c, const char *app,
+    const struct proc_rec *p, const char *path, int timeout_s, char *why,
+    size_t whylen);
+
+#endif
