@@ -43,14 +43,19 @@ second_release_and_rollback() {
 procfile_app() {
 	local d=$T/proc
 	git init -q "$d"
-	printf 'import os, http.server\nhttp.server.test(port=int(os.environ["PORT"]))\n' > "$d/server.py"
-	printf 'web: python3 server.py\nworker: python3 -c print(1)\n' > "$d/Procfile"
+	printf 'import os, http.server\nhttp.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), http.server.SimpleHTTPRequestHandler).serve_forever()\n' > "$d/server.py"
+	printf 'import time\nwhile True:\n    time.sleep(1)\n' > "$d/worker.py"
+	echo "served by the procfile app" > "$d/hello.txt"
+	printf 'web: python3 server.py\nworker: python3 worker.py\n' > "$d/Procfile"
 	git -C "$d" add . && git -C "$d" commit -qm proc
 	git_as admin -C "$d" push "$(remote proc)" main 2> "$T/out"
 	contains "$T/out" "buildpack 'procfile'"
 	contains "$T/out" "web: python3 server.py"
+	contains "$T/out" "worker.1 running"
 	expect "release records processes" [ "$(sql "select process_types from releases r join apps a on a.id=r.app_id where a.name='proc'")" = "web: python3 server.py
-worker: python3 -c print(1)" ]
+worker: python3 worker.py" ]
+	http proc.localhost /hello.txt > "$T/out"
+	contains "$T/out" "served by the procfile app"
 }
 
 procfile_with_shell_syntax() {
@@ -81,12 +86,24 @@ python_app() {
 	local d=$T/py
 	git init -q "$d"
 	printf '# nothing\n' > "$d/requirements.txt"
-	printf 'import os\nprint(os.environ.get("PORT"))\n' > "$d/app.py"
+	cat > "$d/app.py" <<'PY'
+import os, sys, http.server
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("python %s in %s\n" % (sys.version.split()[0], sys.prefix)).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+PY
 	git -C "$d" add . && git -C "$d" commit -qm py
 	git_as admin -C "$d" push "$(remote pyapp)" main 2> "$T/out"
 	contains "$T/out" "buildpack 'python'"
 	expect "venv in the release" [ -x "$DATA/apps/pyapp/current/.venv/bin/python" ]
 	expect "venv works after the rename" "$DATA/apps/pyapp/current/.venv/bin/python" -c 'print(1)'
+	http pyapp.localhost / > "$T/out"
+	contains "$T/out" "/.venv"
 }
 
 failing_build() {
