@@ -48,10 +48,27 @@ test-asan:
 	  -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
+FUZZSRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZBIN := $(FUZZSRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_TIME ?= 60
+
+# libFuzzer targets (clang): `make fuzz` runs each for FUZZ_TIME seconds
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" fuzz-bins
+	tests/fuzz/run build-fuzz/fuzz $(FUZZ_TIME)
+
+fuzz-bins: $(FUZZBIN)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBOBJ) $(LDLIBS)
+
 bench: $(BUILD)/berth
 	BERTH=$(abspath $(BUILD)/berth) tests/bench/run
 
 clean:
-	rm -rf build build-asan berth
+	rm -rf build build-asan build-fuzz berth
 
-.PHONY: all berth test test-asan bench clean
+.PHONY: all berth test test-asan bench clean fuzz fuzz-bins

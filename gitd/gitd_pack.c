@@ -50,6 +50,14 @@ git_errmsg(const char *fallback)
 	return e != NULL && e->message != NULL ? e->message : fallback;
 }
 
+uint32_t
+pack_max_objects(uint64_t max_bytes)
+{
+	uint64_t n = max_bytes / 64;
+
+	return n > 5000000 ? 5000000 : n < 10000 ? 10000 : (uint32_t)n;
+}
+
 int
 pack_receive(struct pkt_io *io, git_repository *repo, uint64_t max_bytes,
     struct pack_quarantine *q, char *err, size_t errlen)
@@ -71,6 +79,12 @@ pack_receive(struct pkt_io *io, git_repository *repo, uint64_t max_bytes,
 		return -1;
 	if (count == 0)
 		return receive_empty(io, hdr, err, errlen);
+	if (count > pack_max_objects(max_bytes)) {
+		snprintf(err, errlen, "pack declares %u objects, more than the %u"
+		    " a push of at most %llu bytes can hold", count,
+		    pack_max_objects(max_bytes), (unsigned long long)max_bytes);
+		return -1;
+	}
 	q->objects = count;
 	q->bytes = PACK_HDR;
 	if (make_quarantine(repo, q, err, errlen) == -1)

@@ -25,6 +25,11 @@ struct pack_quarantine {
 	uint64_t bytes;       /* pack bytes received */
 };
 
+/* The most objects a pack may declare for a max_bytes push: the indexer
+ * allocates by the declared count, so it is checked before the indexer
+ * sees the header (at least 64 bytes an object, at most 5M, at least 10k). */
+uint32_t pack_max_objects(uint64_t max_bytes);
+
 /* Read one pack (or the empty pack) from io.  0 or -1 with err set. */
 int pack_receive(struct pkt_io *io, git_repository *repo, uint64_t max_bytes,
     struct pack_quarantine *q, char *err, size_t errlen);

@@ -29,10 +29,11 @@
 #include "core/store.h"
 #include "gitd/gitd.h"
 #include "gitd/gitd_dispatch.h"
+#include "gitd/gitd_pack.h"
+#include "gitd/gitd_pack.h"
 
 #define MAX_AUTH_ATTEMPTS 6
 #define COMMAND_MAX 4096
-#define MAX_PACK_OBJECTS 10000000
 
 struct session {
 	const struct conf *conf;
@@ -67,7 +68,8 @@ gitd_session_run(const struct conf *conf, ssh_bind bind, int fd,
 	log_init(tag, 0);
 	alarm((unsigned int)conf->auth_timeout);
 	if (git_libgit2_init() < 0 || git_libgit2_opts(
-	    GIT_OPT_SET_PACK_MAX_OBJECTS, (size_t)MAX_PACK_OBJECTS) < 0) {
+	    GIT_OPT_SET_PACK_MAX_OBJECTS,
+	    (size_t)pack_max_objects(conf->max_push_size)) < 0) {
 		log_warnx("cannot initialise libgit2");
 		close(fd);
 		return;

@@ -88,6 +88,14 @@ corrupt_pack() {
 	unchanged
 }
 
+huge_object_count() { # fuzzer finding: the indexer allocates by this count
+	{ pkt "$OLD $NEW refs/heads/main\0report-status\n"; printf 0000;
+	  printf 'PACK\0\0\0\2\177\377\377\377'; head -c 100 /dev/zero; } > "$T/in"
+	receive "$T/in"
+	contains "$T/reply" "unpack pack declares 2147483647 objects"
+	unchanged
+}
+
 missing_objects() { # a pack that lacks the commit the command names
 	local other
 	other=$(echo "never sent" | git -C "$W" hash-object --stdin)
@@ -154,6 +162,7 @@ t "garbage pkt-lines are refused" garbage_pktline
 t "malformed commands, unknown capability, shallow, early EOF" bad_commands
 t "truncated pack: refused, nothing kept" truncated_pack
 t "corrupt pack: refused, nothing kept" corrupt_pack
+t "a pack declaring billions of objects is refused before indexing" huge_object_count
 t "missing objects and stale old-id are refused" missing_objects
 t "thin pack; client keeps the channel open after the pack" thin_pack_and_late_eof
 t "upload-pack refuses unadvertised wants and garbage" upload_pack_refusals

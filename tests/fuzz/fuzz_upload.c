@@ -1,0 +1,22 @@
+/* fuzz_upload.c - a whole upload-pack session: wants, capabilities,
+ * negotiation (haves, done), pack generation. */
+#include "tests/fuzz/fuzz_repo.h"
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	fuzz_repo_init();
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	struct fuzz_in in = { data, len, 0 };
+	struct gitd_ctx g;
+
+	fuzz_ctx(&g, &in);
+	(void)gitd_upload_pack(&g);
+	return 0;
+}
