@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -214,6 +215,20 @@ cmd_init(int argc, char **argv)
 	return rc;
 }
 
+/* DATA/serve.started: when this daemon started, for `status`. */
+static void
+stamp_start(void)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	if (datadir_path(&config, "serve.started", path, sizeof(path)) == -1 ||
+	    (f = fopen(path, "we")) == NULL)
+		return;
+	fprintf(f, "%lld\n", (long long)time(NULL));
+	fclose(f);
+}
+
 static int
 cmd_serve(void)
 {
@@ -233,6 +248,7 @@ cmd_serve(void)
 		log_warnx("apps run as nobody, who cannot enter '%s' on the way to"
 		    " the data dir: put data_dir under /var/lib/berth or chmod o+x"
 		    " '%s'", err, err);
+	stamp_start();
 	procs_recover(&config, st); /* after a reboot, before routing to them */
 	if (router_start(&config, st, err, sizeof(err)) == -1)
 		log_warnx("router: %s (apps are not reachable over HTTP until"

@@ -37,6 +37,12 @@ datadir_init(const struct conf *c, char *err, size_t errlen)
 }
 
 int
+datadir_path(const struct conf *c, const char *name, char *out, size_t len)
+{
+	return pathf(out, len, "%s/%s", c->data_dir, name);
+}
+
+int
 datadir_db(const struct conf *c, char *out, size_t len)
 {
 	return pathf(out, len, "%s/berth.db", c->data_dir);

@@ -20,6 +20,9 @@ int datadir_init(const struct conf *c, char *err, size_t errlen);
  * 0 or -1 (cannot check). */
 int datadir_blocked(const char *data_dir, char *out, size_t len);
 
+/* DATA/NAME. 0 or -1. */
+int datadir_path(const struct conf *c, const char *name, char *out, size_t len);
+
 /* DATA/berth.db */
 int datadir_db(const struct conf *c, char *out, size_t len);
 

@@ -419,6 +419,28 @@ store_app_get(struct store *st, const char *name, struct app_rec *out)
 }
 
 int
+store_app_delete(struct store *st, int64_t id)
+{
+	return store_exec_int64(st, "DELETE FROM apps WHERE id = ?;", id, 0, 0,
+	    1, "delete app");
+}
+
+int
+store_app_rename(struct store *st, int64_t id, const char *name)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, "UPDATE apps SET name = ? WHERE id = ?;", &s) == -1)
+		return -1;
+	if (sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 2, id)) {
+		sqlite3_finalize(s);
+		return store_fail(st, "bind");
+	}
+	return store_done(st, s, "rename app");
+}
+
+int
 store_app_name(struct store *st, int64_t id, char *out, size_t len)
 {
 	sqlite3_stmt *s;
@@ -532,4 +554,44 @@ store_audit(struct store *st, const char *fingerprint, const char *app,
 		return store_fail(st, "bind");
 	}
 	return store_done(st, s, "audit");
+}
+
+int
+store_audit_each(struct store *st, const char *app, int limit,
+    int (*fn)(void *, const struct audit_rec *), void *arg)
+{
+	struct audit_rec r;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_prepare(st, "SELECT a.id, a.at, a.duration_ms, a.fingerprint,"
+	    " coalesce(k.name, ''), coalesce(a.app, ''), a.command, a.outcome"
+	    " FROM audit a LEFT JOIN keys k ON k.fingerprint = a.fingerprint"
+	    " WHERE (?1 IS NULL OR a.app = ?1) ORDER BY a.id DESC LIMIT ?2;",
+	    &s) == -1)
+		return -1;
+	if ((app ? sqlite3_bind_text(s, 1, app, -1, SQLITE_STATIC) :
+	    sqlite3_bind_null(s, 1)) || sqlite3_bind_int(s, 2, limit)) {
+		sqlite3_finalize(s);
+		return store_fail(st, "bind");
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.id = sqlite3_column_int64(s, 0);
+		r.at = sqlite3_column_int64(s, 1);
+		r.duration_ms = sqlite3_column_int64(s, 2);
+		store_copy_text(r.fingerprint, sizeof(r.fingerprint), s, 3);
+		store_copy_text(r.key, sizeof(r.key), s, 4);
+		store_copy_text(r.app, sizeof(r.app), s, 5);
+		store_copy_text(r.command, sizeof(r.command), s, 6);
+		store_copy_text(r.outcome, sizeof(r.outcome), s, 7);
+		if (fn(arg, &r) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		store_fail(st, "read audit");
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
 }

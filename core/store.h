@@ -85,6 +85,8 @@ int store_admin_count(struct store *st, int *count);
 
 int store_app_create(struct store *st, const char *name, struct app_rec *out);
 int store_app_get(struct store *st, const char *name, struct app_rec *out);
+int store_app_delete(struct store *st, int64_t id);
+int store_app_rename(struct store *st, int64_t id, const char *name);
 int store_app_name(struct store *st, int64_t id, char *out, size_t len);
 int store_app_each(struct store *st, int (*fn)(void *, const struct app_rec *), void *arg);
 
@@ -164,5 +166,17 @@ int store_formation_set(struct store *st, int64_t app_id, const char *type,
 
 int store_audit(struct store *st, const char *fingerprint, const char *app,
     const char *command, const char *outcome, int64_t duration_ms);
+
+struct audit_rec {
+	int64_t id, at, duration_ms;
+	char fingerprint[STORE_FP_MAX];
+	char key[STORE_NAME_MAX]; /* the key's name now, "" if removed */
+	char app[STORE_NAME_MAX];
+	char command[1024];
+	char outcome[32];
+};
+/* Newest first, at most limit; app NULL: every app. */
+int store_audit_each(struct store *st, const char *app, int limit,
+    int (*fn)(void *, const struct audit_rec *), void *arg);
 
 #endif

@@ -29,6 +29,8 @@ struct gitd_ctx {
 	struct store *st;
 	struct key_rec key;  /* the caller (a synthetic admin key when local) */
 	int local;           /* run by `berth COMMAND` on the server */
+	int json;            /* --json was given (listings) */
+	void *rows;          /* a listing being built (json_t *) */
 	struct app_rec app;  /* the app named by the command, if any */
 	struct gitd_stream io;
 };

@@ -1,12 +1,22 @@
 /*
- * gitd_cmd_apps.c - the app commands: help, apps, apps:create.  Handlers run
- * after the gate (gitd_dispatch.c) has checked arity and rights.
+ * gitd_cmd_apps.c - the app commands: help, apps, apps:create, apps:info,
+ * apps:destroy, apps:rename, status.  Handlers run after the gate
+ * (gitd_dispatch.c) has checked arity and rights; listings go out through
+ * gitd_output.c (columns, or --json).
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "core/names.h"
+#include "core/path.h"
 #include "gitd/gitd_dispatch.h"
+#include "hooks/hooks.h"
+#include "hooks/hooks_procs.h"
 
 int
 cmd_help(struct gitd_ctx *g, int argc, char **argv)
@@ -23,16 +33,86 @@ cmd_help(struct gitd_ctx *g, int argc, char **argv)
 		gitd_errorf(g, "berth: unknown command '%.80s'", argv[1]);
 		return 2;
 	}
-	gitd_printf(g, "berth %s commands (ssh HOST COMMAND ...):\n",
-	    BERTH_VERSION);
+	gitd_printf(g, "berth %s commands (ssh HOST COMMAND ...; listings take"
+	    " --json):\n", BERTH_VERSION);
 	for (c = gitd_commands; c->name != NULL; c++)
-		gitd_printf(g, "  %-44s %s\n", c->usage, c->summary);
+		gitd_printf(g, "  %-48s %s\n", c->usage, c->summary);
 	return 0;
+}
+
+static int
+add_domain(void *arg, const char *domain)
+{
+	json_array_append_new(arg, json_string(domain));
+	return 0;
+}
+
+struct app_procs {
+	const struct conf *c;
+	const char *app;
+	int running, crashed, total;
+	json_t *list; /* NULL: count only */
+};
+
+static int
+count_proc(void *arg, const struct proc_rec *p)
+{
+	struct app_procs *ap = arg;
+	struct proc_status ps;
+	char name[64];
+
+	if (strcmp(p->state, "running") != 0)
+		return 0;
+	proc_status(ap->c->data_dir, ap->app, p, &ps);
+	ap->total++;
+	ap->running += strcmp(ps.state, "running") == 0;
+	ap->crashed += strcmp(ps.state, "crashed") == 0 ||
+	    strcmp(ps.state, "backoff") == 0;
+	if (ap->list != NULL) {
+		snprintf(name, sizeof(name), "%s.%d", p->type, p->idx);
+		json_array_append_new(ap->list, json_pack("{s:s, s:s, s:i, s:i}",
+		    "process", name, "state", ps.state, "pid", ps.pid, "port",
+		    p->port));
+	}
+	return 0;
+}
+
+/* The app as a JSON object: name, state, release, domains, processes. */
+static json_t *
+app_json(struct gitd_ctx *g, const struct app_rec *a, int detail)
+{
+	struct app_procs ap = { g->conf, a->name, 0, 0, 0, NULL };
+	struct release_rec rel;
+	json_t *domains = json_array(), *o;
+	const char *state;
+	char def[STORE_NAME_MAX + CONF_NAME_MAX + 2];
+
+	snprintf(def, sizeof(def), "%s.%s", a->name, g->conf->base_domain);
+	json_array_append_new(domains, json_string(def));
+	(void)store_domain_each(g->st, a->id, add_domain, domains);
+	if (detail)
+		ap.list = json_array();
+	(void)store_proc_each(g->st, a->id, NULL, count_proc, &ap);
+	memset(&rel, 0, sizeof(rel));
+	if (a->current_release)
+		(void)store_release_get(g->st, a->id, a->current_release, &rel);
+	state = a->current_release == 0 ? "new" : ap.crashed ? "crashed" :
+	    ap.total > 0 ? "running" : rel.static_root[0] ? "static" :
+	    rel.process_types[0] ? "stopped" : "idle";
+	o = json_pack("{s:s, s:s, s:i, s:o, s:i, s:I}", "name", a->name, "state",
+	    state, "release", a->current_release, "domains", domains,
+	    "processes", ap.total, "created_at", (json_int_t)a->created_at);
+	if (detail) {
+		json_object_set_new(o, "commit", json_string(rel.commit));
+		json_object_set_new(o, "buildpack", json_string(rel.buildpack));
+		json_object_set_new(o, "process_list", ap.list);
+	}
+	return o;
 }
 
 struct apps_list {
 	struct gitd_ctx *g;
-	int shown;
+	json_t *rows;
 };
 
 static int
@@ -44,22 +124,34 @@ apps_one(void *arg, const struct app_rec *a)
 	if (store_role_get(l->g->st, &l->g->key, a->id, &r) == -1 ||
 	    r == ROLE_NONE)
 		return 0;
-	gitd_printf(l->g, "%s\n", a->name);
-	l->shown++;
+	json_array_append_new(l->rows, app_json(l->g, a, 0));
 	return 0;
 }
 
 int
 cmd_apps(struct gitd_ctx *g, int argc, char **argv)
 {
-	struct apps_list l = { g, 0 };
+	static const char *const cols[] = { "name", "state", "release",
+	    "processes", "domains", NULL };
+	struct apps_list l = { g, json_array() };
 
 	(void)argc, (void)argv;
 	if (store_app_each(g->st, apps_one, &l) == -1) {
+		json_decref(l.rows);
 		gitd_errorf(g, "berth: %s", store_error(g->st));
 		return 1;
 	}
-	return 0;
+	return gitd_emit_list(g, l.rows, cols) == 0 ? 0 : 1;
+}
+
+int
+cmd_apps_info(struct gitd_ctx *g, int argc, char **argv)
+{
+	static const char *const keys[] = { "name", "state", "release",
+	    "commit", "buildpack", "domains", "processes", NULL };
+
+	(void)argc, (void)argv;
+	return gitd_emit_object(g, app_json(g, &g->app, 1), keys) == 0 ? 0 : 1;
 }
 
 int
@@ -84,4 +176,123 @@ cmd_apps_create(struct gitd_ctx *g, int argc, char **argv)
 	snprintf(g->app.name, sizeof(g->app.name), "%s", argv[1]);
 	gitd_printf(g, "created app '%s'\n", argv[1]);
 	return 0;
+}
+
+int
+cmd_apps_destroy(struct gitd_ctx *g, int argc, char **argv)
+{
+	char why[1024];
+
+	if (argc != 3 || strcmp(argv[2], "--force") != 0) {
+		gitd_errorf(g, "berth: this deletes '%s' with its repository,"
+		    " releases and settings; run 'apps:destroy %s --force'",
+		    g->app.name, g->app.name);
+		return 2;
+	}
+	if (hooks_destroy(g->conf, g->st, g->app.name, why, sizeof(why)) == -1) {
+		gitd_errorf(g, "berth: cannot destroy '%s': %s (run the command"
+		    " again to finish)", g->app.name, why);
+		return 1;
+	}
+	gitd_printf(g, "destroyed app '%s'\n", g->app.name);
+	return 0;
+}
+
+int
+cmd_apps_rename(struct gitd_ctx *g, int argc, char **argv)
+{
+	char why[1024];
+
+	(void)argc;
+	if (name_app_valid(argv[2], why, sizeof(why)) == -1) {
+		gitd_errorf(g, "berth: invalid app name '%.80s': %s", argv[2], why);
+		return 2;
+	}
+	if (hooks_rename(g->conf, g->st, g->app.name, argv[2], why,
+	    sizeof(why)) == -1) {
+		gitd_errorf(g, "berth: cannot rename '%s': %s", g->app.name, why);
+		return 1;
+	}
+	gitd_printf(g, "renamed '%s' to '%s'\n", g->app.name, argv[2]);
+	return 0;
+}
+
+/* Bytes used under path (files, not following symlinks). */
+static long long
+disk_use(const char *path, int depth)
+{
+	char child[PATH_MAX];
+	struct dirent *de;
+	struct stat sb;
+	long long sum = 0;
+	DIR *d;
+
+	if (lstat(path, &sb) == -1)
+		return 0;
+	if (!S_ISDIR(sb.st_mode) || depth > 64)
+		return (long long)sb.st_blocks * 512;
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    pathf(child, sizeof(child), "%s/%s", path, de->d_name) == 0)
+			sum += disk_use(child, depth + 1);
+	closedir(d);
+	return sum;
+}
+
+struct status {
+	struct gitd_ctx *g;
+	int apps, running, crashed;
+	long long releases, caches;
+};
+
+static int
+status_app(void *arg, const struct app_rec *a)
+{
+	struct status *s = arg;
+	struct app_procs ap = { s->g->conf, a->name, 0, 0, 0, NULL };
+	char path[PATH_MAX];
+
+	s->apps++;
+	(void)store_proc_each(s->g->st, a->id, NULL, count_proc, &ap);
+	s->running += ap.running;
+	s->crashed += ap.crashed;
+	if (pathf(path, sizeof(path), "%s/apps/%s/releases",
+	    s->g->conf->data_dir, a->name) == 0)
+		s->releases += disk_use(path, 0);
+	if (pathf(path, sizeof(path), "%s/apps/%s/cache", s->g->conf->data_dir,
+	    a->name) == 0)
+		s->caches += disk_use(path, 0);
+	return 0;
+}
+
+int
+cmd_status(struct gitd_ctx *g, int argc, char **argv)
+{
+	static const char *const keys[] = { "version", "uptime_s", "apps",
+	    "processes_running", "processes_crashed", "releases_bytes",
+	    "caches_bytes", NULL };
+	struct status s = { g, 0, 0, 0, 0, 0 };
+	char path[PATH_MAX], buf[64] = "";
+	long long started = 0;
+	FILE *f;
+
+	(void)argc, (void)argv;
+	if (pathf(path, sizeof(path), "%s/serve.started", g->conf->data_dir) == 0 &&
+	    (f = fopen(path, "re")) != NULL) {
+		if (fgets(buf, sizeof(buf), f) != NULL)
+			started = atoll(buf);
+		fclose(f);
+	}
+	if (store_app_each(g->st, status_app, &s) == -1) {
+		gitd_errorf(g, "berth: %s", store_error(g->st));
+		return 1;
+	}
+	return gitd_emit_object(g, json_pack("{s:s, s:I, s:i, s:i, s:i, s:I, s:I}",
+	    "version", BERTH_VERSION, "uptime_s", (json_int_t)(started ?
+	    time(NULL) - started : 0), "apps", s.apps, "processes_running",
+	    s.running, "processes_crashed", s.crashed, "releases_bytes",
+	    (json_int_t)s.releases, "caches_bytes", (json_int_t)s.caches),
+	    keys) == 0 ? 0 : 1;
 }

@@ -6,6 +6,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/vars.h"
@@ -46,8 +47,21 @@ cmd_config(struct gitd_ctx *g, int argc, char **argv)
 		gitd_errorf(g, "berth: %s", err);
 		return 1;
 	}
-	for (size_t i = 0; i < vs.n; i++)
-		gitd_printf(g, "%s=%s\n", vs.v[i].name, vs.v[i].value);
+	if (g->json) {
+		json_t *o = json_object();
+		char *s;
+		for (size_t i = 0; i < vs.n; i++)
+			json_object_set_new(o, vs.v[i].name,
+			    json_string(vs.v[i].value));
+		s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_decref(o);
+		if (s != NULL)
+			gitd_printf(g, "%s\n", s);
+		free(s);
+	} else {
+		for (size_t i = 0; i < vs.n; i++)
+			gitd_printf(g, "%s=%s\n", vs.v[i].name, vs.v[i].value);
+	}
 	vars_free(&vs);
 	return 0;
 }

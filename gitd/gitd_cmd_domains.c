@@ -14,22 +14,30 @@
 #include "router/router.h"
 
 static int
-print_domain(void *arg, const char *domain)
+add_domain(void *arg, const char *domain)
 {
-	gitd_printf(arg, "%s\n", domain);
+	json_array_append_new(arg, json_pack("{s:s, s:b}", "domain", domain,
+	    "default", 0));
 	return 0;
 }
 
 int
 cmd_domains(struct gitd_ctx *g, int argc, char **argv)
 {
+	static const char *const cols[] = { "domain", "default", NULL };
+	char def[STORE_NAME_MAX + CONF_NAME_MAX + 2];
+	json_t *rows = json_array();
+
 	(void)argc, (void)argv;
-	gitd_printf(g, "%s.%s\n", g->app.name, g->conf->base_domain);
-	if (store_domain_each(g->st, g->app.id, print_domain, g) == -1) {
+	snprintf(def, sizeof(def), "%s.%s", g->app.name, g->conf->base_domain);
+	json_array_append_new(rows, json_pack("{s:s, s:b}", "domain", def,
+	    "default", 1));
+	if (store_domain_each(g->st, g->app.id, add_domain, rows) == -1) {
+		json_decref(rows);
 		gitd_errorf(g, "berth: %s", store_error(g->st));
 		return 1;
 	}
-	return 0;
+	return gitd_emit_list(g, rows, cols) == 0 ? 0 : 1;
 }
 
 /* Lower-case and validate argv[2] into out. 0 or an exit status. */

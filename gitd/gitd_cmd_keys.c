@@ -14,20 +14,26 @@
 static int
 keys_one(void *arg, const struct key_rec *k)
 {
-	gitd_printf(arg, "%-24s %-12s %s%s\n", k->name, k->type, k->fingerprint,
-	    k->is_admin ? "  admin" : "");
+	json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:b, s:I}", "name",
+	    k->name, "type", k->type, "fingerprint", k->fingerprint, "admin",
+	    k->is_admin, "created_at", (json_int_t)k->created_at));
 	return 0;
 }
 
 int
 cmd_keys(struct gitd_ctx *g, int argc, char **argv)
 {
+	static const char *const cols[] = { "name", "type", "fingerprint",
+	    "admin", NULL };
+	json_t *rows = json_array();
+
 	(void)argc, (void)argv;
-	if (store_key_each(g->st, keys_one, g) == -1) {
+	if (store_key_each(g->st, keys_one, rows) == -1) {
+		json_decref(rows);
 		gitd_errorf(g, "berth: %s", store_error(g->st));
 		return 1;
 	}
-	return 0;
+	return gitd_emit_list(g, rows, cols) == 0 ? 0 : 1;
 }
 
 /* Read the public key line from stdin (at most one line, 8 KiB). */

@@ -14,49 +14,37 @@
 
 #define SCALE_MAX 16
 
-static void
-uptime(long long started, char *out, size_t len)
-{
-	long long s = started > 0 ? (long long)time(NULL) - started : 0;
-
-	if (started <= 0)
-		snprintf(out, len, "-");
-	else if (s < 120)
-		snprintf(out, len, "%llds", s);
-	else if (s < 7200)
-		snprintf(out, len, "%lldm", s / 60);
-	else
-		snprintf(out, len, "%lldh", s / 3600);
-}
-
 static int
 ps_row(void *arg, const struct proc_rec *p)
 {
 	struct gitd_ctx *g = arg;
 	struct proc_status ps;
-	char up[32], port[16] = "-", name[64];
+	char name[64];
 
 	proc_status(g->conf->data_dir, g->app.name, p, &ps);
-	uptime(ps.started, up, sizeof(up));
-	if (p->port)
-		snprintf(port, sizeof(port), "%d", p->port);
 	snprintf(name, sizeof(name), "%s.%d", p->type, p->idx);
-	gitd_printf(g, "%-12s %-9s %-8d %-6s %-7s %-8d v%-5d %s\n", name,
-	    ps.state, ps.pid, port, up, ps.restarts, p->release, p->state);
+	json_array_append_new(g->rows, json_pack("{s:s, s:s, s:i, s:s, s:i,"
+	    " s:i, s:I, s:i, s:i, s:s}", "process", name, "type", p->type,
+	    "index", p->idx, "state", ps.state, "pid", ps.pid, "port", p->port,
+	    "uptime_s", (json_int_t)(ps.started > 0 ? time(NULL) - ps.started : 0),
+	    "restarts", ps.restarts, "release", p->release, "routing", p->state));
 	return 0;
 }
 
 int
 cmd_ps(struct gitd_ctx *g, int argc, char **argv)
 {
+	static const char *const cols[] = { "process", "state", "pid", "port",
+	    "uptime_s", "restarts", "release", "routing", NULL };
+
 	(void)argc, (void)argv;
-	gitd_printf(g, "%-12s %-9s %-8s %-6s %-7s %-8s %-6s %s\n", "PROCESS",
-	    "STATE", "PID", "PORT", "UPTIME", "RESTARTS", "REL", "ROUTING");
+	g->rows = json_array();
 	if (store_proc_each(g->st, g->app.id, NULL, ps_row, g) == -1) {
+		json_decref(g->rows);
 		gitd_errorf(g, "berth: %s", store_error(g->st));
 		return 1;
 	}
-	return 0;
+	return gitd_emit_list(g, g->rows, cols) == 0 ? 0 : 1;
 }
 
 static void

@@ -7,82 +7,73 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gitd/gitd_dispatch.h"
 #include "hooks/hooks.h"
-
-static void
-when(int64_t t, char *out, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(out, len,
-	    "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
-		snprintf(out, len, "-");
-}
 
 static int
 release_row(void *arg, const struct release_rec *r)
 {
 	struct gitd_ctx *g = arg;
-	char at[32], procs[128] = "";
-	size_t o = 0;
+	json_t *procs = json_array();
 
-	when(r->created_at, at, sizeof(at));
-	for (const char *p = r->process_types; *p && o < sizeof(procs) - 1;
-	    p = strchr(p, '\n') + 1)
-		o += (size_t)snprintf(procs + o, sizeof(procs) - o, "%s%.*s",
-		    o ? "," : "", (int)strcspn(p, ":"), p);
-	if (r->static_root[0] && o < sizeof(procs) - 1)
-		snprintf(procs + o, sizeof(procs) - o, "%sstatic", o ? "," : "");
-	gitd_printf(g, "%s v%-5d %.7s  %-10s %-20s %7.2fs  %s\n",
-	    r->version == g->app.current_release ? "*" : " ", r->version,
-	    r->commit, r->buildpack, at, r->build_ms / 1000.0,
-	    procs[0] ? procs : "-");
+	for (const char *p = r->process_types; *p; p = strchr(p, '\n') + 1) {
+		char type[40];
+		snprintf(type, sizeof(type), "%.*s", (int)strcspn(p, ":"), p);
+		json_array_append_new(procs, json_string(type));
+	}
+	json_array_append_new(g->rows, json_pack("{s:i, s:b, s:s, s:s, s:I, s:I,"
+	    " s:o, s:b}", "version", r->version, "live",
+	    r->version == g->app.current_release, "commit", r->commit,
+	    "buildpack", r->buildpack, "created_at", (json_int_t)r->created_at,
+	    "build_ms", (json_int_t)r->build_ms, "processes", procs, "static",
+	    r->static_root[0] != '\0'));
 	return 0;
 }
 
 int
 cmd_releases(struct gitd_ctx *g, int argc, char **argv)
 {
+	static const char *const cols[] = { "version", "live", "commit",
+	    "buildpack", "build_ms", "processes", "static", NULL };
+
 	(void)argc, (void)argv;
-	gitd_printf(g, "  %-6s %-8s %-10s %-20s %8s  %s\n", "REL", "COMMIT",
-	    "BUILDPACK", "CREATED", "BUILD", "PROCESSES");
+	g->rows = json_array();
 	if (store_release_each(g->st, g->app.id, release_row, g) == -1) {
+		json_decref(g->rows);
 		gitd_errorf(g, "berth: %s", store_error(g->st));
 		return 1;
 	}
-	return 0;
+	return gitd_emit_list(g, g->rows, cols) == 0 ? 0 : 1;
 }
 
 static int
 deploy_row(void *arg, const struct deploy_rec *d)
 {
 	struct gitd_ctx *g = arg;
-	char at[32], rel[16] = "-";
 
-	when(d->started_at, at, sizeof(at));
-	if (d->release)
-		snprintf(rel, sizeof(rel), "v%d", d->release);
-	gitd_printf(g, "%-6lld %-8s %-8.7s %-10s %-6s %-20s %7.2fs  %s\n",
-	    (long long)d->id, d->kind, d->commit[0] ? d->commit : "-", d->status,
-	    rel, at, d->duration_ms / 1000.0, d->reason);
+	json_array_append_new(g->rows, json_pack("{s:I, s:s, s:s, s:s, s:i, s:I,"
+	    " s:I, s:s}", "id", (json_int_t)d->id, "kind", d->kind, "commit",
+	    d->commit, "status", d->status, "release", d->release, "started_at",
+	    (json_int_t)d->started_at, "duration_ms", (json_int_t)d->duration_ms,
+	    "reason", d->reason));
 	return 0;
 }
 
 int
 cmd_deploys(struct gitd_ctx *g, int argc, char **argv)
 {
+	static const char *const cols[] = { "id", "kind", "commit", "status",
+	    "release", "duration_ms", "reason", NULL };
+
 	(void)argc, (void)argv;
-	gitd_printf(g, "%-6s %-8s %-8s %-10s %-6s %-20s %8s  %s\n", "ID", "KIND",
-	    "COMMIT", "STATUS", "REL", "STARTED", "TIME", "REASON");
+	g->rows = json_array();
 	if (store_deploy_each(g->st, g->app.id, 50, deploy_row, g) == -1) {
+		json_decref(g->rows);
 		gitd_errorf(g, "berth: %s", store_error(g->st));
 		return 1;
 	}
-	return 0;
+	return gitd_emit_list(g, g->rows, cols) == 0 ? 0 : 1;
 }
 
 static void

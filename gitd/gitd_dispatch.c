@@ -30,6 +30,16 @@ const struct command gitd_commands[] = {
 	  cmd_apps, 0, ROLE_NONE, 0, 0 },
 	{ "apps:create", "apps:create APP", "create an app",
 	  cmd_apps_create, 0, ROLE_SERVER_ADMIN, 1, 1 },
+	{ "apps:info", "apps:info APP", "an app's state, release, domains, processes",
+	  cmd_apps_info, 1, ROLE_DEPLOYER, 1, 1 },
+	{ "apps:destroy", "apps:destroy APP --force", "delete an app and all it has",
+	  cmd_apps_destroy, 1, ROLE_SERVER_ADMIN, 1, 2 },
+	{ "apps:rename", "apps:rename OLD NEW", "rename an app (restarts it)",
+	  cmd_apps_rename, 1, ROLE_SERVER_ADMIN, 2, 2 },
+	{ "status", "status", "server version, uptime, apps, processes, disk",
+	  cmd_status, 0, ROLE_SERVER_ADMIN, 0, 0 },
+	{ "audit", "audit [APP] [-n N]", "who ran what, newest first",
+	  cmd_audit, 0, ROLE_SERVER_ADMIN, 0, 3 },
 	{ "keys", "keys", "list keys with their fingerprints",
 	  cmd_keys, 0, ROLE_SERVER_ADMIN, 0, 0 },
 	{ "keys:add", "keys:add NAME [--admin]  (public key on stdin)",
@@ -259,6 +269,15 @@ gitd_dispatch(struct gitd_ctx *g, int argc, char **argv)
 	size_t o = 0;
 	int rc;
 
+	/* --json, anywhere after the command name, asks for JSON listings */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0) {
+			g->json = 1;
+			memmove(&argv[i], &argv[i + 1],
+			    (size_t)(argc - i - 1) * sizeof(*argv));
+			argc--;
+			i--;
+		}
 	if (c == NULL) {
 		gitd_errorf(g, "berth: unknown command '%.80s'; try 'help'",
 		    argv[0]);

@@ -23,6 +23,13 @@ int gitd_split_args(const char *line, char *buf, size_t buflen,
 int gitd_dispatch_line(struct gitd_ctx *g, const char *line);
 int gitd_dispatch(struct gitd_ctx *g, int argc, char **argv);
 
+/* Listings (gitd_output.c): print rows (a jansson array of objects, whose
+ * reference is taken) as JSON with --json, else as aligned columns `cols`
+ * (NULL-terminated field names).  The object form prints "key: value". */
+#include <jansson.h>
+int gitd_emit_list(struct gitd_ctx *g, json_t *rows, const char *const *cols);
+int gitd_emit_object(struct gitd_ctx *g, json_t *obj, const char *const *keys);
+
 /* Write to the caller's stdout. */
 int gitd_printf(struct gitd_ctx *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -36,6 +43,11 @@ int gitd_app_create(struct gitd_ctx *g, const char *name, char *err,
 int cmd_help(struct gitd_ctx *g, int argc, char **argv);
 int cmd_apps(struct gitd_ctx *g, int argc, char **argv);
 int cmd_apps_create(struct gitd_ctx *g, int argc, char **argv);
+int cmd_apps_info(struct gitd_ctx *g, int argc, char **argv);
+int cmd_apps_destroy(struct gitd_ctx *g, int argc, char **argv);
+int cmd_apps_rename(struct gitd_ctx *g, int argc, char **argv);
+int cmd_status(struct gitd_ctx *g, int argc, char **argv);
+int cmd_audit(struct gitd_ctx *g, int argc, char **argv);
 int cmd_keys(struct gitd_ctx *g, int argc, char **argv);
 int cmd_keys_add(struct gitd_ctx *g, int argc, char **argv);
 int cmd_keys_remove(struct gitd_ctx *g, int argc, char **argv);

@@ -58,4 +58,13 @@ int hooks_restart(const struct conf *c, struct store *st, const char *app,
 int hooks_stop(const struct conf *c, struct store *st, const char *app,
     char *why, size_t wlen);
 
+/* Delete an app: processes, routing, repository, releases, rows, in that
+ * order; safe to run again after a crash half-way.  0 or -1 with why. */
+int hooks_destroy(const struct conf *c, struct store *st, const char *app,
+    char *why, size_t wlen);
+
+/* Rename an app (its processes are restarted under the new name). */
+int hooks_rename(const struct conf *c, struct store *st, const char *from,
+    const char *to, char *why, size_t wlen);
+
 #endif

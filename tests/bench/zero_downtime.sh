@@ -123,7 +123,7 @@ end
 function init(args)
 	sent = 0
 	answers = 0
-	untagged = 0
+	untagged = {}
 	statuses = {}
 	revisions = {}
 	pending = {}
@@ -140,14 +140,14 @@ end
 function response(status, headers, body)
 	answers = answers + 1
 	statuses[status] = (statuses[status] or 0) + 1
-	if (status < 200 or status > 399) and #bad_at < 1000 then
+	if (status < 200 or status > 399) and #bad_at < 100000 then
 		table.insert(bad_at, now())
 	end
 	local seq = tonumber(headers["X-Bench-Seq"] or "")
 	if seq then
 		pending[seq] = nil
 	else
-		untagged = untagged + 1
+		table.insert(untagged, now())
 	end
 	local rev = tonumber(string.match(body or "", "^revision (%d+)") or "")
 	if rev then
@@ -169,22 +169,44 @@ function done(summary, latency, requests)
 	local by_status, by_rev, lost_at, bad_at_all = {}, {}, {}, {}
 	local seconds = summary.duration / 1e6
 	for _, t in ipairs(threads) do
-		local s = t:get("sent")
+		local s, pending = t:get("sent"), t:get("pending")
+		-- wrk calls request() once in its first thread to check the
+		-- request before any is sent: that first number never goes out
+		if pending[1] then
+			pending[1] = nil
+			s = s - 1
+		end
 		local cut = s - math.ceil(s / seconds) -- a second's worth of requests
-		local old = 0
+		-- unanswered requests older than that, and the answers without a
+		-- number (made by the proxy, e.g. a 502): each of those answered
+		-- one request, taken as the last one sent before it
+		local ev, stack = {}, {}
 		tsent = tsent + s
 		tanswers = tanswers + t:get("answers")
-		for seq, at in pairs(t:get("pending")) do
+		for seq, at in pairs(pending) do
 			if seq <= cut then
-				old = old + 1
-				table.insert(lost_at, at)
+				table.insert(ev, { at, 0 })
 			else
 				inflight = inflight + 1
 			end
 		end
-		old = old - t:get("untagged")
-		if old > 0 then
-			lost = lost + old
+		for _, at in ipairs(t:get("untagged")) do
+			table.insert(ev, { at, 1 })
+		end
+		table.sort(ev, function(a, b)
+			if a[1] ~= b[1] then return a[1] < b[1] end
+			return a[2] < b[2]
+		end)
+		for _, e in ipairs(ev) do
+			if e[2] == 0 then
+				table.insert(stack, e[1])
+			elseif #stack > 0 then
+				table.remove(stack)
+			end
+		end
+		lost = lost + #stack
+		for _, at in ipairs(stack) do
+			table.insert(lost_at, at)
 		end
 		for code, n in pairs(t:get("statuses")) do
 			by_status[code] = (by_status[code] or 0) + n
@@ -212,8 +234,6 @@ function done(summary, latency, requests)
 	io.write("zd-statuses" .. list .. "\n")
 	io.write(string.format("zd-revisions n=%d first=%s last=%s\n", #revs,
 		tostring(revs[1]), tostring(revs[#revs])))
-	-- (lost_at also holds the requests answered by the proxy itself, a
-	-- few at most, which were taken off the count above)
 	table.sort(lost_at)
 	table.sort(bad_at_all)
 	io.write("zd-lost")
@@ -458,18 +478,21 @@ when() {
 				d = x - ev[i]
 				if (best == "" || (d < 0 ? -d : d) < (best < 0 ? -best : best)) best = d
 			}
-			return best == "" ? "n/a" : sprintf("%+.2f", best)
+			return best
 		}
+		function show(d) { return d == "" ? " n/a" : sprintf(" %+.2f", d) }
+		function near(d) { return d != "" && d > -0.15 && d < 0.15 }
 		END {
 			k = split(times, t, " ")
-			a = ""; b = ""
-			for (i = 1; i <= k && i <= 40; i++) {
-				a = a " " nearest(t[i], sw, ns)
-				b = b " " nearest(t[i], st, nt)
+			a = ""; b = ""; na = 0; nb = 0
+			for (i = 1; i <= k; i++) {
+				da = nearest(t[i], sw, ns); db = nearest(t[i], st, nt)
+				na += near(da); nb += near(db)
+				if (i <= 40) { a = a show(da); b = b show(db) }
 			}
-			printf "  %s (%d), s from the nearest proxy switch:%s%s\n", label, k, a, k > 40 ? " ..." : ""
+			printf "  %s, s from the nearest proxy switch (%d of %d within 0.15 s):%s%s\n", label, na, k, a, (k > 40 ? " ..." : "")
 			if (stops && nt > 0)
-				printf "  %s (%d), s from the nearest stop of an old process:%s%s\n", label, k, b, k > 40 ? " ..." : ""
+				printf "  %s, s from the nearest stop of an old process (%d of %d within 0.15 s):%s%s\n", label, nb, k, b, (k > 40 ? " ..." : "")
 		}' "$T/ev-switch" "$T/ev-stop"
 }
 

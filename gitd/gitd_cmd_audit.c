@@ -1,0 +1,55 @@
+/*
+ * gitd_cmd_audit.c - audit [APP] [-n N]: who ran what, on which app, with
+ * what outcome and how long it took, newest first (server admins only).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/names.h"
+#include "gitd/gitd_dispatch.h"
+
+static int
+audit_row(void *arg, const struct audit_rec *r)
+{
+	json_array_append_new(arg, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s,"
+	    " s:I}", "id", (json_int_t)r->id, "at", (json_int_t)r->at, "key",
+	    r->key, "fingerprint", r->fingerprint, "app", r->app, "command",
+	    r->command, "outcome", r->outcome, "duration_ms",
+	    (json_int_t)r->duration_ms));
+	return 0;
+}
+
+int
+cmd_audit(struct gitd_ctx *g, int argc, char **argv)
+{
+	static const char *const cols[] = { "id", "at", "key", "app", "command",
+	    "outcome", "duration_ms", NULL };
+	const char *app = NULL;
+	char why[128], *end;
+	long n = 50;
+	json_t *rows;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+			n = strtol(argv[++i], &end, 10);
+			if (*end != '\0' || n < 1 || n > 10000) {
+				gitd_errorf(g, "berth: -n takes 1-10000");
+				return 2;
+			}
+		} else if (app == NULL && name_app_valid(argv[i], why,
+		    sizeof(why)) == 0) {
+			app = argv[i];
+		} else {
+			gitd_errorf(g, "berth: unexpected '%.40s'\nusage: audit [APP]"
+			    " [-n N] [--json]", argv[i]);
+			return 2;
+		}
+	}
+	rows = json_array();
+	if (store_audit_each(g->st, app, (int)n, audit_row, rows) == -1) {
+		json_decref(rows);
+		gitd_errorf(g, "berth: %s", store_error(g->st));
+		return 1;
+	}
+	return gitd_emit_list(g, rows, cols) == 0 ? 0 : 1;
+}

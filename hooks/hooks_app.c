@@ -1,0 +1,132 @@
+/*
+ * hooks_app.c - whole-app operations under the app's lock: destroy and
+ * rename.  Destroy goes in the order processes, routing, repository,
+ * releases, rows; every step is idempotent and the app's row goes last, so
+ * running it again after a crash half-way finishes the job.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/applock.h"
+#include "core/path.h"
+#include "hooks/hooks.h"
+#include "hooks/hooks_procs.h"
+#include "hooks/hooks_swap.h"
+#include "router/router.h"
+
+struct stop_all {
+	const struct conf *c;
+	struct store *st;
+	const char *app;
+};
+
+static int
+stop_one(void *arg, const struct proc_rec *p)
+{
+	struct stop_all *s = arg;
+
+	proc_stop(s->c, s->st, s->app, p);
+	return 0;
+}
+
+static int
+remove_files(const struct conf *c, const char *app, char *why, size_t wlen)
+{
+	char repo[PATH_MAX], dir[PATH_MAX];
+
+	if (pathf(repo, sizeof(repo), "%s/repos/%s.git", c->data_dir, app) == -1 ||
+	    pathf(dir, sizeof(dir), "%s/apps/%s", c->data_dir, app) == -1) {
+		snprintf(why, wlen, "path too long");
+		return -1;
+	}
+	if (rmtree(repo) == -1 || rmtree(dir) == -1) {
+		snprintf(why, wlen, "cannot remove files: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+hooks_destroy(const struct conf *c, struct store *st, const char *app,
+    char *why, size_t wlen)
+{
+	struct stop_all s = { c, st, app };
+	struct app_rec a;
+	char err[1024];
+	int lock, rc = -1;
+
+	if ((lock = applock_take(c, app, NULL, NULL, err, sizeof(err))) == -1) {
+		snprintf(why, wlen, "%s", err);
+		return -1;
+	}
+	if (store_app_get(st, app, &a) != 0) {
+		snprintf(why, wlen, "app '%s' does not exist", app);
+		goto out;
+	}
+	if (store_proc_each(st, a.id, NULL, stop_one, &s) == -1) {
+		snprintf(why, wlen, "%s", store_error(st));
+		goto out;
+	}
+	if (router_update(c, st, app, 0, err, sizeof(err)) == -1) {
+		snprintf(why, wlen, "%s", err);
+		goto out;
+	}
+	if (remove_files(c, app, why, wlen) == -1)
+		goto out;
+	if (store_app_delete(st, a.id) == -1) {
+		snprintf(why, wlen, "%s", store_error(st));
+		goto out;
+	}
+	rc = 0;
+out:
+	close(lock);
+	return rc;
+}
+
+int
+hooks_rename(const struct conf *c, struct store *st, const char *from,
+    const char *to, char *why, size_t wlen)
+{
+	char a1[PATH_MAX], a2[PATH_MAX], r1[PATH_MAX], r2[PATH_MAX], err[1024];
+	struct app_rec a, other;
+	int lock, rc = -1;
+
+	if ((lock = applock_take(c, from, NULL, NULL, err, sizeof(err))) == -1) {
+		snprintf(why, wlen, "%s", err);
+		return -1;
+	}
+	if (store_app_get(st, to, &other) == 0) {
+		snprintf(why, wlen, "app '%s' already exists", to);
+		goto out;
+	}
+	if (store_app_get(st, from, &a) != 0 ||
+	    pathf(a1, sizeof(a1), "%s/apps/%s", c->data_dir, from) == -1 ||
+	    pathf(a2, sizeof(a2), "%s/apps/%s", c->data_dir, to) == -1 ||
+	    pathf(r1, sizeof(r1), "%s/repos/%s.git", c->data_dir, from) == -1 ||
+	    pathf(r2, sizeof(r2), "%s/repos/%s.git", c->data_dir, to) == -1) {
+		snprintf(why, wlen, "app '%s' does not exist", from);
+		goto out;
+	}
+	/* processes know their paths: stop them, start them again after */
+	if (swap_stop_all(c, st, &a, why, wlen) == -1)
+		goto out;
+	if ((rename(r1, r2) == -1 && errno != ENOENT) ||
+	    (rename(a1, a2) == -1 && errno != ENOENT)) {
+		snprintf(why, wlen, "cannot move files: %s", strerror(errno));
+		goto out;
+	}
+	if (store_app_rename(st, a.id, to) == -1) {
+		snprintf(why, wlen, "%s", store_error(st));
+		(void)rename(r2, r1);
+		(void)rename(a2, a1);
+		goto out;
+	}
+	snprintf(a.name, sizeof(a.name), "%s", to);
+	rc = a.current_release ? swap_release(c, st, &a, a.current_release, NULL,
+	    NULL, why, wlen) : 0;
+out:
+	close(lock);
+	return rc;
+}
