@@ -1,9 +1,9 @@
 /*
  * secret.h - config vars sealed at rest with AES-256-GCM (OpenSSL EVP).
  * The key is 32 random bytes in DATA/secret.key (0600), made on first use.
- * A sealed value is nonce(12) || ciphertext || tag(16); the app and var
- * names are bound in as associated data, so a value copied to another row
- * does not open.
+ * A sealed value is nonce(12) || ciphertext || tag(16); the app (by its
+ * id, which survives a rename) and the var name are bound in as associated
+ * data, so a value copied to another row does not open.
  */
 #ifndef BERTH_SECRET_H
 #define BERTH_SECRET_H

@@ -11,7 +11,7 @@
 
 struct load {
 	const struct secret *key;
-	const char *app;
+	const char *app; /* the app's id, as text: stable across renames */
 	struct vars *out;
 	size_t cap;
 	int failed;
@@ -55,7 +55,10 @@ vars_load(const struct conf *c, struct store *st, const struct app_rec *app,
     struct vars *out, char *err, size_t errlen)
 {
 	struct secret key;
-	struct load l = { &key, app->name, out, 0, 0, "" };
+	char id[32];
+	struct load l = { &key, id, out, 0, 0, "" };
+
+	snprintf(id, sizeof(id), "app:%lld", (long long)app->id);
 
 	memset(out, 0, sizeof(*out));
 	if (secret_load(c, &key, err, errlen) == -1)
@@ -100,6 +103,7 @@ vars_set(const struct conf *c, struct store *st, const struct app_rec *app,
 	struct secret key;
 	unsigned char *sealed;
 	size_t len = strlen(value);
+	char id[32];
 	int rc = -1;
 
 	if (len > VAR_VALUE_MAX) {
@@ -113,7 +117,8 @@ vars_set(const struct conf *c, struct store *st, const struct app_rec *app,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (secret_seal(&key, app->name, name, value, len, sealed) == -1)
+	snprintf(id, sizeof(id), "app:%lld", (long long)app->id);
+	if (secret_seal(&key, id, name, value, len, sealed) == -1)
 		snprintf(err, errlen, "cannot seal the value");
 	else if (store_config_set(st, app->id, name, sealed,
 	    len + SECRET_OVERHEAD) == -1)

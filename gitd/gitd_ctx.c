@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/path.h"
@@ -34,19 +35,26 @@ gitd_errorf(struct gitd_ctx *g, const char *fmt, ...)
 int
 gitd_printf(struct gitd_ctx *g, const char *fmt, ...)
 {
-	char buf[4096], err[128];
+	char buf[4096], err[128], *big = NULL;
 	va_list ap;
-	int n;
+	int n, rc;
 
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return -1;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	return g->io.in_out.write(g->io.in_out.ctx, buf, (size_t)n, err,
+	if ((size_t)n >= sizeof(buf)) { /* a long listing: format it again */
+		va_start(ap, fmt);
+		n = vasprintf(&big, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return -1;
+	}
+	rc = g->io.in_out.write(g->io.in_out.ctx, big ? big : buf, (size_t)n, err,
 	    sizeof(err));
+	free(big);
+	return rc;
 }
 
 int

@@ -17,31 +17,46 @@
 # later.  wrk runs from 1 s before the first push until 1 s after the last
 # old process is gone (its run dir removed), so the load covers every push,
 # every switch and every retirement; then it is stopped with SIGINT.
+#
 # A failed request is a socket error seen by wrk (connect, read, write,
-# timeout: no answer within 2 s) or an answer that is not 2xx/3xx; a small
-# Lua script (wrk -s) counts the requests wrk sent, the answers, and the
-# answers per status.  "sent" is the number of requests written to a
-# connection; sent - answers is the number without an answer: one per read
-# or write error, plus at most one per connection still in flight when wrk
-# stopped; more than that would be requests lost silently.
-# It prints per router the pushes and their median wall time, wrk's summary,
-# the requests sent and failed (broken down), the proxy's error log lines
-# if any request failed, then the lines
+# timeout: no answer within 2 s) or an answer that is not 2xx/3xx.  A small
+# Lua script (wrk -s) numbers every request (header X-Bench-Seq, echoed by
+# the app), so that besides wrk's summary it knows the requests sent, the
+# answers per status and per revision, and which requests never got an
+# answer: "lost" (sent more than a second before the stop) or in flight
+# when wrk stopped.  wrk 4.1 counts a connection the server closes between
+# two requests as a read error although no request is lost; read/write
+# errors - lost is that number.
+#
+# To tell where failures come from it also prints:
+#   - the grace each old process really got: from the end of the push that
+#     replaced it to the moment berth had stopped it (its run dir gone),
+#     against [health] grace;
+#   - for each lost request and each answer not 2xx/3xx, its time from the
+#     nearest proxy switch (Caddy: "load complete" in its log; nginx: a new
+#     worker process) and from the nearest stop of an old process;
+#   - the proxy's error log lines (by kind) if any request failed;
+#   - a control (BENCH_CONTROL=1, the default): the same load during 20
+#     routing changes that deploy nothing (domains:add / domains:remove of
+#     the app, each of which makes berth re-render and reload the proxy):
+#     the failures that the proxy's reload alone causes.
+# Last, the lines
 #     bench zero-downtime caddy: requests=N failed=M
 #     bench zero-downtime nginx: requests=N failed=M
-# (N = requests sent).  Every push must exit 0 and report release vN with N
-# counting up, and at the end the proxy must serve the last revision:
-# anything else fails the benchmark (exit 1).  Failed requests do not: they
-# are the result, reported loudly ("FAILED REQUESTS").  Takes about 1 to
-# 2 minutes (the pushes and the grace periods dominate).
+# (N = requests sent during the redeploys), after those of the controls.
+# Every push must exit 0 and report release vN with N counting up, and at
+# the end the proxy must serve the last revision: anything else fails the
+# benchmark (exit 1).  Failed requests do not: they are the result,
+# reported loudly ("FAILED REQUESTS").  Takes about a minute.
 #
 # How to run:  make bench      (runs tests/bench/run with BERTH set)
 #          or  BERTH=/abs/path/build/berth tests/bench/zero_downtime.sh
 # Knobs (environment): BENCH_PUSHES (default 20), BENCH_ROUTERS (default
 # "caddy nginx"), BENCH_CONNECTIONS (wrk's -c, default 16), BENCH_GRACE
-# (sets [health] grace; default: berth's own default, 5 s), BENCH_KEEP=1
-# keeps the temporary directory (serve logs, proxy logs, app logs, wrk's
-# output, the timeline of the pushes) afterwards.
+# (sets [health] grace; default: berth's own default, 5 s), BENCH_CONTROL
+# (1 or 0, default 1), BENCH_KEEP=1 keeps the temporary directory (serve
+# logs, proxy logs, app logs, wrk's output, the timeline of the pushes,
+# the watcher's log of processes) afterwards.
 # Needs root, git, python3, ssh, curl, caddy and nginx in PATH, and wrk
 # (installed with apt-get if missing).
 set -euo pipefail
@@ -59,6 +74,12 @@ APP=web
 # temp dir, cleanup, servers, client key...: shared with the other benchmarks
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# berth re-executes its own binary (/proc/self/exe) for every process
+# supervisor and every retirement: run a private copy, so that a rebuild of
+# build/berth while this runs (make in the same tree) cannot break a deploy
+cp "$BERTH" "$T/berth"
+BERTH=$T/berth
 
 BUILDPACKS=$REPO_ROOT/buildpacks
 [ -x "$BUILDPACKS/procfile/bin/compile" ] || die "no buildpack $BUILDPACKS/procfile"

@@ -120,7 +120,7 @@ fsck_clean() { # fsck_clean APP
 		{ cat "$T/fsck.log"; return 1; }
 }
 
-sql() { sqlite3 "$DATA/berth.db" "$@"; }
+sql() { sqlite3 -cmd ".timeout 5000" "$DATA/berth.db" "$@"; }
 
 # pkt TEXT: one pkt-line (printf escapes in TEXT are expanded)
 pkt() {
