@@ -25,6 +25,8 @@
 #   start_berth [INI LINE...]   `berth init` + `berth serve`, see below
 #   stop_proxy DATA             stop the managed proxy of a berth data dir
 #                               (done at exit for every start_berth)
+#   stop_apps DATA              stop the app processes (supervisors) of a
+#                               berth data dir (they outlive berth too)
 #   start_sshd                  a private OpenSSH sshd for the reference
 # (variables set here are used by the scripts that source this file)
 # shellcheck shell=bash disable=SC2034
@@ -68,6 +70,30 @@ stop_proxy() {
 		case $pid in '' | *[!0-9]*) continue ;; esac
 		kill -TERM "$pid" 2>/dev/null || continue
 		for i in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+}
+
+# stop_apps DATA: stop every process supervisor (`berth shim DATA ID`) of
+# the apps of the berth with data dir DATA, which stops its app: like the
+# proxy, they outlive `berth serve` on purpose.  By the pid in each run dir
+# (DATA/apps/APP/run/ID/shim.pid), checked against the supervisor's command
+# line; TERM (the supervisor stops its app, KILL after a few seconds), up
+# to 10 s, then KILL.
+stop_apps() {
+	local pidfile pid i pids=()
+	for pidfile in "$1"/apps/*/run/*/shim.pid; do
+		[ -f "$pidfile" ] || continue
+		pid=$(cat "$pidfile" 2>/dev/null || true)
+		case $pid in '' | *[!0-9]*) continue ;; esac
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF " shim $1 " || continue
+		kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+	done
+	for pid in "${pids[@]}"; do
+		for i in $(seq 100); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
