@@ -28,6 +28,7 @@
 #include "gitd/gitd.h"
 #include "gitd/gitd_dispatch.h"
 #include "gitd/gitd_server.h"
+#include "hooks/hooks.h"
 #include "hooks/hooks_procs.h"
 #include "hooks/hooks_swap.h"
 #include "router/router.h"
@@ -249,6 +250,7 @@ cmd_serve(void)
 		    " the data dir: put data_dir under /var/lib/berth or chmod o+x"
 		    " '%s'", err, err);
 	stamp_start();
+	hooks_recover(&config, st); /* what a crash or kill -9 left half-done */
 	procs_recover(&config, st); /* after a reboot, before routing to them */
 	if (router_start(&config, st, err, sizeof(err)) == -1)
 		log_warnx("router: %s (apps are not reachable over HTTP until"

@@ -109,6 +109,8 @@ int store_deploy_start(struct store *st, int64_t app_id, const char *kind,
     const char *commit, int64_t *id);
 int store_deploy_finish(struct store *st, int64_t id, const char *status,
     int release, const char *reason, int64_t duration_ms, const char *log);
+/* Deploys of the app still "running" (their process died): failed. */
+int store_deploy_interrupted(struct store *st, int64_t app_id);
 /* Newest first, at most limit rows. */
 int store_deploy_each(struct store *st, int64_t app_id, int limit,
     int (*fn)(void *, const struct deploy_rec *), void *arg);

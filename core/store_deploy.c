@@ -173,6 +173,20 @@ store_deploy_finish(struct store *st, int64_t id, const char *status,
 }
 
 int
+store_deploy_interrupted(struct store *st, int64_t app_id)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, "UPDATE deploys SET status = 'failed', reason ="
+	    " 'interrupted: berth stopped during the deploy' WHERE app_id = ?"
+	    " AND status = 'running';", &s) == -1)
+		return -1;
+	if (sqlite3_bind_int64(s, 1, app_id) != SQLITE_OK)
+		return bind_fail(st, s);
+	return store_done(st, s, "mark interrupted deploys");
+}
+
+int
 store_deploy_each(struct store *st, int64_t app_id, int limit,
     int (*fn)(void *, const struct deploy_rec *), void *arg)
 {

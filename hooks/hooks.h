@@ -58,6 +58,11 @@ int hooks_restart(const struct conf *c, struct store *st, const char *app,
 int hooks_stop(const struct conf *c, struct store *st, const char *app,
     char *why, size_t wlen);
 
+/* On `berth serve` start: remove what a crash left half-done (quarantines,
+ * build dirs, temp links), mark interrupted deploys failed; apps with a
+ * push still in progress are left alone. */
+void hooks_recover(const struct conf *c, struct store *st);
+
 /* Delete an app: processes, routing, repository, releases, rows, in that
  * order; safe to run again after a crash half-way.  0 or -1 with why. */
 int hooks_destroy(const struct conf *c, struct store *st, const char *app,

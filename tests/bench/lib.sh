@@ -84,12 +84,13 @@ stop_proxy() {
 # line; TERM (the supervisor stops its app, KILL after a few seconds), up
 # to 10 s, then KILL.
 stop_apps() {
-	local pidfile pid i pids=()
+	local pidfile pid cmd i pids=()
 	for pidfile in "$1"/apps/*/run/*/shim.pid; do
 		[ -f "$pidfile" ] || continue
 		pid=$(cat "$pidfile" 2>/dev/null || true)
 		case $pid in '' | *[!0-9]*) continue ;; esac
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF " shim $1 " || continue
+		cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
+		[[ $cmd == *" shim $1 "* ]] || continue
 		kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
 	done
 	for pid in "${pids[@]}"; do

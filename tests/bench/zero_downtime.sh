@@ -96,9 +96,10 @@ fi
 [ "$CONNS" -ge "$WRK_THREADS" ] || die "BENCH_CONNECTIONS must be at least $WRK_THREADS"
 
 # wrk and the watcher of the app's processes, stopped at exit if a failure
-# left them running
+# left them running; the app's processes too
 WRK_PID='' WATCH_PID=''
 bench_cleanup_hook() {
+	local data
 	if [ -n "$WRK_PID" ]; then
 		kill -INT "$WRK_PID" 2>/dev/null
 		sleep 0.5
@@ -106,6 +107,9 @@ bench_cleanup_hook() {
 		wait "$WRK_PID" 2>/dev/null
 	fi
 	[ -z "$WATCH_PID" ] || stop_pid "$WATCH_PID"
+	for data in "${BERTH_DATAS[@]}"; do # the apps outlive berth
+		stop_apps "$data"
+	done
 	return 0
 }
 
@@ -562,7 +566,9 @@ proxy_evidence() {
 	grep -E '\[(error|crit|alert|emerg)\]|"level":"error"' "$log" >"$T/proxy-errors" || true
 	sed -i "1,${PROXY_SEEN:-0}d" "$T/proxy-errors"
 	PROXY_SEEN=$((${PROXY_SEEN:-0} + $(wc -l <"$T/proxy-errors")))
-	echo "  proxy log $log: $(wc -l <"$T/proxy-errors") new error line(s), by kind (numbers as N):"
+	echo "  proxy log ${log#"$T"/}: $(wc -l <"$T/proxy-errors") new error line(s)${BENCH_KEEP:+ (kept in $T)}"
+	[ -s "$T/proxy-errors" ] || return 0
+	echo "  by kind (numbers as N):"
 	sed -E 's/^[0-9\/: ]+\[/[/; s/"ts":[0-9.e+]+,//; s/,"request":.*//; s/, client: .*, server: [^,]*, request: "[^"]*"//; s/[0-9]+/N/g' "$T/proxy-errors" |
 		cut -c1-220 | sort | uniq -c | sort -rn | sed -n '1,8p' | sed 's/^/    /'
 	sed -n '1,2p' "$T/proxy-errors" | cut -c1-400 | sed 's/^/    first: /'
@@ -646,7 +652,8 @@ bench_router() {
 	stop_pid "$WATCH_PID"
 	WATCH_PID=''
 	stop_pid "$BERTH_PID"
-	stop_proxy "$BERTH_DATA" # berth leaves its proxy running on purpose
+	stop_apps "$BERTH_DATA"  # berth leaves its apps running on purpose
+	stop_proxy "$BERTH_DATA" # and its proxy
 }
 
 # ssh_ok CMD...: `ssh deploy@127.0.0.1 CMD...` against berth, must exit 0

@@ -1,0 +1,134 @@
+/*
+ * hooks_recover.c - what `berth serve` repairs when it starts, after a crash
+ * or a kill -9: quarantined packs, half-built releases, temp files and links,
+ * deploys left "running".  A push that is still alive (its connection
+ * process outlives a killed daemon on purpose) holds its app's lock, so an
+ * app is only repaired when its lock can be taken; the router's staging
+ * dirs only when the process that made them is gone.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/path.h"
+#include "hooks/hooks.h"
+
+/* Remove the entries of dir whose names start with one of the prefixes. */
+static int
+sweep(const char *dir, const char *const *prefixes)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		for (const char *const *p = prefixes; *p; p++)
+			if (strncmp(de->d_name, *p, strlen(*p)) == 0 &&
+			    pathf(path, sizeof(path), "%s/%s", dir, de->d_name) == 0 &&
+			    rmtree(path) == 0) {
+				log_info("recovery: removed %s", path);
+				n++;
+				break;
+			}
+	}
+	closedir(d);
+	return n;
+}
+
+/* 1 when no live process holds the app's lock (and we now do: fd). */
+static int
+app_idle(const struct conf *c, const char *app, int *fd)
+{
+	char path[PATH_MAX];
+
+	*fd = -1;
+	if (pathf(path, sizeof(path), "%s/locks/%s.lock", c->data_dir, app) == -1 ||
+	    (*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		return 0;
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 1;
+	close(*fd);
+	*fd = -1;
+	return 0;
+}
+
+struct recover {
+	const struct conf *c;
+	struct store *st;
+};
+
+static int
+recover_app(void *arg, const struct app_rec *a)
+{
+	/* .build-ID, .restore-N, .N.tar.gz.tmp: everything hidden in releases/ */
+	static const char *const release_tmp[] = { ".", NULL };
+	static const char *const app_tmp[] = { ".env-", "current.", NULL };
+	static const char *const repo_tmp[] = { "incoming-", NULL };
+	struct recover *r = arg;
+	char dir[PATH_MAX];
+	int fd;
+
+	if (!app_idle(r->c, a->name, &fd)) {
+		log_info("recovery: '%s' has a push in progress; left alone",
+		    a->name);
+		return 0;
+	}
+	if (pathf(dir, sizeof(dir), "%s/apps/%s/releases", r->c->data_dir,
+	    a->name) == 0)
+		(void)sweep(dir, release_tmp);
+	if (pathf(dir, sizeof(dir), "%s/apps/%s", r->c->data_dir, a->name) == 0)
+		(void)sweep(dir, app_tmp);
+	if (pathf(dir, sizeof(dir), "%s/repos/%s.git/objects", r->c->data_dir,
+	    a->name) == 0)
+		(void)sweep(dir, repo_tmp);
+	if (store_deploy_interrupted(r->st, a->id) == -1)
+		log_warnx("recovery: %s", store_error(r->st));
+	close(fd);
+	return 0;
+}
+
+/* router/nginx/stage-PID dirs of processes that are gone. */
+static void
+recover_router(const struct conf *c)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if (pathf(dir, sizeof(dir), "%s/nginx", c->router_config_dir) == -1 ||
+	    (d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		long pid;
+		if (strncmp(de->d_name, "stage-", 6) != 0)
+			continue;
+		pid = strtol(de->d_name + 6, NULL, 10);
+		if (pid > 0 && kill((pid_t)pid, 0) == 0)
+			continue;
+		if (pathf(path, sizeof(path), "%s/%s", dir, de->d_name) == 0 &&
+		    rmtree(path) == 0)
+			log_info("recovery: removed %s", path);
+	}
+	closedir(d);
+}
+
+void
+hooks_recover(const struct conf *c, struct store *st)
+{
+	struct recover r = { c, st };
+
+	if (store_app_each(st, recover_app, &r) == -1)
+		log_warnx("recovery: %s", store_error(st));
+	recover_router(c);
+}

@@ -1,0 +1,157 @@
+# test_crash.sh - kill -9 of berth serve and the connection's process at
+# stages of a push, then a restart: the repo passes git fsck, the db passes
+# PRAGMA integrity_check, `current` points at a complete release, the old
+# release answers HTTP, nothing half-done is left, and the next push works.
+. "$(dirname "$0")/lib.sh"
+mkdir -p "$T/buildpacks/slow/bin"
+cat > "$T/buildpacks/slow/bin/detect" <<'PACK'
+#!/bin/sh
+[ -f "$1/slow" ] && echo slow
+PACK
+cat > "$T/buildpacks/slow/bin/compile" <<'PACK'
+#!/bin/sh
+echo "compiling slowly"
+sleep 30
+PACK
+printf '#!/bin/sh\necho "---"\necho "static_root: ."\n' > "$T/buildpacks/slow/bin/release"
+chmod +x "$T/buildpacks/slow/bin/"*
+cp -r "$REPO/buildpacks/." "$T/buildpacks/"
+INI=("[health]" "grace = 1" "timeout = 10")
+start_server "${INI[@]}"
+W=$T/site
+
+# kill -9 the daemon and every process of its connections (not the apps)
+crash() {
+	local kids
+	kids=$(pgrep -P "$SERVER_PID" | tr '\n' ' ')
+	kill -9 "$SERVER_PID" $kids 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+	SERVER_PID=
+	pkill -9 -f 'compiling slowly|sleep 30' 2>/dev/null
+	sleep 0.2
+}
+
+restart() {
+	"$BERTH" -c "$T/berth.ini" serve >> "$T/serve.log" 2>&1 &
+	SERVER_PID=$!
+	for _ in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_for FILE TEXT: until the push's output shows TEXT (at most 10 s)
+wait_for() {
+	for _ in $(seq 100); do
+		grep -aq "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	cat "$1"
+	return 1
+}
+
+consistent() { # consistent APP TEXT-THE-LIVE-RELEASE-SERVES
+	fsck_clean "$1"
+	expect "db intact" [ "$(sql 'pragma integrity_check')" = ok ]
+	local cur
+	cur=$(readlink "$DATA/apps/$1/current")
+	expect "current -> a complete release" [ -f "$DATA/apps/$1/$cur/index.html" ]
+	http "$1.localhost" / > "$T/out"; contains "$T/out" "$2"
+	expect "no quarantine left" [ -z "$(ls -d "$DATA/repos/$1.git/objects/incoming-"* 2>/dev/null)" ]
+	expect "no build dir left" [ -z "$(ls -A "$DATA/apps/$1/releases" | grep '^\.')" ]
+	expect "no deploy left running" [ "$(sql "select count(*) from deploys where status='running'")" = 0 ]
+}
+
+next_push_works() { # next_push_works DIR APP TEXT
+	echo "<h1>$3</h1>" > "$1/index.html"
+	rm -f "$1/slow"
+	git -C "$1" add -A && git -C "$1" commit -qm "$3"
+	git_as admin -C "$1" push -q "$(remote "$2")" main
+	http "$2.localhost" / > "$T/out"; contains "$T/out" "$3"
+}
+
+# --- stage 1: while the pack streams in
+new_repo "$W"
+echo "<h1>one</h1>" > "$W/index.html"; git -C "$W" commit -qam one
+git_as admin -C "$W" push -q "$(remote site)" main
+echo "<h1>two</h1>" > "$W/index.html"; head -c 300000 /dev/urandom > "$W/blob"
+git -C "$W" add -A && git -C "$W" commit -qm two
+OLD=$(git -C "$W" rev-parse HEAD~1); NEW=$(git -C "$W" rev-parse HEAD)
+printf '%s\n^%s\n' "$NEW" "$OLD" | git -C "$W" pack-objects --revs --stdout -q > "$T/pack"
+{ pkt "$OLD $NEW refs/heads/main\0report-status\n"; printf 0000; head -c 150000 "$T/pack"; sleep 30; } |
+	ssh -i "$T/admin" $SSH_OPTS -p "$PORT" deploy@127.0.0.1 "git-receive-pack 'site'" > /dev/null 2>&1 &
+CLIENT=$!
+for _ in $(seq 50); do ls -d "$DATA/repos/site.git/objects/incoming-"* > /dev/null 2>&1 && break; sleep 0.1; done
+crash; kill "$CLIENT" 2>/dev/null
+restart
+stage_pack() {
+	expect "main did not move" [ "$(server_rev site refs/heads/main)" = "$OLD" ]
+	consistent site "one"
+	next_push_works "$W" site "three"
+}
+t "killed while receiving the pack" stage_pack
+
+# --- stage 2: during the build
+build_stage() {
+	as admin config:set site BUILDPACK=slow > /dev/null
+	touch "$W/slow"; git -C "$W" add slow && git -C "$W" commit -qm slow
+	git_as admin -C "$W" push "$(remote site)" main > /dev/null 2> "$T/push2" &
+	echo $! > "$T/client2"
+	wait_for "$T/push2" "compiling slowly"
+}
+t "a slow build is under way" build_stage
+crash; kill "$(cat "$T/client2")" 2>/dev/null
+restart
+stage_build() {
+	expect "main did not move" [ "$(server_rev site refs/heads/main)" != "$(git -C "$W" rev-parse HEAD)" ]
+	consistent site "three"
+	expect "the deploy is recorded as interrupted" [ "$(sql "select count(*) from deploys where reason like 'interrupted%'")" -ge 1 ]
+	as admin config:unset site BUILDPACK > /dev/null
+	next_push_works "$W" site "four"
+}
+t "killed during the build" stage_build
+
+# --- stage 3: the new process is healthy, the router not switched yet
+web_stage() {
+	local d=$T/web
+	git init -q "$d"
+	cat > "$d/server.py" <<'PY'
+import os, time, http.server
+if os.path.exists("SLOW_START"):
+    pass
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = open("version").read().encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+PY
+	printf 'web: python3 server.py\nworker: python3 -u worker.py\n' > "$d/Procfile"
+	printf 'import time\nprint("worker up", flush=True)\ntime.sleep(3)\nwhile True:\n    time.sleep(1)\n' > "$d/worker.py"
+	echo "web one" > "$d/version"
+	git -C "$d" add . && git -C "$d" commit -qm one
+	git_as admin -C "$d" push -q "$(remote web)" main
+	echo "web two" > "$d/version"
+	git -C "$d" commit -qam two
+	git_as admin -C "$d" push "$(remote web)" main > /dev/null 2> "$T/push3" &
+	echo $! > "$T/client3"
+	wait_for "$T/push3" "web.1 healthy"
+}
+t "a new web process is healthy, the switch not done" web_stage
+crash; kill "$(cat "$T/client3")" 2>/dev/null
+restart
+stage_switch() {
+	http web.localhost / > "$T/out"; contains "$T/out" "web one"
+	as admin ps web --json > "$T/j"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert all(p["routing"] == "running" and p["release"] == 1 for p in d), d' "$T/j"
+	expect "db intact" [ "$(sql 'pragma integrity_check')" = ok ]
+	fsck_clean web
+	git -C "$T/web" commit -q --allow-empty -m three
+	git_as admin -C "$T/web" push -q "$(remote web)" main
+	http web.localhost / > "$T/out"; contains "$T/out" "web two"
+}
+t "killed after the health check, before the switch" stage_switch
+finish
