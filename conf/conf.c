@@ -124,6 +124,9 @@ static const struct conf_key conf_keys[] = {
 	INT("server", "max_connections", max_connections, 1, 10000),
 	INT("server", "auth_timeout", auth_timeout, 1, 3600),
 	INT("server", "idle_timeout", idle_timeout, 1, 86400),
+	INT("server", "per_address_connections", per_address_connections, 1, 10000),
+	INT("server", "auth_fail_limit", auth_fail_limit, 1, 100000),
+	INT("server", "auth_fail_block", auth_fail_block, 1, 86400),
 
 	ENUM("router", "kind", router_kind, router_kinds),
 	BOOL("router", "manage", router_manage),
@@ -168,6 +171,9 @@ conf_defaults(struct conf *c)
 	c->max_connections = 64;
 	c->auth_timeout = 30;
 	c->idle_timeout = 300;
+	c->per_address_connections = 16;
+	c->auth_fail_limit = 10;
+	c->auth_fail_block = 300;
 
 	strcpy(c->router_kind, "caddy");
 	c->router_manage = 1;

@@ -31,6 +31,9 @@ struct conf {
 	int max_connections;             /* 64 */
 	int auth_timeout;                /* seconds to authenticate, 30 */
 	int idle_timeout;                /* seconds of silence mid-protocol, 300 */
+	int per_address_connections;     /* at once from one address, 16 */
+	int auth_fail_limit;             /* failed logins a minute per address, 10 */
+	int auth_fail_block;             /* seconds such an address is refused, 300 */
 
 	/* [router] */
 	char router_kind[16];            /* caddy | nginx */

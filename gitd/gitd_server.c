@@ -25,10 +25,35 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
 #include "gitd/gitd_session.h"
+
+#define PEERS_MAX 1024
+#define FAIL_WINDOW 60
+
+/* What the accept loop knows of each source address and connection. */
+struct peer {
+	char addr[64];
+	int live;             /* connections open now */
+	int fails;            /* failed logins in the current window */
+	time_t window;        /* start of that window */
+	time_t blocked_until; /* refused until then */
+};
+
+struct kid {
+	pid_t pid;
+	int peer;             /* index into peers */
+};
+
+struct accounting {
+	struct peer peers[PEERS_MAX];
+	size_t npeers;
+	struct kid *kids;     /* max_connections slots */
+	int children;
+};
 
 static volatile sig_atomic_t got_term, got_chld;
 static int wake_pipe[2] = { -1, -1 };
@@ -37,17 +62,24 @@ static int listen_socket(const struct conf *c);
 static ssh_bind make_bind(const struct conf *c);
 static void on_signal(int sig);
 static int install_signals(void);
-static void reap(int *children);
+static void reap(const struct conf *c, struct accounting *a);
 static void accept_one(const struct conf *c, ssh_bind bind, int lfd,
-    int *children);
+    struct accounting *a);
 
 int
 gitd_serve(const struct conf *conf)
 {
 	struct pollfd pfd[2];
+	struct accounting *acct;
 	ssh_bind bind;
-	int lfd, children = 0;
+	int lfd;
 
+	if ((acct = calloc(1, sizeof(*acct))) == NULL ||
+	    (acct->kids = calloc((size_t)conf->max_connections,
+	    sizeof(*acct->kids))) == NULL) {
+		log_warnx("out of memory");
+		return 1;
+	}
 	if ((bind = make_bind(conf)) == NULL)
 		return 1;
 	if ((lfd = listen_socket(conf)) == -1 || install_signals() == -1) {
@@ -69,14 +101,17 @@ gitd_serve(const struct conf *conf)
 				;
 		}
 		if (got_chld)
-			reap(&children);
+			reap(conf, acct);
 		if (!got_term && (pfd[0].revents & POLLIN))
-			accept_one(conf, bind, lfd, &children);
+			accept_one(conf, bind, lfd, acct);
 	}
 	close(lfd);
-	log_info("stopping: waiting for %d connection(s) to finish", children);
-	while (children > 0 && wait(NULL) > 0)
-		children--;
+	log_info("stopping: waiting for %d connection(s) to finish",
+	    acct->children);
+	while (acct->children > 0 && wait(NULL) > 0)
+		acct->children--;
+	free(acct->kids);
+	free(acct);
 	ssh_bind_free(bind);
 	log_info("stopped");
 	return 0;
@@ -174,15 +209,72 @@ install_signals(void)
 	return 0;
 }
 
+/* The peer entry for addr (a new or the stalest one when full). */
+static int
+peer_find(struct accounting *a, const char *addr)
+{
+	size_t i, idle = PEERS_MAX;
+
+	for (i = 0; i < a->npeers; i++)
+		if (strcmp(a->peers[i].addr, addr) == 0)
+			return (int)i;
+	if (a->npeers < PEERS_MAX)
+		i = a->npeers++;
+	else {
+		for (i = 0; i < PEERS_MAX; i++) /* reuse one with nothing on */
+			if (a->peers[i].live == 0 &&
+			    a->peers[i].blocked_until < time(NULL) &&
+			    (idle == PEERS_MAX || a->peers[i].window <
+			    a->peers[idle].window))
+				idle = i;
+		if (idle == PEERS_MAX)
+			return -1;
+		i = idle;
+	}
+	memset(&a->peers[i], 0, sizeof(a->peers[i]));
+	snprintf(a->peers[i].addr, sizeof(a->peers[i].addr), "%s", addr);
+	return (int)i;
+}
+
 static void
-reap(int *children)
+count_failure(const struct conf *c, struct peer *p)
+{
+	time_t now = time(NULL);
+
+	if (now - p->window > FAIL_WINDOW) {
+		p->window = now;
+		p->fails = 0;
+	}
+	if (++p->fails >= c->auth_fail_limit) {
+		p->blocked_until = now + c->auth_fail_block;
+		p->fails = 0;
+		log_warnx("blocking %s for %d s: %d failed logins within %d s",
+		    p->addr, c->auth_fail_block, c->auth_fail_limit, FAIL_WINDOW);
+	}
+}
+
+static void
+reap(const struct conf *c, struct accounting *a)
 {
 	int status;
 	pid_t pid;
 
 	got_chld = 0;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		(*children)--;
+		a->children--;
+		for (int i = 0; i < c->max_connections; i++) {
+			if (a->kids[i].pid != pid)
+				continue;
+			a->kids[i].pid = 0;
+			if (a->kids[i].peer >= 0) {
+				struct peer *p = &a->peers[a->kids[i].peer];
+				p->live--;
+				if (WIFEXITED(status) &&
+				    WEXITSTATUS(status) == SESSION_AUTH_FAILED)
+					count_failure(c, p);
+			}
+			break;
+		}
 		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGALRM)
 			log_warnx("connection process %ld killed by signal %d",
 			    (long)pid, WTERMSIG(status));
@@ -203,23 +295,48 @@ peer_name(const struct sockaddr_storage *ss, char *out, size_t len)
 	snprintf(out, len, "%s", host);
 }
 
+/* May a new connection from peer p come in?  0 or -1 (refused, logged). */
+static int
+admit(const struct conf *c, struct accounting *a, struct peer *p,
+    const char *addr)
+{
+	if (a->children >= c->max_connections) {
+		log_warnx("refusing %s: %d connections already", addr, a->children);
+		return -1;
+	}
+	if (p == NULL)
+		return 0;
+	if (p->blocked_until > time(NULL))
+		return -1; /* logged when the block began */
+	if (p->live >= c->per_address_connections) {
+		log_warnx("refusing %s: %d connections from it already", addr,
+		    p->live);
+		return -1;
+	}
+	return 0;
+}
+
 static void
-accept_one(const struct conf *c, ssh_bind bind, int lfd, int *children)
+accept_one(const struct conf *c, ssh_bind bind, int lfd, struct accounting *a)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char peer[64];
+	struct peer *p;
+	char addr[64];
+	int fd, pi, slot;
 	pid_t pid;
-	int fd;
 
 	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC)) == -1) {
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			log_warn("accept");
 		return;
 	}
-	peer_name(&ss, peer, sizeof(peer));
-	if (*children >= c->max_connections) {
-		log_warnx("refusing %s: %d connections already", peer, *children);
+	peer_name(&ss, addr, sizeof(addr));
+	pi = peer_find(a, addr);
+	p = pi >= 0 ? &a->peers[pi] : NULL;
+	for (slot = 0; slot < c->max_connections && a->kids[slot].pid != 0; slot++)
+		;
+	if (admit(c, a, p, addr) == -1 || slot == c->max_connections) {
 		close(fd);
 		return;
 	}
@@ -239,9 +356,11 @@ accept_one(const struct conf *c, ssh_bind bind, int lfd, int *children)
 		close(lfd);
 		close(wake_pipe[0]);
 		close(wake_pipe[1]);
-		gitd_session_run(c, bind, fd, peer);
-		_exit(0);
+		_exit(gitd_session_run(c, bind, fd, addr));
 	}
-	(*children)++;
+	a->kids[slot] = (struct kid){ pid, pi };
+	a->children++;
+	if (p != NULL)
+		p->live++;
 	close(fd);
 }

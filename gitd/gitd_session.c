@@ -53,7 +53,7 @@ static int session_wait_command(struct session *ss);
 static int session_run_command(struct session *ss);
 static void session_close(struct session *ss, int status);
 
-void
+int
 gitd_session_run(const struct conf *conf, ssh_bind bind, int fd,
     const char *peer)
 {
@@ -72,14 +72,14 @@ gitd_session_run(const struct conf *conf, ssh_bind bind, int fd,
 	    (size_t)pack_max_objects(conf->max_push_size)) < 0) {
 		log_warnx("cannot initialise libgit2");
 		close(fd);
-		return;
+		return SESSION_NO_AUTH;
 	}
 	if (datadir_db(conf, db, sizeof(db)) == -1 ||
 	    store_open(&ss.st, db, err, sizeof(err)) == -1) {
 		log_warnx("%s", datadir_db(conf, db, sizeof(db)) == -1 ?
 		    "data dir path too long" : err);
 		close(fd);
-		return;
+		return SESSION_NO_AUTH;
 	}
 	if (session_setup(&ss, bind, fd) == 0 && session_wait_command(&ss) == 0) {
 		alarm(0);
@@ -92,6 +92,8 @@ gitd_session_run(const struct conf *conf, ssh_bind bind, int fd,
 	}
 	store_close(ss.st);
 	git_libgit2_shutdown();
+	return ss.authed ? SESSION_OK : ss.attempts > 0 ? SESSION_AUTH_FAILED :
+	    SESSION_NO_AUTH;
 }
 
 static int

@@ -11,8 +11,13 @@
 
 #include "conf/conf.h"
 
-/* Serve the connection on fd; returns when it is over (the caller exits). */
-void gitd_session_run(const struct conf *conf, ssh_bind bind, int fd,
+/* Exit statuses of a connection process, read by the daemon. */
+#define SESSION_OK 0          /* authenticated (whatever the command did) */
+#define SESSION_NO_AUTH 3     /* gone before trying to log in */
+#define SESSION_AUTH_FAILED 4 /* offered keys, none was accepted */
+
+/* Serve the connection on fd; returns one of the statuses above. */
+int gitd_session_run(const struct conf *conf, ssh_bind bind, int fd,
     const char *peer);
 
 #endif

@@ -4,7 +4,8 @@
 # capabilities, slow clients.  Each must get a clear message and leave the
 # repository, its refs and the database exactly as they were.
 . "$(dirname "$0")/lib.sh"
-start_server "[server]" "auth_timeout = 3" "idle_timeout = 3"
+start_server "[server]" "auth_timeout = 3" "idle_timeout = 3" \
+	"per_address_connections = 4" "auth_fail_limit = 3" "auth_fail_block = 3"
 W=$T/work
 ZERO=0000000000000000000000000000000000000000
 
@@ -151,6 +152,26 @@ slow_clients() {
 	as admin help > /dev/null
 }
 
+per_address_cap() {
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT" 6<>"/dev/tcp/127.0.0.1/$PORT" \
+	    7<>"/dev/tcp/127.0.0.1/$PORT" 8<>"/dev/tcp/127.0.0.1/$PORT"
+	sleep 0.3
+	if as admin help > /dev/null 2>&1; then echo "a 5th connection got in"; return 1; fi
+	contains "$T/serve.log" "connections from it already"
+	exec 5<&- 6<&- 7<&- 8<&-
+	for _ in $(seq 50); do as admin help > /dev/null 2>&1 && return 0; sleep 0.1; done
+	echo "not served again after the connections closed"; return 1
+}
+
+auth_failures_block() {
+	for _ in 1 2 3; do as stranger help > /dev/null 2>&1 || true; done
+	sleep 0.3
+	if as admin help > /dev/null 2>&1; then echo "not blocked after 3 failures"; return 1; fi
+	contains "$T/serve.log" "blocking 127.0.0.1 for 3 s: 3 failed logins"
+	sleep 3.2
+	as admin help > /dev/null
+}
+
 still_serving() {
 	commit "$W"
 	git_as admin -C "$W" push -q "$(remote app)" main
@@ -167,5 +188,7 @@ t "missing objects and stale old-id are refused" missing_objects
 t "thin pack; client keeps the channel open after the pack" thin_pack_and_late_eof
 t "upload-pack refuses unadvertised wants and garbage" upload_pack_refusals
 t "silent and idle clients are dropped; others served meanwhile" slow_clients
+t "connections per address are capped" per_address_cap
+t "repeated failed logins block the address for a while" auth_failures_block
 t "the server still takes a normal push" still_serving
 finish
