@@ -6,7 +6,7 @@
  *   berth check [-c FILE]
  *   berth [-c FILE] COMMAND ...   any SSH command, run locally as admin
  *   berth shim DATA_DIR PROC_ID   (internal) the supervisor of one process
- *   berth retire DATA_DIR APP SECONDS  (internal) stop an old process set
+ *   berth retire DATA_DIR APP SECONDS ID...  (internal) stop an old set
  * It loads the one config struct, prepares the data dir, and hands over to
  * gitd (the daemon, or the command gate for local commands).
  */
@@ -71,10 +71,10 @@ main(int argc, char **argv)
 		return shim_main(argv[i + 1], strtoll(argv[i + 2], NULL, 10));
 	}
 	/* retire an app's old processes after a grace period (started by berth) */
-	if (strcmp(argv[i], "retire") == 0 && argc - i == 4) {
+	if (strcmp(argv[i], "retire") == 0 && argc - i >= 4) {
 		log_init("berth retire", 0);
 		return swap_retire_main(argv[i + 1], argv[i + 2],
-		    atoi(argv[i + 3]));
+		    atoi(argv[i + 3]), argv + i + 4, argc - i - 4);
 	}
 	if (strcmp(argv[i], "version") == 0 || strcmp(argv[i], "--version") == 0) {
 		printf("berth %s\n", BERTH_VERSION);

@@ -158,9 +158,12 @@ check_plan(const struct conf *c, const struct app_rec *app, struct plan *pl,
  * state must not cross a fork, and the client's socket must not linger.
  */
 static void
-retire_later(const struct conf *c, const char *app)
+retire_later(const struct conf *c, const char *app, const int64_t *ids,
+    size_t nids)
 {
-	char exe[PATH_MAX], grace[16];
+	char exe[PATH_MAX], grace[16], idbuf[MAX_INSTANCES * 4][24];
+	char *argv[MAX_INSTANCES * 4 + 6];
+	size_t argc = 0;
 	ssize_t n;
 	pid_t pid;
 
@@ -189,17 +192,28 @@ retire_later(const struct conf *c, const char *app)
 			(void)dup2(null, 2);
 		}
 		(void)close_range(3, ~0U, 0);
-		execl(exe, exe, "retire", c->data_dir, app, grace, (char *)NULL);
+		argv[argc++] = exe;
+		argv[argc++] = "retire";
+		argv[argc++] = (char *)c->data_dir;
+		argv[argc++] = (char *)app;
+		argv[argc++] = grace;
+		for (size_t i = 0; i < nids && i < MAX_INSTANCES * 4; i++) {
+			snprintf(idbuf[i], sizeof(idbuf[i]), "%lld", (long long)ids[i]);
+			argv[argc++] = idbuf[i];
+		}
+		argv[argc] = NULL;
+		execv(exe, argv);
 		_exit(127);
 	}
 	_exit(0);
 }
 
 int
-swap_retire_main(const char *data_dir, const char *app, int grace)
+swap_retire_main(const char *data_dir, const char *app, int grace,
+    char **ids, int nids)
 {
+	struct proc_rec p;
 	struct store *st;
-	struct app_rec a;
 	struct conf c;
 	char db[PATH_MAX], err[256];
 
@@ -209,8 +223,12 @@ swap_retire_main(const char *data_dir, const char *app, int grace)
 	if (pathf(db, sizeof(db), "%s/berth.db", data_dir) == -1 ||
 	    store_open(&st, db, err, sizeof(err)) == -1)
 		return 1;
-	if (store_app_get(st, app, &a) == 0)
-		swap_stop_draining(&c, st, &a);
+	/* only the processes this swap replaced: a later swap's old set
+	 * gets its own grace period from its own retire */
+	for (int i = 0; i < nids; i++)
+		if (store_proc_get(st, strtoll(ids[i], NULL, 10), &p) == 0 &&
+		    strcmp(p.state, "draining") == 0)
+			proc_stop(&c, st, app, &p);
 	store_close(st);
 	return 0;
 }
@@ -244,28 +262,12 @@ swap_stop_draining(const struct conf *c, struct store *st,
 	free(ci);
 }
 
-static int
-count_one(void *arg, const struct proc_rec *p)
-{
-	(void)p;
-	(*(int *)arg)++;
-	return 1;
-}
-
-static int
-has_draining(struct store *st, const struct app_rec *app)
-{
-	int n = 0;
-
-	return store_proc_each(st, app->id, "draining", count_one, &n) == -1 ||
-	    n > 0;
-}
-
 int
 swap_release(const struct conf *c, struct store *st, const struct app_rec *app,
     int version, say_fn say, void *ctx, char *why, size_t whylen)
 {
 	struct release_rec rel;
+	struct collect_ids *old = NULL;
 	struct plan *pl;
 	struct vars vs;
 	const char *path = c->health_path;
@@ -278,7 +280,9 @@ swap_release(const struct conf *c, struct store *st, const struct app_rec *app,
 		    version);
 		return -1;
 	}
-	if ((pl = calloc(1, sizeof(*pl))) == NULL) {
+	if ((pl = calloc(1, sizeof(*pl))) == NULL ||
+	    (old = calloc(1, sizeof(*old))) == NULL) {
+		free(pl);
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
@@ -297,7 +301,9 @@ swap_release(const struct conf *c, struct store *st, const struct app_rec *app,
 		goto fail;
 	for (size_t i = 0; i < pl->n; i++)
 		ids[i] = pl->p[i].id;
-	if (store_proc_promote(st, app->id, ids, pl->n, 0) == -1) {
+	old->n = 0; /* the set that is live now, which this swap retires */
+	if (store_proc_each(st, app->id, "running", collect, old) == -1 ||
+	    store_proc_promote(st, app->id, ids, pl->n, 0) == -1) {
 		snprintf(why, whylen, "%s", store_error(st));
 		goto fail;
 	}
@@ -308,14 +314,19 @@ swap_release(const struct conf *c, struct store *st, const struct app_rec *app,
 	}
 	sayf(say, ctx, "-----> Routed http://%s.%s:%d/ to v%d (%s)", app->name,
 	    c->base_domain, c->http_listen_port, version, c->router_kind);
-	if (has_draining(st, app))
-		retire_later(c, app->name);
+	if (old->n > 0) {
+		int64_t oids[MAX_INSTANCES * 4];
+		for (size_t i = 0; i < old->n; i++)
+			oids[i] = old->p[i].id;
+		retire_later(c, app->name, oids, old->n);
+	}
 	rc = 0;
 	goto out;
 fail:
 	stop_plan(c, st, app, pl);
 out:
 	vars_free(&vs);
+	free(old);
 	free(pl);
 	return rc;
 }

@@ -26,8 +26,10 @@ int swap_release(const struct conf *c, struct store *st,
 void swap_stop_draining(const struct conf *c, struct store *st,
     const struct app_rec *app);
 
-/* `berth retire DATA_DIR APP GRACE`: stop the draining set after GRACE s. */
-int swap_retire_main(const char *data_dir, const char *app, int grace);
+/* `berth retire DATA_DIR APP GRACE ID...`: after GRACE s, stop the given
+ * processes (those one swap replaced) if they are still draining. */
+int swap_retire_main(const char *data_dir, const char *app, int grace,
+    char **ids, int nids);
 
 /* Stop every process of the app now (the router first). */
 int swap_stop_all(const struct conf *c, struct store *st,
