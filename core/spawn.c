@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -110,6 +111,15 @@ child_exec(const struct spawn_opts *o, int out)
 
 	(void)setsid();
 	umask(022); /* build output may be served by the proxy */
+	if (o->memory_limit > 0) {
+		/* heap and writable private mappings; address space that V8 or
+		 * Go only reserve (PROT_NONE) does not count, unlike RLIMIT_AS */
+		struct rlimit rl = { o->memory_limit, o->memory_limit };
+		struct rlimit core = { 0, 0 };
+		if (setrlimit(RLIMIT_DATA, &rl) == -1 ||
+		    setrlimit(RLIMIT_CORE, &core) == -1)
+			_exit(126);
+	}
 	if ((devnull = open("/dev/null", O_RDONLY)) == -1 ||
 	    dup2(devnull, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1)
 		_exit(126);

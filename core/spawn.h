@@ -19,6 +19,7 @@ struct spawn_opts {
 	int timeout_s;               /* 0: none */
 	void (*on_line)(void *ctx, const char *line); /* NULL: discard */
 	void *ctx;
+	unsigned long long memory_limit; /* bytes of heap (RLIMIT_DATA); 0: none */
 };
 
 struct spawn_result {

@@ -90,7 +90,8 @@ run_step(struct deploy *d, const char *pack_dir, const char *step,
 	if (env_build(d, &e) == -1)
 		return deploy_fail(d, "out of memory");
 	o = (struct spawn_opts){ .argv = argv, .envp = e.v, .cwd = d->build_dir,
-	    .timeout_s = timeout, .on_line = on_line, .ctx = ctx };
+	    .timeout_s = timeout, .on_line = on_line, .ctx = ctx,
+	    .memory_limit = d->conf->build_memory_limit };
 	rc = spawn_run(&o, res, err, sizeof(err));
 	env_free(&e);
 	if (rc == -1)
@@ -162,7 +163,9 @@ build_compile(struct deploy *d)
 		    d->conf->build_timeout);
 	if (!res.exited || res.exit_code != 0) {
 		spawn_describe(&res, how, sizeof(how));
-		return deploy_fail(d, "build failed (%s)", how);
+		return deploy_fail(d, "build failed (%s; builds may use %llu MiB of"
+		    " memory, [build] memory_limit)", how,
+		    (unsigned long long)(d->conf->build_memory_limit >> 20));
 	}
 	return 0;
 }

@@ -20,7 +20,13 @@ PACK
 printf '#!/bin/sh\necho "---"\n' > "$T/buildpacks/slow/bin/release"
 chmod +x "$T/buildpacks/slow/bin/"*
 cp -r "$REPO/buildpacks/." "$T/buildpacks/"
-start_server "[build]" "timeout = 4" "keep_releases = 2" "concurrency = 2"
+# a buildpack that wants 400 MiB of memory
+mkdir -p "$T/buildpacks/hungry/bin"
+printf '#!/bin/sh\n[ -f "$1/hungry" ] && echo hungry\n' > "$T/buildpacks/hungry/bin/detect"
+printf '#!/bin/sh\nexec python3 -c "b = bytearray(400 * 1024 * 1024); print(len(b))"\n' > "$T/buildpacks/hungry/bin/compile"
+printf '#!/bin/sh\necho "---"\n' > "$T/buildpacks/hungry/bin/release"
+chmod +x "$T/buildpacks/hungry/bin/"*
+start_server "[build]" "timeout = 4" "keep_releases = 2" "concurrency = 2" "memory_limit = 200M"
 W=$T/work
 
 slow_repo() { # slow_repo DIR NAME SECONDS
@@ -41,6 +47,18 @@ timeout_kills_build() {
 	# the build ran in its own session (its pid); nothing of it may be left
 	# (zombies waiting for init to reap them are dead: ignore state Z)
 	expect "the build's whole session was killed" [ -z "$(ps -o stat= -s "$(cat "$T/sleepy.pid")" | grep -v Z)" ]
+}
+
+memory_limit_is_enforced() {
+	local d=$T/hungry
+	git init -q "$d" && touch "$d/hungry" && git -C "$d" add . && git -C "$d" commit -qm hungry
+	as admin apps:create hungry > /dev/null
+	as admin config:set hungry BUILDPACK=hungry > /dev/null
+	if git_as admin -C "$d" push "$(remote hungry)" main 2> "$T/out"; then
+		echo "a build over the memory limit succeeded"; return 1
+	fi
+	contains "$T/out" "MemoryError"
+	contains "$T/out" "builds may use 200 MiB of memory, [build] memory_limit"
 }
 
 retention_and_archive_restore() {
@@ -91,6 +109,7 @@ two_apps_in_parallel() {
 }
 
 t "build timeout: rejected, process group killed" timeout_kills_build
+t "the build memory limit is enforced and named" memory_limit_is_enforced
 t "retention archives old releases; rollback restores one" retention_and_archive_restore
 t "two pushes to one app are serialised" two_pushes_one_app_serialised
 t "pushes to two apps build in parallel" two_apps_in_parallel
