@@ -39,6 +39,12 @@ struct gitd_ctx {
 int gitd_receive_pack(struct gitd_ctx *g);
 int gitd_upload_pack(struct gitd_ctx *g);
 
+/* A protocol failure of `service` for the client: logged, and sent on
+ * side-band 3 when negotiated, else as an ERR pkt-line (err_pkt) or on
+ * stderr.  Returns -1. */
+int gitd_protocol_fail(struct gitd_ctx *g, struct pkt_io *io, int sideband,
+    int err_pkt, const char *service, const char *msg);
+
 /* stderr helper: printf to the caller's stderr. */
 void gitd_errorf(struct gitd_ctx *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/path.h"
 #include "gitd/gitd.h"
 #include "gitd/gitd_dispatch.h"
@@ -30,6 +31,27 @@ gitd_errorf(struct gitd_ctx *g, const char *fmt, ...)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
 	(void)g->io.write_err(g->io.in_out.ctx, buf, (size_t)n);
+}
+
+int
+gitd_protocol_fail(struct gitd_ctx *g, struct pkt_io *io, int sideband,
+    int err_pkt, const char *service, const char *msg)
+{
+	char band[600];
+	int n;
+
+	log_warnx("%s '%s': %s", service, g->app.name, msg);
+	if (sideband) {
+		n = snprintf(band, sizeof(band), "berth: %s\n", msg);
+		(void)pkt_band(io, 3, band, (size_t)n < sizeof(band) ? (size_t)n :
+		    sizeof(band) - 1);
+	} else if (err_pkt) {
+		(void)pkt_writef(io, "ERR %s\n", msg);
+		(void)pkt_send(io);
+	} else {
+		gitd_errorf(g, "berth: %s", msg);
+	}
+	return -1;
 }
 
 int

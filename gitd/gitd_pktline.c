@@ -269,3 +269,25 @@ pkt_cap_has(const char *caps, const char *name, char *value, size_t vlen)
 	}
 	return 0;
 }
+
+int
+pkt_cap_unknown(const char *asked, const char *advertised, char *tok,
+    size_t toklen)
+{
+	const char *p = asked;
+
+	while (*p) {
+		size_t len = strcspn(p, " ");
+		if (len > 0) {
+			snprintf(tok, toklen, "%.*s", (int)strcspn(p, " ="), p);
+			if (strcmp(tok, "agent") != 0 &&
+			    strcmp(tok, "session-id") != 0 &&
+			    !pkt_cap_has(advertised, tok, NULL, 0))
+				return 1;
+		}
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	return 0;
+}

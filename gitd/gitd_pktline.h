@@ -85,4 +85,10 @@ int pkt_band(struct pkt_io *io, int band, const void *data, size_t len);
  * non-NULL and the capability has the form name=value, the value is copied. */
 int pkt_cap_has(const char *caps, const char *name, char *value, size_t vlen);
 
+/* 1 when `asked` (a client's capability list) has a capability that is not
+ * in `advertised` (agent= and session-id= are always allowed); its name is
+ * copied to tok. */
+int pkt_cap_unknown(const char *asked, const char *advertised, char *tok,
+    size_t toklen);
+
 #endif

@@ -108,6 +108,7 @@ receive_free(struct receive *r)
 }
 
 /* Protocol failure: tell the client on stderr (and band 3 when possible). */
+/* Protocol failure: tell the client (band 3 when possible, else stderr). */
 static int
 receive_fail(struct receive *r, const char *fmt, ...)
 {
@@ -117,15 +118,8 @@ receive_fail(struct receive *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_warnx("receive-pack '%s': %s", r->g->app.name, msg);
-	if (r->sideband) {
-		char band[600];
-		int n = snprintf(band, sizeof(band), "berth: %s\n", msg);
-		(void)pkt_band(&r->io, 3, band, (size_t)n);
-	} else {
-		gitd_errorf(r->g, "berth: %s", msg);
-	}
-	return -1;
+	return gitd_protocol_fail(r->g, &r->io, r->sideband, 0, "receive-pack",
+	    msg);
 }
 
 static void
@@ -193,23 +187,10 @@ receive_advertise(struct receive *r)
 static int
 receive_caps(struct receive *r)
 {
-	const char *p = r->caps;
 	char tok[128];
 
-	while (*p) {
-		size_t len = strcspn(p, " ");
-		if (len > 0) {
-			snprintf(tok, sizeof(tok), "%.*s", (int)strcspn(p, " ="), p);
-			if (strcmp(tok, "agent") != 0 && strcmp(tok,
-			    "session-id") != 0 && !pkt_cap_has(RECEIVE_CAPS, tok,
-			    NULL, 0))
-				return receive_fail(r, "unsupported capability"
-				    " '%s'", tok);
-		}
-		p += len;
-		while (*p == ' ')
-			p++;
-	}
+	if (pkt_cap_unknown(r->caps, RECEIVE_CAPS, tok, sizeof(tok)))
+		return receive_fail(r, "unsupported capability '%s'", tok);
 	r->report = pkt_cap_has(r->caps, "report-status", NULL, 0);
 	r->sideband = pkt_cap_has(r->caps, "side-band-64k", NULL, 0);
 	r->atomic = pkt_cap_has(r->caps, "atomic", NULL, 0);

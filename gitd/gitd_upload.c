@@ -89,6 +89,7 @@ upload_free(struct upload *u)
 	free(u);
 }
 
+/* Protocol failure: band 3 when negotiated, else an ERR pkt-line. */
 static int
 upload_fail(struct upload *u, const char *fmt, ...)
 {
@@ -98,16 +99,8 @@ upload_fail(struct upload *u, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_warnx("upload-pack '%s': %s", u->g->app.name, msg);
-	if (u->sideband) {
-		char band[600];
-		int n = snprintf(band, sizeof(band), "berth: %s\n", msg);
-		(void)pkt_band(&u->io, 3, band, (size_t)n);
-	} else {
-		(void)pkt_writef(&u->io, "ERR %s\n", msg);
-		(void)pkt_send(&u->io);
-	}
-	return -1;
+	return gitd_protocol_fail(u->g, &u->io, u->sideband, 1, "upload-pack",
+	    msg);
 }
 
 static int
@@ -169,23 +162,10 @@ is_advertised(const struct upload *u, const git_oid *id)
 static int
 upload_caps(struct upload *u, const char *caps)
 {
-	const char *p = caps;
 	char tok[128];
 
-	while (*p) {
-		size_t len = strcspn(p, " ");
-		if (len > 0) {
-			snprintf(tok, sizeof(tok), "%.*s", (int)strcspn(p, " ="), p);
-			if (strcmp(tok, "agent") != 0 && strcmp(tok,
-			    "session-id") != 0 && !pkt_cap_has(UPLOAD_CAPS, tok,
-			    NULL, 0))
-				return upload_fail(u, "unsupported capability"
-				    " '%s'", tok);
-		}
-		p += len;
-		while (*p == ' ')
-			p++;
-	}
+	if (pkt_cap_unknown(caps, UPLOAD_CAPS, tok, sizeof(tok)))
+		return upload_fail(u, "unsupported capability '%s'", tok);
 	if (pkt_cap_has(caps, "side-band-64k", NULL, 0))
 		u->sideband = PKT_BAND_MAX;
 	else if (pkt_cap_has(caps, "side-band", NULL, 0))

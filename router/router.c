@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -195,4 +197,20 @@ router_daemon(char *const argv[], const char *logfile, char *err,
 	snprintf(err, errlen, "cannot start %s: %s", argv[0], tail[0] ? tail :
 	    "it failed without a message");
 	return -1;
+}
+
+pid_t
+router_pidfile(const char *pidfile)
+{
+	char buf[32] = "";
+	long pid;
+	FILE *f;
+
+	if ((f = fopen(pidfile, "re")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	pid = strtol(buf, NULL, 10);
+	return pid > 1 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
 }

@@ -15,6 +15,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "conf/conf.h"
 #include "core/store.h"
@@ -66,6 +67,9 @@ int nginx_apply(const struct conf *c, const struct routes *r, char *err,
     size_t errlen);
 int nginx_start(const struct conf *c, char *err, size_t errlen);
 void nginx_stop(const struct conf *c);
+
+/* The live process whose pid is in pidfile, or 0. */
+pid_t router_pidfile(const char *pidfile);
 
 /* Run a program (no shell), collecting its output. 0 when it exited 0. */
 int router_run(char *const argv[], char *out, size_t outlen);

@@ -262,18 +262,10 @@ caddy_apply(const struct conf *c, const struct routes *r, char *err,
 static pid_t
 managed_pid(const char *dir)
 {
-	char path[PATH_MAX], buf[32] = "";
-	long pid;
-	FILE *f;
+	char path[PATH_MAX];
 
-	if (pathf(path, sizeof(path), "%s/caddy.pid", dir) == -1 ||
-	    (f = fopen(path, "re")) == NULL)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	pid = strtol(buf, NULL, 10);
-	return pid > 1 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
+	return pathf(path, sizeof(path), "%s/caddy.pid", dir) == -1 ? 0 :
+	    router_pidfile(path);
 }
 
 int

@@ -300,18 +300,10 @@ write_file(const char *path, const char *data, size_t len)
 static pid_t
 managed_pid(const struct conf *c)
 {
-	char path[PATH_MAX], buf[32] = "";
-	long pid;
-	FILE *f;
+	char path[PATH_MAX];
 
-	if (pathf(path, sizeof(path), "%s/nginx/nginx.pid",
-	    c->router_config_dir) == -1 || (f = fopen(path, "re")) == NULL)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	pid = strtol(buf, NULL, 10);
-	return pid > 1 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
+	return pathf(path, sizeof(path), "%s/nginx/nginx.pid",
+	    c->router_config_dir) == -1 ? 0 : router_pidfile(path);
 }
 
 /* The worker pids of the master, as a space-separated list. */
