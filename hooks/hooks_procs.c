@@ -98,17 +98,10 @@ int
 proc_spawn(const struct conf *c, struct store *st, const char *app,
     struct proc_rec *p, char *err, size_t errlen)
 {
-	char exe[PATH_MAX], id[32], dir[PATH_MAX];
+	char id[32], dir[PATH_MAX];
 	int fds[2], shim = 0, status;
-	ssize_t n;
 	pid_t pid;
 
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0) {
-		snprintf(err, errlen, "cannot find the berth binary: %s",
-		    strerror(errno));
-		return -1;
-	}
-	exe[n] = '\0';
 	snprintf(id, sizeof(id), "%lld", (long long)p->id);
 	if (proc_run_dir(c->data_dir, app, p->id, dir, sizeof(dir)) == -1 ||
 	    mkdirs(dir, 0755) == -1 || pipe2(fds, O_CLOEXEC) == -1) {
@@ -133,7 +126,9 @@ proc_spawn(const struct conf *c, struct store *st, const char *app,
 				(void)dup2(null, 2);
 			}
 			(void)close_range(3, ~0U, 0);
-			execl(exe, exe, "shim", c->data_dir, id, (char *)NULL);
+			/* this very binary, even if an upgrade replaced the file */
+			execl("/proc/self/exe", "berth", "shim", c->data_dir, id,
+			    (char *)NULL);
 			_exit(127);
 		}
 		if (write(fds[1], &shim_pid, sizeof(shim_pid)) != sizeof(shim_pid))

@@ -161,18 +161,11 @@ static void
 retire_later(const struct conf *c, const char *app, const int64_t *ids,
     size_t nids)
 {
-	char exe[PATH_MAX], grace[16], idbuf[MAX_INSTANCES * 4][24];
+	char grace[16], idbuf[MAX_INSTANCES * 4][24];
 	char *argv[MAX_INSTANCES * 4 + 6];
 	size_t argc = 0;
-	ssize_t n;
 	pid_t pid;
 
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0) {
-		log_warn("cannot find the berth binary; old processes of '%s' stay"
-		    " until the next restart", app);
-		return;
-	}
-	exe[n] = '\0';
 	snprintf(grace, sizeof(grace), "%d", c->health_grace);
 	if ((pid = fork()) == -1) {
 		log_warn("fork");
@@ -192,7 +185,7 @@ retire_later(const struct conf *c, const char *app, const int64_t *ids,
 			(void)dup2(null, 2);
 		}
 		(void)close_range(3, ~0U, 0);
-		argv[argc++] = exe;
+		argv[argc++] = "berth";
 		argv[argc++] = "retire";
 		argv[argc++] = (char *)c->data_dir;
 		argv[argc++] = (char *)app;
@@ -202,7 +195,8 @@ retire_later(const struct conf *c, const char *app, const int64_t *ids,
 			argv[argc++] = idbuf[i];
 		}
 		argv[argc] = NULL;
-		execv(exe, argv);
+		/* this very binary, even if an upgrade replaced the file */
+		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
 	_exit(0);

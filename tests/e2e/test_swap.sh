@@ -3,6 +3,8 @@
 # not stop the set a later deploy replaced; found by the zero-downtime
 # benchmark), and is then stopped.
 . "$(dirname "$0")/lib.sh"
+cp "$BERTH" "$T/berth"     # a copy the test can replace, as an upgrade does
+BERTH=$T/berth
 start_server "[health]" "grace = 3"
 W=$T/web
 
@@ -33,5 +35,15 @@ grace_is_kept() {
 	expect "and stopped after it" [ ! -e "/proc/$v2pid" ]
 }
 
+binary_replaced() {
+	# `make install`-style upgrade: a new file renamed over the running one
+	cp "$T/berth" "$T/berth.new" && mv -f "$T/berth.new" "$T/berth"
+	push_version four
+	http web.localhost / > "$T/out"; contains "$T/out" "four"
+	as admin ps:restart web > /dev/null
+	http web.localhost / > "$T/out"; contains "$T/out" "four"
+}
+
 t "back-to-back deploys: each old set keeps its whole grace" grace_is_kept
+t "the binary replaced under a running berth serve: deploys still start processes" binary_replaced
 finish
