@@ -91,6 +91,16 @@ cmd_domains_add(struct gitd_ctx *g, int argc, char **argv)
 	(void)argc;
 	if ((rc = domain_arg(g, argv[2], domain, sizeof(domain))) != 0)
 		return rc;
+	{
+		size_t dl = strlen(domain), bl = strlen(g->conf->base_domain);
+		if (dl > bl + 1 && domain[dl - bl - 1] == '.' &&
+		    strcmp(domain + dl - bl, g->conf->base_domain) == 0) {
+			gitd_errorf(g, "berth: names under '%s' are the apps' own"
+			    " (APP.%s); pick a domain outside it",
+			    g->conf->base_domain, g->conf->base_domain);
+			return 1;
+		}
+	}
 	if (pathf(self, sizeof(self), "%s.%s", g->app.name,
 	    g->conf->base_domain) == 0 && strcmp(domain, self) == 0) {
 		gitd_errorf(g, "berth: '%s' is already the app's default domain",

@@ -62,7 +62,7 @@ read_key_line(struct gitd_ctx *g, char *buf, size_t len)
 int
 cmd_keys_add(struct gitd_ctx *g, int argc, char **argv)
 {
-	char line[8192], err[256];
+	char line[8192] = "", err[256] = "";
 	struct key_rec k, old;
 
 	memset(&k, 0, sizeof(k));

@@ -177,7 +177,7 @@ command_find(const char *name)
 static int
 gate_app(struct gitd_ctx *g, const struct command *c, char **argv)
 {
-	char why[128], name[APP_NAME_MAX + 1], err[256];
+	char why[128] = "", name[APP_NAME_MAX + 1], err[256];
 	int rc;
 
 	if (c->handler == git_receive || c->handler == git_upload)
@@ -285,6 +285,13 @@ gitd_dispatch(struct gitd_ctx *g, int argc, char **argv)
 	} else {
 		rc = gate(g, c, argc, argv);
 	}
+	/* config values never reach the audit row, whatever the outcome */
+	if (strcmp(argv[0], "config:set") == 0)
+		for (int i = 2; i < argc; i++) {
+			char *eq = strchr(argv[i], '=');
+			if (eq != NULL)
+				eq[1] = '\0';
+		}
 	for (int i = 0; i < argc && o < sizeof(line) - 1; i++)
 		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s",
 		    i ? " " : "", argv[i]);

@@ -302,6 +302,18 @@ chan_write_stream(struct session *ss, int is_stderr, const void *buf,
 static int
 chan_write(void *ctx, const void *buf, size_t len, char *err, size_t errlen)
 {
+	struct session *ss = ctx;
+
+	if (len == 0) { /* a probe: is the client still there? */
+		/* EOF only means no more input (ssh < /dev/null): not gone */
+		int r = ssh_channel_poll_timeout(ss->chan, 1, 0);
+		if (r == SSH_ERROR || !ssh_channel_is_open(ss->chan) ||
+		    !ssh_is_connected(ss->s)) {
+			snprintf(err, errlen, "the client went away");
+			return -1;
+		}
+		return 0;
+	}
 	return chan_write_stream(ctx, 0, buf, len, err, errlen);
 }
 

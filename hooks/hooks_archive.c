@@ -37,6 +37,31 @@ struct export {
 };
 
 static int export_entry(const char *root, const git_tree_entry *te, void *p);
+
+/* 1 when a link at tree path rel ("a/b/name": its directory is as deep as
+ * rel has slashes) pointing to target stays inside the tree: relative,
+ * never climbing above the top. */
+static int
+link_inside(const char *rel, const char *target)
+{
+	int depth = 0;
+
+	if (target[0] == '/' || target[0] == '\0')
+		return 0;
+	for (const char *p = rel; *p; p++)
+		depth += *p == '/';
+	for (const char *p = target; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return 0;
+		} else if (!(n == 1 && p[0] == '.') && n > 0) {
+			depth++;
+		}
+		p += n + (p[n] == '/');
+	}
+	return 1;
+}
 static int write_blob(struct export *x, const char *path, git_filemode_t mode,
     const git_oid *id);
 
@@ -155,6 +180,13 @@ write_blob(struct export *x, const char *path, git_filemode_t mode,
 		}
 		memcpy(target, data, size);
 		target[size] = '\0';
+		if (!link_inside(path + strlen(x->dir) + 1, target)) {
+			snprintf(x->err, x->errlen, "symlink '%s' points outside the"
+			    " app ('%.100s'); only relative links inside the"
+			    " repository are allowed", path + strlen(x->dir) + 1,
+			    target);
+			goto out;
+		}
 		archive_entry_set_filetype(x->entry, AE_IFLNK);
 		archive_entry_set_perm(x->entry, 0777);
 		archive_entry_set_symlink(x->entry, target);

@@ -270,8 +270,8 @@ start_app(struct shim *s, int out_fd, char **env)
 			    strerror(errno));
 			_exit(126);
 		}
-		if (geteuid() == 0 && (nobody = getpwnam("nobody")) != NULL &&
-		    (setgroups(0, NULL) == -1 || setgid(nobody->pw_gid) == -1 ||
+		if (geteuid() == 0 && ((nobody = getpwnam("nobody")) == NULL ||
+		    setgroups(0, NULL) == -1 || setgid(nobody->pw_gid) == -1 ||
 		    setuid(nobody->pw_uid) == -1)) {
 			dprintf(2, "berth: cannot drop privileges: %s\n",
 			    strerror(errno));

@@ -284,8 +284,15 @@ swap_release(const struct conf *c, struct store *st, const struct app_rec *app,
 	if (vars_load(c, st, app, &vs, why, whylen) == -1 ||
 	    plan_release(st, app, &rel, pl, why, whylen) == -1)
 		goto out;
-	if (vars_get(&vs, "HEALTHCHECK_PATH") != NULL)
+	if (vars_get(&vs, "HEALTHCHECK_PATH") != NULL) {
 		path = vars_get(&vs, "HEALTHCHECK_PATH");
+		if (path[0] != '/' || strlen(path) > 200 ||
+		    strpbrk(path, "@#\\ \t\r\n") != NULL) {
+			snprintf(why, whylen, "HEALTHCHECK_PATH must be a path on the"
+			    " app (start with '/', no '@', '#', spaces)");
+			goto out;
+		}
+	}
 	if (pl->n > 0)
 		sayf(say, ctx, "-----> Starting %zu process%s of v%d (health check"
 		    " %s, timeout %d s)", pl->n, pl->n == 1 ? "" : "es", version,

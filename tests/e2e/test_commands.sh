@@ -115,6 +115,12 @@ audit_trail() {
 	j "$T/j" 'any(r["outcome"] != "ok" and r["key"] == "dev" for r in d)'
 	j "$T/j" 'all(r["fingerprint"] for r in d) and all(r["duration_ms"] >= 0 for r in d)'
 	j "$T/j" 'not any("A=1" in r["command"] for r in d)'   # config values stay out
+	as admin config:set nosuchapp API_KEY=hunter2 2> /dev/null || true
+	as admin audit -n 5 --json > "$T/j"
+	j "$T/j" 'not any("hunter2" in r["command"] for r in d)'
+	if as admin domains:add other site.localhost 2> "$T/out"; then
+		echo "an app's default host was taken"; return 1; fi
+	contains "$T/out" "are the apps' own"
 	as admin audit other --json > "$T/j"
 	j "$T/j" 'all(r["app"] == "other" for r in d) and len(d) >= 1'
 }

@@ -171,6 +171,16 @@ modes_and_symlinks() {
 	expect "exec bit kept" [ -x "$DATA/apps/modes/current/run.sh" ]
 	expect "plain file not exec" [ ! -x "$DATA/apps/modes/current/index.html" ]
 	expect "symlink kept" [ "$(readlink "$DATA/apps/modes/current/link.html")" = index.html ]
+	# links out of the app (a static site would serve them) are refused
+	ln -s /etc/passwd "$d/pw" && git -C "$d" add pw && git -C "$d" commit -qm abs
+	if git_as admin -C "$d" push "$(remote modes)" main 2> "$T/out"; then
+		echo "an absolute symlink was deployed"; return 1; fi
+	contains "$T/out" "points outside the app"
+	git -C "$d" rm -q pw && mkdir -p "$d/sub" && ln -s ../../x "$d/sub/up"
+	git -C "$d" add -A && git -C "$d" commit -qm up
+	if git_as admin -C "$d" push "$(remote modes)" main 2> "$T/out"; then
+		echo "a climbing symlink was deployed"; return 1; fi
+	contains "$T/out" "points outside the app"
 }
 
 other_branches_do_not_deploy() {
