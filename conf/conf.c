@@ -127,6 +127,7 @@ static const struct conf_key conf_keys[] = {
 	INT("server", "per_address_connections", per_address_connections, 1, 10000),
 	INT("server", "auth_fail_limit", auth_fail_limit, 1, 100000),
 	INT("server", "auth_fail_block", auth_fail_block, 1, 86400),
+	INT("server", "app_uid_base", app_uid_base, 1000, 2100000000),
 
 	ENUM("router", "kind", router_kind, router_kinds),
 	BOOL("router", "manage", router_manage),
@@ -174,6 +175,7 @@ conf_defaults(struct conf *c)
 	c->per_address_connections = 16;
 	c->auth_fail_limit = 10;
 	c->auth_fail_block = 300;
+	c->app_uid_base = 2000000000;
 
 	strcpy(c->router_kind, "caddy");
 	c->router_manage = 1;

@@ -34,6 +34,7 @@ struct conf {
 	int per_address_connections;     /* at once from one address, 16 */
 	int auth_fail_limit;             /* failed logins a minute per address, 10 */
 	int auth_fail_block;             /* seconds such an address is refused, 300 */
+	int app_uid_base;                /* 2000000000: apps run as base + id */
 
 	/* [router] */
 	char router_kind[16];            /* caddy | nginx */

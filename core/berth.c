@@ -5,7 +5,7 @@
  *   berth serve [-c FILE]
  *   berth check [-c FILE]
  *   berth [-c FILE] COMMAND ...   any SSH command, run locally as admin
- *   berth shim DATA_DIR PROC_ID   (internal) the supervisor of one process
+ *   berth shim DATA_DIR PROC_ID UID  (internal) the supervisor of one process
  *   berth retire DATA_DIR APP SECONDS ID...  (internal) stop an old set
  * It loads the one config struct, prepares the data dir, and hands over to
  * gitd (the daemon, or the command gate for local commands).
@@ -66,9 +66,10 @@ main(int argc, char **argv)
 	if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 		return usage();
 	/* the supervisor of one app process (started by berth, not by people) */
-	if (strcmp(argv[i], "shim") == 0 && argc - i == 3) {
+	if (strcmp(argv[i], "shim") == 0 && argc - i == 4) {
 		log_init("berth shim", 0);
-		return shim_main(argv[i + 1], strtoll(argv[i + 2], NULL, 10));
+		return shim_main(argv[i + 1], strtoll(argv[i + 2], NULL, 10),
+		    strtoul(argv[i + 3], NULL, 10));
 	}
 	/* retire an app's old processes after a grace period (started by berth) */
 	if (strcmp(argv[i], "retire") == 0 && argc - i >= 4) {
@@ -230,6 +231,23 @@ stamp_start(void)
 	fclose(f);
 }
 
+/* As root, apps build and run as their own uids (core/ident.h): they must
+ * be able to reach the data dir and the buildpacks. */
+static void
+warn_unreachable(void)
+{
+	const char *paths[] = { config.data_dir, config.buildpacks_dir };
+	char blocked[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (datadir_blocked(paths[i], blocked, sizeof(blocked)) == 0 &&
+		    blocked[0] != '\0')
+			log_warnx("apps build and run as their own uids, who cannot"
+			    " enter '%s' on the way to '%s': put berth under /opt"
+			    " and /var/lib/berth, or chmod o+x '%s'", blocked,
+			    paths[i], blocked);
+}
+
 static int
 cmd_serve(void)
 {
@@ -244,11 +262,8 @@ cmd_serve(void)
 		log_info("created host key %s", config.host_key);
 	if (store_admin_count(st, &keys) == 0 && keys == 0)
 		log_warnx("no admin key yet: run 'berth init --admin-key FILE'");
-	if (geteuid() == 0 && datadir_blocked(config.data_dir, err,
-	    sizeof(err)) == 0 && err[0] != '\0')
-		log_warnx("apps run as nobody, who cannot enter '%s' on the way to"
-		    " the data dir: put data_dir under /var/lib/berth or chmod o+x"
-		    " '%s'", err, err);
+	if (geteuid() == 0)
+		warn_unreachable();
 	stamp_start();
 	hooks_recover(&config, st); /* what a crash or kill -9 left half-done */
 	procs_recover(&config, st); /* after a reboot, before routing to them */

@@ -49,13 +49,13 @@ datadir_db(const struct conf *c, char *out, size_t len)
 }
 
 int
-datadir_blocked(const char *data_dir, char *out, size_t len)
+datadir_blocked(const char *path_in, char *out, size_t len)
 {
 	char path[PATH_MAX];
 	struct stat sb;
 
 	out[0] = '\0';
-	if (pathf(path, sizeof(path), "%s", data_dir) == -1)
+	if (pathf(path, sizeof(path), "%s", path_in) == -1)
 		return -1;
 	for (char *p = path + 1;; p++) {
 		char saved = *p;

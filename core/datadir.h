@@ -15,10 +15,10 @@
 /* Create the data dir and its subdirectories. 0 or -1 with err. */
 int datadir_init(const struct conf *c, char *err, size_t errlen);
 
-/* When berth runs as root, apps run as nobody: the first directory on the
- * way to DATA that others cannot enter (mode without o+x), or "" if none.
- * 0 or -1 (cannot check). */
-int datadir_blocked(const char *data_dir, char *out, size_t len);
+/* When berth runs as root, apps run as their own uids: the first directory
+ * on the way to path (the data dir, the buildpacks) that others cannot
+ * enter (mode without o+x), or "" if none.  0 or -1 (cannot check). */
+int datadir_blocked(const char *path, char *out, size_t len);
 
 /* DATA/NAME. 0 or -1. */
 int datadir_path(const struct conf *c, const char *name, char *out, size_t len);

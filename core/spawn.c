@@ -123,6 +123,11 @@ child_exec(const struct spawn_opts *o, int out)
 	if ((devnull = open("/dev/null", O_RDONLY)) == -1 ||
 	    dup2(devnull, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1)
 		_exit(126);
+	if (o->ident != NULL && ident_drop(o->ident) == -1) {
+		dprintf(2, "cannot become uid %lu: %s\n",
+		    (unsigned long)o->ident->uid, strerror(errno));
+		_exit(126);
+	}
 	if (o->cwd != NULL && chdir(o->cwd) == -1) {
 		dprintf(2, "cannot enter '%s': %s\n", o->cwd, strerror(errno));
 		_exit(126);

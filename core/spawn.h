@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "core/ident.h"
+
 #define SPAWN_LINE_MAX 4096 /* longer output lines are split */
 
 struct spawn_opts {
@@ -20,6 +22,7 @@ struct spawn_opts {
 	void (*on_line)(void *ctx, const char *line); /* NULL: discard */
 	void *ctx;
 	unsigned long long memory_limit; /* bytes of heap (RLIMIT_DATA); 0: none */
+	const struct ident *ident;   /* who to run as; NULL: berth's own user */
 };
 
 struct spawn_result {

@@ -91,7 +91,7 @@ run_step(struct deploy *d, const char *pack_dir, const char *step,
 		return deploy_fail(d, "out of memory");
 	o = (struct spawn_opts){ .argv = argv, .envp = e.v, .cwd = d->build_dir,
 	    .timeout_s = timeout, .on_line = on_line, .ctx = ctx,
-	    .memory_limit = d->conf->build_memory_limit };
+	    .memory_limit = d->conf->build_memory_limit, .ident = &d->ident };
 	rc = spawn_run(&o, res, err, sizeof(err));
 	env_free(&e);
 	if (rc == -1)
@@ -175,13 +175,18 @@ static int
 read_procfile(struct deploy *d, char *buf, size_t len)
 {
 	char path[PATH_MAX];
+	struct stat sb;
 	ssize_t n;
 	int fd;
 
 	if (pathf(path, sizeof(path), "%s/Procfile", d->build_dir) == -1)
 		return -1;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) == -1)
 		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return -1;
+	}
 	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n < 0 || (size_t)n == len - 1)
@@ -235,14 +240,10 @@ env_add(struct env *e, const char *name, const char *value)
 static int
 env_build(struct deploy *d, struct env *e)
 {
-	char home[PATH_MAX];
-
 	e->n = 0;
 	e->v[0] = NULL;
-	if (pathf(home, sizeof(home), "%s/home", d->cache_dir) == -1 ||
-	    mkdirs(home, 0700) == -1 ||
-	    env_add(e, "PATH", "/usr/local/bin:/usr/bin:/bin") == -1 ||
-	    env_add(e, "HOME", home) == -1 ||
+	if (env_add(e, "PATH", "/usr/local/bin:/usr/bin:/bin") == -1 ||
+	    env_add(e, "HOME", d->home_dir) == -1 ||
 	    env_add(e, "LANG", "C.UTF-8") == -1 ||
 	    env_add(e, "STACK", "berth-1") == -1 ||
 	    env_add(e, "SOURCE_VERSION", d->commit_hex) == -1) {

@@ -146,7 +146,8 @@ deploy_stages(struct deploy *d, long long *build_ms)
 	if (release_export(d) == -1 || build_detect(d) == -1)
 		goto out;
 	t = deploy_now_ms();
-	if (build_compile(d) == -1 || build_release_info(d) == -1)
+	if (build_compile(d) == -1 || release_seal(d) == -1 ||
+	    build_release_info(d) == -1)
 		goto out;
 	*build_ms = deploy_now_ms() - t;
 	d->rel.build_ms = *build_ms;

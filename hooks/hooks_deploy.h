@@ -12,6 +12,7 @@
 #include <stdarg.h>
 
 #include "conf/conf.h"
+#include "core/ident.h"
 #include "core/store.h"
 #include "core/vars.h"
 
@@ -33,6 +34,8 @@ struct deploy {
 	char build_dir[PATH_MAX];   /* DATA/apps/APP/releases/.build-ID */
 	char cache_dir[PATH_MAX];   /* DATA/apps/APP/cache */
 	char env_dir[PATH_MAX];     /* DATA/apps/APP/.env-ID */
+	char home_dir[PATH_MAX];    /* DATA/apps/APP/cache/home, the build's HOME */
+	struct ident ident;         /* who the buildpack steps run as */
 	char buildpack[64];
 	char buildpack_dir[PATH_MAX];
 	struct release_rec rel;
@@ -57,6 +60,7 @@ int build_release_info(struct deploy *d);
 /* hooks_release.c */
 int release_paths(struct deploy *d);
 int release_export(struct deploy *d);
+int release_seal(struct deploy *d);
 int release_install(struct deploy *d);
 int release_run(struct deploy *d, int version);
 int release_activate(struct deploy *d, int version);

@@ -34,16 +34,32 @@ release_paths(struct deploy *d)
 	    d->app_dir) == -1 ||
 	    pathf(d->build_dir, sizeof(d->build_dir), "%s/.build-%lld", rel,
 	    (long long)d->deploy_id) == -1 ||
+	    pathf(d->home_dir, sizeof(d->home_dir), "%s/home", d->cache_dir) == -1 ||
 	    pathf(d->env_dir, sizeof(d->env_dir), "%s/.env-%lld", d->app_dir,
 	    (long long)d->deploy_id) == -1)
 		return deploy_fail(d, "data dir path too long");
+	ident_of_app(d->conf, d->app.id, &d->ident);
 	/* the proxy's workers may run as another user and serve static
 	 * files from releases/N: the path to them is traversable (0711) */
 	if (mkdirs(rel, 0711) == -1 || chmod(d->app_dir, 0711) == -1 ||
-	    chmod(rel, 0711) == -1 || mkdirs(d->cache_dir, 0700) == -1)
+	    chmod(rel, 0711) == -1 || mkdirs(d->home_dir, 0700) == -1)
 		return deploy_fail(d, "cannot create '%s': %s", rel,
 		    strerror(errno));
 	return 0;
+}
+
+/* The cache (and the HOME in it) belongs to the app that builds in it. */
+static int
+give_cache(struct deploy *d)
+{
+	struct stat top, home;
+
+	if (stat(d->cache_dir, &top) == -1 || stat(d->home_dir, &home) == -1)
+		return -1;
+	if (!d->ident.drop || (top.st_uid == d->ident.uid &&
+	    home.st_uid == d->ident.uid))
+		return 0;
+	return ident_give_tree(d->cache_dir, &d->ident);
 }
 
 /* One file per config var, for bin/compile's ENV_DIR. */
@@ -87,8 +103,22 @@ release_export(struct deploy *d)
 	if (write_env_dir(d) == -1)
 		return deploy_fail(d, "cannot write the build's env dir: %s",
 		    strerror(errno));
+	if (ident_give_tree(d->build_dir, &d->ident) == -1 ||
+	    ident_give_tree(d->env_dir, &d->ident) == -1 || give_cache(d) == -1)
+		return deploy_fail(d, "cannot hand the build to uid %lu: %s",
+		    (unsigned long)d->ident.uid, strerror(errno));
 	deploy_say(d, "-----> Checked out %.7s (%zu files) in %.2f s",
 	    d->commit_hex, files, (deploy_now_ms() - t0) / 1000.0);
+	return 0;
+}
+
+/* The built tree goes back to root: the app runs it but cannot change it. */
+int
+release_seal(struct deploy *d)
+{
+	if (ident_take_tree(d->build_dir) == -1)
+		return deploy_fail(d, "cannot take the build back from uid %lu: %s",
+		    (unsigned long)d->ident.uid, strerror(errno));
 	return 0;
 }
 

@@ -4,8 +4,8 @@
  *
  * Loop: read the process row, the release's command and the app's config
  * vars (opened from sqlite on every start, so no secret is ever written to
- * a file); fork the app in its own process group (as nobody when berth runs
- * as root) with stdout and stderr on a pipe; copy each output line to the
+ * a file); fork the app in its own process group (as the app's own uid when
+ * berth runs as root, see core/ident.h) with stdout and stderr on a pipe; copy each output line to the
  * process's log with a time stamp and its name; when the app exits, wait
  * 1, 2, 4 ... 60 s and start it again, unless it crashed fast
  * SHIM_FAST_CRASHES times in a row (state crashed, the shim exits).
@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include <unistd.h>
 
 #include "core/datadir.h"
+#include "core/ident.h"
 #include "core/path.h"
 #include "core/vars.h"
 #include "hooks/hooks_procs.h"
@@ -42,6 +42,7 @@ struct shim {
 	char release_dir[PATH_MAX];
 	char log_path[PATH_MAX];
 	char command[2048];
+	struct ident ident;
 	int log_fd;
 	int restarts;
 };
@@ -256,7 +257,6 @@ start_app(struct shim *s, int out_fd, char **env)
 	if (argc == 0 || (pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
-		struct passwd *nobody;
 		setpgid(0, 0);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
@@ -270,20 +270,19 @@ start_app(struct shim *s, int out_fd, char **env)
 			    strerror(errno));
 			_exit(126);
 		}
-		if (geteuid() == 0 && ((nobody = getpwnam("nobody")) == NULL ||
-		    setgroups(0, NULL) == -1 || setgid(nobody->pw_gid) == -1 ||
-		    setuid(nobody->pw_uid) == -1)) {
-			dprintf(2, "berth: cannot drop privileges: %s\n",
-			    strerror(errno));
+		if (ident_drop(&s->ident) == -1) {
+			dprintf(2, "berth: cannot become uid %lu: %s\n",
+			    (unsigned long)s->ident.uid, strerror(errno));
 			_exit(126);
 		}
 		if (access(".", R_OK | X_OK) == -1) {
 			char blocked[PATH_MAX];
 			if (datadir_blocked(s->release_dir, blocked,
 			    sizeof(blocked)) == 0 && blocked[0])
-				dprintf(2, "berth: the app runs as nobody, who cannot"
+				dprintf(2, "berth: the app runs as uid %lu, who cannot"
 				    " enter '%s'; put data_dir under /var/lib/berth or"
-				    " chmod o+x it\n", blocked);
+				    " chmod o+x it\n", (unsigned long)s->ident.uid,
+				    blocked);
 			else
 				dprintf(2, "berth: cannot read %s: %s\n",
 				    s->release_dir, strerror(errno));
@@ -356,7 +355,7 @@ sleep_interruptible(int seconds)
 }
 
 int
-shim_main(const char *data_dir, int64_t proc_id)
+shim_main(const char *data_dir, int64_t proc_id, unsigned long uid)
 {
 	struct shim s;
 	char err[256], msg[512], *env[ENV_MAX + 1];
@@ -364,6 +363,7 @@ shim_main(const char *data_dir, int64_t proc_id)
 
 	memset(&s, 0, sizeof(s));
 	s.data_dir = data_dir;
+	ident_of_uid((uid_t)uid, &s.ident);
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		return 1;
 	signal(SIGTERM, on_signal);

@@ -135,6 +135,10 @@ expect() { # expect DESCRIPTION COMMAND...: fail the test unless it succeeds
 	"$@" || { echo "    expected: $what"; return 1; }
 }
 
+fails() { # fails COMMAND...: succeed when the command fails (for expect)
+	! "$@"
+}
+
 contains() { # contains FILE TEXT
 	grep -aqF -- "$2" "$1" || { echo "    '$1' lacks: $2"; tr -d '\000' < "$1" | sed 's/^/    | /' | head -20; return 1; }
 }

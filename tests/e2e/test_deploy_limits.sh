@@ -2,7 +2,10 @@
 # release retention with archives and rollback from an archive, two pushes
 # to one app serialised, pushes to two apps built in parallel.
 . "$(dirname "$0")/lib.sh"
-TRACE=$T/trace
+# builds run as each app's own uid: what they record goes to a shared dir
+mkdir -m 1777 "$T/shared"
+TRACE=$T/shared/trace
+install -m 666 /dev/null "$TRACE"
 mkdir -p "$T/buildpacks/slow/bin"
 # a buildpack that records when each build starts and ends
 cat > "$T/buildpacks/slow/bin/detect" <<'PACK'
@@ -12,7 +15,7 @@ PACK
 cat > "$T/buildpacks/slow/bin/compile" <<PACK
 #!/bin/sh
 app=\$(cat "\$1/slow")
-echo "\$\$" > "$T/\$app.pid"
+echo "\$\$" > "$T/shared/\$app.pid"
 echo "start \$app \$(date +%s.%N)" >> "$TRACE"
 sleep "\$(cat "\$1/seconds" 2>/dev/null || echo 2)"
 echo "end \$app \$(date +%s.%N)" >> "$TRACE"
@@ -46,7 +49,7 @@ timeout_kills_build() {
 	expect "nothing live" [ ! -e "$DATA/apps/sleepy/current" ]
 	# the build ran in its own session (its pid); nothing of it may be left
 	# (zombies waiting for init to reap them are dead: ignore state Z)
-	expect "the build's whole session was killed" [ -z "$(ps -o stat= -s "$(cat "$T/sleepy.pid")" | grep -v Z)" ]
+	expect "the build's whole session was killed" [ -z "$(ps -o stat= -s "$(cat "$T/shared/sleepy.pid")" | grep -v Z)" ]
 }
 
 memory_limit_is_enforced() {

@@ -85,6 +85,10 @@ same_settings(const struct conf *a, const struct conf *b)
 	    a->max_connections == b->max_connections &&
 	    a->auth_timeout == b->auth_timeout &&
 	    a->idle_timeout == b->idle_timeout &&
+	    a->per_address_connections == b->per_address_connections &&
+	    a->auth_fail_limit == b->auth_fail_limit &&
+	    a->auth_fail_block == b->auth_fail_block &&
+	    a->app_uid_base == b->app_uid_base &&
 	    strcmp(a->router_kind, b->router_kind) == 0 &&
 	    a->router_manage == b->router_manage &&
 	    strcmp(a->http_listen_addr, b->http_listen_addr) == 0 &&
@@ -131,6 +135,7 @@ test_defaults(void)
 	CHECK(strcmp(c.buildpacks_dir, "") == 0);
 	CHECK(c.keep_releases == 5);
 	CHECK(c.build_memory_limit == 1073741824ULL);
+	CHECK(c.app_uid_base == 2000000000);
 	CHECK(strcmp(c.health_path, "/") == 0);
 	CHECK(c.health_timeout == 30);
 	CHECK(c.health_grace == 5);

@@ -1,0 +1,157 @@
+/*
+ * ident.c - who an app's code runs as, and who owns its files.  See ident.h.
+ *
+ * The tree walks work on directory file descriptors only (openat with
+ * O_NOFOLLOW, fchown/fchmod on what was opened), so an app that swaps a
+ * directory for a symlink while a walk runs cannot steer it outside the
+ * tree.  Taking a tree back also strips group/other write and the setuid
+ * and setgid bits, so a release is never writable by anyone but root.
+ */
+#include "core/ident.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct owner {
+	uid_t uid;
+	gid_t gid;
+	int strip;  /* clear group/other write, setuid and setgid */
+};
+
+static int own_dir(int fd, const struct owner *o, int depth);
+
+void
+ident_of_app(const struct conf *c, int64_t app_id, struct ident *id)
+{
+	id->drop = geteuid() == 0;
+	id->uid = (uid_t)(c->app_uid_base + app_id);
+	id->gid = (gid_t)(c->app_uid_base + app_id);
+}
+
+void
+ident_of_uid(uid_t uid, struct ident *id)
+{
+	id->drop = geteuid() == 0 && uid != 0;
+	id->uid = uid;
+	id->gid = (gid_t)uid;
+}
+
+int
+ident_drop(const struct ident *id)
+{
+	if (!id->drop)
+		return 0;
+	if (setgroups(0, NULL) == -1 || setresgid(id->gid, id->gid, id->gid) == -1 ||
+	    setresuid(id->uid, id->uid, id->uid) == -1 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return -1;
+	if (setuid(0) == 0) { /* paranoia: the drop must be for good */
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/* Own the object open at fd. */
+static int
+own_fd(int fd, const struct stat *sb, const struct owner *o)
+{
+	mode_t mode = sb->st_mode & 07777;
+
+	if (fchown(fd, o->uid, o->gid) == -1)
+		return -1;
+	if (o->strip && (mode & (S_IWGRP | S_IWOTH | S_ISUID | S_ISGID)) != 0 &&
+	    fchmod(fd, mode & ~(S_IWGRP | S_IWOTH | S_ISUID | S_ISGID)) == -1)
+		return -1;
+	return 0;
+}
+
+/* Own entry name of the directory open at dfd, and everything under it. */
+static int
+own_entry(int dfd, const char *name, const struct owner *o, int depth)
+{
+	struct stat sb;
+	int fd, rc;
+
+	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+		/* a symlink, fifo or socket: the entry itself, never its target */
+		return fchownat(dfd, name, o->uid, o->gid, AT_SYMLINK_NOFOLLOW);
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC | (S_ISDIR(sb.st_mode) ? O_DIRECTORY : 0))) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &sb) == -1 || own_fd(fd, &sb, o) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	rc = own_dir(fd, o, depth + 1);  /* closes fd */
+	return rc;
+}
+
+/* Own everything in the directory open at fd; closes fd. */
+static int
+own_dir(int fd, const struct owner *o, int depth)
+{
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if (depth > 256) {
+		close(fd);
+		errno = ELOOP;
+		return -1;
+	}
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		rc = own_entry(dirfd(d), de->d_name, o, depth);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int
+own_tree(const char *path, const struct owner *o)
+{
+	struct stat sb;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1 || own_fd(fd, &sb, o) == -1) {
+		close(fd);
+		return -1;
+	}
+	return own_dir(fd, o, 0);
+}
+
+int
+ident_give_tree(const char *path, const struct ident *id)
+{
+	struct owner o = { id->uid, id->gid, 0 };
+
+	return id->drop ? own_tree(path, &o) : 0;
+}
+
+int
+ident_take_tree(const char *path)
+{
+	struct owner o = { 0, 0, 1 };
+
+	return geteuid() == 0 ? own_tree(path, &o) : 0;
+}

@@ -1,0 +1,47 @@
+/*
+ * ident.h - the unprivileged identity an app's code runs as.
+ *
+ * When berth runs as root, everything an app brings runs as that app's own
+ * uid and gid, app_uid_base + the app's id (no passwd entry is needed):
+ * the buildpack steps of its builds and its processes.  Each gets no
+ * supplementary groups and PR_SET_NO_NEW_PRIVS, so a setuid binary cannot
+ * lift it back up.  One app therefore cannot read another's cache, config
+ * vars (/proc/PID/environ) or signal its processes, and nothing it runs
+ * can touch berth's db, keys or repos.  When berth is not root, nothing
+ * changes hands: everything runs as berth's own user.
+ *
+ * Ownership follows the same line: a build's tree, cache and env dir
+ * belong to the app while it builds; the built release goes back to root,
+ * read-only for the app that runs it.
+ */
+#ifndef BERTH_IDENT_H
+#define BERTH_IDENT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf/conf.h"
+
+struct ident {
+	uid_t uid;
+	gid_t gid;
+	int drop;   /* 0 when berth is not root: run as berth's own user */
+};
+
+/* The identity of app app_id under c. */
+void ident_of_app(const struct conf *c, int64_t app_id, struct ident *id);
+
+/* The identity for uid (as passed to `berth shim`); uid 0: no drop. */
+void ident_of_uid(uid_t uid, struct ident *id);
+
+/* In a child, before exec: become id for good.  0 or -1 (errno). */
+int ident_drop(const struct ident *id);
+
+/* Give a whole tree to id (lchown, never following a symlink, never
+ * leaving the tree).  No-op when !id->drop.  0 or -1 (errno). */
+int ident_give_tree(const char *path, const struct ident *id);
+
+/* Take a whole tree back to root:root the same way; no-op when not root. */
+int ident_take_tree(const char *path);
+
+#endif

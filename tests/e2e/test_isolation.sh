@@ -1,0 +1,99 @@
+# test_isolation.sh - when berth runs as root, each app's builds and
+# processes run as the app's own unprivileged uid (core/ident.h): a build
+# cannot read berth's db or another app's cache, cannot keep a setuid bit
+# or a writable file in its release, and one app cannot read another's
+# config vars from /proc.  Real pushes, real buildpack, real processes.
+. "$(dirname "$0")/lib.sh"
+if [ "$(id -u)" != 0 ]; then
+	echo "skip: berth drops privileges only when it runs as root"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+start_server "[health]" "timeout = 10" "grace = 0"
+
+# A buildpack that reports who it runs as and tries what it must not do.
+mkdir -p "$T/buildpacks/probe/bin"
+cat > "$T/buildpacks/probe/bin/detect" <<'SH'
+#!/bin/sh
+[ -f "$1/probe" ] && echo probe
+SH
+cat > "$T/buildpacks/probe/bin/compile" <<SH
+#!/bin/sh
+echo "build uid \$(id -u) gid \$(id -g) groups \$(id -G)"
+cat "$DATA/berth.db" > /dev/null 2>&1 && echo "LEAK: read the db" || echo "db: refused"
+ls "$DATA/apps/alpha/cache/home" > /dev/null 2>&1 && [ "\$(id -u)" != "\$(stat -c %u "$DATA/apps/alpha/cache")" ] &&
+	echo "LEAK: read alpha's cache" || echo "other cache: refused or own"
+touch "\$2/home/mark" && echo "cache: writable"
+echo hi > "\$1/suid" && chmod 4755 "\$1/suid" && chmod 0666 "\$1/probe"
+echo "#!/bin/sh" > "\$1/run" && chmod 755 "\$1/run"
+exit 0
+SH
+printf '#!/bin/sh\nprintf -- "---\\ndefault_process_types:\\n  web: python3 web.py\\n"\n' > "$T/buildpacks/probe/bin/release"
+chmod 755 "$T/buildpacks/probe/bin/"*
+
+uid_of() { echo $(( 2000000000 + $(sql "SELECT id FROM apps WHERE name='$1'") )); }
+
+probe_app() { # probe_app DIR: a tree the probe buildpack takes; its web process
+	git init -q "$1"
+	echo probe > "$1/probe"
+	cat > "$1/web.py" <<'PY'
+import os, http.server
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("uid %d\n" % os.getuid()).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+PY
+	git -C "$1" add . && git -C "$1" commit -qm probe
+}
+
+build_runs_as_the_app() {
+	probe_app "$T/alpha"
+	git_as admin -C "$T/alpha" push -q "$(remote alpha)" main > "$T/push.log" 2>&1
+	u=$(uid_of alpha)
+	contains "$T/push.log" "build uid $u gid $u groups $u"
+	contains "$T/push.log" "db: refused"
+	contains "$T/push.log" "cache: writable"
+	expect "no leak" fails grep -q LEAK "$T/push.log"
+}
+
+release_belongs_to_root() {
+	r=$DATA/apps/alpha/releases/1
+	expect "root owns the release" [ "$(stat -c %u "$r" "$r/suid" "$r/probe" | sort -u)" = 0 ]
+	expect "no setuid bit kept" [ "$(stat -c %a "$r/suid")" = 755 ]
+	expect "no world-writable file kept" [ "$(stat -c %a "$r/probe")" = 644 ]
+	expect "the cache stays the app's" [ "$(stat -c %u "$DATA/apps/alpha/cache/home/mark")" = "$(uid_of alpha)" ]
+}
+
+processes_run_as_the_app() {
+	http alpha.localhost / > "$T/out"
+	contains "$T/out" "uid $(uid_of alpha)"
+	expect "a process under alpha's uid" pgrep -u "$(uid_of alpha)" -f web.py
+}
+
+apps_cannot_read_each_other() {
+	as admin config:set alpha SECRET_TOKEN=s3cr3t-alpha > /dev/null
+	probe_app "$T/beta"
+	git_as admin -C "$T/beta" push -q "$(remote beta)" main > "$T/push.log" 2>&1
+	contains "$T/push.log" "build uid $(uid_of beta)"
+	expect "other cache refused" fails grep -q "LEAK" "$T/push.log"
+	for _ in $(seq 50); do
+		pid=$(pgrep -u "$(uid_of alpha)" -f web.py | head -1)
+		[ -n "$pid" ] && grep -qa s3cr3t-alpha "/proc/$pid/environ" && break
+		sleep 0.1
+	done
+	expect "alpha's process has its secret" grep -qa s3cr3t-alpha "/proc/$pid/environ"
+	expect "beta's uid cannot read it" fails setpriv --reuid="$(uid_of beta)" \
+		--regid="$(uid_of beta)" --clear-groups cat "/proc/$pid/environ" > /dev/null 2>&1
+	expect "nor alpha's cache" fails setpriv --reuid="$(uid_of beta)" \
+		--regid="$(uid_of beta)" --clear-groups ls "$DATA/apps/alpha/cache" > /dev/null 2>&1
+}
+
+t "a build runs as the app's own uid and cannot read the db" build_runs_as_the_app
+t "a built release belongs to root: no setuid, nothing writable" release_belongs_to_root
+t "the app's processes run as its uid" processes_run_as_the_app
+t "one app cannot read another's config vars or cache" apps_cannot_read_each_other
+finish
