@@ -20,6 +20,7 @@
 
 struct conf {
 	char path[PATH_MAX]; /* file that was read; "" when only defaults */
+	char test_pause[32]; /* not from the ini: core/testpoint.h */
 
 	/* [server] */
 	char listen_addr[CONF_ADDR_MAX]; /* "127.0.0.1", "::1", "0.0.0.0" */

@@ -25,6 +25,7 @@
 #include "core/names.h"
 #include "core/sshkey.h"
 #include "core/store.h"
+#include "core/testpoint.h"
 #include "gitd/gitd.h"
 #include "gitd/gitd_dispatch.h"
 #include "gitd/gitd_server.h"
@@ -265,11 +266,13 @@ cmd_serve(void)
 	if (geteuid() == 0)
 		warn_unreachable();
 	stamp_start();
-	hooks_recover(&config, st); /* what a crash or kill -9 left half-done */
-	procs_recover(&config, st); /* after a reboot, before routing to them */
+	/* what a crash or kill -9 left half-done; processes before routing */
+	hooks_recover(&config, st);
 	if (router_start(&config, st, err, sizeof(err)) == -1)
 		log_warnx("router: %s (apps are not reachable over HTTP until"
 		    " this is fixed; pushes still work)", err);
+	hooks_recover_routed(&config, st);
+	testpoint_arm(&config);
 	store_close(st);
 	/* forked children open their own libgit2 and sqlite state */
 	git_libgit2_shutdown();

@@ -157,10 +157,11 @@ int store_proc_delete(struct store *st, int64_t id);
 /* app_id 0: every app.  state NULL: every state. */
 int store_proc_each(struct store *st, int64_t app_id, const char *state,
     int (*fn)(void *, const struct proc_rec *), void *arg);
-/* In one transaction: the app's `running` processes become `draining`, the
- * given ones become `running`.  undo reverses it. */
-int store_proc_promote(struct store *st, int64_t app_id, const int64_t *ids,
-    size_t n, int undo);
+/* In one transaction: the old set (the app's `running` processes, listed
+ * under its lock) becomes `draining`, ids become `running`.  undo reverses
+ * exactly that, and nothing an earlier swap left draining. */
+int store_proc_promote(struct store *st, const int64_t *ids, size_t n,
+    const int64_t *old, size_t nold, int undo);
 int store_formation_get(struct store *st, int64_t app_id, const char *type,
     int *count);  /* STORE_NOTFOUND when never scaled */
 int store_formation_set(struct store *st, int64_t app_id, const char *type,

@@ -152,8 +152,8 @@ set_state(struct store *st, int64_t id, const char *state)
 }
 
 int
-store_proc_promote(struct store *st, int64_t app_id, const int64_t *ids,
-    size_t n, int undo)
+store_proc_promote(struct store *st, const int64_t *ids, size_t n,
+    const int64_t *old, size_t nold, int undo)
 {
 	char *msg = NULL;
 
@@ -161,11 +161,9 @@ store_proc_promote(struct store *st, int64_t app_id, const int64_t *ids,
 		sqlite3_free(msg);
 		return store_fail(st, "begin");
 	}
-	if (exec_ids(st, undo ? "UPDATE processes SET state = 'running' WHERE"
-	    " app_id = ?1 AND state = 'draining' AND ?2 = ?2;" :
-	    "UPDATE processes SET state = 'draining' WHERE app_id = ?1 AND"
-	    " state = 'running' AND ?2 = ?2;", app_id, 0, "swap") == -1)
-		goto fail;
+	for (size_t i = 0; i < nold; i++)
+		if (set_state(st, old[i], undo ? "running" : "draining") == -1)
+			goto fail;
 	for (size_t i = 0; i < n; i++)
 		if (set_state(st, ids[i], undo ? "starting" : "running") == -1)
 			goto fail;

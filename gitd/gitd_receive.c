@@ -411,6 +411,14 @@ say(void *ctx, const char *line)
 		(void)r->g->io.write_err(r->g->io.in_out.ctx, buf, (size_t)n);
 }
 
+static int
+store_objects(void *ctx, char *err, size_t errlen)
+{
+	struct receive *r = ctx;
+
+	return pack_migrate(r->repo, &r->q, err, errlen);
+}
+
 static void
 receive_deploy(struct receive *r)
 {
@@ -433,7 +441,7 @@ receive_deploy(struct receive *r)
 	}
 	push = (struct hook_push){ .conf = r->g->conf, .st = r->g->st,
 	    .app = r->g->app.name, .repo = r->repo, .updates = u, .n = n,
-	    .say = say, .say_ctx = r };
+	    .say = say, .say_ctx = r, .store_objects = store_objects };
 	if (n > 0)
 		hooks_receive(&push);
 	for (size_t i = 0, k = 0; i < r->ncmds && k < n; i++) {

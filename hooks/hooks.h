@@ -33,6 +33,9 @@ struct hook_push {
 	size_t n;
 	void (*say)(void *ctx, const char *line);
 	void *say_ctx;
+	/* move the pushed objects out of quarantine (called with say_ctx once
+	 * the build succeeded, before anything goes live); NULL: nothing to do */
+	int (*store_objects)(void *ctx, char *err, size_t errlen);
 };
 
 /* Run the deploy for the push (see hooks_receive.c). */
@@ -62,6 +65,9 @@ int hooks_stop(const struct conf *c, struct store *st, const char *app,
  * build dirs, temp links), mark interrupted deploys failed; apps with a
  * push still in progress are left alone. */
 void hooks_recover(const struct conf *c, struct store *st);
+
+/* After the router is up: retire what cut-off swaps left draining. */
+void hooks_recover_routed(const struct conf *c, struct store *st);
 
 /* Delete an app: processes, routing, repository, releases, rows, in that
  * order; safe to run again after a crash half-way.  0 or -1 with why. */

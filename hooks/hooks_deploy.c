@@ -28,6 +28,7 @@
 #include "core/applock.h"
 #include "core/log.h"
 #include "core/path.h"
+#include "core/testpoint.h"
 #include "hooks/hooks.h"
 #include "hooks/hooks_archive.h"
 #include "hooks/hooks_deploy.h"
@@ -96,6 +97,7 @@ deploy_init(struct deploy *d, const struct hook_push *p, const char *kind,
 		d->commit = *commit;
 		git_oid_tostr(d->commit_hex, sizeof(d->commit_hex), commit);
 	}
+	d->push = p;
 	d->conf = p->conf;
 	d->st = p->st;
 	d->repo = p->repo;
@@ -134,6 +136,20 @@ deploy_finish(struct deploy *d, int ok, long long t0)
 	free(d->log);
 }
 
+/* The pushed objects leave the quarantine before anything goes live, so a
+ * live release is never one whose objects could still be lost. */
+static int
+store_objects(struct deploy *d)
+{
+	char err[256];
+
+	if (d->push == NULL || d->push->store_objects == NULL)
+		return 0;
+	if (d->push->store_objects(d->push->say_ctx, err, sizeof(err)) == -1)
+		return deploy_fail(d, "cannot store the pushed objects: %s", err);
+	return 0;
+}
+
 /* The stages; returns 0 when the new release is live. */
 static int
 deploy_stages(struct deploy *d, long long *build_ms)
@@ -158,9 +174,11 @@ deploy_stages(struct deploy *d, long long *build_ms)
 		deploy_say(d, "       %.*s", (int)strcspn(p, "\n"), p);
 	slot_release(slot);
 	slot = -1;
-	if (release_install(d) == -1 || release_run(d, d->rel.version) == -1 ||
+	if (store_objects(d) == -1 || release_install(d) == -1 ||
+	    release_run(d, d->rel.version) == -1 ||
 	    release_activate(d, d->rel.version) == -1)
 		goto out;
+	testpoint(d->conf, "activated");
 	release_retain(d);
 	rc = 0;
 out:

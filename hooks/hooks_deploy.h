@@ -19,6 +19,7 @@
 #define DEPLOY_LOG_MAX (1024 * 1024)
 
 struct deploy {
+	const struct hook_push *push;
 	const struct conf *conf;
 	struct store *st;
 	struct app_rec app;

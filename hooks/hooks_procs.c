@@ -190,38 +190,40 @@ proc_stop(const struct conf *c, struct store *st, const char *app,
 struct recover {
 	const struct conf *c;
 	struct store *st;
+	const char *app;
 };
 
 static int
 recover_one(void *arg, const struct proc_rec *p)
 {
-	struct recover *r = arg;
+	const struct recover *r = arg;
+	const struct conf *c = r->c;
+	struct store *st = r->st;
+	const char *app = r->app;
 	struct proc_rec copy = *p;
-	char app[STORE_NAME_MAX], err[256];
+	char err[256];
 
-	if (store_app_name(r->st, p->app_id, app, sizeof(app)) != 0)
-		return 0;
-	if (strcmp(p->state, "running") != 0) {
-		/* a swap that did not finish: the old set is still live */
-		log_info("stopping %s %s.%d (v%d, left %s)", app, p->type, p->idx,
-		    p->release, p->state);
-		proc_stop(r->c, r->st, app, p);
+	if (strcmp(p->state, "starting") == 0) {
+		/* a swap cut off before its switch: never routed to */
+		log_info("stopping %s %s.%d (v%d, left starting)", app, p->type,
+		    p->idx, p->release);
+		proc_stop(c, st, app, p);
 		return 0;
 	}
-	if (shim_alive(p->shim_pid, p->id))
-		return 0;
+	if (strcmp(p->state, "running") != 0 || shim_alive(p->shim_pid, p->id))
+		return 0; /* draining: retired after routing (swap_retire_left) */
 	log_info("restarting %s %s.%d (v%d) on port %d", app, p->type, p->idx,
 	    p->release, p->port);
-	if (proc_spawn(r->c, r->st, app, &copy, err, sizeof(err)) == -1)
+	if (proc_spawn(c, st, app, &copy, err, sizeof(err)) == -1)
 		log_warnx("cannot restart %s %s.%d: %s", app, p->type, p->idx, err);
 	return 0;
 }
 
 void
-procs_recover(const struct conf *c, struct store *st)
+procs_recover(const struct conf *c, struct store *st, const struct app_rec *app)
 {
-	struct recover r = { c, st };
+	struct recover r = { c, st, app->name };
 
-	if (store_proc_each(st, 0, NULL, recover_one, &r) == -1)
+	if (store_proc_each(st, app->id, NULL, recover_one, &r) == -1)
 		log_warnx("cannot list processes: %s", store_error(st));
 }

@@ -46,9 +46,11 @@ int proc_spawn(const struct conf *c, struct store *st, const char *app,
 void proc_stop(const struct conf *c, struct store *st, const char *app,
     const struct proc_rec *p);
 
-/* On `berth serve` start: restart the shims of running processes that are
- * gone (a reboot), stop and forget half-started or draining ones. */
-void procs_recover(const struct conf *c, struct store *st);
+/* On `berth serve` start, under the app's lock: restart the shims of
+ * running processes that are gone (a reboot), stop and forget the ones a
+ * cut-off swap left starting.  Draining ones are left to the router. */
+void procs_recover(const struct conf *c, struct store *st,
+    const struct app_rec *app);
 
 /* The run dir of a process. 0 or -1. */
 int proc_run_dir(const char *data_dir, const char *app, int64_t id, char *out,

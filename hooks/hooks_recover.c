@@ -1,10 +1,14 @@
 /*
  * hooks_recover.c - what `berth serve` repairs when it starts, after a crash
  * or a kill -9: quarantined packs, half-built releases, temp files and links,
- * deploys left "running".  A push that is still alive (its connection
+ * deploys left "running", processes a cut-off swap left starting, shims
+ * that are gone (a reboot), a `current` link that disagrees with the
+ * release the db routes to.  A push that is still alive (its connection
  * process outlives a killed daemon on purpose) holds its app's lock, so an
  * app is only repaired when its lock can be taken; the router's staging
- * dirs only when the process that made them is gone.
+ * dirs only when the process that made them is gone.  Once the router is
+ * up again, hooks_recover_routed() retires what a cut-off swap left
+ * draining.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,11 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
 #include "core/path.h"
 #include "hooks/hooks.h"
+#include "hooks/hooks_procs.h"
+#include "hooks/hooks_swap.h"
 
 /* Remove the entries of dir whose names start with one of the prefixes. */
 static int
@@ -68,6 +75,40 @@ struct recover {
 	struct store *st;
 };
 
+/* `current` must point at the release the db routes to: a kill between the
+ * router switch and the link swap leaves the old one. */
+static void
+recover_current(const struct conf *c, const struct app_rec *a)
+{
+	char want[64], have[64], dir[PATH_MAX], tmp[PATH_MAX], cur[PATH_MAX];
+	struct stat sb;
+	ssize_t n;
+
+	if (a->current_release <= 0)
+		return;
+	snprintf(want, sizeof(want), "releases/%d", a->current_release);
+	if (pathf(dir, sizeof(dir), "%s/apps/%s/%s", c->data_dir, a->name,
+	    want) == -1 || pathf(cur, sizeof(cur), "%s/apps/%s/current",
+	    c->data_dir, a->name) == -1 || pathf(tmp, sizeof(tmp),
+	    "%s/apps/%s/current.recover", c->data_dir, a->name) == -1 ||
+	    stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
+		return;
+	n = readlink(cur, have, sizeof(have) - 1);
+	if (n >= 0) {
+		have[n] = '\0';
+		if (strcmp(have, want) == 0)
+			return;
+	}
+	(void)unlink(tmp);
+	if (symlink(want, tmp) == -1 || rename(tmp, cur) == -1) {
+		log_warn("recovery: cannot point '%s' at %s", cur, want);
+		(void)unlink(tmp);
+		return;
+	}
+	log_info("recovery: '%s' current -> %s (was %s)", a->name, want,
+	    n >= 0 ? have : "missing");
+}
+
 static int
 recover_app(void *arg, const struct app_rec *a)
 {
@@ -94,7 +135,22 @@ recover_app(void *arg, const struct app_rec *a)
 		(void)sweep(dir, repo_tmp);
 	if (store_deploy_interrupted(r->st, a->id) == -1)
 		log_warnx("recovery: %s", store_error(r->st));
+	recover_current(r->c, a);
+	procs_recover(r->c, r->st, a);
 	close(fd);
+	return 0;
+}
+
+static int
+retire_app(void *arg, const struct app_rec *a)
+{
+	struct recover *r = arg;
+	int fd;
+
+	if (app_idle(r->c, a->name, &fd)) {
+		swap_retire_left(r->c, r->st, a);
+		close(fd);
+	}
 	return 0;
 }
 
@@ -131,4 +187,13 @@ hooks_recover(const struct conf *c, struct store *st)
 	if (store_app_each(st, recover_app, &r) == -1)
 		log_warnx("recovery: %s", store_error(st));
 	recover_router(c);
+}
+
+void
+hooks_recover_routed(const struct conf *c, struct store *st)
+{
+	struct recover r = { c, st };
+
+	if (store_app_each(st, retire_app, &r) == -1)
+		log_warnx("recovery: %s", store_error(st));
 }

@@ -256,6 +256,27 @@ swap_stop_draining(const struct conf *c, struct store *st,
 	free(ci);
 }
 
+void
+swap_retire_left(const struct conf *c, struct store *st,
+    const struct app_rec *app)
+{
+	struct collect_ids *ci = calloc(1, sizeof(*ci));
+	int64_t ids[MAX_INSTANCES * 4];
+
+	if (ci == NULL)
+		return;
+	if (store_proc_each(st, app->id, "draining", collect, ci) == 0 &&
+	    ci->n > 0) {
+		for (size_t i = 0; i < ci->n; i++)
+			ids[i] = ci->p[i].id;
+		log_info("recovery: '%s' has %zu draining process%s; stopping them"
+		    " after %d s", app->name, ci->n, ci->n == 1 ? "" : "es",
+		    c->health_grace);
+		retire_later(c, app->name, ids, ci->n);
+	}
+	free(ci);
+}
+
 int
 swap_release(const struct conf *c, struct store *st, const struct app_rec *app,
     int version, say_fn say, void *ctx, char *why, size_t whylen)
@@ -265,7 +286,7 @@ swap_release(const struct conf *c, struct store *st, const struct app_rec *app,
 	struct plan *pl;
 	struct vars vs;
 	const char *path = c->health_path;
-	int64_t ids[MAX_INSTANCES];
+	int64_t ids[MAX_INSTANCES], oids[MAX_INSTANCES * 4];
 	char err[1024];
 	int rc = -1;
 
@@ -303,24 +324,25 @@ swap_release(const struct conf *c, struct store *st, const struct app_rec *app,
 	for (size_t i = 0; i < pl->n; i++)
 		ids[i] = pl->p[i].id;
 	old->n = 0; /* the set that is live now, which this swap retires */
-	if (store_proc_each(st, app->id, "running", collect, old) == -1 ||
-	    store_proc_promote(st, app->id, ids, pl->n, 0) == -1) {
+	if (store_proc_each(st, app->id, "running", collect, old) == -1) {
+		snprintf(why, whylen, "%s", store_error(st));
+		goto fail;
+	}
+	for (size_t i = 0; i < old->n; i++)
+		oids[i] = old->p[i].id;
+	if (store_proc_promote(st, ids, pl->n, oids, old->n, 0) == -1) {
 		snprintf(why, whylen, "%s", store_error(st));
 		goto fail;
 	}
 	if (router_update(c, st, app->name, version, err, sizeof(err)) == -1) {
 		snprintf(why, whylen, "%s", err);
-		(void)store_proc_promote(st, app->id, ids, pl->n, 1);
+		(void)store_proc_promote(st, ids, pl->n, oids, old->n, 1);
 		goto fail;
 	}
 	sayf(say, ctx, "-----> Routed http://%s.%s:%d/ to v%d (%s)", app->name,
 	    c->base_domain, c->http_listen_port, version, c->router_kind);
-	if (old->n > 0) {
-		int64_t oids[MAX_INSTANCES * 4];
-		for (size_t i = 0; i < old->n; i++)
-			oids[i] = old->p[i].id;
+	if (old->n > 0)
 		retire_later(c, app->name, oids, old->n);
-	}
 	rc = 0;
 	goto out;
 fail:
@@ -336,17 +358,33 @@ int
 swap_stop_all(const struct conf *c, struct store *st, const struct app_rec *app,
     char *why, size_t whylen)
 {
+	struct collect_ids *old = calloc(1, sizeof(*old));
+	int64_t oids[MAX_INSTANCES * 4];
 	char err[1024];
+	int rc = -1;
 
-	if (store_proc_promote(st, app->id, NULL, 0, 0) == -1) {
-		snprintf(why, whylen, "%s", store_error(st));
+	if (old == NULL) {
+		snprintf(why, whylen, "out of memory");
 		return -1;
+	}
+	if (store_proc_each(st, app->id, "running", collect, old) == -1) {
+		snprintf(why, whylen, "%s", store_error(st));
+		goto out;
+	}
+	for (size_t i = 0; i < old->n; i++)
+		oids[i] = old->p[i].id;
+	if (store_proc_promote(st, NULL, 0, oids, old->n, 0) == -1) {
+		snprintf(why, whylen, "%s", store_error(st));
+		goto out;
 	}
 	if (router_update(c, st, NULL, 0, err, sizeof(err)) == -1) {
-		(void)store_proc_promote(st, app->id, NULL, 0, 1);
+		(void)store_proc_promote(st, NULL, 0, oids, old->n, 1);
 		snprintf(why, whylen, "%s", err);
-		return -1;
+		goto out;
 	}
 	swap_stop_draining(c, st, app);
-	return 0;
+	rc = 0;
+out:
+	free(old);
+	return rc;
 }

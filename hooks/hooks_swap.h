@@ -26,6 +26,12 @@ int swap_release(const struct conf *c, struct store *st,
 void swap_stop_draining(const struct conf *c, struct store *st,
     const struct app_rec *app);
 
+/* Give the draining processes a cut-off swap left (no retire of their own
+ * survived) their grace period and stop them after it; called once the
+ * router shows the running set again. */
+void swap_retire_left(const struct conf *c, struct store *st,
+    const struct app_rec *app);
+
 /* `berth retire DATA_DIR APP GRACE ID...`: after GRACE s, stop the given
  * processes (those one swap replaced) if they are still draining. */
 int swap_retire_main(const char *data_dir, const char *app, int grace,

@@ -26,6 +26,7 @@
 
 #include "core/log.h"
 #include "core/path.h"
+#include "core/testpoint.h"
 #include "router/router.h"
 
 #define CADDY "/usr/bin/caddy"
@@ -253,6 +254,7 @@ caddy_apply(const struct conf *c, const struct routes *r, char *err,
 		return -1;
 	}
 	json_decref(cfg);
+	testpoint(c, "router-reload");
 	if ((rc = post_load(c, dir, body, err, errlen)) == 0)
 		save(dir, body);
 	free(body);

@@ -26,6 +26,7 @@
 
 #include "core/log.h"
 #include "core/path.h"
+#include "core/testpoint.h"
 #include "router/router.h"
 
 #define SITE_MAX (64 * 1024)
@@ -74,8 +75,10 @@ nginx_apply(const struct conf *c, const struct routes *r, char *err,
 		    out);
 		goto out;
 	}
-	if (install(r, sites, stg, err, errlen) == -1 ||
-	    reload(c, err, errlen) == -1)
+	if (install(r, sites, stg, err, errlen) == -1)
+		goto out;
+	testpoint(c, "router-reload"); /* new files in place, nginx not told */
+	if (reload(c, err, errlen) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -31,8 +31,8 @@ crash() {
 	sleep 0.2
 }
 
-restart() {
-	"$BERTH" -c "$T/berth.ini" serve >> "$T/serve.log" 2>&1 &
+restart() { # restart [TESTPOINT]: with BERTH_TEST_PAUSE (core/testpoint.h)
+	BERTH_TEST_PAUSE=${1:-} "$BERTH" -c "$T/berth.ini" serve >> "$T/serve.log" 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 100); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
@@ -154,4 +154,68 @@ stage_switch() {
 	http web.localhost / > "$T/out"; contains "$T/out" "web two"
 }
 t "killed after the health check, before the switch" stage_switch
+
+# stages 4 and 5 stop berth at a testpoint (core/testpoint.h), then kill it
+# web_at TESTPOINT TEXT: push a commit serving TEXT; wait until berth stops
+# (berth restarted with the testpoint armed first, outside `t`'s subshell)
+web_at() {
+	echo "$2" > "$T/web/version"
+	git -C "$T/web" commit -qam "$2"
+	git_as admin -C "$T/web" push "$(remote web)" main > /dev/null 2> "$T/push.$1" &
+	echo $! > "$T/client.$1"
+	wait_for "$T/serve.log" "testpoint $1 reached"
+}
+
+# after_crash OLD NEW: consistent, and the old or the new release answers
+after_crash() {
+	expect "main did not move" [ "$(server_rev web refs/heads/main)" = "$MAIN_BEFORE" ]
+	expect "db intact" [ "$(sql 'pragma integrity_check')" = ok ]
+	fsck_clean web
+	local cur want
+	cur=$(readlink "$DATA/apps/web/current")
+	want="releases/$(sql "select current_release from apps where name='web'")"
+	expect "current ($cur) is the release the db routes to ($want)" [ "$cur" = "$want" ]
+	expect "current -> a complete release" [ -f "$DATA/apps/web/$cur/version" ]
+	http web.localhost / > "$T/out"
+	expect "the old or the new release answers" grep -qE "^($1|$2)\$" "$T/out"
+	expect "no deploy left running" [ "$(sql "select count(*) from deploys where status='running'")" = 0 ]
+	# what the cut-off swap left draining is retired after the grace period
+	for _ in $(seq 60); do
+		[ "$(sql "select count(*) from processes p join apps a on a.id = p.app_id where a.name='web' and p.state != 'running'")" = 0 ] && break
+		sleep 0.1
+	done
+	as admin ps web --json > "$T/j"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d and all(p["routing"] == "running" for p in d), d' "$T/j"
+}
+
+next_web_push() { # next_web_push TEXT
+	echo "$1" > "$T/web/version"
+	git -C "$T/web" commit -qam "$1"
+	git_as admin -C "$T/web" push -q "$(remote web)" main
+	http web.localhost / > "$T/out"; contains "$T/out" "$1"
+}
+
+MAIN_BEFORE=$(server_rev web refs/heads/main)
+crash; restart activated
+push_to_activated() { web_at activated "web four"; }
+t "the new release is live, the ref not yet moved" push_to_activated
+crash; kill "$(cat "$T/client.activated")" 2>/dev/null
+restart
+stage_activated() {
+	after_crash "web three" "web four"
+	next_web_push "web five"
+}
+t "killed between the symlink swap and the ref update" stage_activated
+
+MAIN_BEFORE=$(server_rev web refs/heads/main)
+crash; restart router-reload
+push_to_reload() { web_at router-reload "web six"; }
+t "the router's new config is about to be applied" push_to_reload
+crash; kill "$(cat "$T/client.router-reload")" 2>/dev/null
+restart
+stage_router() {
+	after_crash "web five" "web six"
+	next_web_push "web seven"
+}
+t "killed during the router reload" stage_router
 finish
