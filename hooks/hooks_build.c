@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "core/path.h"
@@ -147,6 +148,16 @@ build_detect(struct deploy *d)
 	    " with config:set %s BUILDPACK=name)", d->app.name);
 }
 
+/* 1 when the filesystem of path has less than 1 MiB left. */
+static int
+disk_full(const char *path)
+{
+	struct statvfs sv;
+
+	return statvfs(path, &sv) == 0 &&
+	    (unsigned long long)sv.f_bavail * sv.f_frsize < (1ULL << 20);
+}
+
 int
 build_compile(struct deploy *d)
 {
@@ -163,6 +174,9 @@ build_compile(struct deploy *d)
 		    d->conf->build_timeout);
 	if (!res.exited || res.exit_code != 0) {
 		spawn_describe(&res, how, sizeof(how));
+		if (disk_full(d->build_dir))
+			return deploy_fail(d, "build failed (%s): the disk that holds"
+			    " %s is full", how, d->conf->data_dir);
 		return deploy_fail(d, "build failed (%s; builds may use %llu MiB of"
 		    " memory, [build] memory_limit)", how,
 		    (unsigned long long)(d->conf->build_memory_limit >> 20));

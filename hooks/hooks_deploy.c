@@ -123,6 +123,7 @@ deploy_finish(struct deploy *d, int ok, long long t0)
 {
 	long long ms = deploy_now_ms() - t0;
 
+	release_cleanup(d); /* first: a full disk gets its space back */
 	if (store_deploy_finish(d->st, d->deploy_id, ok ? "succeeded" : "failed",
 	    ok ? d->rel.version : 0, ok ? "" : d->reason, ms,
 	    d->log ? d->log : "") == -1)
@@ -131,7 +132,6 @@ deploy_finish(struct deploy *d, int ok, long long t0)
 	log_info("deploy %lld of '%s' at %.7s: %s%s%s (%lld ms)",
 	    (long long)d->deploy_id, d->app.name, d->commit_hex,
 	    ok ? "succeeded" : "failed", ok ? "" : ": ", ok ? "" : d->reason, ms);
-	release_cleanup(d);
 	vars_free(&d->vars);
 	free(d->log);
 }
