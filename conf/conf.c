@@ -124,6 +124,7 @@ static const struct conf_key conf_keys[] = {
 	INT("server", "max_connections", max_connections, 1, 10000),
 	INT("server", "auth_timeout", auth_timeout, 1, 3600),
 	INT("server", "idle_timeout", idle_timeout, 1, 86400),
+	INT("server", "max_unauthenticated", max_unauthenticated, 1, 10000),
 	INT("server", "per_address_connections", per_address_connections, 1, 10000),
 	INT("server", "auth_fail_limit", auth_fail_limit, 1, 100000),
 	INT("server", "auth_fail_block", auth_fail_block, 1, 86400),
@@ -172,6 +173,7 @@ conf_defaults(struct conf *c)
 	c->max_connections = 64;
 	c->auth_timeout = 30;
 	c->idle_timeout = 300;
+	c->max_unauthenticated = 16;
 	c->per_address_connections = 16;
 	c->auth_fail_limit = 10;
 	c->auth_fail_block = 300;

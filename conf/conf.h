@@ -32,6 +32,7 @@ struct conf {
 	int max_connections;             /* 64 */
 	int auth_timeout;                /* seconds to authenticate, 30 */
 	int idle_timeout;                /* seconds of silence mid-protocol, 300 */
+	int max_unauthenticated;         /* connections still logging in, 16 */
 	int per_address_connections;     /* at once from one address, 16 */
 	int auth_fail_limit;             /* failed logins a minute per address, 10 */
 	int auth_fail_block;             /* seconds such an address is refused, 300 */

@@ -4,9 +4,11 @@
  * The parent owns a plain listening socket and an ssh_bind that holds the
  * host key; for each connection it forks, and the child hands the socket to
  * libssh with ssh_bind_accept_fd.  Signals only set flags (a self-pipe wakes
- * poll); the loop reaps children, enforces max_connections, and on SIGTERM
- * stops accepting and waits for running connections (a push in progress runs
- * to its end).
+ * poll); the loop reaps children, enforces max_connections and
+ * max_unauthenticated (a child writes its pid to the auth pipe once its
+ * client has logged in), the per-address limits (IPv6 counted per /64),
+ * and on SIGTERM stops accepting and waits for running connections (a push
+ * in progress runs to its end).
  */
 #include "gitd/gitd_server.h"
 
@@ -46,6 +48,7 @@ struct peer {
 struct kid {
 	pid_t pid;
 	int peer;             /* index into peers */
+	int authed;           /* its client has logged in */
 };
 
 struct accounting {
@@ -53,6 +56,8 @@ struct accounting {
 	size_t npeers;
 	struct kid *kids;     /* max_connections slots */
 	int children;
+	int unauthed;         /* children whose client has not logged in yet */
+	int auth_pipe[2];     /* children write their pid once logged in */
 };
 
 static volatile sig_atomic_t got_term, got_chld;
@@ -65,11 +70,12 @@ static int install_signals(void);
 static void reap(const struct conf *c, struct accounting *a);
 static void accept_one(const struct conf *c, ssh_bind bind, int lfd,
     struct accounting *a);
+static void read_logins(const struct conf *c, struct accounting *a);
 
 int
 gitd_serve(const struct conf *conf)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	struct accounting *acct;
 	ssh_bind bind;
 	int lfd;
@@ -78,6 +84,10 @@ gitd_serve(const struct conf *conf)
 	    (acct->kids = calloc((size_t)conf->max_connections,
 	    sizeof(*acct->kids))) == NULL) {
 		log_warnx("out of memory");
+		return 1;
+	}
+	if (pipe2(acct->auth_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_warn("pipe");
 		return 1;
 	}
 	if ((bind = make_bind(conf)) == NULL)
@@ -91,7 +101,8 @@ gitd_serve(const struct conf *conf)
 	while (!got_term) {
 		pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = wake_pipe[0], .events = POLLIN };
-		if (poll(pfd, 2, -1) == -1 && errno != EINTR) {
+		pfd[2] = (struct pollfd){ .fd = acct->auth_pipe[0], .events = POLLIN };
+		if (poll(pfd, 3, -1) == -1 && errno != EINTR) {
 			log_warn("poll");
 			break;
 		}
@@ -100,6 +111,8 @@ gitd_serve(const struct conf *conf)
 			while (read(wake_pipe[0], drain, sizeof(drain)) > 0)
 				;
 		}
+		if (pfd[2].revents & POLLIN)
+			read_logins(conf, acct);
 		if (got_chld)
 			reap(conf, acct);
 		if (!got_term && (pfd[0].revents & POLLIN))
@@ -209,11 +222,13 @@ install_signals(void)
 	return 0;
 }
 
-/* The peer entry for addr (a new or the stalest one when full). */
+/* The peer entry for addr: its own, a new one, or when the table is full
+ * the one with nothing open whose block ends first.  -1 only when every
+ * entry has a connection open: the caller refuses. */
 static int
 peer_find(struct accounting *a, const char *addr)
 {
-	size_t i, idle = PEERS_MAX;
+	size_t i, pick = PEERS_MAX;
 
 	for (i = 0; i < a->npeers; i++)
 		if (strcmp(a->peers[i].addr, addr) == 0)
@@ -221,15 +236,15 @@ peer_find(struct accounting *a, const char *addr)
 	if (a->npeers < PEERS_MAX)
 		i = a->npeers++;
 	else {
-		for (i = 0; i < PEERS_MAX; i++) /* reuse one with nothing on */
-			if (a->peers[i].live == 0 &&
-			    a->peers[i].blocked_until < time(NULL) &&
-			    (idle == PEERS_MAX || a->peers[i].window <
-			    a->peers[idle].window))
-				idle = i;
-		if (idle == PEERS_MAX)
+		for (i = 0; i < PEERS_MAX; i++)
+			if (a->peers[i].live == 0 && (pick == PEERS_MAX ||
+			    a->peers[i].blocked_until < a->peers[pick].blocked_until ||
+			    (a->peers[i].blocked_until == a->peers[pick].blocked_until &&
+			    a->peers[i].window < a->peers[pick].window)))
+				pick = i;
+		if (pick == PEERS_MAX)
 			return -1;
-		i = idle;
+		i = pick;
 	}
 	memset(&a->peers[i], 0, sizeof(a->peers[i]));
 	snprintf(a->peers[i].addr, sizeof(a->peers[i].addr), "%s", addr);
@@ -266,6 +281,8 @@ reap(const struct conf *c, struct accounting *a)
 			if (a->kids[i].pid != pid)
 				continue;
 			a->kids[i].pid = 0;
+			if (!a->kids[i].authed)
+				a->unauthed--;
 			if (a->kids[i].peer >= 0) {
 				struct peer *p = &a->peers[a->kids[i].peer];
 				p->live--;
@@ -289,9 +306,12 @@ peer_name(const struct sockaddr_storage *ss, char *out, size_t len)
 	if (ss->ss_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
 		    host, sizeof(host));
-	else if (ss->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr,
-		    host, sizeof(host));
+	else if (ss->ss_family == AF_INET6) {
+		struct in6_addr a6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+		if (!IN6_IS_ADDR_V4MAPPED(&a6) && !IN6_IS_ADDR_LOOPBACK(&a6))
+			memset(a6.s6_addr + 8, 0, 8); /* one site: its /64 */
+		inet_ntop(AF_INET6, &a6, host, sizeof(host));
+	}
 	snprintf(out, len, "%s", host);
 }
 
@@ -304,8 +324,16 @@ admit(const struct conf *c, struct accounting *a, struct peer *p,
 		log_warnx("refusing %s: %d connections already", addr, a->children);
 		return -1;
 	}
-	if (p == NULL)
-		return 0;
+	if (a->unauthed >= c->max_unauthenticated) {
+		log_warnx("refusing %s: %d connections still logging in", addr,
+		    a->unauthed);
+		return -1;
+	}
+	if (p == NULL) {
+		log_warnx("refusing %s: %d addresses have connections open", addr,
+		    PEERS_MAX);
+		return -1;
+	}
 	if (p->blocked_until > time(NULL))
 		return -1; /* logged when the block began */
 	if (p->live >= c->per_address_connections) {
@@ -356,11 +384,30 @@ accept_one(const struct conf *c, ssh_bind bind, int lfd, struct accounting *a)
 		close(lfd);
 		close(wake_pipe[0]);
 		close(wake_pipe[1]);
-		_exit(gitd_session_run(c, bind, fd, addr));
+		close(a->auth_pipe[0]);
+		_exit(gitd_session_run(c, bind, fd, addr, a->auth_pipe[1]));
 	}
-	a->kids[slot] = (struct kid){ pid, pi };
+	a->kids[slot] = (struct kid){ pid, pi, 0 };
 	a->children++;
+	a->unauthed++;
 	if (p != NULL)
 		p->live++;
 	close(fd);
+}
+
+/* Children that report a login no longer count as unauthenticated. */
+static void
+read_logins(const struct conf *c, struct accounting *a)
+{
+	int32_t pids[64];
+	ssize_t n;
+
+	while ((n = read(a->auth_pipe[0], pids, sizeof(pids))) > 0)
+		for (size_t k = 0; k < (size_t)n / sizeof(pids[0]); k++)
+			for (int i = 0; i < c->max_connections; i++)
+				if (a->kids[i].pid == pids[k] && !a->kids[i].authed) {
+					a->kids[i].authed = 1;
+					a->unauthed--;
+					break;
+				}
 }

@@ -44,6 +44,7 @@ struct session {
 	struct store *st;
 	struct key_rec key;
 	int authed, attempts, told_unknown, want_shell, have_command;
+	int login_fd;         /* told our pid once authenticated; -1 after */
 	char command[COMMAND_MAX];
 	char peer[64];
 };
@@ -55,7 +56,7 @@ static void session_close(struct session *ss, int status);
 
 int
 gitd_session_run(const struct conf *conf, ssh_bind bind, int fd,
-    const char *peer)
+    const char *peer, int login_fd)
 {
 	struct session ss;
 	char err[256], tag[96], db[PATH_MAX];
@@ -63,6 +64,7 @@ gitd_session_run(const struct conf *conf, ssh_bind bind, int fd,
 
 	memset(&ss, 0, sizeof(ss));
 	ss.conf = conf;
+	ss.login_fd = login_fd;
 	snprintf(ss.peer, sizeof(ss.peer), "%s", peer);
 	snprintf(tag, sizeof(tag), "berth conn %s", peer);
 	log_init(tag, 0);
@@ -125,6 +127,13 @@ auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *pubkey,
 	ss->key = k;
 	ss->authed = 1;
 	log_info("key '%s' (%s) authenticated", k.name, k.fingerprint);
+	if (ss->login_fd >= 0) {
+		int32_t pid = (int32_t)getpid();
+		if (write(ss->login_fd, &pid, sizeof(pid)) != sizeof(pid))
+			log_warn("cannot tell the daemon about the login");
+		close(ss->login_fd);
+		ss->login_fd = -1;
+	}
 	return SSH_AUTH_SUCCESS;
 }
 

@@ -16,8 +16,10 @@
 #define SESSION_NO_AUTH 3     /* gone before trying to log in */
 #define SESSION_AUTH_FAILED 4 /* offered keys, none was accepted */
 
-/* Serve the connection on fd; returns one of the statuses above. */
+/* Serve the connection on fd; returns one of the statuses above.  Once the
+ * client has logged in, the process writes its pid (int32_t) to login_fd,
+ * so the daemon stops counting it as unauthenticated. */
 int gitd_session_run(const struct conf *conf, ssh_bind bind, int fd,
-    const char *peer);
+    const char *peer, int login_fd);
 
 #endif

@@ -86,6 +86,7 @@ same_settings(const struct conf *a, const struct conf *b)
 	    a->auth_timeout == b->auth_timeout &&
 	    a->idle_timeout == b->idle_timeout &&
 	    a->per_address_connections == b->per_address_connections &&
+	    a->max_unauthenticated == b->max_unauthenticated &&
 	    a->auth_fail_limit == b->auth_fail_limit &&
 	    a->auth_fail_block == b->auth_fail_block &&
 	    a->app_uid_base == b->app_uid_base &&
@@ -136,6 +137,7 @@ test_defaults(void)
 	CHECK(c.keep_releases == 5);
 	CHECK(c.build_memory_limit == 1073741824ULL);
 	CHECK(c.app_uid_base == 2000000000);
+	CHECK(c.max_unauthenticated == 16);
 	CHECK(strcmp(c.health_path, "/") == 0);
 	CHECK(c.health_timeout == 30);
 	CHECK(c.health_grace == 5);
