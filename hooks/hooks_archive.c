@@ -244,7 +244,9 @@ archive_pack_dir(const char *dir, const char *tarball, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	/* a symlink is archived as a link, never as what it points at */
 	if (archive_read_disk_set_behavior(disk, 0) != ARCHIVE_OK ||
+	    archive_read_disk_set_symlink_physical(disk) != ARCHIVE_OK ||
 	    archive_read_disk_set_standard_lookup(disk) != ARCHIVE_OK ||
 	    archive_write_add_filter_gzip(out) != ARCHIVE_OK ||
 	    archive_write_set_format_pax_restricted(out) != ARCHIVE_OK ||

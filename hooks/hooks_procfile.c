@@ -164,11 +164,10 @@ yaml_procs(yaml_document_t *doc, yaml_node_t *map, char *procs, size_t plen,
 static int
 static_root_valid(const char *s)
 {
-	if (s[0] == '/' || strlen(s) >= 200)
+	/* it ends up in the proxy's config: plain path characters only */
+	if (s[0] == '/' || strlen(s) >= 200 || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/+@-") != strlen(s))
 		return 0;
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x21 || *p == '\\')
-			return 0;
 	return strcmp(s, "..") != 0 && strncmp(s, "../", 3) != 0 &&
 	    strstr(s, "/../") == NULL &&
 	    !(strlen(s) >= 3 && strcmp(s + strlen(s) - 3, "/..") == 0);

@@ -198,12 +198,38 @@ int_desc(const void *a, const void *b)
 	return *(const int *)b - *(const int *)a;
 }
 
-/* Archive and remove release dirs beyond keep_releases (never the live one). */
+struct in_use {
+	int v[256];
+	size_t n;
+};
+
+static int
+note_release(void *arg, const struct proc_rec *p)
+{
+	struct in_use *u = arg;
+
+	if (u->n < sizeof(u->v) / sizeof(u->v[0]))
+		u->v[u->n++] = p->release;
+	return 0;
+}
+
+static int
+used(const struct in_use *u, int version)
+{
+	for (size_t i = 0; i < u->n; i++)
+		if (u->v[i] == version)
+			return 1;
+	return 0;
+}
+
+/* Archive and remove release dirs beyond keep_releases: never the live one,
+ * nor one that processes still run from (a draining set in its grace). */
 void
 release_retain(struct deploy *d)
 {
 	char rel[PATH_MAX], dir[PATH_MAX], tar[PATH_MAX], tmp[PATH_MAX];
 	char err[256] = "rename failed";
+	struct in_use busy = { .n = 0 };
 	int versions[4096];
 	size_t n = 0;
 	struct dirent *de;
@@ -221,8 +247,13 @@ release_retain(struct deploy *d)
 	}
 	closedir(dp);
 	qsort(versions, n, sizeof(versions[0]), int_desc);
+	if (store_proc_each(d->st, d->app.id, NULL, note_release, &busy) == -1) {
+		log_warnx("not archiving old releases of '%s': %s", d->app.name,
+		    store_error(d->st));
+		return;
+	}
 	for (size_t i = (size_t)d->conf->keep_releases; i < n; i++) {
-		if (versions[i] == d->app.current_release)
+		if (versions[i] == d->app.current_release || used(&busy, versions[i]))
 			continue;
 		if (pathf(dir, sizeof(dir), "%s/%d", rel, versions[i]) == -1 ||
 		    pathf(tar, sizeof(tar), "%s/%d.tar.gz", rel, versions[i]) == -1 ||

@@ -67,6 +67,14 @@ fill_route(struct collect *k, const struct app_rec *a, int release,
 		snprintf(k->err, k->errlen, "static root path too long");
 		return -1;
 	}
+	/* static_root itself is plain (hooks_procfile.c); the data dir is the
+	 * admin's, and must not hold what nginx would read as syntax */
+	if (strpbrk(r->static_root, "\"'\\$;{}# \t\r\n") != NULL) {
+		snprintf(k->err, k->errlen, "static root '%s' holds characters the"
+		    " proxy's config cannot carry (quotes, '$', ';', braces,"
+		    " spaces); move data_dir", r->static_root);
+		return -1;
+	}
 	return 0;
 }
 

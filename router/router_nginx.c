@@ -230,7 +230,7 @@ render_site(const struct conf *c, const struct route *r, char *out, size_t len)
 		    "\t\tproxy_next_upstream error timeout http_502;\n"
 		    "\t}\n", r->app);
 	} else if (r->static_root[0] != '\0') {
-		EMIT("\troot %s;\n\tindex index.html;\n"
+		EMIT("\troot \"%s\";\n\tindex index.html;\n"
 		    "\tlocation / {\n\t\ttry_files $uri $uri/ =404;\n\t}\n",
 		    r->static_root);
 	} else {

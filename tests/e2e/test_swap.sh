@@ -1,11 +1,12 @@
 # test_swap.sh - every replaced process set gets its whole grace period,
 # even when deploys come back to back (the retire timer of one deploy must
 # not stop the set a later deploy replaced; found by the zero-downtime
-# benchmark), and is then stopped.
+# benchmark), and is then stopped.  With keep_releases = 1, the release a
+# draining set runs from is archived only after the set is gone.
 . "$(dirname "$0")/lib.sh"
 cp "$BERTH" "$T/berth"     # a copy the test can replace, as an upgrade does
 BERTH=$T/berth
-start_server "[health]" "grace = 3"
+start_server "[health]" "grace = 3" "[build]" "keep_releases = 1"
 W=$T/web
 
 push_version() {
@@ -30,6 +31,7 @@ grace_is_kept() {
 	# wait past the retire of push two (t2 + 3 s), well before push three's
 	python3 -c 'import sys, time; time.sleep(max(0, float(sys.argv[1]) + 3.6 - time.time()))' "$t2"
 	expect "v2's process still serving its grace" kill -0 "$v2pid"
+	expect "v2's release kept while it drains" [ -f "$DATA/apps/web/releases/2/version" ]
 	http web.localhost / > "$T/out"; contains "$T/out" "three"
 	for _ in $(seq 40); do kill -0 "$v2pid" 2>/dev/null || break; sleep 0.1; done
 	expect "and stopped after it" [ ! -e "/proc/$v2pid" ]
@@ -40,6 +42,7 @@ binary_replaced() {
 	cp "$T/berth" "$T/berth.new" && mv -f "$T/berth.new" "$T/berth"
 	push_version four
 	http web.localhost / > "$T/out"; contains "$T/out" "four"
+	expect "v2 archived once nothing runs from it" [ -f "$DATA/apps/web/releases/2.tar.gz" ] && [ ! -d "$DATA/apps/web/releases/2" ]
 	as admin ps:restart web > /dev/null
 	http web.localhost / > "$T/out"; contains "$T/out" "four"
 }

@@ -61,6 +61,16 @@ test_release_yaml(void)
 	y = "static_root: a/../../b\n";
 	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
 	    err, sizeof(err)) == -1);
+	/* what would mean something in nginx's or Caddy's config */
+	y = "static_root: \"x;}server{listen\"\n";
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == -1);
+	y = "static_root: a$host\n";
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == -1);
+	y = "static_root: public/site-1.0_b+c@d\n";
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == 0 && strcmp(sr, "public/site-1.0_b+c@d") == 0);
 	y = "- a\n- b\n";
 	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
 	    err, sizeof(err)) == -1);
