@@ -151,3 +151,42 @@ vars_name_valid(const char *name, char *why, size_t whylen)
 	}
 	return 0;
 }
+
+/* The longest value of at least VARS_REDACT_MIN characters at p, or NULL. */
+static const struct var *
+secret_at(const struct vars *vs, const char *p)
+{
+	const struct var *best = NULL;
+	size_t best_len = 0;
+
+	for (size_t i = 0; i < vs->n; i++) {
+		size_t n = strlen(vs->v[i].value);
+		if (n >= VARS_REDACT_MIN && n > best_len &&
+		    strncmp(p, vs->v[i].value, n) == 0) {
+			best = &vs->v[i];
+			best_len = n;
+		}
+	}
+	return best;
+}
+
+void
+vars_redact(const struct vars *vs, const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	while (*in != '\0' && o + 1 < len) {
+		const struct var *v = secret_at(vs, in);
+		if (v == NULL) {
+			out[o++] = *in++;
+			continue;
+		}
+		o += (size_t)snprintf(out + o, len - o, "[%s]", v->name);
+		if (o >= len)
+			o = len - 1;
+		in += strlen(v->value);
+	}
+	out[o] = '\0';
+}

@@ -30,6 +30,11 @@ void vars_free(struct vars *vs);
 /* NULL when unset. */
 const char *vars_get(const struct vars *vs, const char *name);
 
+/* Copy in to out with every value of VARS_REDACT_MIN or more characters
+ * replaced by [NAME] (cut to fit len). */
+#define VARS_REDACT_MIN 8
+void vars_redact(const struct vars *vs, const char *in, char *out, size_t len);
+
 int vars_set(const struct conf *c, struct store *st, const struct app_rec *app,
     const char *name, const char *value, char *err, size_t errlen);
 

@@ -5,7 +5,7 @@
  * timeout and a clean environment (PATH, HOME, LANG, STACK, SOURCE_VERSION and
  * the app's config vars, nothing of the daemon's), and read the process
  * types from the Procfile or bin/release.  Every output line of the
- * buildpack is streamed to the pusher.
+ * buildpack is streamed to the pusher, config values hidden.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,15 +36,19 @@ static void env_free(struct env *e);
 static int list_buildpacks(struct deploy *d, char names[][64], size_t *n);
 static int buildpack_name_valid(const char *s);
 
+/* A line of bin/compile's output, to the pusher and the deploy log, with
+ * the app's config values hidden (core/vars.h). */
 static void
 stream_line(void *ctx, const char *line)
 {
 	struct deploy *d = ctx;
+	char clean[SPAWN_LINE_MAX * 2];
 
-	if (strncmp(line, "-----> ", 7) == 0)
-		deploy_say(d, "%s", line);
+	vars_redact(&d->vars, line, clean, sizeof(clean));
+	if (strncmp(clean, "-----> ", 7) == 0)
+		deploy_say(d, "%s", clean);
 	else
-		deploy_say(d, "       %s", line);
+		deploy_say(d, "       %s", clean);
 }
 
 struct capture {

@@ -130,7 +130,7 @@ config_vars_reach_build() {
 	local d=$T/cfg
 	mkdir -p "$T/buildpacks/envcheck/bin"
 	printf '#!/bin/sh\n[ -f "$1/envcheck" ] && echo envcheck\n' > "$T/buildpacks/envcheck/bin/detect"
-	printf '#!/bin/sh\necho "greeting=$GREETING from-dir=$(cat "$3/GREETING") source=$SOURCE_VERSION"\nenv | grep -q BERTH && echo LEAK\nexit 0\n' > "$T/buildpacks/envcheck/bin/compile"
+	printf '#!/bin/sh\n[ "$GREETING" = hello-there ] && [ "$(cat "$3/GREETING")" = hello-there ] && echo "greeting reached the build"\necho "greeting=$GREETING source=$SOURCE_VERSION"\nenv | grep -q BERTH && echo LEAK\nexit 0\n' > "$T/buildpacks/envcheck/bin/compile"
 	printf '#!/bin/sh\necho "---"\n' > "$T/buildpacks/envcheck/bin/release"
 	chmod +x "$T/buildpacks/envcheck/bin/"*
 	git init -q "$d" && touch "$d/envcheck" && git -C "$d" add . && git -C "$d" commit -qm env
@@ -142,7 +142,12 @@ config_vars_reach_build() {
 	expect "value not in the audit" [ -z "$(sql "select command from audit where command like '%hello-there%'")" ]
 	git_as admin -C "$d" push "$(remote cfg)" main 2> "$T/out"
 	contains "$T/out" "pinned by BUILDPACK"
-	contains "$T/out" "greeting=hello-there from-dir=hello-there source=$(git -C "$d" rev-parse HEAD)"
+	contains "$T/out" "greeting reached the build"
+	# a build that prints a config value shows its name instead
+	contains "$T/out" "greeting=[GREETING] source=$(git -C "$d" rev-parse HEAD)"
+	as admin logs cfg --build > "$T/log"
+	contains "$T/log" "greeting=[GREETING]"
+	if grep -q hello-there "$T/out" "$T/log"; then echo "a config value in the build log"; return 1; fi
 	if grep -q LEAK "$T/out"; then echo "daemon env leaked into the build"; return 1; fi
 	if as admin config:set cfg 'BAD-NAME=x' 2> "$T/out"; then echo "bad var name accepted"; return 1; fi
 	contains "$T/out" "invalid name"

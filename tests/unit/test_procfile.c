@@ -1,10 +1,12 @@
 /*
  * test_procfile.c - unit tests of Procfile and bin/release parsing
- * (hooks/hooks_procfile.c) and of config var sealing (core/secret.c).
+ * (hooks/hooks_procfile.c), of config var sealing (core/secret.c) and of
+ * hiding config values in build output (core/vars.c).
  */
 #include <string.h>
 
 #include "core/secret.h"
+#include "core/vars.h"
 #include "hooks/hooks_procfile.h"
 #include "unit.h"
 
@@ -108,11 +110,31 @@ test_secret(void)
 	CHECK(secret_open(&k, "app", "NAME", sealed, 3, plain, &len) == -1);
 }
 
+static void
+test_redact(void)
+{
+	struct var v[] = { { "TOKEN", "s3cr3t-token" }, { "LONG", "s3cr3t-token-2" },
+	    { "SHORT", "abc" }, { "ENV", "production" } };
+	struct vars vs = { v, 4 };
+	char o[64];
+
+	vars_redact(&vs, "t=s3cr3t-token u=s3cr3t-token-2 abc production!", o,
+	    sizeof(o));
+	CHECK(strcmp(o, "t=[TOKEN] u=[LONG] abc [ENV]!") == 0);
+	vars_redact(&vs, "nothing here", o, sizeof(o));
+	CHECK(strcmp(o, "nothing here") == 0);
+	vars_redact(&vs, "s3cr3t-tokes3cr3t-token", o, sizeof(o));
+	CHECK(strcmp(o, "s3cr3t-toke[TOKEN]") == 0);
+	vars_redact(&vs, "xxxxxxxx s3cr3t-token", o, 12);   /* cut to fit */
+	CHECK(strlen(o) == 11 && strstr(o, "s3cr3t") == NULL);
+}
+
 int
 main(void)
 {
 	test_procfile();
 	test_release_yaml();
 	test_secret();
+	test_redact();
 	return unit_done();
 }
