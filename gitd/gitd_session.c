@@ -17,6 +17,7 @@
 #include <git2.h>
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,10 +315,14 @@ chan_write(void *ctx, const void *buf, size_t len, char *err, size_t errlen)
 	struct session *ss = ctx;
 
 	if (len == 0) { /* a probe: is the client still there? */
-		/* EOF only means no more input (ssh < /dev/null): not gone */
+		/* EOF only means no more input (ssh < /dev/null): not gone.  But
+		 * after EOF libssh reads no more, so a client that died shows
+		 * only on the socket: the peer closed its end */
+		struct pollfd pfd = { ssh_get_fd(ss->s), POLLRDHUP, 0 };
 		int r = ssh_channel_poll_timeout(ss->chan, 1, 0);
 		if (r == SSH_ERROR || !ssh_channel_is_open(ss->chan) ||
-		    !ssh_is_connected(ss->s)) {
+		    !ssh_is_connected(ss->s) || (poll(&pfd, 1, 0) == 1 &&
+		    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)))) {
 			snprintf(err, errlen, "the client went away");
 			return -1;
 		}

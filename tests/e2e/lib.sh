@@ -20,7 +20,26 @@ git config --global protocol.version 2  # berth answers v0; git must fall back
 
 cleanup() {
 	stop_server
+	stop_apps
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+
+# The apps' supervisors outlive berth serve on purpose; a test stops them
+# (each stops its app on SIGTERM).
+stop_apps() {
+	pkill -TERM -f "berth shim $T/data " 2>/dev/null
+	for _ in $(seq 100); do
+		pgrep -f "berth shim $T/data " > /dev/null || return 0
+		sleep 0.1
+	done
+	pkill -KILL -f "berth shim $T/data " 2>/dev/null
+	return 0
+}
+
+kill_tree() { # kill_tree PID: a background job and what it started (ssh)
+	pkill -P "$1" 2>/dev/null || true
+	kill "$1" 2>/dev/null || true
+	return 0
 }
 trap cleanup EXIT
 

@@ -12,6 +12,7 @@ if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=48m,mode=0711 tmpfs "$T/data"
 fi
 cleanup() {
 	stop_server
+	stop_apps
 	umount "$T/data" 2>/dev/null || umount -l "$T/data"
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }

@@ -135,8 +135,14 @@ logs_follow() {
 		grep -q "request /marker-after-start" "$T/follow" && break
 		sleep 0.1
 	done
-	kill "$pid" 2>/dev/null
+	kill_tree "$pid"
 	contains "$T/follow" "web.1 | request /marker-after-start"
+	# the client is gone: its connection process notices and ends
+	for _ in $(seq 100); do
+		[ -z "$(pgrep -P "$SERVER_PID")" ] && break
+		sleep 0.1
+	done
+	expect "no connection process left after the client went away" [ -z "$(pgrep -P "$SERVER_PID")" ]
 	as admin logs web -n 3 > "$T/out"
 	expect "-n 3 gives 3 lines" [ "$(wc -l < "$T/out")" = 3 ]
 }
