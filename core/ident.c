@@ -4,8 +4,11 @@
  * The tree walks work on directory file descriptors only (openat with
  * O_NOFOLLOW, fchown/fchmod on what was opened), so an app that swaps a
  * directory for a symlink while a walk runs cannot steer it outside the
- * tree.  Taking a tree back also strips group/other write and the setuid
- * and setgid bits, so a release is never writable by anyone but root.
+ * tree.  Only inodes owned by the giver change hands: giving moves root's
+ * own files (never a hard link: one may lead to any root file), taking
+ * moves the app's files (a hard link to someone else's stays theirs).
+ * Taking also strips group/other write and the setuid and setgid bits,
+ * read after the chown, so the app cannot chmod in between.
  */
 #include "core/ident.h"
 
@@ -19,9 +22,10 @@
 #include <unistd.h>
 
 struct owner {
+	uid_t from;  /* only inodes owned by this uid change hands */
 	uid_t uid;
 	gid_t gid;
-	int strip;  /* clear group/other write, setuid and setgid */
+	int strip;   /* clear group/other write, setuid and setgid */
 };
 
 static int own_dir(int fd, const struct owner *o, int depth);
@@ -58,16 +62,30 @@ ident_drop(const struct ident *id)
 	return 0;
 }
 
+/* May the inode described by sb change hands? */
+static int
+movable(const struct stat *sb, const struct owner *o)
+{
+	if (sb->st_uid != o->from)
+		return 0;
+	return o->from != 0 || S_ISDIR(sb->st_mode) || sb->st_nlink == 1;
+}
+
 /* Own the object open at fd. */
 static int
-own_fd(int fd, const struct stat *sb, const struct owner *o)
+own_fd(int fd, const struct owner *o)
 {
-	mode_t mode = sb->st_mode & 07777;
+	struct stat sb;
+	mode_t mode, bad = S_IWGRP | S_IWOTH | S_ISUID | S_ISGID;
 
-	if (fchown(fd, o->uid, o->gid) == -1)
+	if (fstat(fd, &sb) == -1)
 		return -1;
-	if (o->strip && (mode & (S_IWGRP | S_IWOTH | S_ISUID | S_ISGID)) != 0 &&
-	    fchmod(fd, mode & ~(S_IWGRP | S_IWOTH | S_ISUID | S_ISGID)) == -1)
+	if (!movable(&sb, o))
+		return 0;
+	if (fchown(fd, o->uid, o->gid) == -1 || fstat(fd, &sb) == -1)
+		return -1;
+	mode = sb.st_mode & 07777;
+	if (o->strip && (mode & bad) != 0 && fchmod(fd, mode & ~bad) == -1)
 		return -1;
 	return 0;
 }
@@ -77,17 +95,18 @@ static int
 own_entry(int dfd, const char *name, const struct owner *o, int depth)
 {
 	struct stat sb;
-	int fd, rc;
+	int fd;
 
 	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
 		/* a symlink, fifo or socket: the entry itself, never its target */
-		return fchownat(dfd, name, o->uid, o->gid, AT_SYMLINK_NOFOLLOW);
+		return movable(&sb, o) ? fchownat(dfd, name, o->uid, o->gid,
+		    AT_SYMLINK_NOFOLLOW) : 0;
 	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC | (S_ISDIR(sb.st_mode) ? O_DIRECTORY : 0))) == -1)
 		return errno == ENOENT ? 0 : -1;
-	if (fstat(fd, &sb) == -1 || own_fd(fd, &sb, o) == -1) {
+	if (own_fd(fd, o) == -1 || fstat(fd, &sb) == -1) {
 		close(fd);
 		return -1;
 	}
@@ -95,8 +114,7 @@ own_entry(int dfd, const char *name, const struct owner *o, int depth)
 		close(fd);
 		return 0;
 	}
-	rc = own_dir(fd, o, depth + 1);  /* closes fd */
-	return rc;
+	return own_dir(fd, o, depth + 1);  /* closes fd */
 }
 
 /* Own everything in the directory open at fd; closes fd. */
@@ -128,12 +146,11 @@ own_dir(int fd, const struct owner *o, int depth)
 static int
 own_tree(const char *path, const struct owner *o)
 {
-	struct stat sb;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return -1;
-	if (fstat(fd, &sb) == -1 || own_fd(fd, &sb, o) == -1) {
+	if (own_fd(fd, o) == -1) {
 		close(fd);
 		return -1;
 	}
@@ -143,15 +160,15 @@ own_tree(const char *path, const struct owner *o)
 int
 ident_give_tree(const char *path, const struct ident *id)
 {
-	struct owner o = { id->uid, id->gid, 0 };
+	struct owner o = { 0, id->uid, id->gid, 0 };
 
 	return id->drop ? own_tree(path, &o) : 0;
 }
 
 int
-ident_take_tree(const char *path)
+ident_take_tree(const char *path, const struct ident *id)
 {
-	struct owner o = { 0, 0, 1 };
+	struct owner o = { id->uid, 0, 0, 1 };
 
-	return geteuid() == 0 ? own_tree(path, &o) : 0;
+	return id->drop ? own_tree(path, &o) : 0;
 }

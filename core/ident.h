@@ -37,11 +37,13 @@ void ident_of_uid(uid_t uid, struct ident *id);
 /* In a child, before exec: become id for good.  0 or -1 (errno). */
 int ident_drop(const struct ident *id);
 
-/* Give a whole tree to id (lchown, never following a symlink, never
- * leaving the tree).  No-op when !id->drop.  0 or -1 (errno). */
+/* Give root's files in a tree to id (never following a symlink, never
+ * leaving the tree, never a hard-linked file).  No-op when !id->drop.
+ * 0 or -1 (errno). */
 int ident_give_tree(const char *path, const struct ident *id);
 
-/* Take a whole tree back to root:root the same way; no-op when not root. */
-int ident_take_tree(const char *path);
+/* Take id's files in a tree back to root:root the same way, without
+ * group/other write, setuid or setgid.  No-op when !id->drop. */
+int ident_take_tree(const char *path, const struct ident *id);
 
 #endif

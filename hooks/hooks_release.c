@@ -54,7 +54,7 @@ give_cache(struct deploy *d)
 {
 	struct stat top, home;
 
-	if (stat(d->cache_dir, &top) == -1 || stat(d->home_dir, &home) == -1)
+	if (lstat(d->cache_dir, &top) == -1 || lstat(d->home_dir, &home) == -1)
 		return -1;
 	if (!d->ident.drop || (top.st_uid == d->ident.uid &&
 	    home.st_uid == d->ident.uid))
@@ -116,7 +116,7 @@ release_export(struct deploy *d)
 int
 release_seal(struct deploy *d)
 {
-	if (ident_take_tree(d->build_dir) == -1)
+	if (ident_take_tree(d->build_dir, &d->ident) == -1)
 		return deploy_fail(d, "cannot take the build back from uid %lu: %s",
 		    (unsigned long)d->ident.uid, strerror(errno));
 	return 0;

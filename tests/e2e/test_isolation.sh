@@ -92,8 +92,22 @@ apps_cannot_read_each_other() {
 		--regid="$(uid_of beta)" --clear-groups ls "$DATA/apps/alpha/cache" > /dev/null 2>&1
 }
 
+hard_link_not_given() {
+	# a hard link to a root file planted in the cache (possible where
+	# fs.protected_hardlinks is off), and a missing HOME that makes berth
+	# hand the cache over again: the linked file must stay root's
+	echo canary > "$T/canary"
+	ln "$T/canary" "$DATA/apps/alpha/cache/linked"
+	rm -rf "$DATA/apps/alpha/cache/home"
+	git -C "$T/alpha" commit -q --allow-empty -m again
+	git_as admin -C "$T/alpha" push -q "$(remote alpha)" main
+	expect "the cache is the app's again" [ "$(stat -c %u "$DATA/apps/alpha/cache/home")" = "$(uid_of alpha)" ]
+	expect "the hard-linked root file is not" [ "$(stat -c %u "$T/canary")" = 0 ]
+}
+
 t "a build runs as the app's own uid and cannot read the db" build_runs_as_the_app
 t "a built release belongs to root: no setuid, nothing writable" release_belongs_to_root
 t "the app's processes run as its uid" processes_run_as_the_app
 t "one app cannot read another's config vars or cache" apps_cannot_read_each_other
+t "a hard link in the cache never hands a root file to the app" hard_link_not_given
 finish
