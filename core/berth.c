@@ -270,8 +270,10 @@ cmd_serve(void)
 	hooks_recover(&config, st);
 	if (router_start(&config, st, err, sizeof(err)) == -1)
 		log_warnx("router: %s (apps are not reachable over HTTP until"
-		    " this is fixed; pushes still work)", err);
-	hooks_recover_routed(&config, st);
+		    " this is fixed; pushes still work; draining processes are"
+		    " kept)", err);
+	else
+		hooks_recover_routed(&config, st);
 	testpoint_arm(&config);
 	store_close(st);
 	/* forked children open their own libgit2 and sqlite state */

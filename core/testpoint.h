@@ -7,8 +7,9 @@
  * exactly there.  The daemon arms it (conf->test_pause) once its own
  * start-up is done, so only pushes and commands stop.  Without the
  * variable a testpoint does nothing.  The
- * names: "activated" (the new release is live, the ref not yet moved) and
- * "router-reload" (the router's new config is about to be applied).
+ * names: "promoted" (the new processes are marked running, the router not
+ * yet told), "router-reload" (the router's new config is about to be
+ * applied) and "activated" (the new release is live, the ref not moved).
  */
 #ifndef BERTH_TESTPOINT_H
 #define BERTH_TESTPOINT_H

@@ -75,6 +75,46 @@ struct recover {
 	struct store *st;
 };
 
+struct releases_seen {
+	int v;
+	int mixed;
+};
+
+static int
+see_release(void *arg, const struct proc_rec *p)
+{
+	struct releases_seen *rs = arg;
+
+	if (rs->v != 0 && rs->v != p->release)
+		rs->mixed = 1;
+	rs->v = p->release;
+	return 0;
+}
+
+/* A kill between the promote and the router's record of it leaves the new
+ * set running (healthy, meant to go live) and the db on the old release:
+ * the running set wins, so the router and `current` follow it. */
+static void
+recover_release(struct recover *r, struct app_rec *a)
+{
+	struct releases_seen rs = { 0, 0 };
+	char dir[PATH_MAX];
+	struct stat sb;
+
+	if (store_proc_each(r->st, a->id, "running", see_release, &rs) == -1 ||
+	    rs.v == 0 || rs.mixed || rs.v == a->current_release ||
+	    pathf(dir, sizeof(dir), "%s/apps/%s/releases/%d", r->c->data_dir,
+	    a->name, rs.v) == -1 || stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
+		return;
+	if (store_app_set_current(r->st, a->id, rs.v) == -1) {
+		log_warnx("recovery: %s", store_error(r->st));
+		return;
+	}
+	log_info("recovery: '%s' runs v%d: the db said v%d", a->name, rs.v,
+	    a->current_release);
+	a->current_release = rs.v;
+}
+
 /* `current` must point at the release the db routes to: a kill between the
  * router switch and the link swap leaves the old one. */
 static void
@@ -117,6 +157,7 @@ recover_app(void *arg, const struct app_rec *a)
 	static const char *const app_tmp[] = { ".env-", "current.", NULL };
 	static const char *const repo_tmp[] = { "incoming-", NULL };
 	struct recover *r = arg;
+	struct app_rec app;
 	char dir[PATH_MAX];
 	int fd;
 
@@ -135,8 +176,10 @@ recover_app(void *arg, const struct app_rec *a)
 		(void)sweep(dir, repo_tmp);
 	if (store_deploy_interrupted(r->st, a->id) == -1)
 		log_warnx("recovery: %s", store_error(r->st));
-	recover_current(r->c, a);
-	procs_recover(r->c, r->st, a);
+	app = *a;
+	recover_release(r, &app);
+	recover_current(r->c, &app);
+	procs_recover(r->c, r->st, &app);
 	close(fd);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/testpoint.h"
 #include "core/path.h"
 #include "core/vars.h"
 #include "hooks/hooks_procs.h"
@@ -334,6 +335,7 @@ swap_release(const struct conf *c, struct store *st, const struct app_rec *app,
 		snprintf(why, whylen, "%s", store_error(st));
 		goto fail;
 	}
+	testpoint(c, "promoted");
 	if (router_update(c, st, app->name, version, err, sizeof(err)) == -1) {
 		snprintf(why, whylen, "%s", err);
 		(void)store_proc_promote(st, ids, pl->n, oids, old->n, 1);

@@ -28,6 +28,13 @@ crash() {
 	wait "$SERVER_PID" 2>/dev/null
 	SERVER_PID=
 	pkill -9 -f 'compiling slowly|sleep 30' 2>/dev/null
+	# until the killed connections are gone (and their app locks with them)
+	for _ in $(seq 100); do
+		local alive=
+		for k in $kids; do kill -0 "$k" 2>/dev/null && alive=1; done
+		[ -z "$alive" ] && break
+		sleep 0.05
+	done
 	sleep 0.2
 }
 
@@ -186,6 +193,9 @@ after_crash() {
 	done
 	as admin ps web --json > "$T/j"
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d and all(p["routing"] == "running" for p in d), d' "$T/j"
+	expect "the running processes are of the release the db routes to" [ \
+		"$(sql "select distinct p.release_version from processes p join apps a on a.id = p.app_id where a.name='web'")" = \
+		"$(sql "select current_release from apps where name='web'")" ]
 }
 
 next_web_push() { # next_web_push TEXT
@@ -218,4 +228,18 @@ stage_router() {
 	next_web_push "web seven"
 }
 t "killed during the router reload" stage_router
+MAIN_BEFORE=$(server_rev web refs/heads/main)
+crash; restart promoted
+push_to_promoted() { web_at promoted "web eight"; }
+t "the new processes are promoted, the router not yet told" push_to_promoted
+crash; kill "$(cat "$T/client.promoted")" 2>/dev/null
+restart
+stage_promoted() {
+	after_crash "web seven" "web eight"
+	# the promoted set is healthy and running: the db, the router and
+	# current follow it, the old set is retired
+	http web.localhost / > "$T/out"; contains "$T/out" "web eight"
+	next_web_push "web nine"
+}
+t "killed between the promote and the router switch" stage_promoted
 finish
