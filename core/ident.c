@@ -16,9 +16,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct owner {
@@ -60,6 +62,29 @@ ident_drop(const struct ident *id)
 		return -1;
 	}
 	return 0;
+}
+
+int
+ident_kill_all(const struct ident *id)
+{
+	int status;
+	pid_t pid;
+
+	if (!id->drop)
+		return 0;
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		/* as the uid itself, kill(-1) reaches exactly its processes */
+		if (ident_drop(id) == -1)
+			_exit(1);
+		(void)kill(-1, SIGKILL);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 /* May the inode described by sb change hands? */

@@ -37,6 +37,11 @@ void ident_of_uid(uid_t uid, struct ident *id);
 /* In a child, before exec: become id for good.  0 or -1 (errno). */
 int ident_drop(const struct ident *id);
 
+/* Kill every process running as id (what a destroyed app's builds or
+ * processes left behind, before a later app can get the same id).  No-op
+ * when !id->drop.  0 or -1. */
+int ident_kill_all(const struct ident *id);
+
 /* Give root's files in a tree to id (never following a symlink, never
  * leaving the tree, never a hard-linked file).  No-op when !id->drop.
  * 0 or -1 (errno). */

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "core/applock.h"
+#include "core/ident.h"
+#include "core/log.h"
 #include "core/path.h"
 #include "hooks/hooks.h"
 #include "hooks/hooks_procs.h"
@@ -54,6 +56,7 @@ hooks_destroy(const struct conf *c, struct store *st, const char *app,
 {
 	struct stop_all s = { c, st, app };
 	struct app_rec a;
+	struct ident who;
 	char err[1024];
 	int lock, rc = -1;
 
@@ -73,6 +76,12 @@ hooks_destroy(const struct conf *c, struct store *st, const char *app,
 		snprintf(why, wlen, "%s", err);
 		goto out;
 	}
+	/* whatever the app's uid still runs (a daemon a build left behind)
+	 * must not live on into a later app that gets the same id */
+	ident_of_app(c, a.id, &who);
+	if (ident_kill_all(&who) == -1)
+		log_warn("cannot stop what uid %lu still runs",
+		    (unsigned long)who.uid);
 	if (remove_files(c, app, why, wlen) == -1)
 		goto out;
 	if (store_app_delete(st, a.id) == -1) {

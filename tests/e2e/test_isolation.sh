@@ -26,6 +26,11 @@ ls "$DATA/apps/alpha/cache/home" > /dev/null 2>&1 && [ "\$(id -u)" != "\$(stat -
 touch "\$2/home/mark" && echo "cache: writable"
 echo hi > "\$1/suid" && chmod 4755 "\$1/suid" && chmod 0666 "\$1/probe"
 echo "#!/bin/sh" > "\$1/run" && chmod 755 "\$1/run"
+# a daemon that escapes the build's process group
+if [ -f "\$1/straggler" ]; then
+	setsid sleep 1234 < /dev/null > /dev/null 2>&1 &
+	sleep 0.5   # let it leave the build's group before the build ends
+fi
 exit 0
 SH
 printf '#!/bin/sh\nprintf -- "---\\ndefault_process_types:\\n  web: python3 web.py\\n"\n' > "$T/buildpacks/probe/bin/release"
@@ -105,9 +110,21 @@ hard_link_not_given() {
 	expect "the hard-linked root file is not" [ "$(stat -c %u "$T/canary")" = 0 ]
 }
 
+destroy_kills_stragglers() {
+	probe_app "$T/gamma"
+	touch "$T/gamma/straggler"; git -C "$T/gamma" add straggler && git -C "$T/gamma" commit -qm s
+	git_as admin -C "$T/gamma" push -q "$(remote gamma)" main
+	u=$(uid_of gamma)
+	expect "the build left a daemon behind" pgrep -u "$u" -f "sleep 1234"
+	as admin apps:destroy gamma --force > /dev/null
+	for _ in $(seq 30); do pgrep -u "$u" > /dev/null || break; sleep 0.1; done
+	expect "nothing runs as the destroyed app's uid" fails pgrep -u "$u"
+}
+
 t "a build runs as the app's own uid and cannot read the db" build_runs_as_the_app
 t "a built release belongs to root: no setuid, nothing writable" release_belongs_to_root
 t "the app's processes run as its uid" processes_run_as_the_app
 t "one app cannot read another's config vars or cache" apps_cannot_read_each_other
 t "a hard link in the cache never hands a root file to the app" hard_link_not_given
+t "apps:destroy stops whatever still runs as the app's uid" destroy_kills_stragglers
 finish
