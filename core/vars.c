@@ -152,21 +152,23 @@ vars_name_valid(const char *name, char *why, size_t whylen)
 	return 0;
 }
 
-/* The longest value of at least VARS_REDACT_MIN characters at p, or NULL. */
-static const struct var *
-secret_at(const struct vars *vs, const char *p)
+/* Length of the longest secret at p: a value of at least VARS_REDACT_MIN
+ * characters, or one such line of a multi-line value (output is read line
+ * by line, so a PEM key shows a line at a time).  Its var in *which. */
+static size_t
+secret_at(const struct vars *vs, const char *p, const struct var **which)
 {
-	const struct var *best = NULL;
-	size_t best_len = 0;
+	size_t best = 0;
 
-	for (size_t i = 0; i < vs->n; i++) {
-		size_t n = strlen(vs->v[i].value);
-		if (n >= VARS_REDACT_MIN && n > best_len &&
-		    strncmp(p, vs->v[i].value, n) == 0) {
-			best = &vs->v[i];
-			best_len = n;
+	for (size_t i = 0; i < vs->n; i++)
+		for (const char *l = vs->v[i].value; *l != '\0';) {
+			size_t n = strcspn(l, "\n");
+			if (n >= VARS_REDACT_MIN && n > best && strncmp(p, l, n) == 0) {
+				best = n;
+				*which = &vs->v[i];
+			}
+			l += n + (l[n] == '\n');
 		}
-	}
 	return best;
 }
 
@@ -178,15 +180,16 @@ vars_redact(const struct vars *vs, const char *in, char *out, size_t len)
 	if (len == 0)
 		return;
 	while (*in != '\0' && o + 1 < len) {
-		const struct var *v = secret_at(vs, in);
-		if (v == NULL) {
+		const struct var *v = NULL;
+		size_t n = secret_at(vs, in, &v);
+		if (n == 0) {
 			out[o++] = *in++;
 			continue;
 		}
 		o += (size_t)snprintf(out + o, len - o, "[%s]", v->name);
 		if (o >= len)
 			o = len - 1;
-		in += strlen(v->value);
+		in += n;
 	}
 	out[o] = '\0';
 }

@@ -31,7 +31,7 @@ void vars_free(struct vars *vs);
 const char *vars_get(const struct vars *vs, const char *name);
 
 /* Copy in to out with every value of VARS_REDACT_MIN or more characters
- * replaced by [NAME] (cut to fit len). */
+ * (or such a line of a multi-line value) replaced by [NAME] (cut to fit). */
 #define VARS_REDACT_MIN 8
 void vars_redact(const struct vars *vs, const char *in, char *out, size_t len);
 

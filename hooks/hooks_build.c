@@ -137,9 +137,11 @@ build_detect(struct deploy *d)
 		if (res.exited && res.exit_code == 0) {
 			snprintf(d->buildpack, sizeof(d->buildpack), "%s", names[i]);
 			snprintf(d->buildpack_dir, sizeof(d->buildpack_dir), "%s", dir);
+			char shown[sizeof(out) * 2];
 			out[strcspn(out, "\n")] = '\0';
+			vars_redact(&d->vars, out, shown, sizeof(shown));
 			deploy_say(d, "-----> Detected %s app (buildpack '%s'%s)",
-			    out[0] ? out : names[i], names[i],
+			    shown[0] ? shown : names[i], names[i],
 			    pinned ? ", pinned by BUILDPACK" : "");
 			return 0;
 		}

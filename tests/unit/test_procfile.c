@@ -125,6 +125,14 @@ test_redact(void)
 	CHECK(strcmp(o, "nothing here") == 0);
 	vars_redact(&vs, "s3cr3t-tokes3cr3t-token", o, sizeof(o));
 	CHECK(strcmp(o, "s3cr3t-toke[TOKEN]") == 0);
+	{
+		struct var pem[] = { { "KEY", "-----BEGIN KEY-----\nMIIEabcdefgh\nshort\n-----END KEY-----\n" } };
+		struct vars pv = { pem, 1 };
+		vars_redact(&pv, "MIIEabcdefgh", o, sizeof(o));
+		CHECK(strcmp(o, "[KEY]") == 0);
+		vars_redact(&pv, "short", o, sizeof(o));   /* under 8: shown */
+		CHECK(strcmp(o, "short") == 0);
+	}
 	vars_redact(&vs, "xxxxxxxx s3cr3t-token", o, 12);   /* cut to fit */
 	CHECK(strlen(o) == 11 && strstr(o, "s3cr3t") == NULL);
 }
