@@ -38,8 +38,9 @@
 
 /* What the accept loop knows of each source address and connection. */
 struct peer {
-	char addr[64];
+	char addr[64];        /* the address; an IPv6 one cut to its /64 */
 	int live;             /* connections open now */
+	int unauthed;         /* of those, still logging in */
 	int fails;            /* failed logins in the current window */
 	time_t window;        /* start of that window */
 	time_t blocked_until; /* refused until then */
@@ -286,6 +287,8 @@ reap(const struct conf *c, struct accounting *a)
 			if (a->kids[i].peer >= 0) {
 				struct peer *p = &a->peers[a->kids[i].peer];
 				p->live--;
+				if (!a->kids[i].authed)
+					p->unauthed--;
 				if (WIFEXITED(status) &&
 				    WEXITSTATUS(status) == SESSION_AUTH_FAILED)
 					count_failure(c, p);
@@ -298,21 +301,28 @@ reap(const struct conf *c, struct accounting *a)
 	}
 }
 
+/* The address of ss as text, and the key the limits count it under: the
+ * same, except that an IPv6 address counts for its whole /64. */
 static void
-peer_name(const struct sockaddr_storage *ss, char *out, size_t len)
+peer_name(const struct sockaddr_storage *ss, char *addr, char *key, size_t len)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 
-	if (ss->ss_family == AF_INET)
+	snprintf(addr, len, "?");
+	if (ss->ss_family == AF_INET) {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
 		    host, sizeof(host));
-	else if (ss->ss_family == AF_INET6) {
+		snprintf(addr, len, "%s", host);
+	} else if (ss->ss_family == AF_INET6) {
 		struct in6_addr a6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
-		if (!IN6_IS_ADDR_V4MAPPED(&a6) && !IN6_IS_ADDR_LOOPBACK(&a6))
-			memset(a6.s6_addr + 8, 0, 8); /* one site: its /64 */
 		inet_ntop(AF_INET6, &a6, host, sizeof(host));
+		snprintf(addr, len, "%s", host);
+		if (!IN6_IS_ADDR_V4MAPPED(&a6) && !IN6_IS_ADDR_LOOPBACK(&a6)) {
+			memset(a6.s6_addr + 8, 0, 8); /* one site: its /64 */
+			inet_ntop(AF_INET6, &a6, host, sizeof(host));
+		}
 	}
-	snprintf(out, len, "%s", host);
+	snprintf(key, len, "%s", host);
 }
 
 /* May a new connection from peer p come in?  0 or -1 (refused, logged). */
@@ -341,6 +351,12 @@ admit(const struct conf *c, struct accounting *a, struct peer *p,
 		    p->live);
 		return -1;
 	}
+	/* one address may hold only a share of the slots for logging in */
+	if (p->unauthed >= (c->max_unauthenticated + 3) / 4) {
+		log_warnx("refusing %s: %d connections from it still logging in",
+		    addr, p->unauthed);
+		return -1;
+	}
 	return 0;
 }
 
@@ -350,7 +366,7 @@ accept_one(const struct conf *c, ssh_bind bind, int lfd, struct accounting *a)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct peer *p;
-	char addr[64];
+	char addr[64], key[64];
 	int fd, pi, slot;
 	pid_t pid;
 
@@ -359,8 +375,8 @@ accept_one(const struct conf *c, ssh_bind bind, int lfd, struct accounting *a)
 			log_warn("accept");
 		return;
 	}
-	peer_name(&ss, addr, sizeof(addr));
-	pi = peer_find(a, addr);
+	peer_name(&ss, addr, key, sizeof(addr));
+	pi = peer_find(a, key);
 	p = pi >= 0 ? &a->peers[pi] : NULL;
 	for (slot = 0; slot < c->max_connections && a->kids[slot].pid != 0; slot++)
 		;
@@ -390,8 +406,10 @@ accept_one(const struct conf *c, ssh_bind bind, int lfd, struct accounting *a)
 	a->kids[slot] = (struct kid){ pid, pi, 0 };
 	a->children++;
 	a->unauthed++;
-	if (p != NULL)
+	if (p != NULL) {
 		p->live++;
+		p->unauthed++;
+	}
 	close(fd);
 }
 
@@ -408,6 +426,8 @@ read_logins(const struct conf *c, struct accounting *a)
 				if (a->kids[i].pid == pids[k] && !a->kids[i].authed) {
 					a->kids[i].authed = 1;
 					a->unauthed--;
+					if (a->kids[i].peer >= 0)
+						a->peers[a->kids[i].peer].unauthed--;
 					break;
 				}
 }
