@@ -17,6 +17,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "core/path.h"
 #include "core/spawn.h"
 #include "hooks/hooks_deploy.h"
@@ -104,6 +105,24 @@ run_step(struct deploy *d, const char *pack_dir, const char *step,
 	return 0;
 }
 
+/* The build runs as the app's uid: it must reach the buildpacks and its
+ * build dir, or every bin/detect would fail as "no buildpack accepts". */
+static int
+reachable(struct deploy *d)
+{
+	const char *paths[] = { d->conf->buildpacks_dir, d->build_dir };
+	char blocked[PATH_MAX];
+
+	for (size_t i = 0; d->ident.drop && i < 2; i++)
+		if (datadir_blocked(paths[i], blocked, sizeof(blocked)) == 0 &&
+		    blocked[0] != '\0')
+			return deploy_fail(d, "builds run as uid %lu, who cannot"
+			    " enter '%s' on the way to '%s': put berth under /opt"
+			    " and data_dir under /var/lib/berth, or chmod o+x '%s'",
+			    (unsigned long)d->ident.uid, blocked, paths[i], blocked);
+	return 0;
+}
+
 int
 build_detect(struct deploy *d)
 {
@@ -114,6 +133,8 @@ build_detect(struct deploy *d)
 	struct spawn_result res;
 	size_t n = 0;
 
+	if (reachable(d) == -1)
+		return -1;
 	if (pinned != NULL) {
 		if (!buildpack_name_valid(pinned))
 			return deploy_fail(d, "BUILDPACK '%.60s' is not a valid"

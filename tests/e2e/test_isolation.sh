@@ -121,10 +121,22 @@ destroy_kills_stragglers() {
 	expect "nothing runs as the destroyed app's uid" fails pgrep -u "$u"
 }
 
+unreachable_buildpacks() {
+	chmod 700 "$T/buildpacks"
+	git -C "$T/alpha" commit -q --allow-empty -m blocked
+	if git_as admin -C "$T/alpha" push "$(remote alpha)" main 2> "$T/err"; then
+		chmod 755 "$T/buildpacks"; echo "a build without its buildpacks went through"; return 1
+	fi
+	chmod 755 "$T/buildpacks"
+	contains "$T/err" "cannot enter '$T/buildpacks' on the way to '$T/buildpacks'"
+	git -C "$T/alpha" reset -q --hard HEAD~1
+}
+
 t "a build runs as the app's own uid and cannot read the db" build_runs_as_the_app
 t "a built release belongs to root: no setuid, nothing writable" release_belongs_to_root
 t "the app's processes run as its uid" processes_run_as_the_app
 t "one app cannot read another's config vars or cache" apps_cannot_read_each_other
 t "a hard link in the cache never hands a root file to the app" hard_link_not_given
 t "apps:destroy stops whatever still runs as the app's uid" destroy_kills_stragglers
+t "buildpacks the app's uid cannot reach: a clear refusal" unreachable_buildpacks
 finish
