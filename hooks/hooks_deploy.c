@@ -163,7 +163,7 @@ deploy_stages(struct deploy *d, long long *build_ms)
 		goto out;
 	t = deploy_now_ms();
 	if (build_compile(d) == -1 || release_seal(d) == -1 ||
-	    build_release_info(d) == -1)
+	    build_release_info(d) == -1 || release_check_static(d) == -1)
 		goto out;
 	*build_ms = deploy_now_ms() - t;
 	d->rel.build_ms = *build_ms;

@@ -62,6 +62,8 @@ int build_release_info(struct deploy *d);
 int release_paths(struct deploy *d);
 int release_export(struct deploy *d);
 int release_seal(struct deploy *d);
+/* Refuse a static root with a symlink that leads outside the app. */
+int release_check_static(struct deploy *d);
 int release_install(struct deploy *d);
 int release_run(struct deploy *d, int version);
 int release_activate(struct deploy *d, int version);

@@ -36,6 +36,18 @@ SH
 printf '#!/bin/sh\nprintf -- "---\\ndefault_process_types:\\n  web: python3 web.py\\n"\n' > "$T/buildpacks/probe/bin/release"
 chmod 755 "$T/buildpacks/probe/bin/"*
 
+# A buildpack whose build makes a static site with a symlink in it: to
+# /etc/passwd when the tree's `linker` file says "leak", else to a page.
+mkdir -p "$T/buildpacks/linker/bin"
+printf '#!/bin/sh\n[ -f "$1/linker" ] && echo linker\n' > "$T/buildpacks/linker/bin/detect"
+cat > "$T/buildpacks/linker/bin/compile" <<'SH'
+#!/bin/sh
+mkdir -p "$1/public" && echo "<h1>linked</h1>" > "$1/public/index.html"
+if grep -q leak "$1/linker"; then ln -s /etc/passwd "$1/public/leak"; else ln -s index.html "$1/public/alias"; fi
+SH
+printf '#!/bin/sh\nprintf -- "---\\nstatic_root: public\\n"\n' > "$T/buildpacks/linker/bin/release"
+chmod 755 "$T/buildpacks/linker/bin/"*
+
 uid_of() { echo $(( 2000000000 + $(sql "SELECT id FROM apps WHERE name='$1'") )); }
 
 probe_app() { # probe_app DIR: a tree the probe buildpack takes; its web process
@@ -117,8 +129,10 @@ destroy_kills_stragglers() {
 	u=$(uid_of gamma)
 	expect "the build left a daemon behind" pgrep -u "$u" -f "sleep 1234"
 	as admin apps:destroy gamma --force > /dev/null
-	for _ in $(seq 30); do pgrep -u "$u" > /dev/null || break; sleep 0.1; done
-	expect "nothing runs as the destroyed app's uid" fails pgrep -u "$u"
+	# (zombies aside: whether anything reaps them is up to this machine's init)
+	live() { ps -u "$u" -o stat= | grep -v '^Z'; }
+	for _ in $(seq 30); do [ -z "$(live)" ] && break; sleep 0.1; done
+	expect "nothing runs as the destroyed app's uid" [ -z "$(live)" ]
 }
 
 unreachable_buildpacks() {
@@ -132,6 +146,20 @@ unreachable_buildpacks() {
 	git -C "$T/alpha" reset -q --hard HEAD~1
 }
 
+static_links_stay_inside() {
+	git init -q "$T/linked"
+	echo leak > "$T/linked/linker"
+	git -C "$T/linked" add . && git -C "$T/linked" commit -qm leak
+	if git_as admin -C "$T/linked" push "$(remote linked)" main 2> "$T/err"; then
+		echo "a static site linking to /etc/passwd went live"; return 1
+	fi
+	contains "$T/err" "'public/leak' is a symlink that leads outside the app"
+	echo page > "$T/linked/linker"
+	git -C "$T/linked" commit -qam page
+	git_as admin -C "$T/linked" push -q "$(remote linked)" main
+	http linked.localhost /alias > "$T/out"; contains "$T/out" "linked"
+}
+
 t "a build runs as the app's own uid and cannot read the db" build_runs_as_the_app
 t "a built release belongs to root: no setuid, nothing writable" release_belongs_to_root
 t "the app's processes run as its uid" processes_run_as_the_app
@@ -139,4 +167,5 @@ t "one app cannot read another's config vars or cache" apps_cannot_read_each_oth
 t "a hard link in the cache never hands a root file to the app" hard_link_not_given
 t "apps:destroy stops whatever still runs as the app's uid" destroy_kills_stragglers
 t "buildpacks the app's uid cannot reach: a clear refusal" unreachable_buildpacks
+t "a static site's symlinks must stay inside the app" static_links_stay_inside
 finish
