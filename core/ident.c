@@ -8,7 +8,8 @@
  * own files (never a hard link: one may lead to any root file), taking
  * moves the app's files (a hard link to someone else's stays theirs).
  * Taking also strips group/other write and the setuid and setgid bits,
- * read after the chown, so the app cannot chmod in between.
+ * read after the chown, so the app cannot chmod in between.  The order of
+ * a walk keeps it in directories the app cannot change (own_open).
  */
 #include "core/ident.h"
 
@@ -28,9 +29,11 @@ struct owner {
 	uid_t uid;
 	gid_t gid;
 	int strip;   /* clear group/other write, setuid and setgid */
+	int post;    /* a directory after its contents (see own_entry) */
 };
 
 static int own_dir(int fd, const struct owner *o, int depth);
+static int own_open(int fd, const struct owner *o, int depth);
 
 void
 ident_of_app(const struct conf *c, int64_t app_id, struct ident *id)
@@ -120,7 +123,7 @@ static int
 own_entry(int dfd, const char *name, const struct owner *o, int depth)
 {
 	struct stat sb;
-	int fd;
+	int fd, rc;
 
 	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : -1;
@@ -131,15 +134,34 @@ own_entry(int dfd, const char *name, const struct owner *o, int depth)
 	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC | (S_ISDIR(sb.st_mode) ? O_DIRECTORY : 0))) == -1)
 		return errno == ENOENT ? 0 : -1;
-	if (own_fd(fd, o) == -1 || fstat(fd, &sb) == -1) {
-		close(fd);
+	rc = own_open(fd, o, depth);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Own what is open at fd, and for a directory everything in it.  Whoever
+ * owns a directory can change its entries, so the order keeps the walk in
+ * directories the app cannot touch: giving does the contents first (the
+ * directory is still root's), taking the directory first (it is root's
+ * from then on).
+ */
+static int
+own_open(int fd, const struct owner *o, int depth)
+{
+	struct stat sb;
+	int sub;
+
+	if (fstat(fd, &sb) == -1)
 		return -1;
-	}
-	if (!S_ISDIR(sb.st_mode)) {
-		close(fd);
-		return 0;
-	}
-	return own_dir(fd, o, depth + 1);  /* closes fd */
+	if (!S_ISDIR(sb.st_mode))
+		return own_fd(fd, o);
+	if (!o->post && own_fd(fd, o) == -1)
+		return -1;
+	if ((sub = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1 ||
+	    own_dir(sub, o, depth + 1) == -1)
+		return -1;  /* own_dir closes sub */
+	return o->post ? own_fd(fd, o) : 0;
 }
 
 /* Own everything in the directory open at fd; closes fd. */
@@ -171,21 +193,19 @@ own_dir(int fd, const struct owner *o, int depth)
 static int
 own_tree(const char *path, const struct owner *o)
 {
-	int fd;
+	int fd, rc;
 
 	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return -1;
-	if (own_fd(fd, o) == -1) {
-		close(fd);
-		return -1;
-	}
-	return own_dir(fd, o, 0);
+	rc = own_open(fd, o, 0);
+	close(fd);
+	return rc;
 }
 
 int
 ident_give_tree(const char *path, const struct ident *id)
 {
-	struct owner o = { 0, id->uid, id->gid, 0 };
+	struct owner o = { 0, id->uid, id->gid, 0, 1 };
 
 	return id->drop ? own_tree(path, &o) : 0;
 }
@@ -193,7 +213,7 @@ ident_give_tree(const char *path, const struct ident *id)
 int
 ident_take_tree(const char *path, const struct ident *id)
 {
-	struct owner o = { id->uid, 0, 0, 1 };
+	struct owner o = { id->uid, 0, 0, 1, 0 };
 
 	return id->drop ? own_tree(path, &o) : 0;
 }
