@@ -7,9 +7,12 @@
  * tree.  Only inodes owned by the giver change hands: giving moves root's
  * own files (never a hard link: one may lead to any root file), taking
  * moves the app's files (a hard link to someone else's stays theirs).
- * Taking also strips group/other write and the setuid and setgid bits,
- * read after the chown, so the app cannot chmod in between.  The order of
- * a walk keeps it in directories the app cannot change (own_open).
+ * Taking gives them to root and the app's group: the group bits become the
+ * owner's without write, group/other write and the setuid and setgid bits
+ * go, read after the chown, so the app cannot chmod in between.  The order
+ * of a walk keeps it in directories the app cannot change (own_open).
+ *
+ * Closing a taken tree shuts out every other user (ident_close_tree).
  */
 #include "core/ident.h"
 
@@ -17,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -113,9 +117,12 @@ own_fd(int fd, const struct owner *o)
 	if (fchown(fd, o->uid, o->gid) == -1 || fstat(fd, &sb) == -1)
 		return -1;
 	mode = sb.st_mode & 07777;
-	if (o->strip && (mode & bad) != 0 && fchmod(fd, mode & ~bad) == -1)
-		return -1;
-	return 0;
+	if (!o->strip)
+		return 0;
+	/* the app keeps its own read and exec access, through its group */
+	mode = (mode & ~(mode_t)S_IRWXG) | ((mode & (S_IRUSR | S_IXUSR)) >> 3);
+	mode &= ~bad;
+	return mode == (sb.st_mode & 07777) ? 0 : fchmod(fd, mode);
 }
 
 /* Own entry name of the directory open at dfd, and everything under it. */
@@ -213,7 +220,123 @@ ident_give_tree(const char *path, const struct ident *id)
 int
 ident_take_tree(const char *path, const struct ident *id)
 {
-	struct owner o = { id->uid, 0, 0, 1, 0 };
+	struct owner o = { id->uid, 0, id->gid, 1, 0 };
 
 	return id->drop ? own_tree(path, &o) : 0;
+}
+
+/* Set the "other" bits of a mode of id's release to bits (0 when unchanged). */
+static mode_t
+other_mode(const struct stat *sb, mode_t bits, const struct ident *id)
+{
+	mode_t mode = sb->st_mode & 07777;
+
+	if (S_ISLNK(sb->st_mode) || sb->st_uid != 0 || sb->st_gid != id->gid)
+		return 0;  /* not taken from the app: not ours to change */
+	mode = (mode & ~(mode_t)S_IRWXO) | bits;
+	return mode == (sb->st_mode & 07777) ? 0 : mode;
+}
+
+/* The "other" bits of what is open at fd become bits. */
+static int
+other_fd(int fd, mode_t bits, const struct ident *id)
+{
+	struct stat sb;
+	mode_t mode;
+
+	if (fstat(fd, &sb) == -1)
+		return -1;
+	mode = other_mode(&sb, bits, id);
+	return mode == 0 ? 0 : fchmod(fd, mode);
+}
+
+/* Shut other users out of every entry of the directory dfd but keep.  The
+ * tree is root's by now, so the entries cannot change under the walk. */
+static int
+close_siblings(int dfd, const char *keep, const struct ident *id)
+{
+	struct dirent *de;
+	struct stat sb;
+	mode_t mode;
+	DIR *d;
+	int fd, rc = 0;
+
+	if ((fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    strcmp(de->d_name, keep) == 0)
+			continue;
+		if (fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
+			rc = -1;
+		else if ((mode = other_mode(&sb, 0, id)) != 0)
+			rc = fchmodat(dfd, de->d_name, mode, 0);
+	}
+	closedir(d);
+	return rc;
+}
+
+/*
+ * Open the way from the directory top down to sub for other users: each
+ * directory on it becomes traversable only (--x), everything beside it is
+ * closed to them, and sub itself is readable (r-x).  sub has no symlinks
+ * and no "..".
+ */
+static int
+open_way(int top, const char *sub, const struct ident *id)
+{
+	char comp[NAME_MAX + 1];
+	size_t n;
+	int fd, next, rc = 0;
+
+	if ((fd = fcntl(top, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -1;
+	for (;;) {
+		sub += strspn(sub, "/");
+		if (*sub == '\0')
+			break;
+		if ((n = strcspn(sub, "/")) > NAME_MAX ||
+		    (n == 2 && memcmp(sub, "..", 2) == 0)) {
+			errno = EINVAL;
+			rc = -1;
+			break;
+		}
+		memcpy(comp, sub, n);
+		comp[n] = '\0';
+		sub += n;
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (other_fd(fd, S_IXOTH, id) == -1 ||
+		    close_siblings(fd, comp, id) == -1 ||
+		    (next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC)) == -1) {
+			rc = -1;
+			break;
+		}
+		close(fd);
+		fd = next;
+	}
+	if (rc == 0)
+		rc = other_fd(fd, S_IROTH | S_IXOTH, id);
+	close(fd);
+	return rc;
+}
+
+int
+ident_close_tree(const char *path, const char *open_sub,
+    const struct ident *id)
+{
+	int fd, rc;
+
+	if (!id->drop)
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	rc = open_sub == NULL ? other_fd(fd, 0, id) : open_way(fd, open_sub, id);
+	close(fd);
+	return rc;
 }

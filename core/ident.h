@@ -12,7 +12,7 @@
  *
  * Ownership follows the same line: a build's tree, cache and env dir
  * belong to the app while it builds; the built release goes back to root,
- * read-only for the app that runs it.
+ * read-only for the app that runs it and closed to every other app.
  */
 #ifndef BERTH_IDENT_H
 #define BERTH_IDENT_H
@@ -47,8 +47,18 @@ int ident_kill_all(const struct ident *id);
  * 0 or -1 (errno). */
 int ident_give_tree(const char *path, const struct ident *id);
 
-/* Take id's files in a tree back to root:root the same way, without
- * group/other write, setuid or setgid.  No-op when !id->drop. */
+/* Take id's files in a tree back to root and id's group the same way: the
+ * group bits become the owner's without write; no group/other write,
+ * setuid or setgid.  No-op when !id->drop. */
 int ident_take_tree(const char *path, const struct ident *id);
+
+/* Shut users other than root and id out of a taken tree: its top
+ * directory loses its "other" bits.  With open_sub (a path inside it
+ * without symlinks or "..", "." for all of it), that directory stays
+ * readable for them (a proxy serves it), the directories on the way
+ * become traversable only and everything beside the way is closed.  Only
+ * inodes taken from id change.  No-op when !id->drop. */
+int ident_close_tree(const char *path, const char *open_sub,
+    const struct ident *id);
 
 #endif

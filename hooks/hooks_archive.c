@@ -317,7 +317,9 @@ archive_unpack(const char *tarball, const char *dir, char *err, size_t errlen)
 	    (disk = archive_write_disk_new()) == NULL ||
 	    archive_read_support_filter_gzip(in) != ARCHIVE_OK ||
 	    archive_read_support_format_tar(in) != ARCHIVE_OK ||
-	    archive_write_disk_set_options(disk, DISK_FLAGS) != ARCHIVE_OK ||
+	    /* as root, a release comes back root's and its app's group's */
+	    archive_write_disk_set_options(disk, DISK_FLAGS |
+	    (geteuid() == 0 ? ARCHIVE_EXTRACT_OWNER : 0)) != ARCHIVE_OK ||
 	    archive_read_open_filename(in, tarball, 65536) != ARCHIVE_OK) {
 		snprintf(err, errlen, "cannot open '%s': %s", tarball,
 		    in ? archive_error_string(in) : "out of memory");

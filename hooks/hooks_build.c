@@ -110,9 +110,12 @@ run_step(struct deploy *d, const char *pack_dir, const char *step,
 static int
 reachable(struct deploy *d)
 {
-	const char *paths[] = { d->conf->buildpacks_dir, d->build_dir };
-	char blocked[PATH_MAX];
+	char releases[PATH_MAX], blocked[PATH_MAX];
+	/* the way to the build dir (the build dir itself is the app's) */
+	const char *paths[] = { d->conf->buildpacks_dir, releases };
 
+	if (pathf(releases, sizeof(releases), "%s/releases", d->app_dir) == -1)
+		return deploy_fail(d, "path too long");
 	for (size_t i = 0; d->ident.drop && i < 2; i++)
 		if (datadir_blocked(paths[i], blocked, sizeof(blocked)) == 0 &&
 		    blocked[0] != '\0')

@@ -6,6 +6,7 @@
  *   detect     the buildpack
  *   compile    bin/compile, streamed, with the build timeout
  *   describe   process types from the Procfile or bin/release
+ *   seal       the tree back to root, closed to other apps' uids
  *   install    releases/N and its row
  *   run        start its processes, health-check them, route to them (or
  *              to its static files) and retire the old set (hooks_swap.c)
@@ -163,7 +164,8 @@ deploy_stages(struct deploy *d, long long *build_ms)
 		goto out;
 	t = deploy_now_ms();
 	if (build_compile(d) == -1 || release_seal(d) == -1 ||
-	    build_release_info(d) == -1 || release_check_static(d) == -1)
+	    build_release_info(d) == -1 || release_check_static(d) == -1 ||
+	    release_close(d) == -1)
 		goto out;
 	*build_ms = deploy_now_ms() - t;
 	d->rel.build_ms = *build_ms;

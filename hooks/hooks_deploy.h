@@ -64,6 +64,8 @@ int release_export(struct deploy *d);
 int release_seal(struct deploy *d);
 /* Refuse a static root with a symlink that leads outside the app. */
 int release_check_static(struct deploy *d);
+/* Close the built tree to other uids (all but its static root). */
+int release_close(struct deploy *d);
 int release_install(struct deploy *d);
 int release_run(struct deploy *d, int version);
 int release_activate(struct deploy *d, int version);

@@ -94,7 +94,10 @@ release_export(struct deploy *d)
 	size_t files = 0;
 	long long t0 = deploy_now_ms();
 
-	if (mkdir(d->build_dir, 0755) == -1 || chmod(d->build_dir, 0755) == -1)
+	/* as root, the app's alone from the start (release_close) */
+	mode_t mode = d->ident.drop ? 0700 : 0755;
+
+	if (mkdir(d->build_dir, mode) == -1 || chmod(d->build_dir, mode) == -1)
 		return deploy_fail(d, "cannot create '%s': %s", d->build_dir,
 		    strerror(errno));
 	if (archive_export_commit(d->repo, &d->commit, d->build_dir, &files,
@@ -181,6 +184,34 @@ release_check_static(struct deploy *d)
 		return deploy_fail(d, "'%s' is a symlink that leads outside the"
 		    " app (or nowhere); the proxy serves %s/ as it is",
 		    bad, d->rel.static_root);
+	return 0;
+}
+
+/* Only the app (and for a static site, the proxy) may read the release:
+ * other apps' code runs as other uids on the same machine. */
+int
+release_close(struct deploy *d)
+{
+	char root[PATH_MAX], dir[PATH_MAX], real[PATH_MAX];
+	const char *sub = NULL;  /* nothing served from the tree */
+	size_t n;
+
+	if (!d->ident.drop)
+		return 0;
+	if (d->rel.static_root[0] != '\0') {
+		/* the way without symlinks (release_check_static made sure
+		 * where it leads) */
+		if (realpath(d->build_dir, root) == NULL ||
+		    pathf(dir, sizeof(dir), "%s/%s", root, d->rel.static_root) == -1 ||
+		    realpath(dir, real) == NULL)
+			return deploy_fail(d, "cannot resolve static_root '%s': %s",
+			    d->rel.static_root, strerror(errno));
+		n = strlen(root);
+		sub = real[n] == '\0' ? "." : real + n + 1;
+	}
+	if (ident_close_tree(d->build_dir, sub, &d->ident) == -1)
+		return deploy_fail(d, "cannot close the release to other users: %s",
+		    strerror(errno));
 	return 0;
 }
 

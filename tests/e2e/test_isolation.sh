@@ -2,14 +2,15 @@
 # processes run as the app's own unprivileged uid (core/ident.h): a build
 # cannot read berth's db or another app's cache, cannot keep a setuid bit
 # or a writable file in its release, and one app cannot read another's
-# config vars from /proc.  Real pushes, real buildpack, real processes.
+# config vars from /proc or its release (only a static root is open to
+# the proxy).  Real pushes, real buildpack, real processes.
 . "$(dirname "$0")/lib.sh"
 if [ "$(id -u)" != 0 ]; then
 	echo "skip: berth drops privileges only when it runs as root"
 	echo "0 passed, 0 failed"
 	exit 0
 fi
-start_server "[health]" "timeout = 10" "grace = 0"
+start_server "[health]" "timeout = 10" "grace = 0" "[build]" "keep_releases = 2"
 
 # A buildpack that reports who it runs as and tries what it must not do.
 mkdir -p "$T/buildpacks/probe/bin"
@@ -26,6 +27,7 @@ ls "$DATA/apps/alpha/cache/home" > /dev/null 2>&1 && [ "\$(id -u)" != "\$(stat -
 touch "\$2/home/mark" && echo "cache: writable"
 echo hi > "\$1/suid" && chmod 4755 "\$1/suid" && chmod 0666 "\$1/probe"
 echo "#!/bin/sh" > "\$1/run" && chmod 755 "\$1/run"
+echo mine > "\$1/private" && chmod 600 "\$1/private"
 # a daemon that escapes the build's process group
 if [ -f "\$1/straggler" ]; then
 	setsid sleep 1234 < /dev/null > /dev/null 2>&1 &
@@ -57,7 +59,8 @@ probe_app() { # probe_app DIR: a tree the probe buildpack takes; its web process
 import os, http.server
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        body = ("uid %d\n" % os.getuid()).encode()
+        body = ("uid %d\nprivate %s\n" % (os.getuid(),
+                open("private").read().strip())).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -83,11 +86,17 @@ release_belongs_to_root() {
 	expect "no setuid bit kept" [ "$(stat -c %a "$r/suid")" = 755 ]
 	expect "no world-writable file kept" [ "$(stat -c %a "$r/probe")" = 644 ]
 	expect "the cache stays the app's" [ "$(stat -c %u "$DATA/apps/alpha/cache/home/mark")" = "$(uid_of alpha)" ]
+	expect "the app's group, closed to others" [ "$(stat -c %g:%a "$r")" = "$(uid_of alpha):750" ]
+	expect "a file the build kept to itself stays readable by the app" \
+		[ "$(stat -c %g:%a "$r/private")" = "$(uid_of alpha):640" ]
+	expect "another uid cannot read the release" fails setpriv --reuid=65534 \
+		--regid=65534 --clear-groups cat "$r/web.py" > /dev/null 2>&1
 }
 
 processes_run_as_the_app() {
 	http alpha.localhost / > "$T/out"
 	contains "$T/out" "uid $(uid_of alpha)"
+	contains "$T/out" "private mine"
 	expect "a process under alpha's uid" pgrep -u "$(uid_of alpha)" -f web.py
 }
 
@@ -107,6 +116,8 @@ apps_cannot_read_each_other() {
 		--regid="$(uid_of beta)" --clear-groups cat "/proc/$pid/environ" > /dev/null 2>&1
 	expect "nor alpha's cache" fails setpriv --reuid="$(uid_of beta)" \
 		--regid="$(uid_of beta)" --clear-groups ls "$DATA/apps/alpha/cache" > /dev/null 2>&1
+	expect "nor alpha's code" fails setpriv --reuid="$(uid_of beta)" \
+		--regid="$(uid_of beta)" --clear-groups cat "$DATA/apps/alpha/current/web.py" > /dev/null 2>&1
 }
 
 hard_link_not_given() {
@@ -158,6 +169,30 @@ static_links_stay_inside() {
 	git -C "$T/linked" commit -qam page
 	git_as admin -C "$T/linked" push -q "$(remote linked)" main
 	http linked.localhost /alias > "$T/out"; contains "$T/out" "linked"
+	# the proxy's workers may run as anyone: the static root is theirs to
+	# read, the rest of the release is not
+	r=$DATA/apps/linked/current
+	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	expect "the served files are readable" nobody cat "$r/public/index.html"
+	expect "the rest is not" fails nobody cat "$r/linker" > /dev/null 2>&1
+	expect "nor listable" fails nobody ls "$r/" > /dev/null 2>&1
+}
+
+archived_release_comes_back_closed() {
+	# keep_releases = 2: alpha's v1 is archived by now; rolling back to it
+	# restores it with its owner, group and modes
+	for i in 1 2; do
+		git -C "$T/alpha" commit -q --allow-empty -m "more $i"
+		git_as admin -C "$T/alpha" push -q "$(remote alpha)" main
+	done
+	expect "v1 was archived" [ -f "$DATA/apps/alpha/releases/1.tar.gz" ]
+	as admin rollback alpha 1 > "$T/out" 2>&1
+	contains "$T/out" "Restored v1"
+	r=$DATA/apps/alpha/releases/1
+	expect "restored closed" [ "$(stat -c %u:%g:%a "$r")" = "0:$(uid_of alpha):750" ]
+	expect "with the app's group" [ "$(stat -c %u:%g:%a "$r/private")" = "0:$(uid_of alpha):640" ]
+	http alpha.localhost / > "$T/out"
+	contains "$T/out" "private mine"
 }
 
 t "a build runs as the app's own uid and cannot read the db" build_runs_as_the_app
@@ -168,4 +203,5 @@ t "a hard link in the cache never hands a root file to the app" hard_link_not_gi
 t "apps:destroy stops whatever still runs as the app's uid" destroy_kills_stragglers
 t "buildpacks the app's uid cannot reach: a clear refusal" unreachable_buildpacks
 t "a static site's symlinks must stay inside the app" static_links_stay_inside
+t "a release restored from its archive is as closed as it was" archived_release_comes_back_closed
 finish
