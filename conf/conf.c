@@ -129,6 +129,7 @@ static const struct conf_key conf_keys[] = {
 	INT("server", "auth_fail_limit", auth_fail_limit, 1, 100000),
 	INT("server", "auth_fail_block", auth_fail_block, 1, 86400),
 	INT("server", "app_uid_base", app_uid_base, 1000, 2100000000),
+	INT("server", "app_max_processes", app_max_processes, 8, 1000000),
 
 	ENUM("router", "kind", router_kind, router_kinds),
 	BOOL("router", "manage", router_manage),
@@ -178,6 +179,7 @@ conf_defaults(struct conf *c)
 	c->auth_fail_limit = 10;
 	c->auth_fail_block = 300;
 	c->app_uid_base = 2000000000;
+	c->app_max_processes = 1024;
 
 	strcpy(c->router_kind, "caddy");
 	c->router_manage = 1;

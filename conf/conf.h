@@ -37,6 +37,7 @@ struct conf {
 	int auth_fail_limit;             /* failed logins a minute per address, 10 */
 	int auth_fail_block;             /* seconds such an address is refused, 300 */
 	int app_uid_base;                /* 2000000000: apps run as base + id */
+	int app_max_processes;           /* 1024: RLIMIT_NPROC of an app's uid */
 
 	/* [router] */
 	char router_kind[16];            /* caddy | nginx */

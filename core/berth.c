@@ -5,7 +5,8 @@
  *   berth serve [-c FILE]
  *   berth check [-c FILE]
  *   berth [-c FILE] COMMAND ...   any SSH command, run locally as admin
- *   berth shim DATA_DIR PROC_ID UID  (internal) the supervisor of one process
+ *   berth shim DATA_DIR PROC_ID UID NPROC  (internal) the supervisor of one
+ *                                          process
  *   berth retire DATA_DIR APP SECONDS ID...  (internal) stop an old set
  * It loads the one config struct, prepares the data dir, and hands over to
  * gitd (the daemon, or the command gate for local commands).
@@ -67,10 +68,10 @@ main(int argc, char **argv)
 	if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 		return usage();
 	/* the supervisor of one app process (started by berth, not by people) */
-	if (strcmp(argv[i], "shim") == 0 && argc - i == 4) {
+	if (strcmp(argv[i], "shim") == 0 && argc - i == 5) {
 		log_init("berth shim", 0);
 		return shim_main(argv[i + 1], strtoll(argv[i + 2], NULL, 10),
-		    strtoul(argv[i + 3], NULL, 10));
+		    strtoul(argv[i + 3], NULL, 10), strtoul(argv[i + 4], NULL, 10));
 	}
 	/* retire an app's old processes after a grace period (started by berth) */
 	if (strcmp(argv[i], "retire") == 0 && argc - i >= 4) {

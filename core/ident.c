@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,14 +46,34 @@ ident_of_app(const struct conf *c, int64_t app_id, struct ident *id)
 	id->drop = geteuid() == 0;
 	id->uid = (uid_t)(c->app_uid_base + app_id);
 	id->gid = (gid_t)(c->app_uid_base + app_id);
+	id->nproc = (unsigned long)c->app_max_processes;
 }
 
 void
-ident_of_uid(uid_t uid, struct ident *id)
+ident_of_uid(uid_t uid, unsigned long nproc, struct ident *id)
 {
 	id->drop = geteuid() == 0 && uid != 0;
 	id->uid = uid;
 	id->gid = (gid_t)uid;
+	id->nproc = nproc;
+}
+
+/* At most n processes and threads for the real uid (its builds and
+ * processes together); never above the hard limit berth itself got, which
+ * a container's root may not raise. */
+static int
+limit_nproc(unsigned long n)
+{
+	struct rlimit rl;
+
+	if (n == 0)
+		return 0;
+	if (getrlimit(RLIMIT_NPROC, &rl) == -1)
+		return -1;
+	if (rl.rlim_max == RLIM_INFINITY || n < rl.rlim_max)
+		rl.rlim_max = n;
+	rl.rlim_cur = rl.rlim_max;
+	return setrlimit(RLIMIT_NPROC, &rl);
 }
 
 int
@@ -60,7 +81,7 @@ ident_drop(const struct ident *id)
 {
 	if (!id->drop)
 		return 0;
-	if (setgroups(0, NULL) == -1 || setresgid(id->gid, id->gid, id->gid) == -1 ||
+	if (limit_nproc(id->nproc) == -1 || setgroups(0, NULL) == -1 || setresgid(id->gid, id->gid, id->gid) == -1 ||
 	    setresuid(id->uid, id->uid, id->uid) == -1 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return -1;

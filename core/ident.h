@@ -26,15 +26,18 @@ struct ident {
 	uid_t uid;
 	gid_t gid;
 	int drop;   /* 0 when berth is not root: run as berth's own user */
+	unsigned long nproc; /* RLIMIT_NPROC of the uid once dropped; 0: none */
 };
 
 /* The identity of app app_id under c. */
 void ident_of_app(const struct conf *c, int64_t app_id, struct ident *id);
 
-/* The identity for uid (as passed to `berth shim`); uid 0: no drop. */
-void ident_of_uid(uid_t uid, struct ident *id);
+/* The identity for uid with nproc processes at most (as passed to `berth
+ * shim`); uid 0: no drop. */
+void ident_of_uid(uid_t uid, unsigned long nproc, struct ident *id);
 
-/* In a child, before exec: become id for good.  0 or -1 (errno). */
+/* In a child, before exec: become id for good, with at most id->nproc
+ * processes and threads for the uid.  0 or -1 (errno). */
 int ident_drop(const struct ident *id);
 
 /* Kill every process running as id (what a destroyed app's builds or

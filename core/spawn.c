@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,11 @@ struct linebuf {
 	size_t len;
 };
 
-static void child_exec(const struct spawn_opts *o, int out) __attribute__((noreturn));
+static void child_exec(const struct spawn_opts *o, int out, int why)
+    __attribute__((noreturn));
+static void child_fail(int why, int code, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 3, 4)));
+static int started(pid_t pid, int why, char *err, size_t errlen);
 static void feed(const struct spawn_opts *o, struct linebuf *lb, const char *p,
     size_t n);
 static void flush_line(const struct spawn_opts *o, struct linebuf *lb);
@@ -42,7 +47,7 @@ spawn_run(const struct spawn_opts *o, struct spawn_result *res, char *err,
 	struct linebuf lb = { .len = 0 };
 	long long deadline = o->timeout_s > 0 ? now_ms() + o->timeout_s * 1000LL : 0;
 	long long quiet_since = 0;
-	int fds[2], status = 0, reaped = 0, open_pipe = 1;
+	int fds[2], why[2], status = 0, reaped = 0, open_pipe = 1;
 	char chunk[4096];
 	pid_t pid;
 
@@ -51,15 +56,28 @@ spawn_run(const struct spawn_opts *o, struct spawn_result *res, char *err,
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	if ((pid = fork()) == -1) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
+	if (pipe2(why, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
 		return -1;
 	}
+	if ((pid = fork()) == -1) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		close(why[0]);
+		close(why[1]);
+		return -1;
+	}
 	if (pid == 0)
-		child_exec(o, fds[1]);
+		child_exec(o, fds[1], why[1]);
 	close(fds[1]);
+	close(why[1]);
+	if (started(pid, why[0], err, errlen) == -1) {
+		close(fds[0]);
+		return -1;
+	}
 	while (open_pipe || !reaped) {
 		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
 		int wait_ms = 200;
@@ -104,8 +122,46 @@ spawn_run(const struct spawn_opts *o, struct spawn_result *res, char *err,
 	return 0;
 }
 
+/*
+ * Wait until the child has exec'd (its end of why closes on exec) or said
+ * why it could not: then reap it and return -1 with that reason, so a
+ * step that never started is not taken for one that said no.  Closes why.
+ */
+static int
+started(pid_t pid, int why, char *err, size_t errlen)
+{
+	ssize_t n;
+	int status;
+
+	while ((n = read(why, err, errlen - 1)) == -1 && errno == EINTR)
+		;
+	close(why);
+	if (n <= 0)
+		return 0;
+	err[n] = '\0';
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	return -1;
+}
+
 static void
-child_exec(const struct spawn_opts *o, int out)
+child_fail(int why, int code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		(void)!write(why, msg, (size_t)n < sizeof(msg) ? (size_t)n :
+		    sizeof(msg) - 1);
+	_exit(code);
+}
+
+static void
+child_exec(const struct spawn_opts *o, int out, int why)
 {
 	int devnull;
 
@@ -118,24 +174,21 @@ child_exec(const struct spawn_opts *o, int out)
 		struct rlimit core = { 0, 0 };
 		if (setrlimit(RLIMIT_DATA, &rl) == -1 ||
 		    setrlimit(RLIMIT_CORE, &core) == -1)
-			_exit(126);
+			child_fail(why, 126, "cannot set the memory limit: %s",
+			    strerror(errno));
 	}
 	if ((devnull = open("/dev/null", O_RDONLY)) == -1 ||
 	    dup2(devnull, 0) == -1 || dup2(out, 1) == -1 || dup2(out, 2) == -1)
-		_exit(126);
-	if (o->ident != NULL && ident_drop(o->ident) == -1) {
-		dprintf(2, "cannot become uid %lu: %s\n",
+		child_fail(why, 126, "cannot set up stdio: %s", strerror(errno));
+	if (o->ident != NULL && ident_drop(o->ident) == -1)
+		child_fail(why, 126, "cannot become uid %lu: %s",
 		    (unsigned long)o->ident->uid, strerror(errno));
-		_exit(126);
-	}
-	if (o->cwd != NULL && chdir(o->cwd) == -1) {
-		dprintf(2, "cannot enter '%s': %s\n", o->cwd, strerror(errno));
-		_exit(126);
-	}
+	if (o->cwd != NULL && chdir(o->cwd) == -1)
+		child_fail(why, 126, "cannot enter '%s': %s", o->cwd,
+		    strerror(errno));
 	signal(SIGPIPE, SIG_DFL);
 	execve(o->argv[0], o->argv, o->envp);
-	dprintf(2, "cannot run '%s': %s\n", o->argv[0], strerror(errno));
-	_exit(127);
+	child_fail(why, 127, "cannot run '%s': %s", o->argv[0], strerror(errno));
 }
 
 static void

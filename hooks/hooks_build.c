@@ -207,6 +207,12 @@ build_compile(struct deploy *d)
 		if (disk_full(d->build_dir))
 			return deploy_fail(d, "build failed (%s): the disk that holds"
 			    " %s is full", how, d->conf->data_dir);
+		if (d->ident.drop)
+			return deploy_fail(d, "build failed (%s; builds may use %llu"
+			    " MiB of memory, [build] memory_limit, and the app %d"
+			    " processes, [server] app_max_processes)", how,
+			    (unsigned long long)(d->conf->build_memory_limit >> 20),
+			    d->conf->app_max_processes);
 		return deploy_fail(d, "build failed (%s; builds may use %llu MiB of"
 		    " memory, [build] memory_limit)", how,
 		    (unsigned long long)(d->conf->build_memory_limit >> 20));

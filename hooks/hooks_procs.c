@@ -99,7 +99,7 @@ int
 proc_spawn(const struct conf *c, struct store *st, const char *app,
     struct proc_rec *p, char *err, size_t errlen)
 {
-	char id[32], uid[32], dir[PATH_MAX];
+	char id[32], uid[32], nproc[32], dir[PATH_MAX];
 	int fds[2], shim = 0, status;
 	struct ident who;
 	pid_t pid;
@@ -107,6 +107,7 @@ proc_spawn(const struct conf *c, struct store *st, const char *app,
 	ident_of_app(c, p->app_id, &who);
 	snprintf(id, sizeof(id), "%lld", (long long)p->id);
 	snprintf(uid, sizeof(uid), "%lu", who.drop ? (unsigned long)who.uid : 0UL);
+	snprintf(nproc, sizeof(nproc), "%lu", who.nproc);
 	if (proc_run_dir(c->data_dir, app, p->id, dir, sizeof(dir)) == -1 ||
 	    mkdirs(dir, 0755) == -1 || pipe2(fds, O_CLOEXEC) == -1) {
 		snprintf(err, errlen, "cannot prepare '%s': %s", dir,
@@ -132,7 +133,7 @@ proc_spawn(const struct conf *c, struct store *st, const char *app,
 			(void)close_range(3, ~0U, 0);
 			/* this very binary, even if an upgrade replaced the file */
 			execl("/proc/self/exe", "berth", "shim", c->data_dir, id,
-			    uid, (char *)NULL);
+			    uid, nproc, (char *)NULL);
 			_exit(127);
 		}
 		if (write(fds[1], &shim_pid, sizeof(shim_pid)) != sizeof(shim_pid))

@@ -3,7 +3,7 @@
  * `berth serve`, the shim and the ps commands call).
  *
  * Each process instance is a row in `processes` and a supervisor, the shim
- * (`berth shim DATA_DIR PROC_ID UID`, hooks_shim.c), in its own session: it
+ * (`berth shim DATA_DIR PROC_ID UID NPROC`, hooks_shim.c), in its own session: it
  * outlives `berth serve`, restarts a crashed process with exponential
  * backoff, and gives up after SHIM_FAST_CRASHES fast crashes in a row
  * (state "crashed").  Its state lives in DATA/apps/APP/run/PROC_ID/ (files
@@ -32,7 +32,8 @@ struct proc_status {
 };
 
 /* The shim's main loop (never returns to the caller's caller). */
-int shim_main(const char *data_dir, int64_t proc_id, unsigned long uid);
+int shim_main(const char *data_dir, int64_t proc_id, unsigned long uid,
+    unsigned long nproc);
 
 /* What the shim of a process reports, read from its run dir. */
 void proc_status(const char *data_dir, const char *app,

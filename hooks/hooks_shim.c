@@ -1,6 +1,7 @@
 /*
  * hooks_shim.c - the supervisor of one process instance, run as
- * `berth shim DATA_DIR PROC_ID` in its own session (see hooks_procs.h).
+ * `berth shim DATA_DIR PROC_ID UID NPROC` in its own session (see
+ * hooks_procs.h).
  *
  * Loop: read the process row, the release's command and the app's config
  * vars (opened from sqlite on every start, so no secret is ever written to
@@ -355,7 +356,8 @@ sleep_interruptible(int seconds)
 }
 
 int
-shim_main(const char *data_dir, int64_t proc_id, unsigned long uid)
+shim_main(const char *data_dir, int64_t proc_id, unsigned long uid,
+    unsigned long nproc)
 {
 	struct shim s;
 	char err[256], msg[512], *env[ENV_MAX + 1];
@@ -363,7 +365,7 @@ shim_main(const char *data_dir, int64_t proc_id, unsigned long uid)
 
 	memset(&s, 0, sizeof(s));
 	s.data_dir = data_dir;
-	ident_of_uid((uid_t)uid, &s.ident);
+	ident_of_uid((uid_t)uid, nproc, &s.ident);
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		return 1;
 	signal(SIGTERM, on_signal);

@@ -10,7 +10,8 @@ if [ "$(id -u)" != 0 ]; then
 	echo "0 passed, 0 failed"
 	exit 0
 fi
-start_server "[health]" "timeout = 10" "grace = 0" "[build]" "keep_releases = 2"
+start_server "[health]" "timeout = 10" "grace = 0" "[build]" "keep_releases = 2" \
+	"[server]" "app_max_processes = 40"
 
 # A buildpack that reports who it runs as and tries what it must not do.
 mkdir -p "$T/buildpacks/probe/bin"
@@ -49,6 +50,17 @@ if grep -q leak "$1/linker"; then ln -s /etc/passwd "$1/public/leak"; else ln -s
 SH
 printf '#!/bin/sh\nprintf -- "---\\nstatic_root: public\\n"\n' > "$T/buildpacks/linker/bin/release"
 chmod 755 "$T/buildpacks/linker/bin/"*
+
+# A buildpack whose build forks without end (200 sleeps, in the background).
+mkdir -p "$T/buildpacks/bomb/bin"
+printf '#!/bin/sh\n[ -f "$1/bomb" ] && echo bomb\n' > "$T/buildpacks/bomb/bin/detect"
+cat > "$T/buildpacks/bomb/bin/compile" <<'SH'
+#!/bin/sh
+i=0
+while [ $i -lt 200 ]; do sleep 60 & i=$((i+1)); done
+echo "forked them all"
+SH
+chmod 755 "$T/buildpacks/bomb/bin/"*
 
 uid_of() { echo $(( 2000000000 + $(sql "SELECT id FROM apps WHERE name='$1'") )); }
 
@@ -178,6 +190,21 @@ static_links_stay_inside() {
 	expect "nor listable" fails nobody ls "$r/" > /dev/null 2>&1
 }
 
+fork_bomb_stops() {
+	git init -q "$T/bomb"
+	echo bomb > "$T/bomb/bomb"
+	git -C "$T/bomb" add . && git -C "$T/bomb" commit -qm bomb
+	if git_as admin -C "$T/bomb" push "$(remote bomb)" main 2> "$T/err"; then
+		echo "a fork bomb's build went through"; return 1
+	fi
+	expect "the shell could not fork" grep -Eq "Cannot fork|Resource temporarily" "$T/err"
+	expect "not all of them" fails grep -q "forked them all" "$T/err"
+	contains "$T/err" "and the app 40 processes, [server] app_max_processes"
+	u=$(uid_of bomb)
+	for _ in $(seq 30); do [ -z "$(ps -u "$u" -o stat= | grep -v '^Z')" ] && break; sleep 0.1; done
+	expect "the build's group was killed" [ -z "$(ps -u "$u" -o stat= | grep -v '^Z')" ]
+}
+
 archived_release_comes_back_closed() {
 	# keep_releases = 2: alpha's v1 is archived by now; rolling back to it
 	# restores it with its owner, group and modes
@@ -204,4 +231,5 @@ t "apps:destroy stops whatever still runs as the app's uid" destroy_kills_stragg
 t "buildpacks the app's uid cannot reach: a clear refusal" unreachable_buildpacks
 t "a static site's symlinks must stay inside the app" static_links_stay_inside
 t "a release restored from its archive is as closed as it was" archived_release_comes_back_closed
+t "a build that forks without end stops at app_max_processes" fork_bomb_stops
 finish

@@ -90,6 +90,7 @@ same_settings(const struct conf *a, const struct conf *b)
 	    a->auth_fail_limit == b->auth_fail_limit &&
 	    a->auth_fail_block == b->auth_fail_block &&
 	    a->app_uid_base == b->app_uid_base &&
+	    a->app_max_processes == b->app_max_processes &&
 	    strcmp(a->router_kind, b->router_kind) == 0 &&
 	    a->router_manage == b->router_manage &&
 	    strcmp(a->http_listen_addr, b->http_listen_addr) == 0 &&
@@ -137,6 +138,7 @@ test_defaults(void)
 	CHECK(c.keep_releases == 5);
 	CHECK(c.build_memory_limit == 1073741824ULL);
 	CHECK(c.app_uid_base == 2000000000);
+	CHECK(c.app_max_processes == 1024);
 	CHECK(c.max_unauthenticated == 16);
 	CHECK(strcmp(c.health_path, "/") == 0);
 	CHECK(c.health_timeout == 30);
@@ -168,6 +170,7 @@ test_every_type(void)
 	    "max_connections = 10000\n"
 	    "auth_timeout = 1\n"
 	    "idle_timeout = 86400\n"
+	    "app_max_processes = 64\n"
 	    "[router]\n"
 	    "kind = nginx\n"
 	    "manage = off\n"
@@ -199,6 +202,7 @@ test_every_type(void)
 	CHECK(c.max_connections == 10000);
 	CHECK(c.auth_timeout == 1);
 	CHECK(c.idle_timeout == 86400);
+	CHECK(c.app_max_processes == 64);
 	CHECK(strcmp(c.router_kind, "nginx") == 0);
 	CHECK(c.router_manage == 0);
 	CHECK(strcmp(c.http_listen_addr, "0.0.0.0") == 0);
@@ -271,6 +275,8 @@ test_errors(void)
 	expect_error("[server]\nmax_push_size = 1.5G\n", 2,
 	    "bad value '1.5G' for 'server.max_push_size': not a size");
 	expect_error("[build]\nmemory_limit = 0\n", 2, "must be at least 1");
+	expect_error("[server]\napp_max_processes = 2\n", 2,
+	    "'server.app_max_processes': must be between 8 and");
 	expect_error("[server]\nlisten = 127.0.0.1\n", 2,
 	    "bad value '127.0.0.1' for 'server.listen'");
 	expect_error("[router]\nhttp_listen = localhost:8080\n", 2,
