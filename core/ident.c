@@ -135,15 +135,19 @@ own_fd(int fd, const struct owner *o)
 		return -1;
 	if (!movable(&sb, o))
 		return 0;
-	if (fchown(fd, o->uid, o->gid) == -1 || fstat(fd, &sb) == -1)
-		return -1;
-	mode = sb.st_mode & 07777;
 	if (!o->strip)
-		return 0;
+		return fchown(fd, o->uid, o->gid);
+	/* root's alone while the bits change: the app's group gets the
+	 * inode only once it can no longer write to it */
+	if (fchown(fd, o->uid, 0) == -1 || fstat(fd, &sb) == -1)
+		return -1;
 	/* the app keeps its own read and exec access, through its group */
+	mode = sb.st_mode & 07777;
 	mode = (mode & ~(mode_t)S_IRWXG) | ((mode & (S_IRUSR | S_IXUSR)) >> 3);
 	mode &= ~bad;
-	return mode == (sb.st_mode & 07777) ? 0 : fchmod(fd, mode);
+	if (mode != (sb.st_mode & 07777) && fchmod(fd, mode) == -1)
+		return -1;
+	return fchown(fd, (uid_t)-1, o->gid);
 }
 
 /* Own entry name of the directory open at dfd, and everything under it. */

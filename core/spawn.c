@@ -33,7 +33,8 @@ static void child_exec(const struct spawn_opts *o, int out, int why)
     __attribute__((noreturn));
 static void child_fail(int why, int code, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 3, 4)));
-static int started(pid_t pid, int why, char *err, size_t errlen);
+static int started(pid_t pid, int why, int timeout_s, char *err,
+    size_t errlen);
 static void feed(const struct spawn_opts *o, struct linebuf *lb, const char *p,
     size_t n);
 static void flush_line(const struct spawn_opts *o, struct linebuf *lb);
@@ -74,7 +75,7 @@ spawn_run(const struct spawn_opts *o, struct spawn_result *res, char *err,
 		child_exec(o, fds[1], why[1]);
 	close(fds[1]);
 	close(why[1]);
-	if (started(pid, why[0], err, errlen) == -1) {
+	if (started(pid, why[0], o->timeout_s, err, errlen) == -1) {
 		close(fds[0]);
 		return -1;
 	}
@@ -125,20 +126,33 @@ spawn_run(const struct spawn_opts *o, struct spawn_result *res, char *err,
 /*
  * Wait until the child has exec'd (its end of why closes on exec) or said
  * why it could not: then reap it and return -1 with that reason, so a
- * step that never started is not taken for one that said no.  Closes why.
+ * step that never started is not taken for one that said no.  A child
+ * stuck before exec (a hung mount) counts against timeout_s.  Closes why.
  */
 static int
-started(pid_t pid, int why, char *err, size_t errlen)
+started(pid_t pid, int why, int timeout_s, char *err, size_t errlen)
 {
-	ssize_t n;
-	int status;
+	struct pollfd pfd = { .fd = why, .events = POLLIN };
+	char msg[512];
+	ssize_t n = 0;
+	int status, r;
 
-	while ((n = read(why, err, errlen - 1)) == -1 && errno == EINTR)
+	while ((r = poll(&pfd, 1, timeout_s > 0 ? timeout_s * 1000 : -1)) == -1 &&
+	    errno == EINTR)
 		;
+	if (r == 0) {
+		snprintf(msg, sizeof(msg), "did not start within %d s", timeout_s);
+		n = (ssize_t)strlen(msg);
+		(void)kill(pid, SIGKILL);
+	} else {
+		while ((n = read(why, msg, sizeof(msg) - 1)) == -1 && errno == EINTR)
+			;
+	}
 	close(why);
 	if (n <= 0)
 		return 0;
-	err[n] = '\0';
+	msg[n] = '\0';
+	snprintf(err, errlen, "%s", msg);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	return -1;

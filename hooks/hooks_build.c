@@ -35,6 +35,7 @@ struct env {
 static int env_build(struct deploy *d, struct env *e);
 static void env_free(struct env *e);
 static int list_buildpacks(struct deploy *d, char names[][64], size_t *n);
+static int installed(struct deploy *d, const char *name);
 static int buildpack_name_valid(const char *s);
 
 /* A line of bin/compile's output, to the pusher and the deploy log, with
@@ -151,7 +152,7 @@ build_detect(struct deploy *d)
 		if (pathf(dir, sizeof(dir), "%s/%s", d->conf->buildpacks_dir,
 		    names[i]) == -1)
 			continue;
-		if (pinned != NULL && access(dir, X_OK) == -1)
+		if (pinned != NULL && !installed(d, pinned))
 			return deploy_fail(d, "pinned buildpack '%s' is not in %s",
 			    pinned, d->conf->buildpacks_dir);
 		cap = (struct capture){ out, 0, sizeof(out), 0 };
@@ -341,7 +342,18 @@ listed(char names[][64], size_t n, const char *name)
 	return 0;
 }
 
-/* The order file first, then every other buildpack dir alphabetically. */
+/* 1 when buildpack name has an executable bin/detect. */
+static int
+installed(struct deploy *d, const char *name)
+{
+	char detect[PATH_MAX];
+
+	return pathf(detect, sizeof(detect), "%s/%s/bin/detect",
+	    d->conf->buildpacks_dir, name) == 0 && access(detect, X_OK) == 0;
+}
+
+/* The order file first, then every other buildpack dir alphabetically;
+ * only those installed. */
 static int
 list_buildpacks(struct deploy *d, char names[][64], size_t *n)
 {
@@ -356,7 +368,8 @@ list_buildpacks(struct deploy *d, char names[][64], size_t *n)
 	    (f = fopen(path, "re")) != NULL) {
 		while (*n < MAX_BUILDPACKS && fgets(line, sizeof(line), f) != NULL) {
 			line[strcspn(line, " \t\r\n#")] = '\0';
-			if (buildpack_name_valid(line) && !listed(names, *n, line))
+			if (buildpack_name_valid(line) && !listed(names, *n, line) &&
+			    installed(d, line))
 				memcpy(names[(*n)++], line, strlen(line) + 1);
 		}
 		fclose(f);
@@ -366,12 +379,8 @@ list_buildpacks(struct deploy *d, char names[][64], size_t *n)
 		return deploy_fail(d, "cannot read buildpacks dir '%s': %s",
 		    d->conf->buildpacks_dir, strerror(errno));
 	while (*n < MAX_BUILDPACKS && (de = readdir(dir)) != NULL) {
-		char detect[PATH_MAX];
 		if (!buildpack_name_valid(de->d_name) ||
-		    listed(names, *n, de->d_name) ||
-		    pathf(detect, sizeof(detect), "%s/%s/bin/detect",
-		    d->conf->buildpacks_dir, de->d_name) == -1 ||
-		    access(detect, X_OK) == -1)
+		    listed(names, *n, de->d_name) || !installed(d, de->d_name))
 			continue;
 		memcpy(names[(*n)++], de->d_name, strlen(de->d_name) + 1);
 	}

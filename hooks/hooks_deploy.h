@@ -62,7 +62,8 @@ int build_release_info(struct deploy *d);
 int release_paths(struct deploy *d);
 int release_export(struct deploy *d);
 int release_seal(struct deploy *d);
-/* Refuse a static root with a symlink that leads outside the app. */
+/* Refuse a static root reached through a symlink, or with a symlink in it
+ * that leads outside it (hooks_static.c). */
 int release_check_static(struct deploy *d);
 /* Close the built tree to other uids (all but its static root). */
 int release_close(struct deploy *d);

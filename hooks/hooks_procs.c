@@ -50,8 +50,10 @@ read_small(const char *dir, const char *name, char *out, size_t len)
 static int
 shim_alive(int pid, int64_t id)
 {
-	char path[64], cmd[512], want[32];
+	char path[64], cmd[PATH_MAX + 256], want[32];
+	const char *argv[4];
 	ssize_t n;
+	size_t at = 0;
 	int fd;
 
 	if (pid <= 1 || kill(pid, 0) == -1)
@@ -63,12 +65,16 @@ shim_alive(int pid, int64_t id)
 	close(fd);
 	if (n <= 0)
 		return 0;
-	for (ssize_t i = 0; i < n; i++) /* NUL-separated argv -> spaces */
-		if (cmd[i] == '\0')
-			cmd[i] = ' ';
 	cmd[n] = '\0';
-	snprintf(want, sizeof(want), " %lld ", (long long)id);
-	return strstr(cmd, " shim ") != NULL && strstr(cmd, want) != NULL;
+	/* `berth shim DATA ID UID NPROC`: argv[1] and argv[3], exactly */
+	for (int i = 0; i < 4; i++) {
+		if (at >= (size_t)n)
+			return 0;
+		argv[i] = cmd + at;
+		at += strlen(cmd + at) + 1;
+	}
+	snprintf(want, sizeof(want), "%lld", (long long)id);
+	return strcmp(argv[1], "shim") == 0 && strcmp(argv[3], want) == 0;
 }
 
 void

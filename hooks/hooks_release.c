@@ -125,90 +125,14 @@ release_seal(struct deploy *d)
 	return 0;
 }
 
-/* 1 when path (a symlink in the tree) resolves inside root. */
-static int
-link_inside(const char *root, const char *path)
-{
-	char real[PATH_MAX];
-	size_t n = strlen(root);
-
-	return realpath(path, real) != NULL && strncmp(real, root, n) == 0 &&
-	    (real[n] == '/' || real[n] == '\0');
-}
-
-/* Every symlink under dir must resolve inside root (the tree is root's and
- * immutable by now, so resolving it is safe).  0, or -1 with bad set. */
-static int
-links_inside(const char *root, const char *dir, char *bad, size_t len,
-    int depth)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	struct stat sb;
-	DIR *dp;
-	int rc = 0;
-
-	if (depth > 64 || (dp = opendir(dir)) == NULL)
-		return 0;
-	while (rc == 0 && (de = readdir(dp)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-		    pathf(path, sizeof(path), "%s/%s", dir, de->d_name) == -1 ||
-		    lstat(path, &sb) == -1)
-			continue;
-		if (S_ISLNK(sb.st_mode) && !link_inside(root, path)) {
-			snprintf(bad, len, "%s", path + strlen(root) + 1);
-			rc = -1;
-		} else if (S_ISDIR(sb.st_mode)) {
-			rc = links_inside(root, path, bad, len, depth + 1);
-		}
-	}
-	closedir(dp);
-	return rc;
-}
-
-int
-release_check_static(struct deploy *d)
-{
-	char root[PATH_MAX], dir[PATH_MAX], bad[PATH_MAX];
-
-	if (d->rel.static_root[0] == '\0')
-		return 0;
-	if (realpath(d->build_dir, root) == NULL ||
-	    pathf(dir, sizeof(dir), "%s/%s", root, d->rel.static_root) == -1)
-		return deploy_fail(d, "cannot resolve the build dir: %s",
-		    strerror(errno));
-	if (!link_inside(root, dir))
-		return deploy_fail(d, "static_root '%s' is not a directory inside"
-		    " the app", d->rel.static_root);
-	if (links_inside(root, dir, bad, sizeof(bad), 0) == -1)
-		return deploy_fail(d, "'%s' is a symlink that leads outside the"
-		    " app (or nowhere); the proxy serves %s/ as it is",
-		    bad, d->rel.static_root);
-	return 0;
-}
-
 /* Only the app (and for a static site, the proxy) may read the release:
  * other apps' code runs as other uids on the same machine. */
 int
 release_close(struct deploy *d)
 {
-	char root[PATH_MAX], dir[PATH_MAX], real[PATH_MAX];
-	const char *sub = NULL;  /* nothing served from the tree */
-	size_t n;
+	/* release_check_static made sure the way to it has no symlinks */
+	const char *sub = d->rel.static_root[0] ? d->rel.static_root : NULL;
 
-	if (!d->ident.drop)
-		return 0;
-	if (d->rel.static_root[0] != '\0') {
-		/* the way without symlinks (release_check_static made sure
-		 * where it leads) */
-		if (realpath(d->build_dir, root) == NULL ||
-		    pathf(dir, sizeof(dir), "%s/%s", root, d->rel.static_root) == -1 ||
-		    realpath(dir, real) == NULL)
-			return deploy_fail(d, "cannot resolve static_root '%s': %s",
-			    d->rel.static_root, strerror(errno));
-		n = strlen(root);
-		sub = real[n] == '\0' ? "." : real + n + 1;
-	}
 	if (ident_close_tree(d->build_dir, sub, &d->ident) == -1)
 		return deploy_fail(d, "cannot close the release to other users: %s",
 		    strerror(errno));

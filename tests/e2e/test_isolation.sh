@@ -39,16 +39,34 @@ SH
 printf '#!/bin/sh\nprintf -- "---\\ndefault_process_types:\\n  web: python3 web.py\\n"\n' > "$T/buildpacks/probe/bin/release"
 chmod 755 "$T/buildpacks/probe/bin/"*
 
-# A buildpack whose build makes a static site with a symlink in it: to
-# /etc/passwd when the tree's `linker` file says "leak", else to a page.
+# A buildpack whose build makes a static site; the tree's `linker` file
+# says how: "leak" links to /etc/passwd, "climb" to the app's root (out of
+# the static root), "chain" leaves the app and comes back in through a
+# link that looks inside (where it ends is inside), "symroot" makes the static root a symlink, "deep" serves
+# site/www, "page" links to a page beside it.
 mkdir -p "$T/buildpacks/linker/bin"
 printf '#!/bin/sh\n[ -f "$1/linker" ] && echo linker\n' > "$T/buildpacks/linker/bin/detect"
 cat > "$T/buildpacks/linker/bin/compile" <<'SH'
 #!/bin/sh
-mkdir -p "$1/public" && echo "<h1>linked</h1>" > "$1/public/index.html"
-if grep -q leak "$1/linker"; then ln -s /etc/passwd "$1/public/leak"; else ln -s index.html "$1/public/alias"; fi
+cd "$1"
+mkdir -p public && echo "<h1>linked</h1>" > public/index.html
+case $(cat linker) in
+leak) ln -s /etc/passwd public/leak ;;
+climb) ln -s .. public/up ;;
+chain) mkdir public/sub && ln -s .. public/sub/up &&
+	ln -s "sub/up/../../$(basename "$1")/public/index.html" public/out ;;
+symroot) mv public dist && ln -s dist public ;;
+deep) mkdir -p site/www && mv public/index.html site/www/ && echo secret > site/other &&
+	echo site/www > .static_root ;;
+*) ln -s index.html public/alias ;;
+esac
 SH
-printf '#!/bin/sh\nprintf -- "---\\nstatic_root: public\\n"\n' > "$T/buildpacks/linker/bin/release"
+cat > "$T/buildpacks/linker/bin/release" <<'SH'
+#!/bin/sh
+root=public
+[ -f "$1/.static_root" ] && root=$(cat "$1/.static_root")
+printf -- "---\nstatic_root: %s\n" "$root"
+SH
 chmod 755 "$T/buildpacks/linker/bin/"*
 
 # A buildpack whose build forks without end (200 sleeps, in the background).
@@ -61,6 +79,9 @@ while [ $i -lt 200 ]; do sleep 60 & i=$((i+1)); done
 echo "forked them all"
 SH
 chmod 755 "$T/buildpacks/bomb/bin/"*
+
+# a buildpack named in the order file but not installed is passed over
+sed -i '1i ghost' "$T/buildpacks/order"
 
 uid_of() { echo $(( 2000000000 + $(sql "SELECT id FROM apps WHERE name='$1'") )); }
 
@@ -176,7 +197,21 @@ static_links_stay_inside() {
 	if git_as admin -C "$T/linked" push "$(remote linked)" main 2> "$T/err"; then
 		echo "a static site linking to /etc/passwd went live"; return 1
 	fi
-	contains "$T/err" "'public/leak' is a symlink that leads outside the app"
+	contains "$T/err" "'public/leak' is a symlink that leads outside public/"
+	for how in climb chain; do
+		echo $how > "$T/linked/linker"
+		git -C "$T/linked" commit -qam $how
+		if git_as admin -C "$T/linked" push "$(remote linked)" main 2> "$T/err"; then
+			echo "a static site with a '$how' link went live"; return 1
+		fi
+	done
+	contains "$T/err" "'public/out' is a symlink that leads outside public/"
+	echo symroot > "$T/linked/linker"
+	git -C "$T/linked" commit -qam symroot
+	if git_as admin -C "$T/linked" push "$(remote linked)" main 2> "$T/err"; then
+		echo "a static root through a symlink went live"; return 1
+	fi
+	contains "$T/err" "static_root 'public' goes through a symlink"
 	echo page > "$T/linked/linker"
 	git -C "$T/linked" commit -qam page
 	git_as admin -C "$T/linked" push -q "$(remote linked)" main
@@ -188,6 +223,20 @@ static_links_stay_inside() {
 	expect "the served files are readable" nobody cat "$r/public/index.html"
 	expect "the rest is not" fails nobody cat "$r/linker" > /dev/null 2>&1
 	expect "nor listable" fails nobody ls "$r/" > /dev/null 2>&1
+}
+
+deep_static_root() {
+	echo deep > "$T/linked/linker"
+	git -C "$T/linked" commit -qam deep
+	git_as admin -C "$T/linked" push -q "$(remote linked)" main
+	http linked.localhost / > "$T/out"; contains "$T/out" "linked"
+	r=$DATA/apps/linked/current
+	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	expect "the served files are readable" nobody cat "$r/site/www/index.html"
+	expect "a file beside the way is not" fails nobody cat "$r/site/other" > /dev/null 2>&1
+	expect "the way is not listable" fails nobody ls "$r/site" > /dev/null 2>&1
+	expect "the app still reads all of it" setpriv --reuid="$(uid_of linked)" \
+		--regid="$(uid_of linked)" --clear-groups cat "$r/site/other"
 }
 
 fork_bomb_stops() {
@@ -230,6 +279,7 @@ t "a hard link in the cache never hands a root file to the app" hard_link_not_gi
 t "apps:destroy stops whatever still runs as the app's uid" destroy_kills_stragglers
 t "buildpacks the app's uid cannot reach: a clear refusal" unreachable_buildpacks
 t "a static site's symlinks must stay inside the app" static_links_stay_inside
+t "a static root two levels down: only it is open to the proxy" deep_static_root
 t "a release restored from its archive is as closed as it was" archived_release_comes_back_closed
 t "a build that forks without end stops at app_max_processes" fork_bomb_stops
 finish

@@ -5,7 +5,9 @@
  * deadline kills the whole group, and a daemonised grandchild that keeps
  * the output pipe open does not hang the caller.
  */
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "core/spawn.h"
@@ -81,18 +83,43 @@ test_cannot_start(void)
 	CHECK(res.exited && res.exit_code == 126 && err[0] == '\0');
 }
 
+/* 1 while pid runs (a zombie that init has yet to reap does not). */
+static int
+running(long pid)
+{
+	char path[64], stat[256], *p;
+	FILE *f;
+	int alive = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(stat, sizeof(stat), f) != NULL && (p = strrchr(stat, ')')) &&
+	    p[1] == ' ')
+		alive = p[2] != 'Z' && p[2] != 'X';
+	fclose(f);
+	return alive;
+}
+
 static void
 test_timeout(void)
 {
-	char *argv[] = { "/bin/sh", "-c", "sleep 30 & sleep 30", NULL };
+	/* the background sleep is in the child's group: it dies with it */
+	char *argv[] = { "/bin/sh", "-c", "sleep 31 & echo $!; sleep 31", NULL };
 	struct spawn_result res;
 	struct lines l;
 	char err[256];
 	long long t0 = now_ms();
+	long pid;
 
 	CHECK(run(argv, NULL, 1, &l, &res, err, sizeof(err)) == 0);
 	CHECK(res.timed_out && !res.exited);
 	CHECK(now_ms() - t0 < 10000);
+	pid = strtol(l.all, NULL, 10);
+	CHECK(pid > 1);
+	for (int i = 0; i < 50 && pid > 1 && running(pid); i++)
+		usleep(20000);
+	CHECK(pid > 1 && !running(pid));
 }
 
 static void
