@@ -190,48 +190,40 @@ unreachable_buildpacks() {
 	git -C "$T/alpha" reset -q --hard HEAD~1
 }
 
+# link_push HOW: commit HOW as the linker buildpack's mode and push the
+# tree to app "linked"; the push's stderr goes to $T/err.
+link_push() {
+	[ -d "$T/linked" ] || git init -q "$T/linked"
+	echo "$1" > "$T/linked/linker"
+	git -C "$T/linked" add . && git -C "$T/linked" commit -qm "$1"
+	git_as admin -C "$T/linked" push "$(remote linked)" main 2> "$T/err"
+}
+
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
 static_links_stay_inside() {
-	git init -q "$T/linked"
-	echo leak > "$T/linked/linker"
-	git -C "$T/linked" add . && git -C "$T/linked" commit -qm leak
-	if git_as admin -C "$T/linked" push "$(remote linked)" main 2> "$T/err"; then
-		echo "a static site linking to /etc/passwd went live"; return 1
-	fi
-	contains "$T/err" "'public/leak' is a symlink that leads outside public/"
-	for how in climb chain; do
-		echo $how > "$T/linked/linker"
-		git -C "$T/linked" commit -qam $how
-		if git_as admin -C "$T/linked" push "$(remote linked)" main 2> "$T/err"; then
-			echo "a static site with a '$how' link went live"; return 1
-		fi
+	for how in leak climb chain symroot; do
+		link_push $how && { echo "a static site made with '$how' went live"; return 1; }
+		case $how in
+		leak) contains "$T/err" "'public/leak' is a symlink that leads outside public/" ;;
+		chain) contains "$T/err" "'public/out' is a symlink that leads outside public/" ;;
+		symroot) contains "$T/err" "static_root 'public' goes through a symlink" ;;
+		esac || return 1
 	done
-	contains "$T/err" "'public/out' is a symlink that leads outside public/"
-	echo symroot > "$T/linked/linker"
-	git -C "$T/linked" commit -qam symroot
-	if git_as admin -C "$T/linked" push "$(remote linked)" main 2> "$T/err"; then
-		echo "a static root through a symlink went live"; return 1
-	fi
-	contains "$T/err" "static_root 'public' goes through a symlink"
-	echo page > "$T/linked/linker"
-	git -C "$T/linked" commit -qam page
-	git_as admin -C "$T/linked" push -q "$(remote linked)" main
+	link_push page || { cat "$T/err"; return 1; }
 	http linked.localhost /alias > "$T/out"; contains "$T/out" "linked"
 	# the proxy's workers may run as anyone: the static root is theirs to
 	# read, the rest of the release is not
 	r=$DATA/apps/linked/current
-	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 	expect "the served files are readable" nobody cat "$r/public/index.html"
 	expect "the rest is not" fails nobody cat "$r/linker" > /dev/null 2>&1
 	expect "nor listable" fails nobody ls "$r/" > /dev/null 2>&1
 }
 
 deep_static_root() {
-	echo deep > "$T/linked/linker"
-	git -C "$T/linked" commit -qam deep
-	git_as admin -C "$T/linked" push -q "$(remote linked)" main
+	link_push deep || { cat "$T/err"; return 1; }
 	http linked.localhost / > "$T/out"; contains "$T/out" "linked"
 	r=$DATA/apps/linked/current
-	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 	expect "the served files are readable" nobody cat "$r/site/www/index.html"
 	expect "a file beside the way is not" fails nobody cat "$r/site/other" > /dev/null 2>&1
 	expect "the way is not listable" fails nobody ls "$r/site" > /dev/null 2>&1
