@@ -81,7 +81,8 @@ ident_drop(const struct ident *id)
 {
 	if (!id->drop)
 		return 0;
-	if (limit_nproc(id->nproc) == -1 || setgroups(0, NULL) == -1 || setresgid(id->gid, id->gid, id->gid) == -1 ||
+	if (limit_nproc(id->nproc) == -1 || setgroups(0, NULL) == -1 ||
+	    setresgid(id->gid, id->gid, id->gid) == -1 ||
 	    setresuid(id->uid, id->uid, id->uid) == -1 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return -1;
@@ -250,16 +251,17 @@ ident_take_tree(const char *path, const struct ident *id)
 	return id->drop ? own_tree(path, &o) : 0;
 }
 
-/* Set the "other" bits of a mode of id's release to bits (0 when unchanged). */
-static mode_t
-other_mode(const struct stat *sb, mode_t bits, const struct ident *id)
+/* The mode of an inode of id's taken tree with its "other" bits set to
+ * bits, in *mode; 1 when that changes it, 0 when it does not or the inode
+ * was not taken from the app (a symlink, a hard link of someone else's). */
+static int
+other_mode(const struct stat *sb, mode_t bits, const struct ident *id,
+    mode_t *mode)
 {
-	mode_t mode = sb->st_mode & 07777;
-
 	if (S_ISLNK(sb->st_mode) || sb->st_uid != 0 || sb->st_gid != id->gid)
-		return 0;  /* not taken from the app: not ours to change */
-	mode = (mode & ~(mode_t)S_IRWXO) | bits;
-	return mode == (sb->st_mode & 07777) ? 0 : mode;
+		return 0;
+	*mode = (sb->st_mode & 07777 & ~(mode_t)S_IRWXO) | bits;
+	return *mode != (sb->st_mode & 07777);
 }
 
 /* The "other" bits of what is open at fd become bits. */
@@ -271,8 +273,7 @@ other_fd(int fd, mode_t bits, const struct ident *id)
 
 	if (fstat(fd, &sb) == -1)
 		return -1;
-	mode = other_mode(&sb, bits, id);
-	return mode == 0 ? 0 : fchmod(fd, mode);
+	return other_mode(&sb, bits, id, &mode) ? fchmod(fd, mode) : 0;
 }
 
 /* Shut other users out of every entry of the directory dfd but keep.  The
@@ -298,7 +299,7 @@ close_siblings(int dfd, const char *keep, const struct ident *id)
 			continue;
 		if (fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
 			rc = -1;
-		else if ((mode = other_mode(&sb, 0, id)) != 0)
+		else if (other_mode(&sb, 0, id, &mode))
 			rc = fchmodat(dfd, de->d_name, mode, 0);
 	}
 	closedir(d);

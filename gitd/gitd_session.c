@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/datadir.h"
@@ -30,7 +31,6 @@
 #include "core/store.h"
 #include "gitd/gitd.h"
 #include "gitd/gitd_dispatch.h"
-#include "gitd/gitd_pack.h"
 #include "gitd/gitd_pack.h"
 
 #define MAX_AUTH_ATTEMPTS 6
@@ -357,6 +357,33 @@ session_run_command(struct session *ss)
 	return gitd_dispatch_line(&g, ss->command);
 }
 
+/*
+ * A push refused in the middle of its pack leaves the client writing the
+ * rest, and until it has, its ssh neither shows our answer reliably nor
+ * hangs up: a disconnect from our side then cuts the answer off.  So when
+ * input is still waiting, read and drop it while it keeps coming, up to
+ * max_push_size and 10 s.  A session whose client sends nothing more (a
+ * command run from a terminal) does not wait at all.
+ */
+static void
+session_drain(struct session *ss)
+{
+	char buf[32768];
+	uint64_t total = 0;
+	time_t end = time(NULL) + 10;
+	int n;
+
+	if (ssh_channel_poll(ss->chan, 0) <= 0)
+		return;
+	while (total < ss->conf->max_push_size && time(NULL) < end &&
+	    ssh_channel_is_open(ss->chan) && !ssh_channel_is_eof(ss->chan)) {
+		n = ssh_channel_read_timeout(ss->chan, buf, sizeof(buf), 0, 200);
+		if (n <= 0)
+			return;  /* an error, or 200 ms without data */
+		total += (uint64_t)n;
+	}
+}
+
 static void
 session_close(struct session *ss, int status)
 {
@@ -366,6 +393,7 @@ session_close(struct session *ss, int status)
 		return;
 	(void)ssh_channel_request_send_exit_status(ss->chan, status);
 	(void)ssh_channel_send_eof(ss->chan);
+	session_drain(ss);
 	(void)ssh_channel_close(ss->chan);
 	/* let the client read everything and hang up first (at most 5 s) */
 	if ((ev = ssh_event_new()) != NULL) {

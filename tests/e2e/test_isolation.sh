@@ -57,7 +57,7 @@ chain) mkdir public/sub && ln -s .. public/sub/up &&
 	ln -s "sub/up/../../$(basename "$1")/public/index.html" public/out ;;
 symroot) mv public dist && ln -s dist public ;;
 deep) mkdir -p site/www && mv public/index.html site/www/ && echo secret > site/other &&
-	echo site/www > .static_root ;;
+	echo odd > site/odd && chmod 0004 site/odd && echo site/www > .static_root ;;
 *) ln -s index.html public/alias ;;
 esac
 SH
@@ -226,6 +226,7 @@ deep_static_root() {
 	r=$DATA/apps/linked/current
 	expect "the served files are readable" nobody cat "$r/site/www/index.html"
 	expect "a file beside the way is not" fails nobody cat "$r/site/other" > /dev/null 2>&1
+	expect "not even one only others could read" fails nobody cat "$r/site/odd" > /dev/null 2>&1
 	expect "the way is not listable" fails nobody ls "$r/site" > /dev/null 2>&1
 	expect "the app still reads all of it" setpriv --reuid="$(uid_of linked)" \
 		--regid="$(uid_of linked)" --clear-groups cat "$r/site/other"
