@@ -20,12 +20,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,6 +49,14 @@ ident_of_app(const struct conf *c, int64_t app_id, struct ident *id)
 	id->uid = (uid_t)(c->app_uid_base + app_id);
 	id->gid = (gid_t)(c->app_uid_base + app_id);
 	id->nproc = (unsigned long)c->app_max_processes;
+	id->bind = 0;
+}
+
+void
+ident_of_proxy(const struct conf *c, struct ident *id)
+{
+	ident_of_app(c, 0, id);
+	id->bind = 1;
 }
 
 void
@@ -56,6 +66,7 @@ ident_of_uid(uid_t uid, unsigned long nproc, struct ident *id)
 	id->uid = uid;
 	id->gid = (gid_t)uid;
 	id->nproc = nproc;
+	id->bind = 0;
 }
 
 /* At most n processes and threads for the real uid (its builds and
@@ -76,14 +87,34 @@ limit_nproc(unsigned long n)
 	return setrlimit(RLIMIT_NPROC, &rl);
 }
 
+/* After the uid change (with PR_SET_KEEPCAPS): CAP_NET_BIND_SERVICE alone
+ * stays, and as an ambient capability it survives the exec. */
+static int
+keep_bind(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	uint32_t bit = 1U << CAP_NET_BIND_SERVICE;
+
+	memset(data, 0, sizeof(data));
+	data[0].effective = data[0].permitted = data[0].inheritable = bit;
+	if (syscall(SYS_capset, &hdr, data) == -1 ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_BIND_SERVICE,
+	    0, 0) == -1 || prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1)
+		return -1;
+	return 0;
+}
+
 int
 ident_drop(const struct ident *id)
 {
 	if (!id->drop)
 		return 0;
 	if (limit_nproc(id->nproc) == -1 || setgroups(0, NULL) == -1 ||
+	    (id->bind && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1) ||
 	    setresgid(id->gid, id->gid, id->gid) == -1 ||
 	    setresuid(id->uid, id->uid, id->uid) == -1 ||
+	    (id->bind && keep_bind() == -1) ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return -1;
 	if (setuid(0) == 0) { /* paranoia: the drop must be for good */

@@ -27,10 +27,15 @@ struct ident {
 	gid_t gid;
 	int drop;   /* 0 when berth is not root: run as berth's own user */
 	unsigned long nproc; /* RLIMIT_NPROC of the uid once dropped; 0: none */
+	int bind;   /* keep CAP_NET_BIND_SERVICE across exec (the proxy) */
 };
 
 /* The identity of app app_id under c. */
 void ident_of_app(const struct conf *c, int64_t app_id, struct ident *id);
+
+/* The identity of the managed Caddy: uid and gid app_uid_base (no app
+ * has id 0), allowed to bind ports below 1024 and nothing else. */
+void ident_of_proxy(const struct conf *c, struct ident *id);
 
 /* The identity for uid with nproc processes at most (as passed to `berth
  * shim`); uid 0: no drop. */

@@ -163,8 +163,8 @@ log_tail(const char *path, char *out, size_t len)
 }
 
 int
-router_daemon(char *const argv[], const char *logfile, char *err,
-    size_t errlen)
+router_daemon(char *const argv[], const char *logfile,
+    const struct ident *who, char *err, size_t errlen)
 {
 	extern char **environ;
 	char tail[400];
@@ -182,6 +182,11 @@ router_daemon(char *const argv[], const char *logfile, char *err,
 			_exit(126);
 		if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) != -1)
 			(void)dup2(fd, 0);
+		if (who != NULL && ident_drop(who) == -1) {
+			dprintf(2, "cannot become uid %lu: %s\n",
+			    (unsigned long)who->uid, strerror(errno));
+			_exit(126);
+		}
 		execve(argv[0], argv, environ);
 		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -199,18 +204,43 @@ router_daemon(char *const argv[], const char *logfile, char *err,
 	return -1;
 }
 
+/* 1 when process pid runs with real uid owner. */
+static int
+pid_of_uid(long pid, uid_t owner)
+{
+	char path[64], line[256];
+	unsigned long uid;
+	int yes = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Uid: %lu", &uid) == 1) {
+			yes = uid == (unsigned long)owner;
+			break;
+		}
+	fclose(f);
+	return yes;
+}
+
 pid_t
-router_pidfile(const char *pidfile)
+router_pidfile(const char *pidfile, uid_t owner)
 {
 	char buf[32] = "";
 	long pid;
-	FILE *f;
+	int fd;
+	ssize_t n;
 
-	if ((f = fopen(pidfile, "re")) == NULL)
+	if ((fd = open(pidfile, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
 		return 0;
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
 	pid = strtol(buf, NULL, 10);
-	return pid > 1 && kill((pid_t)pid, 0) == 0 ? (pid_t)pid : 0;
+	if (pid <= 1 || kill((pid_t)pid, 0) == -1)
+		return 0;
+	return owner == (uid_t)-1 || pid_of_uid(pid, owner) ? (pid_t)pid : 0;
 }

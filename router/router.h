@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "conf/conf.h"
+#include "core/ident.h"
 #include "core/store.h"
 
 #define ROUTE_DOMAINS_MAX 64
@@ -68,16 +69,19 @@ int nginx_apply(const struct conf *c, const struct routes *r, char *err,
 int nginx_start(const struct conf *c, char *err, size_t errlen);
 void nginx_stop(const struct conf *c);
 
-/* The live process whose pid is in pidfile, or 0. */
-pid_t router_pidfile(const char *pidfile);
+/* The live process whose pid is in pidfile, or 0.  With owner other than
+ * (uid_t)-1, only a process of that real uid counts (the file is in a
+ * directory that uid can write: it cannot name someone else's process). */
+pid_t router_pidfile(const char *pidfile, uid_t owner);
 
 /* Run a program (no shell), collecting its output. 0 when it exited 0. */
 int router_run(char *const argv[], char *out, size_t outlen);
 
 /* Run a command that starts a daemon (`caddy start`, `nginx`): in a new
  * session, output appended to logfile, nothing killed afterwards.  0 when
- * the command exited 0; else -1 with the end of its log in err. */
-int router_daemon(char *const argv[], const char *logfile, char *err,
-    size_t errlen);
+ * the command exited 0; else -1 with the end of its log in err.  With who,
+ * it runs as that identity (ident_drop). */
+int router_daemon(char *const argv[], const char *logfile,
+    const struct ident *who, char *err, size_t errlen);
 
 #endif

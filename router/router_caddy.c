@@ -13,17 +13,29 @@
  * (every host when https = off; only names under .localhost when https =
  * auto); with https = auto, real domains go to "berth_tls" on :443 with
  * Caddy's automatic HTTPS.  In managed mode the admin API listens on a unix
- * socket in CONFIG_DIR/caddy; unmanaged, on Caddy's default localhost:2019.
+ * socket in CONFIG_DIR/caddy/home; unmanaged, on Caddy's default
+ * localhost:2019.
+ *
+ * A managed Caddy started by a root berth runs as its own uid
+ * (ident_of_proxy), with only CAP_NET_BIND_SERVICE.  What it may write is
+ * CONFIG_DIR/caddy/home (its state, certificates, pid file and admin
+ * socket); the config berth writes and the log stay root's in
+ * CONFIG_DIR/caddy, so it cannot steer berth's writes with a symlink, and
+ * its pid file only counts when it names a process of that uid.
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/datadir.h"
+#include "core/ident.h"
 #include "core/log.h"
 #include "core/path.h"
 #include "core/testpoint.h"
@@ -116,7 +128,7 @@ server_routes(const struct conf *c, const struct routes *rs, int tls)
 }
 
 static json_t *
-render(const struct conf *c, const struct routes *rs, const char *dir)
+render(const struct conf *c, const struct routes *rs, const char *home)
 {
 	char listen[96], admin[PATH_MAX + 8], storage[PATH_MAX];
 	json_t *servers, *tls_routes;
@@ -125,10 +137,10 @@ render(const struct conf *c, const struct routes *rs, const char *dir)
 	    strchr(c->http_listen_addr, ':') ? "[" : "", c->http_listen_addr,
 	    strchr(c->http_listen_addr, ':') ? "]" : "", c->http_listen_port);
 	if (c->router_manage)
-		snprintf(admin, sizeof(admin), "unix/%s/admin.sock", dir);
+		snprintf(admin, sizeof(admin), "unix/%s/admin.sock", home);
 	else
 		snprintf(admin, sizeof(admin), "localhost:2019");
-	snprintf(storage, sizeof(storage), "%s/data", dir);
+	snprintf(storage, sizeof(storage), "%s/data", home);
 	servers = json_pack("{s:{s:[s], s:o, s:{s:b}}}", "berth", "listen",
 	    listen, "routes", server_routes(c, rs, 0), "automatic_https",
 	    "disable", 1);
@@ -158,7 +170,7 @@ collect(char *data, size_t size, size_t n, void *arg)
 
 /* POST the config to the admin API's /load. */
 static int
-post_load(const struct conf *c, const char *dir, const char *body, char *err,
+post_load(const struct conf *c, const char *home, const char *body, char *err,
     size_t errlen)
 {
 	char sock[PATH_MAX];
@@ -174,7 +186,7 @@ post_load(const struct conf *c, const char *dir, const char *body, char *err,
 	}
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
 	if (c->router_manage) {
-		if (pathf(sock, sizeof(sock), "%s/admin.sock", dir) == -1) {
+		if (pathf(sock, sizeof(sock), "%s/admin.sock", home) == -1) {
 			curl_slist_free_all(hdr);
 			curl_easy_cleanup(curl);
 			snprintf(err, errlen, "admin socket path too long");
@@ -212,42 +224,75 @@ post_load(const struct conf *c, const char *dir, const char *body, char *err,
 	return 0;
 }
 
-static int
-caddy_dir(const struct conf *c, char *dir)
+/* Who the managed Caddy runs as: its own uid when berth is root. */
+static void
+proxy_ident(const struct conf *c, struct ident *who)
 {
-	return pathf(dir, PATH_MAX, "%s/caddy", c->router_config_dir) == -1 ||
-	    mkdirs(dir, 0700) == -1 ? -1 : 0;
+	ident_of_proxy(c, who);
+	if (!c->router_manage)
+		who->drop = 0;
 }
 
-/* Keep the last applied config, so a managed Caddy starts with it. */
+/*
+ * CONFIG_DIR/caddy (root's, traversable) and its home (the proxy's).  With
+ * give (before a start), root's files left in the home by a berth that ran
+ * Caddy as root are handed over.
+ */
+static int
+caddy_dirs(const struct conf *c, char *dir, char *home, int give)
+{
+	struct ident who;
+
+	proxy_ident(c, &who);
+	if (pathf(dir, PATH_MAX, "%s/caddy", c->router_config_dir) == -1 ||
+	    pathf(home, PATH_MAX, "%s/home", dir) == -1 ||
+	    mkdirs(home, 0700) == -1)
+		return -1;
+	if (!who.drop)
+		return 0;
+	if (chmod(c->router_config_dir, 0711) == -1 || chmod(dir, 0711) == -1 ||
+	    (give && ident_give_tree(home, &who) == -1))
+		return -1;
+	return 0;
+}
+
+/* Keep the last applied config, so a managed Caddy starts with it; it is
+ * readable by the proxy's uid, in a directory only root can write. */
 static void
 save(const char *dir, const char *body)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
-	FILE *f;
+	size_t len = strlen(body);
+	int fd, ok;
 
 	if (pathf(path, sizeof(path), "%s/config.json", dir) == -1 ||
 	    pathf(tmp, sizeof(tmp), "%s/config.json.tmp", dir) == -1 ||
-	    (f = fopen(tmp, "we")) == NULL)
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1) {
+		log_warn("cannot save %s", dir);
 		return;
-	if (fputs(body, f) == EOF || fclose(f) == EOF || rename(tmp, path) == -1)
+	}
+	ok = fchmod(fd, 0644) == 0 && write(fd, body, len) == (ssize_t)len;
+	if (close(fd) == -1 || !ok || rename(tmp, path) == -1) {
 		log_warn("cannot save %s", path);
+		(void)unlink(tmp);
+	}
 }
 
 int
 caddy_apply(const struct conf *c, const struct routes *r, char *err,
     size_t errlen)
 {
-	char dir[PATH_MAX], *body;
+	char dir[PATH_MAX], home[PATH_MAX], *body;
 	json_t *cfg;
 	int rc;
 
-	if (caddy_dir(c, dir) == -1) {
-		snprintf(err, errlen, "cannot create '%s/caddy': %s",
+	if (caddy_dirs(c, dir, home, 0) == -1) {
+		snprintf(err, errlen, "cannot prepare '%s/caddy': %s",
 		    c->router_config_dir, strerror(errno));
 		return -1;
 	}
-	if ((cfg = render(c, r, dir)) == NULL ||
+	if ((cfg = render(c, r, home)) == NULL ||
 	    (body = json_dumps(cfg, JSON_INDENT(1) | JSON_SORT_KEYS)) == NULL) {
 		json_decref(cfg);
 		snprintf(err, errlen, "cannot render the Caddy config");
@@ -255,41 +300,75 @@ caddy_apply(const struct conf *c, const struct routes *r, char *err,
 	}
 	json_decref(cfg);
 	testpoint(c, "router-reload");
-	if ((rc = post_load(c, dir, body, err, errlen)) == 0)
+	if ((rc = post_load(c, home, body, err, errlen)) == 0)
 		save(dir, body);
 	free(body);
 	return rc;
 }
 
 static pid_t
-managed_pid(const char *dir)
+managed_pid(const struct conf *c, const char *home)
 {
 	char path[PATH_MAX];
+	struct ident who;
 
-	return pathf(path, sizeof(path), "%s/caddy.pid", dir) == -1 ? 0 :
-	    router_pidfile(path);
+	proxy_ident(c, &who);
+	return pathf(path, sizeof(path), "%s/caddy.pid", home) == -1 ? 0 :
+	    router_pidfile(path, who.drop ? who.uid : (uid_t)-1);
+}
+
+/* A Caddy started by a berth that ran it as root kept its pid file beside
+ * the config: stop it (it holds the port) so ours can start. */
+static void
+stop_root_caddy(const char *dir)
+{
+	char path[PATH_MAX];
+	pid_t pid;
+
+	if (pathf(path, sizeof(path), "%s/caddy.pid", dir) == -1 ||
+	    (pid = router_pidfile(path, 0)) == 0)
+		return;
+	log_info("stopping the Caddy an older berth ran as root (pid %d)",
+	    (int)pid);
+	(void)kill(pid, SIGTERM);
+	for (int i = 0; i < 100 && kill(pid, 0) == 0; i++)
+		usleep(50000);
+	(void)unlink(path);
 }
 
 int
 caddy_start(const struct conf *c, char *err, size_t errlen)
 {
-	char dir[PATH_MAX], conf[PATH_MAX], pidf[PATH_MAX], log[PATH_MAX];
+	char dir[PATH_MAX], home[PATH_MAX], conf[PATH_MAX], pidf[PATH_MAX];
+	char log[PATH_MAX], blocked[PATH_MAX];
 	struct routes none = { NULL, 0 };
+	struct ident who;
 	json_t *cfg;
 	char *body;
 
-	if (caddy_dir(c, dir) == -1) {
-		snprintf(err, errlen, "cannot create '%s/caddy'", c->router_config_dir);
+	proxy_ident(c, &who);
+	if (caddy_dirs(c, dir, home, 1) == -1) {
+		snprintf(err, errlen, "cannot prepare '%s/caddy': %s",
+		    c->router_config_dir, strerror(errno));
 		return -1;
 	}
-	if (managed_pid(dir) != 0)
+	if (managed_pid(c, home) != 0)
 		return 0;
+	stop_root_caddy(dir);
+	/* the way to its home (the home itself is its own) */
+	if (who.drop && datadir_blocked(dir, blocked, sizeof(blocked)) == 0 &&
+	    blocked[0] != '\0') {
+		snprintf(err, errlen, "Caddy runs as uid %lu, who cannot enter"
+		    " '%s' on the way to '%s': chmod o+x '%s'",
+		    (unsigned long)who.uid, blocked, home, blocked);
+		return -1;
+	}
 	if (pathf(conf, sizeof(conf), "%s/config.json", dir) == -1 ||
-	    pathf(pidf, sizeof(pidf), "%s/caddy.pid", dir) == -1 ||
+	    pathf(pidf, sizeof(pidf), "%s/caddy.pid", home) == -1 ||
 	    pathf(log, sizeof(log), "%s/caddy.log", dir) == -1)
 		return -1;
 	/* start with no routes; router_start() loads the real table next */
-	if ((cfg = render(c, &none, dir)) == NULL ||
+	if ((cfg = render(c, &none, home)) == NULL ||
 	    (body = json_dumps(cfg, JSON_INDENT(1))) == NULL) {
 		json_decref(cfg);
 		return -1;
@@ -297,24 +376,24 @@ caddy_start(const struct conf *c, char *err, size_t errlen)
 	json_decref(cfg);
 	save(dir, body);
 	free(body);
-	setenv("HOME", dir, 1); /* Caddy keeps its state under HOME/XDG dirs */
-	setenv("XDG_DATA_HOME", dir, 1);
-	setenv("XDG_CONFIG_HOME", dir, 1);
+	setenv("HOME", home, 1); /* Caddy keeps its state under HOME/XDG dirs */
+	setenv("XDG_DATA_HOME", home, 1);
+	setenv("XDG_CONFIG_HOME", home, 1);
 	if (router_daemon((char *[]){ CADDY, "start", "--config", conf,
-	    "--pidfile", pidf, NULL }, log, err, errlen) != 0)
+	    "--pidfile", pidf, NULL }, log, &who, err, errlen) != 0)
 		return -1;
-	log_info("started caddy on %s:%d", c->http_listen_addr,
-	    c->http_listen_port);
+	log_info("started caddy on %s:%d%s", c->http_listen_addr,
+	    c->http_listen_port, who.drop ? " as its own uid" : "");
 	return 0;
 }
 
 void
 caddy_stop(const struct conf *c)
 {
-	char dir[PATH_MAX];
+	char home[PATH_MAX];
 	pid_t pid;
 
-	if (pathf(dir, sizeof(dir), "%s/caddy", c->router_config_dir) == 0 &&
-	    (pid = managed_pid(dir)) != 0)
+	if (pathf(home, sizeof(home), "%s/caddy/home", c->router_config_dir) == 0 &&
+	    (pid = managed_pid(c, home)) != 0)
 		(void)kill(pid, SIGTERM);
 }

@@ -306,7 +306,7 @@ managed_pid(const struct conf *c)
 	char path[PATH_MAX];
 
 	return pathf(path, sizeof(path), "%s/nginx/nginx.pid",
-	    c->router_config_dir) == -1 ? 0 : router_pidfile(path);
+	    c->router_config_dir) == -1 ? 0 : router_pidfile(path, (uid_t)-1);
 }
 
 /* The worker pids of the master, as a space-separated list. */
@@ -417,8 +417,9 @@ nginx_start(const struct conf *c, char *err, size_t errlen)
 	    pathf(conf, sizeof(conf), "%s/nginx.conf", base) == -1 ||
 	    pathf(log, sizeof(log), "%s/start.log", base) == -1)
 		return -1;
+	/* the master binds the port and drops its workers by itself */
 	if (router_daemon((char *[]){ NGINX, "-p", base, "-c", conf, NULL }, log,
-	    err, errlen) != 0)
+	    NULL, err, errlen) != 0)
 		return -1;
 	log_info("started nginx on %s:%d", c->http_listen_addr,
 	    c->http_listen_port);

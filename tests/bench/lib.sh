@@ -64,7 +64,7 @@ stop_pid() {
 # stops.  By its pid file; TERM, up to 5 s, then KILL (it is not our child).
 stop_proxy() {
 	local pidfile pid i
-	for pidfile in "$1/router/caddy/caddy.pid" "$1/router/nginx/nginx.pid"; do
+	for pidfile in "$1/router/caddy/home/caddy.pid" "$1/router/nginx/nginx.pid"; do
 		[ -f "$pidfile" ] || continue
 		pid=$(cat "$pidfile" 2>/dev/null || true)
 		case $pid in '' | *[!0-9]*) continue ;; esac

@@ -87,7 +87,7 @@ stop_server() {
 		SERVER_PID=
 	fi
 	# the managed proxy outlives berth serve on purpose; tests stop it
-	for pidfile in "$T"/data/router/caddy/caddy.pid "$T"/data/router/nginx/nginx.pid; do
+	for pidfile in "$T"/data/router/caddy/home/caddy.pid "$T"/data/router/nginx/nginx.pid; do
 		[ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
 	done
 	return 0

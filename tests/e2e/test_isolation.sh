@@ -10,8 +10,9 @@ if [ "$(id -u)" != 0 ]; then
 	echo "0 passed, 0 failed"
 	exit 0
 fi
-start_server "[health]" "timeout = 10" "grace = 0" "[build]" "keep_releases = 2" \
-	"[server]" "app_max_processes = 40"
+SETTINGS=("[health]" "timeout = 10" "grace = 0" "[build]" "keep_releases = 2"
+	"[server]" "app_max_processes = 40")
+start_server "${SETTINGS[@]}"
 
 # A buildpack that reports who it runs as and tries what it must not do.
 mkdir -p "$T/buildpacks/probe/bin"
@@ -232,6 +233,26 @@ deep_static_root() {
 		--regid="$(uid_of linked)" --clear-groups cat "$r/site/other"
 }
 
+proxy_runs_unprivileged() {
+	pid=$(cat "$DATA/router/caddy/home/caddy.pid")
+	st=/proc/$pid/status
+	expect "Caddy runs as app_uid_base" [ "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' "$st")" = 2000000000200000000020000000002000000000 ]
+	expect "with CAP_NET_BIND_SERVICE alone" [ "$(awk '/^CapEff:/ { print $2 }' "$st")" = 0000000000000400 ]
+	expect "its config is root's" [ "$(stat -c %u:%a "$DATA/router/caddy/config.json")" = 0:644 ]
+	expect "its uid cannot read the db" fails setpriv --reuid=2000000000 \
+		--regid=2000000000 --clear-groups cat "$DATA/berth.db" > /dev/null 2>&1
+	expect "nor an app's code" fails setpriv --reuid=2000000000 \
+		--regid=2000000000 --clear-groups cat "$DATA/apps/alpha/current/web.py" > /dev/null 2>&1
+}
+
+# (after a restart with a decoy root process's pid in Caddy's pid file,
+# which the proxy's uid can write)
+decoy_not_believed() {
+	expect "the decoy was left alone" kill -0 "$DECOY"
+	expect "berth started its own Caddy" [ "$(cat "$DATA/router/caddy/home/caddy.pid")" != "$DECOY" ]
+	http alpha.localhost / > "$T/out"; contains "$T/out" "private mine"
+}
+
 fork_bomb_stops() {
 	git init -q "$T/bomb"
 	echo bomb > "$T/bomb/bomb"
@@ -274,5 +295,12 @@ t "buildpacks the app's uid cannot reach: a clear refusal" unreachable_buildpack
 t "a static site's symlinks must stay inside the app" static_links_stay_inside
 t "a static root two levels down: only it is open to the proxy" deep_static_root
 t "a release restored from its archive is as closed as it was" archived_release_comes_back_closed
+t "the managed Caddy runs as its own uid with only the bind capability" proxy_runs_unprivileged
+sleep 300 & DECOY=$!
+stop_server
+echo "$DECOY" > "$DATA/router/caddy/home/caddy.pid"
+start_server "${SETTINGS[@]}"
+t "a pid file that names another uid's process is not believed" decoy_not_believed
+kill "$DECOY"
 t "a build that forks without end stops at app_max_processes" fork_bomb_stops
 finish
