@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -168,6 +169,43 @@ collect(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+static void proxy_ident(const struct conf *c, struct ident *who);
+
+struct peer_check {
+	curl_socket_t fd; /* the admin socket, opened by open_admin */
+	uid_t want;       /* the uid its listener must have */
+	uid_t got;
+};
+
+/* curl's socket for the admin API, kept so check_peer can ask about it. */
+static curl_socket_t
+open_admin(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct peer_check *pc = arg;
+
+	(void)purpose;
+	pc->fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	return pc->fd == -1 ? CURL_SOCKET_BAD : pc->fd;
+}
+
+/* Before the request goes out: the process at the other end of the admin
+ * socket must be our Caddy's uid (the socket lives in a directory that
+ * uid can write, so a symlink could lead berth elsewhere). */
+static int
+check_peer(void *arg, char *ip, char *local, int port, int local_port)
+{
+	struct peer_check *pc = arg;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	(void)ip, (void)local, (void)port, (void)local_port;
+	if (pc->fd == CURL_SOCKET_BAD ||
+	    getsockopt(pc->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return CURL_PREREQFUNC_ABORT;
+	pc->got = cred.uid;
+	return cred.uid == pc->want ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+}
+
 /* POST the config to the admin API's /load. */
 static int
 post_load(const struct conf *c, const char *home, const char *body, char *err,
@@ -175,6 +213,8 @@ post_load(const struct conf *c, const char *home, const char *body, char *err,
 {
 	char sock[PATH_MAX];
 	struct reply reply = { "", 0 };
+	struct peer_check pc = { CURL_SOCKET_BAD, 0, (uid_t)-1 };
+	struct ident who;
 	struct curl_slist *hdr = NULL;
 	long status = 0;
 	CURLcode rc;
@@ -193,6 +233,12 @@ post_load(const struct conf *c, const char *home, const char *body, char *err,
 			return -1;
 		}
 		curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, sock);
+		proxy_ident(c, &who);
+		pc.want = who.drop ? who.uid : geteuid();
+		curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_admin);
+		curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &pc);
+		curl_easy_setopt(curl, CURLOPT_PREREQFUNCTION, check_peer);
+		curl_easy_setopt(curl, CURLOPT_PREREQDATA, &pc);
 	}
 	curl_easy_setopt(curl, CURLOPT_URL, c->router_manage ?
 	    "http://localhost/load" : "http://localhost:2019/load");
@@ -207,6 +253,12 @@ post_load(const struct conf *c, const char *home, const char *body, char *err,
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(curl);
+	if (rc == CURLE_ABORTED_BY_CALLBACK) {
+		snprintf(err, errlen, "Caddy's admin socket is held by uid %ld,"
+		    " not the proxy's uid %lu", pc.got == (uid_t)-1 ? -1L :
+		    (long)pc.got, (unsigned long)pc.want);
+		return -1;
+	}
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "cannot reach Caddy's admin API: %s",
 		    curl_easy_strerror(rc));

@@ -8,10 +8,12 @@ cat > "$T/buildpacks/slow/bin/detect" <<'PACK'
 #!/bin/sh
 [ -f "$1/slow" ] && echo slow
 PACK
-cat > "$T/buildpacks/slow/bin/compile" <<'PACK'
+# a nap no other process on the machine has, so a crash can kill it by name
+NAP=30.$$
+cat > "$T/buildpacks/slow/bin/compile" <<PACK
 #!/bin/sh
 echo "compiling slowly"
-sleep 30
+sleep $NAP
 PACK
 printf '#!/bin/sh\necho "---"\necho "static_root: ."\n' > "$T/buildpacks/slow/bin/release"
 chmod +x "$T/buildpacks/slow/bin/"*
@@ -27,7 +29,7 @@ crash() {
 	kill -9 "$SERVER_PID" $kids 2>/dev/null
 	wait "$SERVER_PID" 2>/dev/null
 	SERVER_PID=
-	pkill -9 -f 'compiling slowly|sleep 30' 2>/dev/null
+	pkill -9 -f "sleep $NAP" 2>/dev/null
 	# until the killed connections are gone (and their app locks with them)
 	for _ in $(seq 100); do
 		local alive=
@@ -86,7 +88,7 @@ echo "<h1>two</h1>" > "$W/index.html"; head -c 300000 /dev/urandom > "$W/blob"
 git -C "$W" add -A && git -C "$W" commit -qm two
 OLD=$(git -C "$W" rev-parse HEAD~1); NEW=$(git -C "$W" rev-parse HEAD)
 printf '%s\n^%s\n' "$NEW" "$OLD" | git -C "$W" pack-objects --revs --stdout -q > "$T/pack"
-{ pkt "$OLD $NEW refs/heads/main\0report-status\n"; printf 0000; head -c 150000 "$T/pack"; sleep 30; } |
+{ pkt "$OLD $NEW refs/heads/main\0report-status\n"; printf 0000; head -c 150000 "$T/pack"; sleep "$NAP"; } |
 	ssh -i "$T/admin" $SSH_OPTS -p "$PORT" deploy@127.0.0.1 "git-receive-pack 'site'" > /dev/null 2>&1 &
 CLIENT=$!
 for _ in $(seq 50); do ls -d "$DATA/repos/site.git/objects/incoming-"* > /dev/null 2>&1 && break; sleep 0.1; done

@@ -245,6 +245,24 @@ proxy_runs_unprivileged() {
 		--regid=2000000000 --clear-groups cat "$DATA/apps/alpha/current/web.py" > /dev/null 2>&1
 }
 
+admin_socket_checked() {
+	# the admin socket lives in the proxy's own home: a symlink there to a
+	# socket someone else listens on must not get berth's config
+	h=$DATA/router/caddy/home
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(5); time.sleep(30)' \
+		"$T/root.sock" & py=$!
+	for _ in $(seq 50); do [ -S "$T/root.sock" ] && break; sleep 0.1; done
+	mv "$h/admin.sock" "$h/admin.sock.real"
+	ln -s "$T/root.sock" "$h/admin.sock"
+	as admin domains:add alpha alpha.example > "$T/out" 2>&1 && refused=no || refused=yes
+	rm "$h/admin.sock"; mv "$h/admin.sock.real" "$h/admin.sock"; kill "$py"
+	expect "the change was refused" [ "$refused" = yes ]
+	contains "$T/out" "admin socket is held by uid 0, not the proxy's uid 2000000000"
+	as admin domains:add alpha alpha.example > /dev/null
+	http alpha.example / > "$T/out"; contains "$T/out" "private mine"
+}
+
 # (after a restart with a decoy root process's pid in Caddy's pid file,
 # which the proxy's uid can write)
 decoy_not_believed() {
@@ -296,6 +314,7 @@ t "a static site's symlinks must stay inside the app" static_links_stay_inside
 t "a static root two levels down: only it is open to the proxy" deep_static_root
 t "a release restored from its archive is as closed as it was" archived_release_comes_back_closed
 t "the managed Caddy runs as its own uid with only the bind capability" proxy_runs_unprivileged
+t "berth talks to Caddy's admin socket only when Caddy's uid holds it" admin_socket_checked
 sleep 300 & DECOY=$!
 stop_server
 echo "$DECOY" > "$DATA/router/caddy/home/caddy.pid"
