@@ -2,7 +2,7 @@
  * hooks_static.c - what a static site may put in front of the proxy.
  *
  * The proxy serves a release's static_root as it is on disk, following
- * symlinks, and the managed Caddy does so as root.  So before a release
+ * symlinks, with whatever files its uid can read.  So before a release
  * with a static_root goes live (the tree is root's and immutable by then,
  * release_seal), the static root must be a real directory inside the app,
  * reached without symlinks, and every symlink under it must resolve

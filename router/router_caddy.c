@@ -287,11 +287,12 @@ proxy_ident(const struct conf *c, struct ident *who)
 
 /*
  * CONFIG_DIR/caddy (root's, traversable) and its home (the proxy's).  With
- * give (before a start), root's files left in the home by a berth that ran
- * Caddy as root are handed over.
+ * start, the way is made traversable and root's files left in the home by
+ * a berth that ran Caddy as root are handed over (once per start, not on
+ * every config change).
  */
 static int
-caddy_dirs(const struct conf *c, char *dir, char *home, int give)
+caddy_dirs(const struct conf *c, char *dir, char *home, int start)
 {
 	struct ident who;
 
@@ -300,10 +301,10 @@ caddy_dirs(const struct conf *c, char *dir, char *home, int give)
 	    pathf(home, PATH_MAX, "%s/home", dir) == -1 ||
 	    mkdirs(home, 0700) == -1)
 		return -1;
-	if (!who.drop)
+	if (!start || !who.drop)
 		return 0;
 	if (chmod(c->router_config_dir, 0711) == -1 || chmod(dir, 0711) == -1 ||
-	    (give && ident_give_tree(home, &who) == -1))
+	    ident_give_tree(home, &who) == -1)
 		return -1;
 	return 0;
 }
