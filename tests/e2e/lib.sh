@@ -10,6 +10,10 @@ T=$(mktemp -d /tmp/berth-e2e.XXXXXX)
 chmod 711 "$T"   # nginx's workers (nobody) must reach the data dir, as under /var/lib
 PASS=0
 FAIL=0
+# Each run gets its own block of app uids (app_uid_base), so that runs going
+# on at once (several checkouts on one machine) never share a uid: a destroy
+# kills every process of its app's uid.
+: "${UID_BASE:=$(( 1000000000 + (RANDOM * 32768 + RANDOM) % 1000000 * 1000 ))}"
 SERVER_PID=
 export GIT_AUTHOR_NAME=tester GIT_AUTHOR_EMAIL=t@example.com
 export GIT_COMMITTER_NAME=tester GIT_COMMITTER_EMAIL=t@example.com
@@ -60,7 +64,8 @@ start_server() {
 		cp -r "$REPO/buildpacks" "$T/buildpacks"
 	fi
 	{
-		printf '[server]\nlisten = 127.0.0.1:%s\ndata_dir = %s\n' "$PORT" "$DATA"
+		printf '[server]\nlisten = 127.0.0.1:%s\ndata_dir = %s\napp_uid_base = %s\n' \
+			"$PORT" "$DATA" "$UID_BASE"
 		printf '[build]\nbuildpacks_dir = %s\n' "$T/buildpacks"
 		printf '[router]\nkind = %s\nhttp_listen = 127.0.0.1:%s\nhttps = off\n' \
 			"${ROUTER:-caddy}" "$HTTP_PORT"

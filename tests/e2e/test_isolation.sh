@@ -84,7 +84,7 @@ chmod 755 "$T/buildpacks/bomb/bin/"*
 # a buildpack named in the order file but not installed is passed over
 sed -i '1i ghost' "$T/buildpacks/order"
 
-uid_of() { echo $(( 2000000000 + $(sql "SELECT id FROM apps WHERE name='$1'") )); }
+uid_of() { echo $(( UID_BASE + $(sql "SELECT id FROM apps WHERE name='$1'") )); }
 
 probe_app() { # probe_app DIR: a tree the probe buildpack takes; its web process
 	git init -q "$1"
@@ -236,13 +236,13 @@ deep_static_root() {
 proxy_runs_unprivileged() {
 	pid=$(cat "$DATA/router/caddy/home/caddy.pid")
 	st=/proc/$pid/status
-	expect "Caddy runs as app_uid_base" [ "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' "$st")" = 2000000000200000000020000000002000000000 ]
+	expect "Caddy runs as app_uid_base" [ "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' "$st")" = "$UID_BASE$UID_BASE$UID_BASE$UID_BASE" ]
 	expect "with CAP_NET_BIND_SERVICE alone" [ "$(awk '/^CapEff:/ { print $2 }' "$st")" = 0000000000000400 ]
 	expect "its config is root's" [ "$(stat -c %u:%a "$DATA/router/caddy/config.json")" = 0:644 ]
-	expect "its uid cannot read the db" fails setpriv --reuid=2000000000 \
-		--regid=2000000000 --clear-groups cat "$DATA/berth.db" > /dev/null 2>&1
-	expect "nor an app's code" fails setpriv --reuid=2000000000 \
-		--regid=2000000000 --clear-groups cat "$DATA/apps/alpha/current/web.py" > /dev/null 2>&1
+	expect "its uid cannot read the db" fails setpriv --reuid="$UID_BASE" \
+		--regid="$UID_BASE" --clear-groups cat "$DATA/berth.db" > /dev/null 2>&1
+	expect "nor an app's code" fails setpriv --reuid="$UID_BASE" \
+		--regid="$UID_BASE" --clear-groups cat "$DATA/apps/alpha/current/web.py" > /dev/null 2>&1
 }
 
 admin_socket_checked() {
@@ -258,7 +258,7 @@ s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(5); time.sleep(
 	as admin domains:add alpha alpha.example > "$T/out" 2>&1 && refused=no || refused=yes
 	rm "$h/admin.sock"; mv "$h/admin.sock.real" "$h/admin.sock"; kill "$py"
 	expect "the change was refused" [ "$refused" = yes ]
-	contains "$T/out" "admin socket is held by uid 0, not the proxy's uid 2000000000"
+	contains "$T/out" "admin socket is held by uid 0, not the proxy's uid $UID_BASE"
 	as admin domains:add alpha alpha.example > /dev/null
 	http alpha.example / > "$T/out"; contains "$T/out" "private mine"
 }

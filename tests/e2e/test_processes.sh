@@ -64,7 +64,7 @@ deploy_web_app() {
 	contains "$T/ps" "web.1"
 	contains "$T/ps" "running"
 	# berth runs as root here: the app runs as its own uid (app_uid_base + id)
-	expect "app runs unprivileged" [ "$(ps -o uid= -p "$(app_pid web.1)")" -ge 2000000000 ]
+	expect "app runs unprivileged" [ "$(ps -o uid= -p "$(app_pid web.1)")" -gt "$UID_BASE" ]
 }
 
 crash_is_restarted() {
