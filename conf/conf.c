@@ -44,7 +44,7 @@ struct conf_key {
 	size_t off;                   /* the field in struct conf */
 	size_t size;                  /* its size */
 	size_t port_off;              /* T_LISTEN: the port field */
-	long min, max;                /* T_INT range; T_SIZE minimum */
+	long min, max;                /* T_INT range; T_SIZE range (max 0: none) */
 	const char *const *choices;   /* T_ENUM: NULL-terminated */
 	const char *(*check)(const char *value); /* problem, or NULL if fine */
 };
@@ -111,6 +111,8 @@ static const char *const https_modes[] = { "auto", "off", NULL };
 #define INT(s, k, f, lo, hi) { s, k, T_INT, FIELD(f), .min = lo, .max = hi }
 #define BOOL(s, k, f) { s, k, T_BOOL, FIELD(f) }
 #define SIZE(s, k, f, lo) { s, k, T_SIZE, FIELD(f), .min = lo }
+#define SIZE_TO(s, k, f, lo, hi) \
+	{ s, k, T_SIZE, FIELD(f), .min = lo, .max = hi }
 #define ENUM(s, k, f, list) { s, k, T_ENUM, FIELD(f), .choices = list }
 #define LISTEN(s, k, a, p) \
 	{ s, k, T_LISTEN, FIELD(a), .port_off = offsetof(struct conf, p) }
@@ -121,6 +123,9 @@ static const struct conf_key conf_keys[] = {
 	STR("server", "host_key", host_key, NULL),
 	STR("server", "deploy_branch", deploy_branch, check_branch),
 	SIZE("server", "max_push_size", max_push_size, 1),
+	SIZE_TO("server", "max_object_size", max_object_size, 1024,
+	    (1L << 31) - 1),
+	SIZE("server", "max_push_inflated", max_push_inflated, 1024),
 	INT("server", "max_connections", max_connections, 1, 10000),
 	INT("server", "auth_timeout", auth_timeout, 1, 3600),
 	INT("server", "idle_timeout", idle_timeout, 1, 86400),
@@ -145,6 +150,7 @@ static const struct conf_key conf_keys[] = {
 	STR("build", "buildpacks_dir", buildpacks_dir, NULL),
 	INT("build", "keep_releases", keep_releases, 1, 1000),
 	SIZE("build", "memory_limit", build_memory_limit, 1),
+	SIZE("build", "max_export_size", build_max_export, 1024),
 
 	STR("health", "path", health_path, check_url_path),
 	INT("health", "timeout", health_timeout, 1, 3600),
@@ -171,6 +177,8 @@ conf_defaults(struct conf *c)
 	strcpy(c->data_dir, "./berth-data");
 	strcpy(c->deploy_branch, "main");
 	c->max_push_size = 1ULL << 30;
+	c->max_object_size = 100ULL << 20;
+	c->max_push_inflated = 8ULL << 30;
 	c->max_connections = 64;
 	c->auth_timeout = 30;
 	c->idle_timeout = 300;
@@ -193,6 +201,7 @@ conf_defaults(struct conf *c)
 	c->build_concurrency = 2;
 	c->keep_releases = 5;
 	c->build_memory_limit = 1ULL << 30;
+	c->build_max_export = 2ULL << 30;
 
 	strcpy(c->health_path, "/");
 	c->health_timeout = 30;
@@ -555,6 +564,10 @@ set_size(const struct conf_key *k, struct conf *c, const char *v, char *why,
 	}
 	if (n < (uint64_t)k->min) {
 		snprintf(why, whylen, "must be at least %ld", k->min);
+		return -1;
+	}
+	if (k->max > 0 && n > (uint64_t)k->max) {
+		snprintf(why, whylen, "must be at most %ld", k->max);
 		return -1;
 	}
 	*(uint64_t *)((char *)c + k->off) = n;

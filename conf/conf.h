@@ -29,6 +29,8 @@ struct conf {
 	char host_key[PATH_MAX];         /* default: DATA_DIR/host_ed25519 */
 	char deploy_branch[CONF_NAME_MAX]; /* main */
 	uint64_t max_push_size;          /* bytes, "1G" in the file */
+	uint64_t max_object_size;        /* one object, inflated: 100M */
+	uint64_t max_push_inflated;      /* a push's objects, inflated: 8G */
 	int max_connections;             /* 64 */
 	int auth_timeout;                /* seconds to authenticate, 30 */
 	int idle_timeout;                /* seconds of silence mid-protocol, 300 */
@@ -56,6 +58,7 @@ struct conf {
 	char buildpacks_dir[PATH_MAX];   /* default: ./buildpacks */
 	int keep_releases;               /* 5 */
 	uint64_t build_memory_limit;     /* bytes, "1G" */
+	uint64_t build_max_export;       /* files a deploy exports, "2G" */
 
 	/* [health] */
 	char health_path[CONF_NAME_MAX]; /* / */

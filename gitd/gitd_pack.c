@@ -1,34 +1,27 @@
 /*
- * gitd_pack.c - pack reception: header check, streaming into libgit2's
- * indexer inside a quarantine directory, end-of-pack detection from the
- * trailer, migration into objects/pack.  See gitd_pack.h and
- * gitprotocol-pack "Pack Protocol" / gitformat-pack.
+ * gitd_pack.c - pack reception: header check, streaming into berth's
+ * indexer (gitd_index.h) inside a quarantine directory, migration into
+ * objects/pack.  See gitd_pack.h and gitprotocol-pack "Pack Protocol" /
+ * gitformat-pack.
  *
- * End detection: a pack ends with the SHA-1 of all bytes before it.  We keep
- * a running SHA-1 that trails the stream by 20 bytes; once the indexer has
- * seen every object it announced, the pack is complete when the held-back
- * 20 bytes equal the digest of everything before them.
+ * End detection: the indexer parses every entry, so it knows where the
+ * objects end; the pack is complete when the 20 bytes after them equal the
+ * SHA-1 of everything before.  Bytes after the trailer are refused.
  */
 #include "gitd/gitd_pack.h"
 
+#include "core/log.h"
 #include "core/path.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define PACK_HDR 12
-#define PACK_TRAILER 20
-
-struct pack_stream {
-	EVP_MD_CTX *sha;
-	unsigned char hold[PACK_TRAILER];
-	size_t held;
-};
 
 static int read_exact(struct pkt_io *io, unsigned char *buf, size_t len,
     char *err, size_t errlen);
@@ -38,9 +31,9 @@ static int receive_empty(struct pkt_io *io, const unsigned char *hdr,
     char *err, size_t errlen);
 static int make_quarantine(git_repository *repo, struct pack_quarantine *q,
     char *err, size_t errlen);
-static int stream_feed(struct pack_stream *ps, const unsigned char *p,
-    size_t len);
-static int stream_complete(struct pack_stream *ps);
+static int stream_pack(struct pkt_io *io, const struct conf *conf,
+    struct pack_quarantine *q, char *err, size_t errlen);
+static int index_slot(const struct conf *conf, char *err, size_t errlen);
 
 const char *
 git_errmsg(const char *fallback)
@@ -59,19 +52,16 @@ pack_max_objects(uint64_t max_bytes)
 }
 
 int
-pack_receive(struct pkt_io *io, git_repository *repo, uint64_t max_bytes,
+pack_receive(struct pkt_io *io, git_repository *repo, const struct conf *conf,
     struct pack_quarantine *q, char *err, size_t errlen)
 {
-	unsigned char hdr[PACK_HDR], buf[PKT_IOBUF];
-	struct pack_stream ps = { 0 };
-	git_indexer_options opts;
-	git_indexer_progress stats = { 0 };
-	git_indexer *idx = NULL;
-	git_odb *odb = NULL;
+	struct pack_limits lim = { .max_object = conf->max_object_size,
+	    .max_inflated = conf->max_push_inflated };
+	unsigned char hdr[PACK_HDR];
 	char packdir[PATH_MAX];
+	git_odb *odb = NULL;
 	uint32_t count;
-	int complete = 0, rc = -1;
-	ssize_t n;
+	int rc = -1, slot = -1;
 
 	memset(q, 0, sizeof(*q));
 	if (read_exact(io, hdr, PACK_HDR, err, errlen) == -1 ||
@@ -79,75 +69,109 @@ pack_receive(struct pkt_io *io, git_repository *repo, uint64_t max_bytes,
 		return -1;
 	if (count == 0)
 		return receive_empty(io, hdr, err, errlen);
-	if (count > pack_max_objects(max_bytes)) {
+	if (count > pack_max_objects(conf->max_push_size)) {
 		snprintf(err, errlen, "pack declares %u objects, more than the %u"
 		    " a push of at most %llu bytes can hold", count,
-		    pack_max_objects(max_bytes), (unsigned long long)max_bytes);
+		    pack_max_objects(conf->max_push_size),
+		    (unsigned long long)conf->max_push_size);
 		return -1;
 	}
 	q->objects = count;
 	q->bytes = PACK_HDR;
 	if (make_quarantine(repo, q, err, errlen) == -1)
-		return -1;
-	if (pathf(packdir, sizeof(packdir), "%s/pack", q->dir) == -1 ||
-	    git_indexer_options_init(&opts, GIT_INDEXER_OPTIONS_VERSION) < 0) {
+		goto out;
+	if (pathf(packdir, sizeof(packdir), "%s/pack", q->dir) == -1) {
 		snprintf(err, errlen, "quarantine path too long");
 		goto out;
 	}
-	opts.verify = 1;
-	if ((ps.sha = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(ps.sha, EVP_sha1(), NULL) != 1) {
-		snprintf(err, errlen, "cannot start SHA-1");
+	if (pindex_new(&q->ix, packdir, hdr, count, &lim, err, errlen) == -1 ||
+	    stream_pack(io, conf, q, err, errlen) == -1)
+		goto out;
+	if (q->ix->inflated > PACK_LIGHT &&
+	    (slot = index_slot(conf, err, errlen)) == -1)
+		goto out;
+	if (git_repository_odb(&odb, repo) < 0) {
+		snprintf(err, errlen, "cannot open odb: %s", git_errmsg("?"));
 		goto out;
 	}
-	if (git_repository_odb(&odb, repo) < 0 ||
-	    git_indexer_new(&idx, packdir, 0, odb, &opts) < 0) {
-		snprintf(err, errlen, "cannot start indexer: %s",
-		    git_errmsg("unknown error"));
+	if (pindex_finish(q->ix, odb, err, errlen) == -1)
 		goto out;
-	}
-	if (stream_feed(&ps, hdr, PACK_HDR) == -1 ||
-	    git_indexer_append(idx, hdr, PACK_HDR, &stats) < 0)
-		goto bad_pack;
-	while (!complete) {
-		if ((n = pkt_read_raw(io, buf, sizeof(buf))) < 0) {
-			snprintf(err, errlen, "reading pack: %s", io->err);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		q->bytes += (uint64_t)n;
-		if (max_bytes > 0 && q->bytes > max_bytes) {
-			snprintf(err, errlen, "push is larger than max_push_size"
-			    " (%llu bytes)", (unsigned long long)max_bytes);
-			goto out;
-		}
-		if (stream_feed(&ps, buf, (size_t)n) == -1 ||
-		    git_indexer_append(idx, buf, (size_t)n, &stats) < 0)
-			goto bad_pack;
-		if (stats.received_objects == stats.total_objects &&
-		    stream_complete(&ps))
-			complete = 1;
-	}
-	if (!complete) {
-		snprintf(err, errlen, "pack truncated: received %u of %u"
-		    " objects", stats.received_objects, count);
-		goto out;
-	}
-	if (git_indexer_commit(idx, &stats) < 0)
-		goto bad_pack;
-	snprintf(q->name, sizeof(q->name), "pack-%s", git_indexer_name(idx));
+	snprintf(q->name, sizeof(q->name), "%s", q->ix->name);
 	rc = 0;
-	goto out;
-bad_pack:
-	snprintf(err, errlen, "bad pack: %s", git_errmsg("indexer failed"));
 out:
-	git_indexer_free(idx);
+	if (slot != -1)
+		close(slot);
 	git_odb_free(odb);
-	EVP_MD_CTX_free(ps.sha);
 	if (rc == -1)
 		pack_discard(q);
 	return rc;
+}
+
+/* Feed the pack to the indexer until its trailer. */
+static int
+stream_pack(struct pkt_io *io, const struct conf *conf,
+    struct pack_quarantine *q, char *err, size_t errlen)
+{
+	unsigned char buf[PKT_IOBUF];
+	ssize_t n, used;
+
+	while (!q->ix->complete) {
+		if ((n = pkt_read_raw(io, buf, sizeof(buf))) < 0) {
+			snprintf(err, errlen, "reading pack: %s", io->err);
+			return -1;
+		}
+		if (n == 0) {
+			snprintf(err, errlen, "pack truncated: received %u of %u"
+			    " objects", q->ix->n, q->objects);
+			return -1;
+		}
+		q->bytes += (uint64_t)n;
+		if (conf->max_push_size > 0 && q->bytes > conf->max_push_size) {
+			snprintf(err, errlen, "push is larger than max_push_size"
+			    " (%llu bytes)",
+			    (unsigned long long)conf->max_push_size);
+			return -1;
+		}
+		if ((used = pindex_feed(q->ix, buf, (size_t)n, err, errlen)) ==
+		    -1)
+			return -1;
+		if (used < n) {
+			snprintf(err, errlen, "bad pack: %zd bytes after its"
+			    " trailer", n - used);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One of the machine-wide slots for resolving a large pack: an flock'd fd,
+ * or -1 with err.  Waits (polling) while every slot is taken. */
+static int
+index_slot(const struct conf *conf, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int said = 0;
+
+	for (;;) {
+		for (int k = 0; k < PACK_SLOTS; k++) {
+			int fd;
+			if (pathf(path, sizeof(path), "%s/locks/index-slot-%d"
+			    ".lock", conf->data_dir, k) == -1 ||
+			    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
+			    0600)) == -1) {
+				snprintf(err, errlen, "cannot open an index slot"
+				    " lock: %s", strerror(errno));
+				return -1;
+			}
+			if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+				return fd;
+			close(fd);
+		}
+		if (!said++)
+			log_info("waiting for an index slot (%d large pushes"
+			    " unpacking)", PACK_SLOTS);
+		usleep(100000);
+	}
 }
 
 static int
@@ -233,48 +257,6 @@ make_quarantine(git_repository *repo, struct pack_quarantine *q, char *err,
 	return 0;
 }
 
-/* Hash everything but the last 20 bytes seen so far. */
-static int
-stream_feed(struct pack_stream *ps, const unsigned char *p, size_t len)
-{
-	if (len >= PACK_TRAILER) {
-		if (EVP_DigestUpdate(ps->sha, ps->hold, ps->held) != 1 ||
-		    EVP_DigestUpdate(ps->sha, p, len - PACK_TRAILER) != 1)
-			return -1;
-		memcpy(ps->hold, p + len - PACK_TRAILER, PACK_TRAILER);
-		ps->held = PACK_TRAILER;
-		return 0;
-	}
-	if (ps->held + len > PACK_TRAILER) {
-		size_t spill = ps->held + len - PACK_TRAILER;
-		if (EVP_DigestUpdate(ps->sha, ps->hold, spill) != 1)
-			return -1;
-		memmove(ps->hold, ps->hold + spill, ps->held - spill);
-		ps->held -= spill;
-	}
-	memcpy(ps->hold + ps->held, p, len);
-	ps->held += len;
-	return 0;
-}
-
-static int
-stream_complete(struct pack_stream *ps)
-{
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
-	EVP_MD_CTX *copy;
-	int ok = 0;
-
-	if (ps->held != PACK_TRAILER || (copy = EVP_MD_CTX_new()) == NULL)
-		return 0;
-	if (EVP_MD_CTX_copy_ex(copy, ps->sha) == 1 &&
-	    EVP_DigestFinal_ex(copy, digest, &dlen) == 1 &&
-	    dlen == PACK_TRAILER && memcmp(digest, ps->hold, PACK_TRAILER) == 0)
-		ok = 1;
-	EVP_MD_CTX_free(copy);
-	return ok;
-}
-
 int
 pack_expose(git_repository *repo, const struct pack_quarantine *q, char *err,
     size_t errlen)
@@ -330,6 +312,8 @@ pack_migrate(git_repository *repo, struct pack_quarantine *q, char *err,
 void
 pack_discard(struct pack_quarantine *q)
 {
+	pindex_free(q->ix);
+	q->ix = NULL;
 	if (q->dir[0] == '\0')
 		return;
 	(void)rmtree(q->dir);

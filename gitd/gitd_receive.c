@@ -7,6 +7,7 @@
  *   advertise refs and capabilities
  *   commands  read the update commands (and push options)
  *   pack      receive the pack into quarantine (gitd_pack.c)
+ *   connect   every object the new tips need is there (gitd_connect.c)
  *   check     ref names, objects present, policy
  *   deploy    the receive hook (hooks/), which may reject updates
  *   update    migrate the pack, move refs with compare-and-swap
@@ -27,6 +28,7 @@
 #include "core/applock.h"
 #include "core/log.h"
 #include "core/path.h"
+#include "gitd/gitd_connect.h"
 #include "gitd/gitd_pack.h"
 #include "gitd/gitd_refs.h"
 #include "hooks/hooks.h"
@@ -47,6 +49,7 @@ struct receive {
 	size_t ncmds;
 	struct pack_quarantine q;
 	char unpack_err[256];        /* "" when the pack was fine */
+	char conn_err[256];          /* "" when nothing is missing */
 	char line[PKT_DATA_MAX + 1];
 };
 
@@ -55,6 +58,7 @@ static int receive_open(struct receive *r);
 static int receive_advertise(struct receive *r);
 static int receive_commands(struct receive *r);
 static void receive_pack(struct receive *r);
+static void receive_connect(struct receive *r);
 static void receive_check(struct receive *r);
 static void receive_deploy(struct receive *r);
 static void receive_update(struct receive *r);
@@ -86,6 +90,7 @@ gitd_receive_pack(struct gitd_ctx *g)
 		goto out;
 	}
 	receive_pack(r);
+	receive_connect(r);
 	receive_check(r);
 	receive_deploy(r);
 	receive_update(r);
@@ -297,13 +302,43 @@ receive_pack(struct receive *r)
 
 	if (all_deletes(r))
 		return;
-	if (pack_receive(&r->io, r->repo, r->g->conf->max_push_size, &r->q,
-	    err, sizeof(err)) == -1 ||
+	if (pack_receive(&r->io, r->repo, r->g->conf, &r->q, err,
+	    sizeof(err)) == -1) {
+		snprintf(r->unpack_err, sizeof(r->unpack_err), "%s", err);
+		log_warnx("push to '%s' refused: %s", r->g->app.name, err);
+	}
+}
+
+/* Everything the new tips need is in the pack or the repository; then the
+ * quarantine is shown to the repository for the checks and the deploy. */
+static void
+receive_connect(struct receive *r)
+{
+	git_oid *tips;
+	size_t n = 0;
+	char err[256];
+
+	if (all_deletes(r) || r->unpack_err[0] != '\0')
+		return;
+	if ((tips = calloc(r->ncmds, sizeof(*tips))) == NULL) {
+		snprintf(r->conn_err, sizeof(r->conn_err), "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < r->ncmds; i++)
+		if (!ref_cmd_is_delete(&r->cmds[i]))
+			git_oid_cpy(&tips[n++], &r->cmds[i].new_id);
+	if (connect_check(r->repo, r->q.ix, tips, n, err, sizeof(err)) == -1) {
+		snprintf(r->conn_err, sizeof(r->conn_err), "%s", err);
+		log_warnx("push to '%s' refused: %s", r->g->app.name, err);
+	}
+	free(tips);
+	if (r->conn_err[0] == '\0' &&
 	    pack_expose(r->repo, &r->q, err, sizeof(err)) == -1) {
 		snprintf(r->unpack_err, sizeof(r->unpack_err), "%s", err);
 		log_warnx("push to '%s' refused: %s", r->g->app.name, err);
-		pack_discard(&r->q);
 	}
+	if (r->conn_err[0] != '\0' || r->unpack_err[0] != '\0')
+		pack_discard(&r->q);
 }
 
 static void
@@ -371,6 +406,8 @@ receive_check(struct receive *r)
 			cmd_error(&r->cmds[i], "unpacker error");
 			continue;
 		}
+		if (r->conn_err[0] != '\0' && !ref_cmd_is_delete(&r->cmds[i]))
+			cmd_error(&r->cmds[i], r->conn_err);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(r->cmds[i].name, r->cmds[j].name) == 0)
 				cmd_error(&r->cmds[i], "duplicate ref");
