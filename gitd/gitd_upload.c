@@ -6,9 +6,10 @@
  *
  * Phases: advertise (HEAD first, symref), wants, negotiation (haves, ACK on
  * the first common commit, NAK on a flush while none is known, done), pack
- * (libgit2's packbuilder over a revwalk of the wants minus the common
- * commits; on side-band 1 when negotiated, progress on band 2).
- * No thin packs, no shallow, no filter: they are not advertised.
+ * (the objects the wants need beyond the common commits, gitd_fetchset.c,
+ * written by reusing what the packs store, gitd_send.c; on side-band 1 when
+ * negotiated, progress on band 2).  Thin packs when the client asks.
+ * No shallow, no filter: they are not advertised.
  */
 #include "gitd/gitd.h"
 
@@ -18,11 +19,14 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "gitd/gitd_fetchset.h"
 #include "gitd/gitd_pack.h"
+#include "gitd/gitd_packset.h"
 #include "gitd/gitd_refs.h"
+#include "gitd/gitd_send.h"
 
-#define UPLOAD_CAPS "side-band-64k side-band ofs-delta no-progress " \
-	"object-format=sha1 agent=berth/" BERTH_VERSION
+#define UPLOAD_CAPS "side-band-64k side-band ofs-delta thin-pack " \
+	"no-progress object-format=sha1 agent=berth/" BERTH_VERSION
 #define MAX_WANTS 10000
 #define MAX_HAVES 100000
 
@@ -33,7 +37,7 @@ struct upload {
 	struct ref_list refs;
 	git_oid *wants, *commons;
 	size_t nwants, ncommons;
-	int sideband, no_progress;
+	int sideband, no_progress, ofs_delta, thin;
 	char line[PKT_DATA_MAX + 1];
 };
 
@@ -172,6 +176,8 @@ upload_caps(struct upload *u, const char *caps)
 		u->sideband = 999; /* 1000-byte packets, band byte included */
 	u->io.sideband = u->sideband;
 	u->no_progress = pkt_cap_has(caps, "no-progress", NULL, 0);
+	u->ofs_delta = pkt_cap_has(caps, "ofs-delta", NULL, 0);
+	u->thin = pkt_cap_has(caps, "thin-pack", NULL, 0);
 	return 0;
 }
 
@@ -283,7 +289,7 @@ upload_negotiate(struct upload *u)
 }
 
 static int
-pack_chunk(void *buf, size_t size, void *payload)
+pack_chunk(void *payload, const void *buf, size_t size)
 {
 	struct upload *u = payload;
 
@@ -292,73 +298,40 @@ pack_chunk(void *buf, size_t size, void *payload)
 	return pkt_write_raw(&u->io, buf, size) == -1 ? -1 : 0;
 }
 
-/* Add one want: commits through the walk, anything else recursively. */
-static int
-insert_want(struct upload *u, git_packbuilder *pb, git_revwalk *walk,
-    const git_oid *id)
-{
-	git_object *obj, *peeled = NULL;
-	int rc;
-
-	if (git_object_lookup(&obj, u->repo, id, GIT_OBJECT_ANY) < 0)
-		return -1;
-	if (git_object_type(obj) == GIT_OBJECT_COMMIT) {
-		rc = git_revwalk_push(walk, id);
-	} else if (git_object_type(obj) == GIT_OBJECT_TAG) {
-		rc = git_packbuilder_insert(pb, id, NULL);
-		if (rc == 0 && git_object_peel(&peeled, obj, GIT_OBJECT_ANY) == 0)
-			rc = git_object_type(peeled) == GIT_OBJECT_COMMIT ?
-			    git_revwalk_push(walk, git_object_id(peeled)) :
-			    git_packbuilder_insert_recur(pb,
-			    git_object_id(peeled), NULL);
-	} else {
-		rc = git_packbuilder_insert_recur(pb, id, NULL);
-	}
-	git_object_free(peeled);
-	git_object_free(obj);
-	return rc;
-}
-
 static int
 upload_pack(struct upload *u)
 {
-	git_packbuilder *pb = NULL;
-	git_revwalk *walk = NULL;
-	char msg[128];
+	struct packset ps;
+	struct fetchset fs;
+	char msg[128], err[256];
 	int rc = -1;
 
-	if (git_packbuilder_new(&pb, u->repo) < 0 ||
-	    git_revwalk_new(&walk, u->repo) < 0) {
-		upload_fail(u, "cannot build pack: %s", git_errmsg("?"));
+	memset(&fs, 0, sizeof(fs));
+	if (packset_open(&ps, u->repo) == -1) {
+		upload_fail(u, "cannot read the packs: %s", ps.err);
 		goto out;
 	}
-	git_packbuilder_set_threads(pb, 0);
-	for (size_t i = 0; i < u->nwants; i++)
-		if (insert_want(u, pb, walk, &u->wants[i]) < 0) {
-			upload_fail(u, "cannot pack %s", git_errmsg("?"));
-			goto out;
-		}
-	for (size_t i = 0; i < u->ncommons; i++)
-		(void)git_revwalk_hide(walk, &u->commons[i]);
-	if (git_packbuilder_insert_walk(pb, walk) < 0) {
-		upload_fail(u, "cannot pack: %s", git_errmsg("?"));
+	if (fetchset_build(&fs, u->repo, &ps, u->wants, u->nwants, u->commons,
+	    u->ncommons, err, sizeof(err)) == -1) {
+		upload_fail(u, "cannot pack: %s", err);
 		goto out;
 	}
 	if (u->sideband && !u->no_progress) {
 		int n = snprintf(msg, sizeof(msg), "berth: sending %zu objects\n",
-		    git_packbuilder_object_count(pb));
+		    fs.n);
 		(void)pkt_band(&u->io, 2, msg, (size_t)n);
 	}
-	if (git_packbuilder_foreach(pb, pack_chunk, u) < 0) {
+	if (send_pack(&ps, &fs, u->ofs_delta, u->thin, pack_chunk, u, err,
+	    sizeof(err)) == -1) {
 		upload_fail(u, "sending pack failed: %s", u->io.err[0] ?
-		    u->io.err : git_errmsg("?"));
+		    u->io.err : err);
 		goto out;
 	}
 	if ((u->sideband && pkt_flush(&u->io) == -1) || pkt_send(&u->io) == -1)
 		goto out;
 	rc = 0;
 out:
-	git_revwalk_free(walk);
-	git_packbuilder_free(pb);
+	fetchset_free(&fs);
+	packset_close(&ps);
 	return rc;
 }
