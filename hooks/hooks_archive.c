@@ -5,7 +5,10 @@
  * unpacker does the reverse.  Paths handed to libarchive are absolute paths
  * we built from our own directory plus the entry's path, so the writer's
  * SECURE_NODOTDOT and SECURE_SYMLINKS checks are what stands between a
- * hostile tree and the rest of the disk.
+ * hostile tree and the rest of the disk.  Each blob's size is read from its
+ * object header and held to the export's limits before the blob is read, so
+ * a small repository cannot unpack a huge file, or one file many times,
+ * into memory and onto the disk.
  */
 #include "hooks/hooks_archive.h"
 
@@ -27,6 +30,9 @@
 
 struct export {
 	git_repository *repo;
+	git_odb *odb;
+	const struct export_limits *lim;
+	uint64_t total;          /* bytes of the files written so far */
 	struct archive *disk;
 	struct archive_entry *entry;
 	const char *dir;
@@ -67,16 +73,18 @@ static int write_blob(struct export *x, const char *path, git_filemode_t mode,
 
 int
 archive_export_commit(git_repository *repo, const git_oid *commit,
-    const char *dir, size_t *files, char *err, size_t errlen)
+    const char *dir, const struct export_limits *lim, size_t *files,
+    char *err, size_t errlen)
 {
-	struct export x = { .repo = repo, .dir = dir, .err = err,
+	struct export x = { .repo = repo, .lim = lim, .dir = dir, .err = err,
 	    .errlen = errlen };
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
 	int rc = -1;
 
 	err[0] = '\0';
-	if (git_commit_lookup(&c, repo, commit) < 0 ||
+	if (git_repository_odb(&x.odb, repo) < 0 ||
+	    git_commit_lookup(&c, repo, commit) < 0 ||
 	    git_commit_tree(&tree, c) < 0) {
 		snprintf(err, errlen, "cannot read the pushed commit: %s",
 		    git_error_last() ? git_error_last()->message : "?");
@@ -108,6 +116,7 @@ out:
 		archive_write_free(x.disk);
 	git_tree_free(tree);
 	git_commit_free(c);
+	git_odb_free(x.odb);
 	return rc;
 }
 
@@ -154,6 +163,34 @@ export_entry(const char *root, const git_tree_entry *te, void *p)
 	}
 }
 
+/* The blob's size from its header, held to the limits before it is read. */
+static int
+blob_fits(struct export *x, const char *path, const git_oid *id)
+{
+	const char *rel = path + strlen(x->dir) + 1;
+	git_object_t type;
+	size_t size;
+
+	if (git_odb_read_header(&size, &type, x->odb, id) < 0) {
+		snprintf(x->err, x->errlen, "cannot read '%s'", rel);
+		return -1;
+	}
+	if (size > x->lim->max_file) {
+		snprintf(x->err, x->errlen, "'%s' is %zu bytes, more than"
+		    " max_object_size (%llu bytes)", rel, size,
+		    (unsigned long long)x->lim->max_file);
+		return -1;
+	}
+	x->total += size;
+	if (x->total > x->lim->max_total) {
+		snprintf(x->err, x->errlen, "the files to deploy add up to more"
+		    " than max_export_size (%llu bytes), at '%s'",
+		    (unsigned long long)x->lim->max_total, rel);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 write_blob(struct export *x, const char *path, git_filemode_t mode,
     const git_oid *id)
@@ -164,6 +201,8 @@ write_blob(struct export *x, const char *path, git_filemode_t mode,
 	char target[PATH_MAX];
 	int rc = -1;
 
+	if (blob_fits(x, path, id) == -1)
+		return -1;
 	if (git_blob_lookup(&blob, x->repo, id) < 0) {
 		snprintf(x->err, x->errlen, "cannot read '%s'", path);
 		return -1;

@@ -93,6 +93,8 @@ release_export(struct deploy *d)
 	char err[512];
 	size_t files = 0;
 	long long t0 = deploy_now_ms();
+	struct export_limits lim = { .max_file = d->conf->max_object_size,
+	    .max_total = d->conf->build_max_export };
 
 	/* as root, the app's alone from the start (release_close) */
 	mode_t mode = d->ident.drop ? 0700 : 0755;
@@ -100,8 +102,8 @@ release_export(struct deploy *d)
 	if (mkdir(d->build_dir, mode) == -1 || chmod(d->build_dir, mode) == -1)
 		return deploy_fail(d, "cannot create '%s': %s", d->build_dir,
 		    strerror(errno));
-	if (archive_export_commit(d->repo, &d->commit, d->build_dir, &files,
-	    err, sizeof(err)) == -1)
+	if (archive_export_commit(d->repo, &d->commit, d->build_dir, &lim,
+	    &files, err, sizeof(err)) == -1)
 		return deploy_fail(d, "%s", err);
 	if (write_env_dir(d) == -1)
 		return deploy_fail(d, "cannot write the build's env dir: %s",
