@@ -63,6 +63,8 @@ fuzz_repo_init(void)
 	snprintf(fuzz_conf.deploy_branch, sizeof(fuzz_conf.deploy_branch),
 	    "never-deployed");
 	fuzz_conf.max_push_size = 1 << 20;
+	fuzz_conf.max_object_size = 1 << 20;   /* each input stays quick */
+	fuzz_conf.max_push_inflated = 8 << 20;
 	if (git_libgit2_init() < 0 || datadir_init(&fuzz_conf, err, sizeof(err)) ||
 	    datadir_db(&fuzz_conf, db, sizeof(db)) ||
 	    store_open(&fuzz_st, db, err, sizeof(err)) ||
