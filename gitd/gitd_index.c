@@ -416,7 +416,8 @@ feed_trailer(struct pack_index *ix, const unsigned char *p, size_t len,
 }
 
 int
-pindex_finish(struct pack_index *ix, git_odb *odb, char *err, size_t errlen)
+pindex_finish(struct pack_index *ix, struct packset *repo, char *err,
+    size_t errlen)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -431,7 +432,7 @@ pindex_finish(struct pack_index *ix, git_odb *odb, char *err, size_t errlen)
 		return -1;
 	for (;;) {
 		before = ix->n;
-		if ((r = index_fix_thin(ix, odb, err, errlen)) == -1)
+		if ((r = index_fix_thin(ix, repo, err, errlen)) == -1)
 			return -1;
 		if (r == 0)
 			break;

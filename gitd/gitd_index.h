@@ -32,6 +32,7 @@
 
 #include "gitd/gitd_oidset.h"
 #include "gitd/gitd_packfmt.h"
+#include "gitd/gitd_packset.h"
 
 struct pack_limits {
 	uint64_t max_object;   /* one object, inflated (max_object_size) */
@@ -90,9 +91,10 @@ ssize_t pindex_feed(struct pack_index *ix, const unsigned char *p, size_t len,
     char *err, size_t errlen);
 
 /* After the trailer: resolve the deltas, take missing bases of a thin pack
- * from odb, write the .idx and give both files their final names
- * (ix->name).  0 or -1 with err. */
-int pindex_finish(struct pack_index *ix, git_odb *odb, char *err,
+ * from the repository (repo: its packs, read without libgit2, so a pack
+ * naming many bases that do not exist costs no rescans), write the .idx
+ * and give both files their final names (ix->name).  0 or -1 with err. */
+int pindex_finish(struct pack_index *ix, struct packset *repo, char *err,
     size_t errlen);
 
 /* The pack's object with this id, or NULL (after pindex_finish). */
@@ -108,9 +110,9 @@ void pindex_free(struct pack_index *ix);
 int resolve_deltas(struct pack_index *ix, uint32_t first, char *err,
     size_t errlen);
 
-/* gitd_index_write.c: append the bases a thin pack lacks (from odb), 1 when
- * some were added, 0 when none could be, -1 on error. */
-int index_fix_thin(struct pack_index *ix, git_odb *odb, char *err,
+/* gitd_index_write.c: append the bases a thin pack lacks (from repo), 1
+ * when some were added, 0 when none could be, -1 on error. */
+int index_fix_thin(struct pack_index *ix, struct packset *repo, char *err,
     size_t errlen);
 /* gitd_index_write.c: header count and trailer after appends, sorted ids,
  * .idx, final names.  0 or -1 with err. */

@@ -75,7 +75,7 @@ appended(const struct pack_index *ix, const unsigned char *id)
 
 /* Append a whole object (from the repository) at the end of the objects. */
 static int
-append_object(struct pack_index *ix, const git_oid *id, int type,
+append_object(struct pack_index *ix, const unsigned char *id, int type,
     const void *data, size_t size, char *err, size_t errlen)
 {
 	unsigned char head[16], *z;
@@ -104,7 +104,7 @@ append_object(struct pack_index *ix, const git_oid *id, int type,
 	o->hlen = (uint8_t)hlen;
 	o->crc = (uint32_t)crc32(crc32(0, head, (uInt)hlen), z, (uInt)zlen);
 	o->done = 1;
-	memcpy(o->id, id->id, OID_RAW);
+	memcpy(o->id, id, OID_RAW);
 	ix->end += hlen + zlen;
 	ix->thin++;
 	rc = 0;
@@ -114,31 +114,23 @@ out:
 }
 
 int
-index_fix_thin(struct pack_index *ix, git_odb *odb, char *err, size_t errlen)
+index_fix_thin(struct pack_index *ix, struct packset *repo, char *err,
+    size_t errlen)
 {
 	uint32_t n = ix->n, before = ix->thin;
 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct pack_obj *o = &ix->objs[i];
-		git_odb_object *obj;
-		git_oid id;
-		int r;
-		if (o->kind != PACK_REF_DELTA || o->done ||
-		    appended(ix, ix->refs[o->base]))
+		const unsigned char *id = ix->refs[o->base], *data;
+		size_t size;
+		int type;
+		if (o->kind != PACK_REF_DELTA || o->done || appended(ix, id) ||
+		    !packset_has(repo, id))
 			continue;
-		memcpy(id.id, ix->refs[o->base], OID_RAW);
-		r = git_odb_read(&obj, odb, &id);
-		if (r == GIT_ENOTFOUND)
-			continue;
-		if (r < 0)
+		if (packset_read(repo, id, &type, &data, &size) == -1)
 			return fail(err, errlen, "cannot read a thin pack's base:"
-			    " %s", git_error_last() ? git_error_last()->message :
-			    "?");
-		r = append_object(ix, &id, (int)git_odb_object_type(obj),
-		    git_odb_object_data(obj), git_odb_object_size(obj), err,
-		    errlen);
-		git_odb_object_free(obj);
-		if (r == -1)
+			    " %s", repo->err);
+		if (append_object(ix, id, type, data, size, err, errlen) == -1)
 			return -1;
 	}
 	return ix->thin > before;

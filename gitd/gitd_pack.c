@@ -59,9 +59,9 @@ pack_receive(struct pkt_io *io, git_repository *repo, const struct conf *conf,
 	    .max_inflated = conf->max_push_inflated };
 	unsigned char hdr[PACK_HDR];
 	char packdir[PATH_MAX];
-	git_odb *odb = NULL;
+	struct packset ps;
 	uint32_t count;
-	int rc = -1, slot = -1;
+	int rc = -1, slot = -1, ps_open = 0;
 
 	memset(q, 0, sizeof(*q));
 	if (read_exact(io, hdr, PACK_HDR, err, errlen) == -1 ||
@@ -90,18 +90,20 @@ pack_receive(struct pkt_io *io, git_repository *repo, const struct conf *conf,
 	if (q->ix->inflated > PACK_LIGHT &&
 	    (slot = index_slot(conf, err, errlen)) == -1)
 		goto out;
-	if (git_repository_odb(&odb, repo) < 0) {
-		snprintf(err, errlen, "cannot open odb: %s", git_errmsg("?"));
+	ps_open = 1;
+	if (packset_open(&ps, repo) == -1) {
+		snprintf(err, errlen, "cannot read the repository: %s", ps.err);
 		goto out;
 	}
-	if (pindex_finish(q->ix, odb, err, errlen) == -1)
+	if (pindex_finish(q->ix, &ps, err, errlen) == -1)
 		goto out;
 	snprintf(q->name, sizeof(q->name), "%s", q->ix->name);
 	rc = 0;
 out:
 	if (slot != -1)
 		close(slot);
-	git_odb_free(odb);
+	if (ps_open)
+		packset_close(&ps);
 	if (rc == -1)
 		pack_discard(q);
 	return rc;

@@ -42,7 +42,7 @@ uint32_t pack_max_objects(uint64_t max_bytes);
  * only in one of the PACK_SLOTS machine-wide slots (flocks on
  * DATA/locks/index-slot-K.lock), so that many pushes at once cannot each
  * hold large objects in memory.  0 or -1 with err set. */
-#define PACK_LIGHT (32u << 20)
+#define PACK_LIGHT (8u << 20)
 #define PACK_SLOTS 2
 int pack_receive(struct pkt_io *io, git_repository *repo,
     const struct conf *conf, struct pack_quarantine *q, char *err,

@@ -137,8 +137,10 @@ packset_open(struct packset *ps, git_repository *repo)
 		return psfail(ps, "cannot start zlib");
 	if (git_repository_odb(&ps->odb, repo) < 0)
 		return psfail(ps, "cannot open the object database");
-	if (pathf(dir, sizeof(dir), "%sobjects/pack", git_repository_path(repo))
-	    == -1 || (d = opendir(dir)) == NULL)
+	if (pathf(ps->objdir, sizeof(ps->objdir), "%sobjects",
+	    git_repository_path(repo)) == -1 ||
+	    pathf(dir, sizeof(dir), "%s/pack", ps->objdir) == -1 ||
+	    (d = opendir(dir)) == NULL)
 		return errno == ENOENT ? 0 : psfail(ps, "cannot read '%s': %s",
 		    dir, strerror(errno));
 	while ((de = readdir(d)) != NULL) {
@@ -154,10 +156,12 @@ packset_open(struct packset *ps, git_repository *repo)
 			return psfail(ps, "out of memory");
 		}
 		ps->p = nv;
-		if (open_pack(&ps->p[ps->n], idx, pack) == 0)
+		if (open_pack(&ps->p[ps->n], idx, pack) == 0) {
 			ps->n++;
-		else
+		} else {
 			close_pack(&ps->p[ps->n]); /* libgit2 reads it instead */
+			ps->skipped = 1;
+		}
 	}
 	closedir(d);
 	return 0;
@@ -491,6 +495,24 @@ read_at(struct packset *ps, uint32_t p, uint64_t off, int *type,
 	*data = base;
 	*len = blen;
 	return 0;
+}
+
+int
+packset_has(const struct packset *ps, const unsigned char *id)
+{
+	char path[PATH_MAX], hex[GIT_OID_HEXSZ + 1];
+	uint32_t p, pos;
+	uint64_t off;
+	git_oid oid;
+
+	if (packset_find(ps, id, &p, &off, &pos))
+		return 1;
+	memcpy(oid.id, id, OID_RAW);
+	git_oid_tostr(hex, sizeof(hex), &oid);
+	if (ps->skipped)
+		return git_odb_exists(ps->odb, &oid);
+	return pathf(path, sizeof(path), "%s/%.2s/%s", ps->objdir, hex,
+	    hex + 2) == 0 && access(path, F_OK) == 0;
 }
 
 int

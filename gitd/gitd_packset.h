@@ -47,6 +47,8 @@ struct packset {
 	unsigned char *zbuf;
 	size_t zcap;
 	void *z;                 /* a z_stream */
+	char objdir[PATH_MAX];   /* REPO/objects */
+	int skipped;             /* a pack we cannot read: ask the odb */
 	char err[256];
 };
 
@@ -72,6 +74,10 @@ const unsigned char *packset_id(const struct packset *ps, uint32_t p,
 /* Read len bytes at offset of pack p into buf.  0 or -1. */
 int packset_pread(const struct packset *ps, uint32_t p, uint64_t offset,
     void *buf, size_t len);
+
+/* 1 when the repository has id (in a pack, or as a loose object), else 0.
+ * Never rescans objects/pack (libgit2's odb does, on every miss). */
+int packset_has(const struct packset *ps, const unsigned char *id);
 
 /* The whole object id: its type and bytes, valid until the next call.
  * 0, or -1 with ps->err. */
