@@ -117,6 +117,7 @@ close_pack(struct pack_file *pf)
 	if (pf->fd != -1)
 		close(pf->fd);
 	free(pf->byoff);
+	free(pf->offsorted);
 }
 
 int
@@ -249,24 +250,27 @@ packset_entry_end(struct packset *ps, uint32_t p, uint64_t offset,
 
 	if (pf->byoff == NULL) {
 		if ((pf->byoff = malloc(((size_t)pf->n + 1) * sizeof(uint32_t))) ==
-		    NULL)
+		    NULL || (pf->offsorted = malloc(((size_t)pf->n + 1) *
+		    sizeof(uint64_t))) == NULL)
 			return psfail(ps, "out of memory");
 		for (uint32_t i = 0; i < pf->n; i++)
 			pf->byoff[i] = i;
 		qsort_r(pf->byoff, pf->n, sizeof(uint32_t), by_offset, pf);
+		for (uint32_t i = 0; i < pf->n; i++)
+			pf->offsorted[i] = offset_at(pf, pf->byoff[i]);
 	}
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		if (offset_at(pf, pf->byoff[mid]) < offset)
+		if (pf->offsorted[mid] < offset)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == pf->n || offset_at(pf, pf->byoff[lo]) != offset)
+	if (lo == pf->n || pf->offsorted[lo] != offset)
 		return psfail(ps, "no entry at offset %llu of a pack",
 		    (unsigned long long)offset);
 	*pos = pf->byoff[lo];
-	*end = lo + 1 < pf->n ? offset_at(pf, pf->byoff[lo + 1]) :
+	*end = lo + 1 < pf->n ? pf->offsorted[lo + 1] :
 	    pf->size - PACK_TRAILER;
 	if (*end <= offset)
 		return psfail(ps, "bad entry at offset %llu of a pack",

@@ -31,6 +31,7 @@ struct pack_file {
 	const unsigned char *ids, *crcs, *offs, *large;
 	uint32_t nlarge;
 	uint32_t *byoff;         /* positions in offset order (made lazily) */
+	uint64_t *offsorted;     /* their offsets, in that order */
 };
 
 struct base_slot;
