@@ -269,7 +269,10 @@ fetchset_build(struct fetchset *fs, git_repository *repo, struct packset *ps,
 	oidset_init(&fs->have);
 	w.into = &fs->index;
 	err[0] = '\0';
-	if (git_revwalk_new(&w.rw, repo) < 0) {
+	/* newest first: an older version of a tree is usually stored as a
+	 * delta on the newer one, which the base cache then still holds */
+	if (git_revwalk_new(&w.rw, repo) < 0 ||
+	    git_revwalk_sorting(w.rw, GIT_SORT_TIME) < 0) {
 		ffail(&w, "revwalk: %s", git_error_last() ?
 		    git_error_last()->message : "?");
 		goto out;

@@ -26,6 +26,8 @@
 #define CACHE_BYTES (16u << 20)
 #define MAX_CHAIN 10000
 #define MAX_OBJECT ((uint64_t)INT32_MAX)
+#define WINDOW (64u << 10)       /* read-ahead for small reads */
+#define SMALL_READ (8u << 10)
 
 struct base_slot {
 	uint32_t p;
@@ -130,6 +132,7 @@ packset_open(struct packset *ps, git_repository *repo)
 
 	memset(ps, 0, sizeof(*ps));
 	if ((ps->cache = calloc(CACHE_SLOTS, sizeof(*ps->cache))) == NULL ||
+	    (ps->win = malloc(WINDOW)) == NULL ||
 	    (ps->chain = malloc(MAX_CHAIN * sizeof(struct step))) == NULL ||
 	    (z = calloc(1, sizeof(*z))) == NULL)
 		return psfail(ps, "out of memory");
@@ -177,6 +180,7 @@ packset_close(struct packset *ps)
 	for (size_t i = 0; ps->cache != NULL && i < CACHE_SLOTS; i++)
 		free(ps->cache[i].data);
 	free(ps->cache);
+	free(ps->win);
 	free(ps->chain);
 	free(ps->out);
 	free(ps->zbuf);
@@ -290,16 +294,11 @@ packset_id(const struct packset *ps, uint32_t p, uint32_t pos)
 	return ps->p[p].ids + (size_t)pos * OID_RAW;
 }
 
-int
-packset_pread(const struct packset *ps, uint32_t p, uint64_t offset,
-    void *buf, size_t len)
+static int
+pread_all(int fd, unsigned char *b, size_t len, uint64_t offset)
 {
-	unsigned char *b = buf;
-
-	if (offset > ps->p[p].size || len > ps->p[p].size - offset)
-		return -1;
 	while (len > 0) {
-		ssize_t n = pread(ps->p[p].fd, b, len, (off_t)offset);
+		ssize_t n = pread(fd, b, len, (off_t)offset);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -308,6 +307,32 @@ packset_pread(const struct packset *ps, uint32_t p, uint64_t offset,
 		len -= (size_t)n;
 		offset += (uint64_t)n;
 	}
+	return 0;
+}
+
+int
+packset_pread(struct packset *ps, uint32_t p, uint64_t offset, void *buf,
+    size_t len)
+{
+	const struct pack_file *pf = &ps->p[p];
+
+	if (offset > pf->size || len > pf->size - offset)
+		return -1;
+	if (ps->wlen > 0 && ps->wp == p && offset >= ps->woff &&
+	    offset + len <= ps->woff + ps->wlen) {
+		memcpy(buf, ps->win + (offset - ps->woff), len);
+		return 0;
+	}
+	if (len > SMALL_READ)
+		return pread_all(pf->fd, buf, len, offset);
+	ps->wp = p;
+	ps->woff = offset;
+	ps->wlen = pf->size - offset < WINDOW ? pf->size - offset : WINDOW;
+	if (pread_all(pf->fd, ps->win, (size_t)ps->wlen, offset) == -1) {
+		ps->wlen = 0;
+		return -1;
+	}
+	memcpy(buf, ps->win, len);
 	return 0;
 }
 

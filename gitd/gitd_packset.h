@@ -47,6 +47,9 @@ struct packset {
 	unsigned char *out;      /* the last object made, when not cached */
 	unsigned char *zbuf;
 	size_t zcap;
+	unsigned char *win;      /* read-ahead: WINDOW bytes of pack wp */
+	uint32_t wp;
+	uint64_t woff, wlen;
 	void *z;                 /* a z_stream */
 	char objdir[PATH_MAX];   /* REPO/objects */
 	int skipped;             /* a pack we cannot read: ask the odb */
@@ -72,8 +75,10 @@ uint32_t packset_crc(const struct packset *ps, uint32_t p, uint32_t pos);
 const unsigned char *packset_id(const struct packset *ps, uint32_t p,
     uint32_t pos);
 
-/* Read len bytes at offset of pack p into buf.  0 or -1. */
-int packset_pread(const struct packset *ps, uint32_t p, uint64_t offset,
+/* Read len bytes at offset of pack p into buf.  Small reads go through a
+ * read-ahead window (an entry's header and data, or neighbouring entries,
+ * come from one system call).  0 or -1. */
+int packset_pread(struct packset *ps, uint32_t p, uint64_t offset,
     void *buf, size_t len);
 
 /* 1 when the repository has id (in a pack, or as a loose object), else 0.

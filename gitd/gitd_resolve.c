@@ -72,6 +72,7 @@ struct worker {
 static int werr(struct worker *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static int build_children(struct resolver *r, uint32_t first);
+static int fill_children(struct resolver *r);
 static void *worker_main(void *arg);
 static int merge_links(struct pack_index *ix, struct worker *w, char *err,
     size_t errlen);
@@ -165,23 +166,30 @@ build_children(struct resolver *r, uint32_t first)
 	    (r->rmap = malloc(((size_t)r->nrmap + 1) * sizeof(*r->rmap))) ==
 	    NULL)
 		return -1;
-	{
-		uint32_t *fill = calloc((size_t)n + 1, sizeof(uint32_t)), k = 0;
-		if (fill == NULL)
-			return -1;
-		for (uint32_t i = 0; i < n; i++) {
-			const struct pack_obj *o = &ix->objs[i];
-			if (o->done)
-				continue;
-			if (o->kind == PACK_OFS_DELTA)
-				r->clist[r->cstart[o->base] + fill[o->base]++] = i;
-			else if (o->kind == PACK_REF_DELTA) {
-				memcpy(r->rmap[k].id, ix->refs[o->base], OID_RAW);
-				r->rmap[k++].kid = i;
-			}
+	return fill_children(r);
+}
+
+/* Second pass of build_children: the lists themselves. */
+static int
+fill_children(struct resolver *r)
+{
+	struct pack_index *ix = r->ix;
+	uint32_t *fill = calloc((size_t)ix->n + 1, sizeof(uint32_t)), k = 0;
+
+	if (fill == NULL)
+		return -1;
+	for (uint32_t i = 0; i < ix->n; i++) {
+		const struct pack_obj *o = &ix->objs[i];
+		if (o->done)
+			continue;
+		if (o->kind == PACK_OFS_DELTA) {
+			r->clist[r->cstart[o->base] + fill[o->base]++] = i;
+		} else if (o->kind == PACK_REF_DELTA) {
+			memcpy(r->rmap[k].id, ix->refs[o->base], OID_RAW);
+			r->rmap[k++].kid = i;
 		}
-		free(fill);
 	}
+	free(fill);
 	qsort(r->rmap, r->nrmap, sizeof(*r->rmap), refkid_cmp);
 	return 0;
 }

@@ -26,7 +26,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#define OUT_BUF 65536
+#define OUT_BUF 65515           /* one side-band-64k packet */
 #define READ_CHUNK (1u << 20)
 
 struct sender {
@@ -215,6 +215,27 @@ by_place(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
+/* Find where each object is stored, put them in pack order, and point
+ * the index by id at the new positions. */
+static int
+place_objects(struct sender *s)
+{
+	struct fetchset *fs = s->fs;
+
+	for (size_t i = 0; i < fs->n; i++)
+		if (!packset_find(s->ps, fs->v[i].id, &fs->v[i].pack,
+		    &fs->v[i].offset, &fs->v[i].pos))
+			fs->v[i].pack = PACKSET_NONE;
+	qsort(fs->v, fs->n, sizeof(fs->v[0]), by_place);
+	for (size_t i = 0; i < fs->n; i++) {
+		uint32_t *slot;
+		if (oidset_add(&fs->index, fs->v[i].id, 0, &slot) == -1)
+			return sfail(s, "out of memory");
+		*slot = (uint32_t)i + 1;    /* stored as value + 1 */
+	}
+	return 0;
+}
+
 int
 send_pack(struct packset *ps, struct fetchset *fs, int ofs_ok, int thin_ok,
     send_out_fn out, void *ctx, char *err, size_t errlen)
@@ -241,20 +262,8 @@ send_pack(struct packset *ps, struct fetchset *fs, int ofs_ok, int thin_ok,
 		goto out;
 	}
 	s->zinit = 1;
-	for (size_t i = 0; i < fs->n; i++)
-		if (!packset_find(ps, fs->v[i].id, &fs->v[i].pack,
-		    &fs->v[i].offset, &fs->v[i].pos))
-			fs->v[i].pack = PACKSET_NONE;
-	/* the index by id is rebuilt after sorting: positions change */
-	qsort(fs->v, fs->n, sizeof(fs->v[0]), by_place);
-	for (size_t i = 0; i < fs->n; i++) {
-		uint32_t *slot;
-		if (oidset_add(&fs->index, fs->v[i].id, 0, &slot) == -1) {
-			sfail(s, "out of memory");
-			goto out;
-		}
-		*slot = (uint32_t)i + 1;
-	}
+	if (place_objects(s) == -1)
+		goto out;
 	hdr[8] = (unsigned char)(fs->n >> 24);
 	hdr[9] = (unsigned char)(fs->n >> 16);
 	hdr[10] = (unsigned char)(fs->n >> 8);
