@@ -10,9 +10,12 @@
 #            then, 300 tags (half annotated), 22 branches, and submodule
 #            entries (gitlinks) added, bumped, moved and removed; 100k+
 #            objects, packed by `git repack -adf` as a real clone would be.
-#            Operations: `git push --mirror` (every ref), `git clone
-#            --mirror` back, and a `git fetch '+refs/*:refs/*'` of the last
-#            300 commits and their tags into a copy of the older state.
+#            Operations: `git push --mirror` (every ref) into an empty
+#            repository, the same push onto the older state (300 commits
+#            back, and the tags it has: a thin pack, whose bases and links
+#            reach into the repository), `git clone --mirror` back, and a
+#            `git fetch '+refs/*:refs/*'` of the last 300 commits and their
+#            tags into a copy of the older state.
 # Each operation runs against
 #   - berth (`berth serve`, its own SSH server, native receive-pack and
 #     upload-pack), and
@@ -492,6 +495,19 @@ bench_history() {
 		fsck_ok "$repo" "berth $app"
 	done
 	report push-history
+	for i in $(seq "$RUNS"); do
+		app=onto$i ref=$T/ref/onto$i.git
+		git init -q --bare -b main "$ref"
+		"${AS_BERTH[@]}" git -C "$old" push -q --mirror "deploy@127.0.0.1:$app"
+		"${AS_GIT[@]}" git -C "$old" push -q --mirror "root@127.0.0.1:$ref"
+		run_pair "$i" push-onto \
+			"${AS_BERTH[@]}" git -C "$corpus" push -q --mirror "deploy@127.0.0.1:$app" -- \
+			"${AS_GIT[@]}" git -C "$corpus" push -q --mirror "root@127.0.0.1:$ref"
+		same_refs "$corpus" "$BERTH_DATA/repos/$app.git" "berth push onto the older state"
+		same_refs "$corpus" "$ref" "git push onto the older state"
+		fsck_ok "$BERTH_DATA/repos/$app.git" "berth $app"
+	done
+	report push-onto
 	for i in $(seq "$RUNS"); do
 		out=$T/clone$i
 		run_pair "$i" clone-history \
