@@ -9,8 +9,8 @@
  * of every commit, tree and tag of the pack (ix->links, with the type each
  * target must have).  A link into the pack is checked against the pack's
  * index in memory.  A link out of the pack must name an object of the
- * repository (outside the quarantine, so no miss makes libgit2 rescan
- * objects/pack more than once: the first miss ends the check), and then:
+ * repository (outside the quarantine, read through gitd_packset.h, which
+ * never rescans objects/pack on a miss as libgit2's odb does), and then:
  *   - a commit must be reachable from an existing ref (a revwalk of these
  *     commits with every ref hidden); one that is not (an unreachable
  *     object) is walked like a new one, as git does;
@@ -38,7 +38,7 @@ struct ext {
 
 struct walk {
 	git_repository *repo;
-	git_odb *odb;
+	struct packset ps;
 	const struct pack_index *ix;
 	struct oidset seen;        /* external objects already looked at */
 	struct ext *todo;
@@ -127,19 +127,17 @@ tree_of_commit(void *ctx, const unsigned char *id, int type)
 static int
 ext_links(struct walk *w, const git_oid *id)
 {
-	git_odb_object *obj;
+	const unsigned char *data;
 	const char *why = "?";
 	char hex[GIT_OID_HEXSZ + 1];
-	int r;
+	size_t len;
+	int r, type;
 
-	if (git_odb_read(&obj, w->odb, id) < 0)
+	if (packset_read(&w->ps, id->id, &type, &data, &len) == -1)
 		return cfail(w, "cannot read %s: %s", hex_of(id->id, hex),
-		    git_error_last() ? git_error_last()->message : "?");
-	r = objrefs_each((int)git_odb_object_type(obj),
-	    git_odb_object_data(obj), git_odb_object_size(obj),
-	    git_odb_object_type(obj) == GIT_OBJECT_COMMIT ? tree_of_commit :
-	    link_to, w, &why);
-	git_odb_object_free(obj);
+		    w->ps.err);
+	r = objrefs_each(type, data, len, type == PACK_COMMIT ?
+	    tree_of_commit : link_to, w, &why);
 	if (r == -1 && w->err[0] == '\0')
 		return cfail(w, "object %s is malformed: %s", hex_of(id->id, hex),
 		    why);
@@ -154,27 +152,28 @@ drain(struct walk *w)
 
 	while (w->ntodo > 0) {
 		struct ext e = w->todo[--w->ntodo];
-		git_object_t type;
-		size_t size;
 		git_oid id;
-		int r = oidset_add(&w->seen, e.id, 0, NULL);
+		int type, r = oidset_add(&w->seen, e.id, 0, NULL);
 		if (r == -1)
 			return cfail(w, "out of memory");
 		if (r == 0)
 			continue;
 		memcpy(id.id, e.id, OID_RAW);
-		if (git_odb_read_header(&size, &type, w->odb, &id) < 0)
+		if ((r = packset_type(&w->ps, e.id, &type)) == -1)
+			return cfail(w, "%s", w->ps.err);
+		if (r == 0)
 			return cfail(w, "missing necessary objects: %s %s is"
 			    " neither in the pack nor in the repository",
 			    e.type ? packfmt_type_name(e.type) : "object",
 			    hex_of(e.id, hex));
-		if (e.type != 0 && (int)type != e.type)
+		if (e.type != 0 && type != e.type)
 			return cfail(w, "object %s is a %s, not a %s",
-			    hex_of(e.id, hex), packfmt_type_name((int)type),
+			    hex_of(e.id, hex), packfmt_type_name(type),
 			    packfmt_type_name(e.type));
-		if (type == GIT_OBJECT_COMMIT)
+		r = 0;
+		if (type == PACK_COMMIT)
 			r = add_commit(w, &id);
-		else if (type == GIT_OBJECT_TREE || type == GIT_OBJECT_TAG)
+		else if (type == PACK_TREE || type == PACK_TAG)
 			r = ext_links(w, &id);
 		if (r == -1)
 			return -1;
@@ -222,8 +221,8 @@ connect_check(git_repository *repo, const struct pack_index *ix,
 
 	err[0] = '\0';
 	oidset_init(&w.seen);
-	if (git_repository_odb(&w.odb, repo) < 0) {
-		cfail(&w, "cannot open the object database");
+	if (packset_open(&w.ps, repo) == -1) {
+		cfail(&w, "cannot read the repository: %s", w.ps.err);
 		goto out;
 	}
 	for (size_t i = 0; ix != NULL && i < ix->links.cap; i++)
@@ -239,7 +238,7 @@ connect_check(git_repository *repo, const struct pack_index *ix,
 	} while (w.ntodo > 0);
 	rc = 0;
 out:
-	git_odb_free(w.odb);
+	packset_close(&w.ps);
 	oidset_free(&w.seen);
 	free(w.todo);
 	free(w.commits);

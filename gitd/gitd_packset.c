@@ -545,6 +545,43 @@ packset_has(const struct packset *ps, const unsigned char *id)
 }
 
 int
+packset_type(struct packset *ps, const unsigned char *id, int *type)
+{
+	struct pack_head h;
+	size_t size;
+	uint32_t p, pos;
+	uint64_t off;
+	git_object_t t;
+	git_oid oid;
+
+	if (!packset_find(ps, id, &p, &off, &pos)) {
+		if (!packset_has(ps, id))
+			return 0;
+		memcpy(oid.id, id, OID_RAW);
+		if (git_odb_read_header(&size, &t, ps->odb, &oid) < 0)
+			return psfail(ps, "cannot read %s", git_oid_tostr_s(&oid));
+		*type = (int)t;
+		return 1;
+	}
+	for (int depth = 0; depth < MAX_CHAIN; depth++) {
+		if (read_head(ps, p, off, &h) == -1)
+			return -1;
+		if (h.kind == PACK_OFS_DELTA) {
+			if (h.ofs == 0 || h.ofs > off - PACK_HDR)
+				return psfail(ps, "bad delta base");
+			off -= h.ofs;
+		} else if (h.kind == PACK_REF_DELTA) {
+			if (!packset_find(ps, h.ref, &p, &off, &pos))
+				return psfail(ps, "delta base not in a pack");
+		} else {
+			*type = h.kind;
+			return 1;
+		}
+	}
+	return psfail(ps, "delta chain too long");
+}
+
+int
 packset_read(struct packset *ps, const unsigned char *id, int *type,
     const unsigned char **data, size_t *len)
 {

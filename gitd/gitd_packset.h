@@ -85,6 +85,10 @@ int packset_pread(struct packset *ps, uint32_t p, uint64_t offset,
  * Never rescans objects/pack (libgit2's odb does, on every miss). */
 int packset_has(const struct packset *ps, const unsigned char *id);
 
+/* The type of id (PACK_COMMIT ... PACK_TAG), from entry headers alone:
+ * 1, 0 when the repository does not have it, -1 with ps->err. */
+int packset_type(struct packset *ps, const unsigned char *id, int *type);
+
 /* The whole object id: its type and bytes, valid until the next call.
  * 0, or -1 with ps->err. */
 int packset_read(struct packset *ps, const unsigned char *id, int *type,

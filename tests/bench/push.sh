@@ -195,7 +195,7 @@ for c in range(ncommits):
                 touched.add(f)
         if rng.random() < 0.15:
             touched.add(rng.choice(big))
-        for f in touched:
+        for f in sorted(touched):  # a set's order changes with each run
             edit(files[f], rng.randint(1, 4))
         if rng.random() < 0.3:
             f = f"{rng.choice(dirs)}/f{nextfile:04d}.c"
@@ -498,7 +498,8 @@ bench_history() {
 	for i in $(seq "$RUNS"); do
 		app=onto$i ref=$T/ref/onto$i.git
 		git init -q --bare -b main "$ref"
-		"${AS_BERTH[@]}" git -C "$old" push -q --mirror "deploy@127.0.0.1:$app"
+		"${AS_BERTH[@]}" git -C "$old" push -q --mirror "deploy@127.0.0.1:$app" \
+			2>"$T/setup.log" || { cat "$T/setup.log" >&2; die "berth: pushing the older state failed"; }
 		"${AS_GIT[@]}" git -C "$old" push -q --mirror "root@127.0.0.1:$ref"
 		run_pair "$i" push-onto \
 			"${AS_BERTH[@]}" git -C "$corpus" push -q --mirror "deploy@127.0.0.1:$app" -- \
