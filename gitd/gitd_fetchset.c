@@ -28,6 +28,9 @@ struct fwalk {
 	struct oidset *into;     /* where the tree walk records (v or have) */
 	unsigned char (*trees)[OID_RAW]; /* the tree of each commit sent */
 	size_t ntrees, tcap;
+	unsigned char (*parents)[OID_RAW]; /* their parents, for the edges */
+	size_t nparents, pcap;
+	int edges;               /* there are common commits */
 	char *err;
 	size_t errlen;
 };
@@ -178,22 +181,34 @@ add_want(struct fwalk *w, const git_oid *want)
 	return ffail(w, "tag chain too long");
 }
 
+/* Append id to a growing array of ids. */
 static int
-tree_of(void *ctx, const unsigned char *id, int type)
+push_id(struct fwalk *w, unsigned char (**v)[OID_RAW], size_t *n, size_t *cap,
+    const unsigned char *id)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 1024;
+		void *nv = realloc(*v, ncap * OID_RAW);
+		if (nv == NULL)
+			return ffail(w, "out of memory");
+		*v = nv;
+		*cap = ncap;
+	}
+	memcpy((*v)[(*n)++], id, OID_RAW);
+	return 0;
+}
+
+/* A commit's links: its tree, and (when there are edges) its parents.
+ * Kept aside: the commit's bytes are only valid until the next read. */
+static int
+commit_link(void *ctx, const unsigned char *id, int type)
 {
 	struct fwalk *w = ctx;
 
-	if (type != PACK_TREE)
-		return 0; /* a parent: the edges are found from the walk */
-	if (w->ntrees == w->tcap) {
-		size_t ncap = w->tcap ? w->tcap * 2 : 1024;
-		void *nv = realloc(w->trees, ncap * OID_RAW);
-		if (nv == NULL)
-			return ffail(w, "out of memory");
-		w->trees = nv;
-		w->tcap = ncap;
-	}
-	memcpy(w->trees[w->ntrees++], id, OID_RAW);
+	if (type == PACK_TREE)
+		return push_id(w, &w->trees, &w->ntrees, &w->tcap, id);
+	if (w->edges)
+		return push_id(w, &w->parents, &w->nparents, &w->pcap, id);
 	return 0;
 }
 
@@ -225,7 +240,7 @@ edge(void *ctx, const unsigned char *id, int type)
 
 /* The commits of the walk; then the edges; then every tree. */
 static int
-walk_commits(struct fwalk *w, size_t ncommons)
+walk_commits(struct fwalk *w)
 {
 	const unsigned char *data;
 	const char *why = "?";
@@ -243,12 +258,13 @@ walk_commits(struct fwalk *w, size_t ncommons)
 		if (packset_read(w->ps, w->fs->v[i].id, &type, &data, &len) ==
 		    -1)
 			return ffail(w, "%s", w->ps->err);
-		if (objrefs_each(PACK_COMMIT, data, len, tree_of, w, &why) != 0)
+		if (objrefs_each(PACK_COMMIT, data, len, commit_link, w, &why) !=
+		    0)
 			return w->err[0] ? -1 : ffail(w, "bad commit: %s", why);
-		if (ncommons > 0 && objrefs_each(PACK_COMMIT, data, len, edge, w,
-		    &why) != 0)
-			return -1;
 	}
+	for (size_t i = 0; i < w->nparents; i++)
+		if (edge(w, w->parents[i], PACK_COMMIT) == -1)
+			return -1;
 	for (size_t i = 0; i < w->ntrees; i++)
 		if ((r = add(w, w->trees[i])) == -1 ||
 		    (r == 1 && walk_tree(w, w->trees[i]) == -1))
@@ -286,12 +302,14 @@ fetchset_build(struct fetchset *fs, git_repository *repo, struct packset *ps,
 	for (size_t i = 0; i < nwants; i++)
 		if (add_want(&w, &wants[i]) == -1)
 			goto out;
-	if (walk_commits(&w, ncommons) == -1)
+	w.edges = ncommons > 0;
+	if (walk_commits(&w) == -1)
 		goto out;
 	rc = 0;
 out:
 	git_revwalk_free(w.rw);
 	free(w.stack);
 	free(w.trees);
+	free(w.parents);
 	return rc;
 }

@@ -31,9 +31,9 @@ struct pack_quarantine {
 	struct pack_index *ix; /* the indexed pack, until discard or migrate */
 };
 
-/* The most objects a pack may declare for a max_bytes push: the indexer
- * allocates by the declared count, so it is checked before the indexer
- * sees the header (at least 64 bytes an object, at most 5M, at least 10k). */
+/* The most objects a pack may declare for a max_bytes push, checked before
+ * the indexer starts (at least 64 bytes an object, at most 5M, at least
+ * 10k); the indexer's table then grows with the entries that arrive. */
 uint32_t pack_max_objects(uint64_t max_bytes);
 
 /* Read one pack (or the empty pack) from io and index it, within the
