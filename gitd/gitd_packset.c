@@ -3,7 +3,7 @@
  * checked once (gitformat-pack "Version 2 pack-*.idx files"); entries are
  * read with pread.  Delta chains are followed down to a cached base or a
  * whole object, then applied upwards; each object made on the way goes into
- * a direct-mapped cache of CACHE_BYTES (like git's delta base cache).
+ * a direct-mapped cache of PACKSET_CACHE_BYTES (like git's delta base cache).
  */
 #include "gitd/gitd_packset.h"
 
@@ -22,8 +22,10 @@
 #include "core/path.h"
 
 #define IDX_FANOUT (8 + 1024)
-#define CACHE_SLOTS 4096
-#define CACHE_BYTES (16u << 20)
+#ifndef PACKSET_CACHE_SLOTS              /* make test-asan sets both small, so */
+#define PACKSET_CACHE_SLOTS 4096         /* that the tests evict all the time */
+#define PACKSET_CACHE_BYTES (16u << 20)
+#endif
 #define MAX_CHAIN 10000
 #define MAX_OBJECT ((uint64_t)INT32_MAX)
 #define WINDOW (64u << 10)       /* read-ahead for small reads */
@@ -131,7 +133,7 @@ packset_open(struct packset *ps, git_repository *repo)
 	z_stream *z;
 
 	memset(ps, 0, sizeof(*ps));
-	if ((ps->cache = calloc(CACHE_SLOTS, sizeof(*ps->cache))) == NULL ||
+	if ((ps->cache = calloc(PACKSET_CACHE_SLOTS, sizeof(*ps->cache))) == NULL ||
 	    (ps->win = malloc(WINDOW)) == NULL ||
 	    (ps->chain = malloc(MAX_CHAIN * sizeof(struct step))) == NULL ||
 	    (z = calloc(1, sizeof(*z))) == NULL)
@@ -177,7 +179,7 @@ packset_close(struct packset *ps)
 	for (uint32_t i = 0; i < ps->n; i++)
 		close_pack(&ps->p[i]);
 	free(ps->p);
-	for (size_t i = 0; ps->cache != NULL && i < CACHE_SLOTS; i++)
+	for (size_t i = 0; ps->cache != NULL && i < PACKSET_CACHE_SLOTS; i++)
 		free(ps->cache[i].data);
 	free(ps->cache);
 	free(ps->win);
@@ -341,7 +343,7 @@ slot_of(uint32_t p, uint64_t off)
 {
 	uint64_t h = (off ^ ((uint64_t)p << 40)) * 0x9e3779b97f4a7c15ULL;
 
-	return (size_t)(h >> 52) & (CACHE_SLOTS - 1);
+	return (size_t)(h >> 52) & (PACKSET_CACHE_SLOTS - 1);
 }
 
 static struct base_slot *
@@ -371,7 +373,7 @@ keep(struct packset *ps, uint32_t p, uint64_t off, int type,
 	struct base_slot *s;
 	size_t k = slot_of(p, off);
 
-	if (len > CACHE_BYTES / 4) {
+	if (len > PACKSET_CACHE_BYTES / 4) {
 		free(ps->out);
 		ps->out = data;
 		return data;
@@ -381,8 +383,8 @@ keep(struct packset *ps, uint32_t p, uint64_t off, int type,
 	*s = (struct base_slot){ .p = p, .off = off, .type = type, .len = len,
 	    .data = data };
 	ps->held += len;
-	while (ps->held > CACHE_BYTES) {
-		ps->hand = (ps->hand + 1) & (CACHE_SLOTS - 1);
+	while (ps->held > PACKSET_CACHE_BYTES) {
+		ps->hand = (ps->hand + 1) & (PACKSET_CACHE_SLOTS - 1);
 		if (ps->hand != k)
 			slot_free(ps, &ps->cache[ps->hand]);
 	}
