@@ -22,8 +22,9 @@
 #include "core/path.h"
 
 #define IDX_FANOUT (8 + 1024)
-#ifndef PACKSET_CACHE_SLOTS              /* make test-asan sets both small, so */
-#define PACKSET_CACHE_SLOTS 4096         /* that the tests evict all the time */
+/* make test-asan sets both small, so that the tests evict all the time */
+#ifndef PACKSET_CACHE_SLOTS
+#define PACKSET_CACHE_SLOTS 4096
 #define PACKSET_CACHE_BYTES (16u << 20)
 #endif
 #define MAX_CHAIN 10000
