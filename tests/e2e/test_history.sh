@@ -254,6 +254,79 @@ unreachable_parent() { # a parent only a dangling commit of the repo gives
 	done
 }
 
+pack_kinds() { # pack_kinds PACK: the entry types in it (6 OFS_, 7 REF_DELTA)
+	python3 - "$1" <<'EOF'
+import sys, zlib
+d = open(sys.argv[1], "rb").read()
+i, kinds = 12, set()
+for _ in range(int.from_bytes(d[8:12], "big")):
+    c = d[i]
+    kind, i = (c >> 4) & 7, i + 1
+    while c & 0x80:
+        c, i = d[i], i + 1
+    if kind == 6:
+        c, i = d[i], i + 1
+        while c & 0x80:
+            c, i = d[i], i + 1
+    elif kind == 7:
+        i += 20
+    z = zlib.decompressobj()
+    z.decompress(d[i:])
+    i = len(d) - len(z.unused_data)
+    kinds.add(kind)
+print(" ".join(str(k) for k in sorted(kinds)))
+EOF
+}
+
+ref_deltas() { # a client without ofs-delta: deltas name their base by id
+	local old new
+	old=$(git --git-dir="$SRV" rev-parse main)
+	git -C "$T/po" reset -q --hard "$old"
+	for i in 1 2 3; do
+		sed -n "1,$((i * 40))p" "$T/po/src/d0/f00.txt" > "$T/po/grow.txt"
+		git -C "$T/po" add grow.txt && git -C "$T/po" commit -qm "grow $i"
+	done
+	new=$(git -C "$T/po" rev-parse HEAD)
+	printf '%s\n^%s\n' "$new" "$old" | git -C "$T/po" pack-objects --revs --stdout -q > "$T/ref.pack"
+	expect "REF_DELTAs in the pack" [ "$(pack_kinds "$T/ref.pack")" = "1 2 3 7" ]
+	{ pkt "$ZERO $new refs/heads/ref-deltas\0report-status\n"; printf 0000; cat "$T/ref.pack"; } > "$T/in"
+	receive "$T/in"
+	contains "$T/reply" "ok refs/heads/ref-deltas"
+	git-receive-pack "$REF" < "$T/in" > /dev/null 2>&1
+	same_refs "$REF" "$SRV"
+	fsck_strict "$SRV"
+}
+
+upload_without_ofs() { # a client without ofs-delta gets REF_DELTAs only
+	local want
+	want=$(git --git-dir="$SRV" rev-parse main)
+	{ pkt "want $want side-band-64k\n"; printf 0000; pkt "done\n"; } > "$T/up.in"
+	as admin "git-upload-pack 'hist'" < "$T/up.in" > "$T/up.out" 2> "$T/up.err"
+	python3 - "$T/up.out" "$T/up.pack" <<'EOF'
+import sys
+d, out, i = open(sys.argv[1], "rb").read(), bytearray(), 0
+while i < len(d):                      # the advertisement, NAK, side band
+    n = int(d[i:i + 4], 16)
+    if n and d[i + 4:i + 5] == b"\1":
+        out += d[i + 5:i + n]
+    i += n if n else 4
+open(sys.argv[2], "wb").write(out)
+EOF
+	pack_kinds "$T/up.pack" > "$T/kinds"
+	expect "REF_DELTAs, no OFS_DELTA" grep -qx "[1-4 ]* 7" "$T/kinds"
+	git init -q --bare "$T/up.git"
+	git -C "$T/up.git" index-pack --stdin --fix-thin < "$T/up.pack" > /dev/null
+	git --git-dir="$T/up.git" update-ref refs/heads/main "$want"
+	fsck_strict "$T/up.git"
+}
+
+clone_many_packs() { # after all those pushes: several packs, thin bases twice
+	expect "several packs" [ "$(ls "$SRV"/objects/pack/*.pack | wc -l)" -ge 4 ]
+	git_as admin clone -q --mirror "$(remote hist)" "$T/clone2.git"
+	same_refs "$SRV" "$T/clone2.git"
+	fsck_strict "$T/clone2.git"
+}
+
 # A pack of a 64 KiB blob of zeros and one OFS_DELTA on it of 16,384 copy
 # ops of 64 KiB each: 1 GiB once applied.
 python3 - "$T/bomb.pack" <<'EOF'
@@ -388,6 +461,8 @@ t "push options" push_options
 t "--atomic as git does" atomic
 t "atomic with a stale command: no ref moves, as git" atomic_server_side
 t "--force-with-lease as git does" force_with_lease
+t "REF_DELTA pack (a client without ofs-delta)" ref_deltas
+t "upload to a client without ofs-delta" upload_without_ofs
 t "a pack that lacks a blob: refused, named, nothing kept" lacks_a_blob
 t "a parent that is an unreachable commit with a missing blob: refused, as git" unreachable_parent
 t "a 167-byte delta bomb is refused before it inflates" delta_bomb
@@ -395,4 +470,5 @@ t "64 delta bombs at once" delta_bombs_at_once
 t "a file of zeros over max_object_size" big_zeros
 t "a push over max_push_inflated" inflated_total
 t "an export over max_export_size" export_bomb
+t "clone after many pushes (several packs)" clone_many_packs
 finish
