@@ -82,6 +82,8 @@ same_settings(const struct conf *a, const struct conf *b)
 	    strcmp(a->host_key, b->host_key) == 0 &&
 	    strcmp(a->deploy_branch, b->deploy_branch) == 0 &&
 	    a->max_push_size == b->max_push_size &&
+	    a->max_object_size == b->max_object_size &&
+	    a->max_push_inflated == b->max_push_inflated &&
 	    a->max_connections == b->max_connections &&
 	    a->auth_timeout == b->auth_timeout &&
 	    a->idle_timeout == b->idle_timeout &&
@@ -103,6 +105,7 @@ same_settings(const struct conf *a, const struct conf *b)
 	    strcmp(a->buildpacks_dir, b->buildpacks_dir) == 0 &&
 	    a->keep_releases == b->keep_releases &&
 	    a->build_memory_limit == b->build_memory_limit &&
+	    a->build_max_export == b->build_max_export &&
 	    strcmp(a->health_path, b->health_path) == 0 &&
 	    a->health_timeout == b->health_timeout &&
 	    a->health_grace == b->health_grace;
@@ -122,6 +125,9 @@ test_defaults(void)
 	CHECK(strcmp(c.host_key, "") == 0);
 	CHECK(strcmp(c.deploy_branch, "main") == 0);
 	CHECK(c.max_push_size == 1073741824ULL);
+	CHECK(c.max_object_size == 100ULL << 20);
+	CHECK(c.max_push_inflated == 8ULL << 30);
+	CHECK(c.build_max_export == 2ULL << 30);
 	CHECK(c.max_connections == 64);
 	CHECK(c.auth_timeout == 30);
 	CHECK(c.idle_timeout == 300);
@@ -167,6 +173,8 @@ test_every_type(void)
 	    "host_key = /etc/berth/key\n"
 	    "deploy_branch = release/v1.2_x-y\n"
 	    "max_push_size = 512K\n"
+	    "max_object_size = 2047M\n"
+	    "max_push_inflated = 64G\n"
 	    "max_connections = 10000\n"
 	    "auth_timeout = 1\n"
 	    "idle_timeout = 86400\n"
@@ -184,6 +192,7 @@ test_every_type(void)
 	    "buildpacks_dir = /opt/buildpacks\n"
 	    "keep_releases = 3\n"
 	    "memory_limit = 100M\n"
+	    "max_export_size = 10M\n"
 	    "[health]\n"
 	    "path = /healthz?x=1\n"
 	    "timeout = 10\n"
@@ -199,6 +208,9 @@ test_every_type(void)
 	CHECK(strcmp(c.host_key, "/etc/berth/key") == 0);
 	CHECK(strcmp(c.deploy_branch, "release/v1.2_x-y") == 0);
 	CHECK(c.max_push_size == 512 * 1024);
+	CHECK(c.max_object_size == 2047ULL << 20);
+	CHECK(c.max_push_inflated == 64ULL << 30);
+	CHECK(c.build_max_export == 10ULL << 20);
 	CHECK(c.max_connections == 10000);
 	CHECK(c.auth_timeout == 1);
 	CHECK(c.idle_timeout == 86400);
@@ -275,6 +287,11 @@ test_errors(void)
 	expect_error("[server]\nmax_push_size = 1.5G\n", 2,
 	    "bad value '1.5G' for 'server.max_push_size': not a size");
 	expect_error("[build]\nmemory_limit = 0\n", 2, "must be at least 1");
+	expect_error("[server]\nmax_object_size = 2G\n", 2,
+	    "bad value '2G' for 'server.max_object_size': must be at most"
+	    " 2147483647");
+	expect_error("[server]\nmax_push_inflated = 1\n", 2,
+	    "must be at least 1024");
 	expect_error("[server]\napp_max_processes = 2\n", 2,
 	    "'server.app_max_processes': must be between 8 and");
 	expect_error("[server]\nlisten = 127.0.0.1\n", 2,
