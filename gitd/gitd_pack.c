@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static int read_exact(struct pkt_io *io, unsigned char *buf, size_t len,
@@ -34,6 +35,15 @@ static int make_quarantine(git_repository *repo, struct pack_quarantine *q,
 static int stream_pack(struct pkt_io *io, const struct conf *conf,
     struct pack_quarantine *q, char *err, size_t errlen);
 static int index_slot(const struct conf *conf, char *err, size_t errlen);
+
+static double
+seconds(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 const char *
 git_errmsg(const char *fallback)
@@ -62,6 +72,7 @@ pack_receive(struct pkt_io *io, git_repository *repo, const struct conf *conf,
 	struct packset ps;
 	uint32_t count;
 	int rc = -1, slot = -1, ps_open = 0;
+	double t0 = seconds(), t1, t2;
 
 	memset(q, 0, sizeof(*q));
 	if (read_exact(io, hdr, PACK_HDR, err, errlen) == -1 ||
@@ -87,6 +98,7 @@ pack_receive(struct pkt_io *io, git_repository *repo, const struct conf *conf,
 	if (pindex_new(&q->ix, packdir, hdr, count, &lim, err, errlen) == -1 ||
 	    stream_pack(io, conf, q, err, errlen) == -1)
 		goto out;
+	t1 = seconds();
 	if (q->ix->inflated > PACK_LIGHT &&
 	    (slot = index_slot(conf, err, errlen)) == -1)
 		goto out;
@@ -95,9 +107,14 @@ pack_receive(struct pkt_io *io, git_repository *repo, const struct conf *conf,
 		snprintf(err, errlen, "cannot read the repository: %s", ps.err);
 		goto out;
 	}
+	t2 = seconds();
 	if (pindex_finish(q->ix, &ps, err, errlen) == -1)
 		goto out;
 	snprintf(q->name, sizeof(q->name), "%s", q->ix->name);
+	log_info("pack of %u objects, %llu bytes (%llu inflated, %u thin"
+	    " bases): streamed in %.2f s, resolved in %.2f s", count,
+	    (unsigned long long)q->bytes, (unsigned long long)q->ix->inflated,
+	    q->ix->thin, t1 - t0, seconds() - t2);
 	rc = 0;
 out:
 	if (slot != -1)
