@@ -224,27 +224,46 @@ lacks_a_blob() { # a pack without one of the blobs its tree names
 	fsck_strict "$SRV"
 }
 
+copy_object() { # copy_object FROM_GIT_DIR TO_GIT_DIR ID: as a loose object
+	local type
+	type=$(git --git-dir="$1" cat-file -t "$3")
+	git --git-dir="$1" cat-file "$type" "$3" |
+		git --git-dir="$2" hash-object -w --literally -t "$type" --stdin > /dev/null
+}
+
+unreachable_complete() { # a parent that is a dangling commit, whole: accepted
+	local dangling new
+	dangling=$(echo "dangling, whole" | git --git-dir="$SRV" commit-tree "$(git --git-dir="$SRV" rev-parse 'main^{tree}')")
+	copy_object "$SRV" "$REF" "$dangling"
+	copy_object "$SRV" "$T/po/.git" "$dangling"
+	new=$(echo "on top of it" | git -C "$T/po" commit-tree -p "$dangling" "$(git --git-dir="$SRV" rev-parse 'main^{tree}')")
+	echo "$new" | git -C "$T/po" pack-objects --stdout -q > "$T/onto.pack"
+	{ pkt "$ZERO $new refs/heads/onto-whole\0report-status\n"; printf 0000; cat "$T/onto.pack"; } > "$T/in"
+	receive "$T/in"
+	contains "$T/reply" "ok refs/heads/onto-whole"
+	git-receive-pack "$REF" < "$T/in" > "$T/reply.git" 2>&1
+	contains "$T/reply.git" "ok refs/heads/onto-whole"
+	same_refs "$REF" "$SRV"
+	fsck_strict "$SRV"
+}
+
 unreachable_parent() { # a parent only a dangling commit of the repo gives
-	local tree dangling new
+	local tree dangling new gone
 	# the same dangling commit in both repositories: its tree names a
 	# blob that is nowhere, and no ref reaches it
-	tree=$(printf '100644 blob %s\tgone.txt\n' "$(echo "never stored" | git hash-object --stdin)" |
-		git --git-dir="$SRV" mktree --missing)
+	gone=$(echo "never stored" | git hash-object --stdin)
+	tree=$(printf '100644 blob %s\tgone.txt\n' "$gone" | git --git-dir="$SRV" mktree --missing)
 	dangling=$(echo dangling | git --git-dir="$SRV" commit-tree "$tree")
 	for o in "$tree" "$dangling"; do
-		git --git-dir="$SRV" cat-file "$(git --git-dir="$SRV" cat-file -t "$o")" "$o" |
-			git --git-dir="$REF" hash-object -w --literally -t "$(git --git-dir="$SRV" cat-file -t "$o")" --stdin > /dev/null
+		copy_object "$SRV" "$REF" "$o"
+		copy_object "$SRV" "$T/po/.git" "$o"
 	done
-	for o in "$tree" "$dangling"; do
-		git --git-dir="$SRV" cat-file "$(git --git-dir="$SRV" cat-file -t "$o")" "$o" |
-			git -C "$T/po" hash-object -w --literally -t "$(git --git-dir="$SRV" cat-file -t "$o")" --stdin > /dev/null
-	done
-	new=$(echo "on top of the dangling one" | git -C "$T/po" commit-tree -p "$dangling" "$(git -C "$T/po" rev-parse 'main^{tree}')")
+	new=$(echo "on top of the dangling one" | git -C "$T/po" commit-tree -p "$dangling" "$(git --git-dir="$SRV" rev-parse 'main^{tree}')")
 	echo "$new" | git -C "$T/po" pack-objects --stdout -q > "$T/onto.pack"
 	{ pkt "$ZERO $new refs/heads/onto-dangling\0report-status\n"; printf 0000; cat "$T/onto.pack"; } > "$T/in"
 	state "$SRV" "$T/s.before"
 	receive "$T/in"
-	contains "$T/reply" "ng refs/heads/onto-dangling missing necessary objects"
+	contains "$T/reply" "ng refs/heads/onto-dangling missing necessary objects: blob $gone"
 	state "$SRV" "$T/s.after"
 	diff -u "$T/s.before" "$T/s.after"
 	git-receive-pack "$REF" < "$T/in" > "$T/reply.git" 2>&1 || true
@@ -464,6 +483,7 @@ t "--force-with-lease as git does" force_with_lease
 t "REF_DELTA pack (a client without ofs-delta)" ref_deltas
 t "upload to a client without ofs-delta" upload_without_ofs
 t "a pack that lacks a blob: refused, named, nothing kept" lacks_a_blob
+t "a parent that is an unreachable commit, whole: accepted, as git" unreachable_complete
 t "a parent that is an unreachable commit with a missing blob: refused, as git" unreachable_parent
 t "a 167-byte delta bomb is refused before it inflates" delta_bomb
 t "64 delta bombs at once" delta_bombs_at_once
