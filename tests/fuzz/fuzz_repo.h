@@ -1,7 +1,7 @@
 /*
  * fuzz_repo.h - a data dir with one app whose bare repository has two
  * commits on main, made once per fuzzing process, for the receive-pack and
- * upload-pack targets.  The deploy branch is set to one that is never
+ * upload-pack targets, packed.  The deploy branch is set to one that is never
  * pushed, so the deploy pipeline stays out of the loop.
  */
 #ifndef BERTH_FUZZ_REPO_H
@@ -21,6 +21,7 @@
 static struct conf fuzz_conf;
 static struct store *fuzz_st;
 static struct app_rec fuzz_app;
+static char fuzz_old[GIT_OID_HEXSZ + 1], fuzz_new[GIT_OID_HEXSZ + 1];
 
 static inline void
 fuzz_commit(git_repository *repo, const char *text, git_oid *parent, git_oid *out)
@@ -49,6 +50,23 @@ fuzz_commit(git_repository *repo, const char *text, git_oid *parent, git_oid *ou
 	git_signature_free(sig);
 }
 
+/* Pack what main reaches, so upload-pack reads from a pack as it would
+ * after a push (the loose copies stay). */
+static inline void
+fuzz_pack(git_repository *repo)
+{
+	git_packbuilder *pb;
+	git_revwalk *w;
+
+	if (git_packbuilder_new(&pb, repo) < 0 || git_revwalk_new(&w, repo) < 0 ||
+	    git_revwalk_push_ref(w, "refs/heads/main") < 0 ||
+	    git_packbuilder_insert_walk(pb, w) < 0 ||
+	    git_packbuilder_write(pb, NULL, 0, NULL, NULL) < 0)
+		abort();
+	git_revwalk_free(w);
+	git_packbuilder_free(pb);
+}
+
 static inline void
 fuzz_repo_init(void)
 {
@@ -74,6 +92,9 @@ fuzz_repo_init(void)
 		abort();
 	fuzz_commit(repo, "one", NULL, &a);
 	fuzz_commit(repo, "two", &a, &b);
+	git_oid_tostr(fuzz_old, sizeof(fuzz_old), &a);
+	git_oid_tostr(fuzz_new, sizeof(fuzz_new), &b);
+	fuzz_pack(repo);
 	git_repository_free(repo);
 }
 
