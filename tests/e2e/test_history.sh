@@ -11,7 +11,7 @@
 # a tree that exports past max_export_size).
 . "$(dirname "$0")/lib.sh"
 start_server "[server]" "deploy_branch = deploy" "max_object_size = 3M" \
-	"max_push_inflated = 8M" "max_connections = 100" \
+	"max_push_inflated = 12M" "max_connections = 100" \
 	"per_address_connections = 80" "max_unauthenticated = 320" \
 	"[build]" "max_export_size = 1M"
 ZERO=0000000000000000000000000000000000000000
@@ -449,13 +449,36 @@ inflated_total() { # objects under the limit each, over max_push_inflated togeth
 	local before
 	before=$(server_rev hist refs/heads/main)
 	git -C "$T/po" reset -q --hard "$before"
-	for i in 1 2 3 4; do head -c 2500000 /dev/urandom | base64 -w 0 | head -c 2500000 > "$T/po/big$i.txt"; done
+	for i in 1 2 3 4 5; do head -c 2500000 /dev/urandom | base64 -w 0 | head -c 2600000 > "$T/po/big$i.txt"; done
 	git -C "$T/po" add big*.txt && git -C "$T/po" commit -qm "four big files"
 	if git_as admin -C "$T/po" push origin main 2> "$T/out"; then
-		echo "    10 MB of objects were accepted"; return 1
+		echo "    13 MB of objects were accepted"; return 1
 	fi
-	contains "$T/out" "more than max_push_inflated (8388608 bytes)"
+	contains "$T/out" "more than max_push_inflated (12582912 bytes)"
 	expect "main unmoved" [ "$(server_rev hist refs/heads/main)" = "$before" ]
+}
+
+index_slots() { # both index slots taken: a push of 9.6 MB inflated waits
+	local before start h0 h1
+	before=$(server_rev hist refs/heads/main)
+	git -C "$T/po" reset -q --hard "$before"
+	for i in 1 2 3 4; do head -c 1800000 /dev/urandom | base64 -w 0 | head -c 2400000 > "$T/po/slot$i.txt"; done
+	git -C "$T/po" add slot*.txt && git -C "$T/po" commit -qm "9.6 MB"
+	flock "$DATA/locks/index-slot-0.lock" sleep 4 &
+	h0=$!
+	flock "$DATA/locks/index-slot-1.lock" sleep 4 &
+	h1=$!
+	for _ in $(seq 100); do # until both are held
+		flock -n "$DATA/locks/index-slot-0.lock" true || flock -n "$DATA/locks/index-slot-1.lock" true || break
+		sleep 0.05
+	done
+	start=$(date +%s)
+	git_as admin -C "$T/po" push -q origin main
+	expect "the push waited for a slot" [ $(( $(date +%s) - start )) -ge 2 ]
+	wait "$h0" "$h1"
+	contains "$T/serve.log" "waiting for an index slot"
+	expect "main moved" [ "$(server_rev hist refs/heads/main)" = "$(git -C "$T/po" rev-parse main)" ]
+	fsck_strict "$SRV"
 }
 
 export_bomb() { # one small blob named 700 times: 1.4 MB to export, max 1M
@@ -489,6 +512,7 @@ t "a 167-byte delta bomb is refused before it inflates" delta_bomb
 t "64 delta bombs at once" delta_bombs_at_once
 t "a file of zeros over max_object_size" big_zeros
 t "a push over max_push_inflated" inflated_total
+t "a large push waits for an index slot" index_slots
 t "an export over max_export_size" export_bomb
 t "clone after many pushes (several packs)" clone_many_packs
 finish
