@@ -125,9 +125,12 @@ static const struct conf_key conf_keys[] = {
 	INT("server", "auth_timeout", auth_timeout, 1, 3600),
 	INT("server", "idle_timeout", idle_timeout, 1, 86400),
 	INT("server", "max_unauthenticated", max_unauthenticated, 1, 10000),
+	INT("server", "auth_timeout_busy", auth_timeout_busy, 1, 3600),
 	INT("server", "per_address_connections", per_address_connections, 1, 10000),
 	INT("server", "auth_fail_limit", auth_fail_limit, 1, 100000),
 	INT("server", "auth_fail_block", auth_fail_block, 1, 86400),
+	INT("server", "lock_timeout", lock_timeout, 1, 86400),
+	INT("server", "pack_timeout", pack_timeout, 1, 86400),
 	INT("server", "app_uid_base", app_uid_base, 1000, 2100000000),
 	INT("server", "app_max_processes", app_max_processes, 8, 1000000),
 
@@ -175,9 +178,12 @@ conf_defaults(struct conf *c)
 	c->auth_timeout = 30;
 	c->idle_timeout = 300;
 	c->max_unauthenticated = 16;
+	c->auth_timeout_busy = 5;
 	c->per_address_connections = 16;
 	c->auth_fail_limit = 10;
 	c->auth_fail_block = 300;
+	c->lock_timeout = 120;
+	c->pack_timeout = 600;
 	c->app_uid_base = 2000000000;
 	c->app_max_processes = 1024;
 

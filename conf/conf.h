@@ -33,9 +33,14 @@ struct conf {
 	int auth_timeout;                /* seconds to authenticate, 30 */
 	int idle_timeout;                /* seconds of silence mid-protocol, 300 */
 	int max_unauthenticated;         /* connections still logging in, 16 */
+	int auth_timeout_busy;           /* seconds a login is safe from being
+	                                  * dropped when the slots are full, 5 */
 	int per_address_connections;     /* at once from one address, 16 */
 	int auth_fail_limit;             /* failed logins a minute per address, 10 */
 	int auth_fail_block;             /* seconds such an address is refused, 300 */
+	int lock_timeout;                /* seconds to wait for a busy app, 120 */
+	int pack_timeout;                /* seconds a push may hold its app's lock
+	                                  * before its pack is in, 600 */
 	int app_uid_base;                /* 2000000000: apps run as base + id */
 	int app_max_processes;           /* 1024: RLIMIT_NPROC of an app's uid */
 

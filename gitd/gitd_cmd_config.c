@@ -52,7 +52,7 @@ cmd_config(struct gitd_ctx *g, int argc, char **argv)
 		char *s;
 		for (size_t i = 0; i < vs.n; i++)
 			json_object_set_new(o, vs.v[i].name,
-			    json_string(vs.v[i].value));
+			    gitd_json_text(vs.v[i].value));
 		s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 		json_decref(o);
 		if (s != NULL)

@@ -53,10 +53,10 @@ deploy_row(void *arg, const struct deploy_rec *d)
 	struct gitd_ctx *g = arg;
 
 	json_array_append_new(g->rows, json_pack("{s:I, s:s, s:s, s:s, s:i, s:I,"
-	    " s:I, s:s}", "id", (json_int_t)d->id, "kind", d->kind, "commit",
+	    " s:I, s:o}", "id", (json_int_t)d->id, "kind", d->kind, "commit",
 	    d->commit, "status", d->status, "release", d->release, "started_at",
 	    (json_int_t)d->started_at, "duration_ms", (json_int_t)d->duration_ms,
-	    "reason", d->reason));
+	    "reason", gitd_json_text(d->reason)));
 	return 0;
 }
 

@@ -89,6 +89,9 @@ same_settings(const struct conf *a, const struct conf *b)
 	    a->max_unauthenticated == b->max_unauthenticated &&
 	    a->auth_fail_limit == b->auth_fail_limit &&
 	    a->auth_fail_block == b->auth_fail_block &&
+	    a->auth_timeout_busy == b->auth_timeout_busy &&
+	    a->lock_timeout == b->lock_timeout &&
+	    a->pack_timeout == b->pack_timeout &&
 	    a->app_uid_base == b->app_uid_base &&
 	    a->app_max_processes == b->app_max_processes &&
 	    strcmp(a->router_kind, b->router_kind) == 0 &&
@@ -140,6 +143,9 @@ test_defaults(void)
 	CHECK(c.app_uid_base == 2000000000);
 	CHECK(c.app_max_processes == 1024);
 	CHECK(c.max_unauthenticated == 16);
+	CHECK(c.auth_timeout_busy == 5);
+	CHECK(c.lock_timeout == 120);
+	CHECK(c.pack_timeout == 600);
 	CHECK(strcmp(c.health_path, "/") == 0);
 	CHECK(c.health_timeout == 30);
 	CHECK(c.health_grace == 5);

@@ -1,0 +1,57 @@
+# test_attacker.sh - what a key holder tries against the server and the
+# store, each move made as the attacker makes it: a deployer key ('dev', on
+# app 'mine' only) over real SSH, real pushes of hostile trees, a client
+# that trickles its push.  Secrets and odd bytes in the audit, app ids
+# (so uids) never reused, trees too deep to hold open, symlink chains in a
+# pushed tree, a push that holds the app's lock, the proxy's config file.
+. "$(dirname "$0")/lib.sh"
+start_server "[server]" "lock_timeout = 4" "pack_timeout = 8" \
+	"[health]" "timeout = 10" "grace = 0"
+W=$T/work
+
+setup() {
+	new_repo "$W"
+	git_as admin -C "$W" push -q "$(remote mine)" main
+	as admin keys:add dev < "$T/dev.pub" > /dev/null
+	as admin grant dev mine deployer > /dev/null
+}
+
+# j FILE EXPR: a python expression over the JSON in FILE (as d) must hold
+j() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" ||
+		{ echo "    not true of $1: $2"; head -c 2000 "$1"; return 1; }
+}
+
+secrets_stay_out_of_the_audit() {
+	# the '=' forgotten, the app forgotten, the command name mistyped,
+	# a quoted value with spaces: the secret is refused and never stored
+	expect "a value without a name is refused" fails as dev config:set mine sk_live_S3CRET1
+	expect "a missing app is refused" fails as dev config:set sk_live_S3CRET2=x
+	expect "a typo is refused" fails as dev config:sett mine TOKEN=sk_live_S3CRET3
+	as dev config:set mine "'TOKEN=sk live S3CRET4'" "'bad name=sk_live_S3CRET5'" 2> /dev/null || true
+	as dev config:set mine API_KEY=sk_live_S3CRET6 > /dev/null
+	expect "no secret in the audit table" [ "$(sql "SELECT count(*) FROM audit WHERE command LIKE '%S3CRET%'")" = 0 ]
+	as admin audit -n 10 --json > "$T/j"
+	j "$T/j" 'any(r["command"] == "config:set mine [hidden]" and r["outcome"] == "exit 2" for r in d)'
+	j "$T/j" 'any(r["command"] == "config:set [hidden]" for r in d)'
+	j "$T/j" 'any(r["command"] == "config:sett [hidden] [hidden]" for r in d)'
+	j "$T/j" 'any(r["command"] == "config:set mine TOKEN= [hidden]" for r in d)'
+	j "$T/j" 'any(r["command"] == "config:set mine API_KEY=" and r["outcome"] == "ok" for r in d)'
+}
+
+odd_bytes_in_the_audit() {
+	# a command line that is not UTF-8: stored as sent, listed escaped
+	as dev "$(printf 'ps mine\377\376 caf\303\251')" 2> /dev/null || true
+	expect "stored as sent" [ "$(sql "SELECT count(*) FROM audit WHERE hex(command) LIKE '%FFFE%'")" = 1 ]
+	as admin audit -n 3 --json > "$T/j"
+	j "$T/j" 'any(r["command"] == "ps mine\\xff\\xfe caf\u00e9" for r in d)'
+	as admin audit -n 3 > "$T/out"
+	contains "$T/out" 'ps mine\xff\xfe café'
+	as admin audit mine -n 50 > "$T/out"
+	contains "$T/out" "config:set mine API_KEY="
+}
+
+t "set up: an app, and a deployer key on it" setup
+t "a secret sent to config:set in any shape stays out of the audit" secrets_stay_out_of_the_audit
+t "audit rows that are not UTF-8 are listed escaped, not lost" odd_bytes_in_the_audit
+finish
