@@ -9,6 +9,22 @@ start_server "[server]" "lock_timeout = 4" "pack_timeout = 8" \
 	"[health]" "timeout = 10" "grace = 0"
 W=$T/work
 
+# A buildpack that leaves a file outside the data dir (a world-writable,
+# sticky dir, like /tmp) and tries to write to it again on the next build.
+mkdir -p "$T/drop" "$T/buildpacks/dropper/bin" && chmod 1777 "$T/drop"
+printf '#!/bin/sh\n[ -f "$1/dropper" ] && echo dropper\n' > "$T/buildpacks/dropper/bin/detect"
+cat > "$T/buildpacks/dropper/bin/compile" <<SH
+#!/bin/sh
+echo "build uid \$(id -u)"
+if [ -e "$T/drop/left" ]; then
+	echo again >> "$T/drop/left" 2> /dev/null && echo "WROTE the old app's file" || echo "old file: refused"
+else
+	echo first > "$T/drop/left" && chmod 600 "$T/drop/left"
+fi
+SH
+printf '#!/bin/sh\nprintf -- "---\\ndefault_process_types: {}\\n"\n' > "$T/buildpacks/dropper/bin/release"
+chmod 755 "$T/buildpacks/dropper/bin/"*
+
 setup() {
 	new_repo "$W"
 	git_as admin -C "$W" push -q "$(remote mine)" main
@@ -51,7 +67,26 @@ odd_bytes_in_the_audit() {
 	contains "$T/out" "config:set mine API_KEY="
 }
 
+ids_never_reused() {
+	local d=$T/drop-app id1 id2
+	git init -q "$d" && echo x > "$d/dropper" && git -C "$d" add . && git -C "$d" commit -qm drop
+	git_as admin -C "$d" push -q "$(remote tmp)" main 2> "$T/push1"
+	id1=$(sql "SELECT id FROM apps WHERE name='tmp'")
+	as admin apps:destroy tmp --force > /dev/null
+	git_as admin -C "$d" push -q "$(remote tmp)" main 2> "$T/push2"
+	id2=$(sql "SELECT id FROM apps WHERE name='tmp'")
+	expect "a new id ($id1, then $id2)" [ "$id2" -gt "$id1" ]
+	as admin apps:create other > /dev/null
+	expect "and the next one is newer still" [ "$(sql "SELECT id FROM apps WHERE name='other'")" -gt "$id2" ]
+	if [ "$(id -u)" = 0 ]; then
+		contains "$T/push1" "build uid $((UID_BASE + id1))"
+		contains "$T/push2" "build uid $((UID_BASE + id2))"
+		contains "$T/push2" "old file: refused"
+	fi
+}
+
 t "set up: an app, and a deployer key on it" setup
 t "a secret sent to config:set in any shape stays out of the audit" secrets_stay_out_of_the_audit
 t "audit rows that are not UTF-8 are listed escaped, not lost" odd_bytes_in_the_audit
+t "app ids (so uids) are never reused after apps:destroy" ids_never_reused
 finish
