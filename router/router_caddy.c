@@ -21,7 +21,9 @@
  * CONFIG_DIR/caddy/home (its state, certificates, pid file and admin
  * socket); the config berth writes and the log stay root's in
  * CONFIG_DIR/caddy, so it cannot steer berth's writes with a symlink, and
- * its pid file only counts when it names a process of that uid.
+ * its pid file only counts when it names a process of that uid.  The
+ * config with the apps' routes reaches Caddy only over the admin socket;
+ * the copy berth keeps (config.json) is root's alone.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -309,23 +311,28 @@ caddy_dirs(const struct conf *c, char *dir, char *home, int start)
 	return 0;
 }
 
-/* Keep the last applied config, so a managed Caddy starts with it; it is
- * readable by the proxy's uid, in a directory only root can write. */
+/*
+ * Write dir/name (root's, in a directory only root can write) with mode.
+ * config.json, the last config applied, lists every app's domains and
+ * paths: 0600, for the operator only (Caddy gets it over the admin
+ * socket).  boot.json, what a managed Caddy starts with before berth
+ * loads the routes, holds no app and is the one file Caddy reads: 0644.
+ */
 static void
-save(const char *dir, const char *body)
+save(const char *dir, const char *name, const char *body, mode_t mode)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	size_t len = strlen(body);
 	int fd, ok;
 
-	if (pathf(path, sizeof(path), "%s/config.json", dir) == -1 ||
-	    pathf(tmp, sizeof(tmp), "%s/config.json.tmp", dir) == -1 ||
+	if (pathf(path, sizeof(path), "%s/%s", dir, name) == -1 ||
+	    pathf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name) == -1 ||
 	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1) {
-		log_warn("cannot save %s", dir);
+	    O_CLOEXEC, 0600)) == -1) {
+		log_warn("cannot save %s/%s", dir, name);
 		return;
 	}
-	ok = fchmod(fd, 0644) == 0 && write(fd, body, len) == (ssize_t)len;
+	ok = fchmod(fd, mode) == 0 && write(fd, body, len) == (ssize_t)len;
 	if (close(fd) == -1 || !ok || rename(tmp, path) == -1) {
 		log_warn("cannot save %s", path);
 		(void)unlink(tmp);
@@ -354,7 +361,7 @@ caddy_apply(const struct conf *c, const struct routes *r, char *err,
 	json_decref(cfg);
 	testpoint(c, "router-reload");
 	if ((rc = post_load(c, home, body, err, errlen)) == 0)
-		save(dir, body);
+		save(dir, "config.json", body, 0600);
 	free(body);
 	return rc;
 }
@@ -416,7 +423,7 @@ caddy_start(const struct conf *c, char *err, size_t errlen)
 		    (unsigned long)who.uid, blocked, home, blocked);
 		return -1;
 	}
-	if (pathf(conf, sizeof(conf), "%s/config.json", dir) == -1 ||
+	if (pathf(conf, sizeof(conf), "%s/boot.json", dir) == -1 ||
 	    pathf(pidf, sizeof(pidf), "%s/caddy.pid", home) == -1 ||
 	    pathf(log, sizeof(log), "%s/caddy.log", dir) == -1)
 		return -1;
@@ -427,7 +434,7 @@ caddy_start(const struct conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	json_decref(cfg);
-	save(dir, body);
+	save(dir, "boot.json", body, 0644);
 	free(body);
 	setenv("HOME", home, 1); /* Caddy keeps its state under HOME/XDG dirs */
 	setenv("XDG_DATA_HOME", home, 1);

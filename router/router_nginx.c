@@ -31,6 +31,13 @@
 
 #define SITE_MAX (64 * 1024)
 #define NGINX "/usr/sbin/nginx"
+/* nginx stores each server_name in a hash bucket with its length and a
+ * pointer: a 253-character name needs 272 bytes, and the default bucket
+ * (64 bytes on x86-64) refuses names over 46 characters once two servers share
+ * a port.  1024 holds three of the longest names per bucket; a table of
+ * up to 16384 buckets keeps thousands of domains on the fast path. */
+#define NGINX_NAMES_BUCKET 1024
+#define NGINX_NAMES_MAX 16384
 
 static int render_site(const struct conf *c, const struct route *r, char *out,
     size_t len);
@@ -259,6 +266,9 @@ write_main(const struct conf *c, const char *dir, const char *sites, char *err,
 	    "\tinclude /etc/nginx/mime.types;\n"
 	    "\tdefault_type application/octet-stream;\n"
 	    "\taccess_log off;\n"
+	    /* every RFC 1123 name (up to 253 characters) fits a bucket */
+	    "\tserver_names_hash_bucket_size %d;\n"
+	    "\tserver_names_hash_max_size %d;\n"
 	    "\tclient_body_temp_path %s/tmp/body;\n"
 	    "\tproxy_temp_path %s/tmp/proxy;\n"
 	    "\tfastcgi_temp_path %s/tmp/fastcgi;\n"
@@ -269,7 +279,8 @@ write_main(const struct conf *c, const char *dir, const char *sites, char *err,
 	    "\tserver {\n\t\tlisten %s%s%s:%d default_server;\n"
 	    "\t\treturn 404 \"no app here\\n\";\n\t}\n"
 	    "\tinclude %s/*.conf;\n"
-	    "}\n", dir, dir, dir, dir, dir, dir, dir,
+	    "}\n", dir, dir, NGINX_NAMES_BUCKET, NGINX_NAMES_MAX, dir, dir, dir,
+	    dir, dir,
 	    strchr(c->http_listen_addr, ':') ? "[" : "", c->http_listen_addr,
 	    strchr(c->http_listen_addr, ':') ? "]" : "", c->http_listen_port,
 	    sites);
@@ -285,10 +296,12 @@ write_main(const struct conf *c, const char *dir, const char *sites, char *err,
 	return 0;
 }
 
+/* Config files list every app's domains and paths: only nginx's master
+ * (root, or berth's own user) reads them, so they are 0600. */
 static int
 write_file(const char *path, const char *data, size_t len)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
 	if (fd == -1)
 		return -1;

@@ -238,7 +238,15 @@ proxy_runs_unprivileged() {
 	st=/proc/$pid/status
 	expect "Caddy runs as app_uid_base" [ "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' "$st")" = "$UID_BASE$UID_BASE$UID_BASE$UID_BASE" ]
 	expect "with CAP_NET_BIND_SERVICE alone" [ "$(awk '/^CapEff:/ { print $2 }' "$st")" = 0000000000000400 ]
-	expect "its config is root's" [ "$(stat -c %u:%a "$DATA/router/caddy/config.json")" = 0:644 ]
+	expect "the config it starts with is root's" [ "$(stat -c %u:%a "$DATA/router/caddy/boot.json")" = 0:644 ]
+	expect "and names no app" fails grep -q alpha "$DATA/router/caddy/boot.json"
+	# the applied config lists every app's domains and paths: root's alone
+	expect "the applied config is root's alone" [ "$(stat -c %u:%a "$DATA/router/caddy/config.json")" = 0:600 ]
+	expect "it lists the apps" grep -q alpha.localhost "$DATA/router/caddy/config.json"
+	expect "an app cannot read it" fails setpriv --reuid="$(uid_of alpha)" \
+		--regid="$(uid_of alpha)" --clear-groups cat "$DATA/router/caddy/config.json" > /dev/null 2>&1
+	expect "nor can Caddy's uid" fails setpriv --reuid="$UID_BASE" \
+		--regid="$UID_BASE" --clear-groups cat "$DATA/router/caddy/config.json" > /dev/null 2>&1
 	expect "its uid cannot read the db" fails setpriv --reuid="$UID_BASE" \
 		--regid="$UID_BASE" --clear-groups cat "$DATA/berth.db" > /dev/null 2>&1
 	expect "nor an app's code" fails setpriv --reuid="$UID_BASE" \
