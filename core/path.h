@@ -13,7 +13,9 @@ int pathf(char *out, size_t len, const char *fmt, ...)
 /* mkdir -p with the given mode for each missing component. 0 or -1. */
 int mkdirs(const char *path, unsigned int mode);
 
-/* Remove a directory tree (no symlinks followed).  0 or -1. */
+/* Remove a file or a directory tree of any depth: no symlink followed,
+ * nothing outside the tree touched, at most 17 directories open.  0, or
+ * -1 with errno (what could be removed is gone). */
 int rmtree(const char *path);
 
 #endif

@@ -5,6 +5,7 @@
 # (so uids) never reused, trees too deep to hold open, symlink chains in a
 # pushed tree, a push that holds the app's lock, the proxy's config file.
 . "$(dirname "$0")/lib.sh"
+ulimit -Sn 1024  # what systemd gives a service by default
 start_server "[server]" "lock_timeout = 4" "pack_timeout = 8" \
 	"[health]" "timeout = 10" "grace = 0"
 W=$T/work
@@ -24,6 +25,25 @@ fi
 SH
 printf '#!/bin/sh\nprintf -- "---\\ndefault_process_types: {}\\n"\n' > "$T/buildpacks/dropper/bin/release"
 chmod 755 "$T/buildpacks/dropper/bin/"*
+
+# A buildpack that makes a chain of directories 5,000 deep in the build
+# dir and in the cache (deeper than PATH_MAX, and than the files one
+# process may hold open).
+mkdir -p "$T/buildpacks/deep/bin"
+printf '#!/bin/sh\n[ -f "$1/deep" ] && echo deep\n' > "$T/buildpacks/deep/bin/detect"
+cat > "$T/buildpacks/deep/bin/compile" <<'SH'
+#!/usr/bin/python3
+import os, sys
+for top in sys.argv[1:3]:
+    os.chdir(top)
+    for i in range(5000):
+        os.mkdir("d")
+        os.chdir("d")
+    open("bottom", "w").write("x")
+print("made two trees 5000 deep")
+SH
+printf '#!/bin/sh\nprintf -- "---\\ndefault_process_types: {}\\n"\n' > "$T/buildpacks/deep/bin/release"
+chmod 755 "$T/buildpacks/deep/bin/"*
 
 setup() {
 	new_repo "$W"
@@ -85,8 +105,20 @@ ids_never_reused() {
 	fi
 }
 
+deep_tree_destroyed() {
+	local d=$T/deep-app
+	git init -q "$d" && echo x > "$d/deep" && git -C "$d" add . && git -C "$d" commit -qm deep
+	git_as admin -C "$d" push "$(remote deep)" main > "$T/out" 2>&1 || true
+	contains "$T/out" "made two trees 5000 deep"
+	as admin apps:destroy deep --force > "$T/out"
+	contains "$T/out" "destroyed app 'deep'"
+	expect "nothing left" [ ! -e "$DATA/apps/deep" ] && [ ! -e "$DATA/repos/deep.git" ]
+	expect "nothing moved elsewhere" [ -z "$(find "$DATA" -name '.rmtree-*' | head -1)" ]
+}
+
 t "set up: an app, and a deployer key on it" setup
 t "a secret sent to config:set in any shape stays out of the audit" secrets_stay_out_of_the_audit
 t "audit rows that are not UTF-8 are listed escaped, not lost" odd_bytes_in_the_audit
 t "app ids (so uids) are never reused after apps:destroy" ids_never_reused
+t "a build tree 5,000 deep: apps:destroy still removes everything" deep_tree_destroyed
 finish
