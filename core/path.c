@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int
@@ -54,6 +55,18 @@ mkdirs(const char *path, unsigned int mode)
 	if (mkdir(buf, mode) == -1 && errno != EEXIST)
 		return -1;
 	return 0;
+}
+
+int
+path_open_beneath(int dfd, const char *path, int flags,
+    unsigned long long resolve)
+{
+	struct open_how how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (unsigned long long)(flags | O_CLOEXEC);
+	how.resolve = resolve;
+	return (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
 }
 
 /*

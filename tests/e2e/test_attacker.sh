@@ -116,9 +116,31 @@ deep_tree_destroyed() {
 	expect "nothing moved elsewhere" [ -z "$(find "$DATA" -name '.rmtree-*' | head -1)" ]
 }
 
+link_chains_refused() {
+	# each link looks inside on its own; together they leave the release
+	local d=$T/chains
+	git clone -q "$W" "$d" 2> /dev/null || cp -r "$W" "$d"
+	mkdir -p "$d/chain"
+	ln -s .. "$d/chain/b"
+	ln -s chain/b/README "$d/alias"      # through the chain, and inside
+	git -C "$d" add . && git -C "$d" commit -qm "a chain that stays inside"
+	git_as dev -C "$d" push -q "$(remote mine)" main
+	expect "the inside chain is exported" [ -L "$DATA/apps/mine/current/alias" ]
+	ln -s chain/b/.. "$d/up"             # the releases dir, beside this one
+	git -C "$d" add . && git -C "$d" commit -qm "a chain that leaves"
+	if git_as dev -C "$d" push "$(remote mine)" main 2> "$T/out"; then
+		echo "a tree whose links lead out was deployed"; return 1
+	fi
+	contains "$T/out" "symlink 'up' leads outside the app through other links"
+	expect "the release before stays live" [ "$(readlink "$DATA/apps/mine/current")" = releases/2 ]
+	expect "the branch did not move" [ "$(server_rev mine refs/heads/main)" != "$(git -C "$d" rev-parse HEAD)" ]
+	expect "no release dir is left with the links" [ ! -e "$DATA/apps/mine/releases/3" ]
+}
+
 t "set up: an app, and a deployer key on it" setup
 t "a secret sent to config:set in any shape stays out of the audit" secrets_stay_out_of_the_audit
 t "audit rows that are not UTF-8 are listed escaped, not lost" odd_bytes_in_the_audit
 t "app ids (so uids) are never reused after apps:destroy" ids_never_reused
 t "a build tree 5,000 deep: apps:destroy still removes everything" deep_tree_destroyed
+t "symlink chains that lead out of a pushed tree are refused" link_chains_refused
 finish
