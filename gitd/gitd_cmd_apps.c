@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/applock.h"
 #include "core/names.h"
 #include "core/path.h"
 #include "gitd/gitd_dispatch.h"
@@ -181,7 +182,7 @@ cmd_apps_create(struct gitd_ctx *g, int argc, char **argv)
 int
 cmd_apps_destroy(struct gitd_ctx *g, int argc, char **argv)
 {
-	char why[1024];
+	char why[1024], holder[APPLOCK_WHAT_MAX];
 
 	if (argc != 3 || strcmp(argv[2], "--force") != 0) {
 		gitd_errorf(g, "berth: this deletes '%s' with its repository,"
@@ -189,7 +190,9 @@ cmd_apps_destroy(struct gitd_ctx *g, int argc, char **argv)
 		    g->app.name, g->app.name);
 		return 2;
 	}
-	if (hooks_destroy(g->conf, g->st, g->app.name, why, sizeof(why)) == -1) {
+	gitd_holder(g, "apps:destroy", holder, sizeof(holder));
+	if (hooks_destroy(g->conf, g->st, g->app.name, holder, why,
+	    sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: cannot destroy '%s': %s (run the command"
 		    " again to finish)", g->app.name, why);
 		return 1;
@@ -201,14 +204,15 @@ cmd_apps_destroy(struct gitd_ctx *g, int argc, char **argv)
 int
 cmd_apps_rename(struct gitd_ctx *g, int argc, char **argv)
 {
-	char why[1024];
+	char why[1024], holder[APPLOCK_WHAT_MAX];
 
 	(void)argc;
 	if (name_app_valid(argv[2], why, sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: invalid app name '%.80s': %s", argv[2], why);
 		return 2;
 	}
-	if (hooks_rename(g->conf, g->st, g->app.name, argv[2], why,
+	gitd_holder(g, "apps:rename", holder, sizeof(holder));
+	if (hooks_rename(g->conf, g->st, g->app.name, argv[2], holder, why,
 	    sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: cannot rename '%s': %s", g->app.name, why);
 		return 1;

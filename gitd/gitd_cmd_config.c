@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/applock.h"
 #include "core/vars.h"
 #include "gitd/gitd_dispatch.h"
 #include "hooks/hooks.h"
@@ -23,11 +24,12 @@ say_out(void *ctx, const char *line)
 static int
 restart_app(struct gitd_ctx *g)
 {
-	char why[1024];
+	char why[1024], holder[APPLOCK_WHAT_MAX];
 
 	if (g->app.current_release == 0)
 		return 0;
-	if (hooks_restart(g->conf, g->st, g->app.name, say_out, g, why,
+	gitd_holder(g, "a config change", holder, sizeof(holder));
+	if (hooks_restart(g->conf, g->st, g->app.name, holder, say_out, g, why,
 	    sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: the config is saved, but the restart"
 		    " failed: %s", why);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/applock.h"
 #include "gitd/gitd_dispatch.h"
 #include "hooks/hooks.h"
 #include "hooks/hooks_procs.h"
@@ -56,9 +57,10 @@ say_out(void *ctx, const char *line)
 static int
 restart(struct gitd_ctx *g, const char *what)
 {
-	char why[1024];
+	char why[1024], holder[APPLOCK_WHAT_MAX];
 
-	if (hooks_restart(g->conf, g->st, g->app.name, say_out, g, why,
+	gitd_holder(g, what, holder, sizeof(holder));
+	if (hooks_restart(g->conf, g->st, g->app.name, holder, say_out, g, why,
 	    sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: %s failed: %s", what, why);
 		return 1;
@@ -83,10 +85,12 @@ cmd_ps_start(struct gitd_ctx *g, int argc, char **argv)
 int
 cmd_ps_stop(struct gitd_ctx *g, int argc, char **argv)
 {
-	char why[1024];
+	char why[1024], holder[APPLOCK_WHAT_MAX];
 
 	(void)argc, (void)argv;
-	if (hooks_stop(g->conf, g->st, g->app.name, why, sizeof(why)) == -1) {
+	gitd_holder(g, "stop", holder, sizeof(holder));
+	if (hooks_stop(g->conf, g->st, g->app.name, holder, why,
+	    sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: stop failed: %s", why);
 		return 1;
 	}

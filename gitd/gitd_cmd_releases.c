@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/applock.h"
 #include "gitd/gitd_dispatch.h"
 #include "hooks/hooks.h"
 
@@ -85,7 +86,7 @@ say_stdout(void *ctx, const char *line)
 int
 cmd_rollback(struct gitd_ctx *g, int argc, char **argv)
 {
-	char reason[256], *end;
+	char reason[256], holder[APPLOCK_WHAT_MAX], *end;
 	long v = 0;
 
 	if (argc == 3) {
@@ -97,8 +98,9 @@ cmd_rollback(struct gitd_ctx *g, int argc, char **argv)
 			return 2;
 		}
 	}
-	if (hooks_rollback(g->conf, g->st, g->app.name, (int)v, say_stdout, g,
-	    reason, sizeof(reason)) == -1) {
+	gitd_holder(g, "a rollback", holder, sizeof(holder));
+	if (hooks_rollback(g->conf, g->st, g->app.name, holder, (int)v,
+	    say_stdout, g, reason, sizeof(reason)) == -1) {
 		gitd_errorf(g, "berth: rollback failed: %s", reason);
 		return 1;
 	}

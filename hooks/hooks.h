@@ -45,21 +45,28 @@ void hooks_receive(struct hook_push *push);
  * release is live; -1 with u->reject set. */
 int hooks_deploy(const struct hook_push *push, struct hook_update *u);
 
+/*
+ * The operations below take the app's lock (core/applock.h) for holder,
+ * what the caller is ("ps:restart by key 'dev'"), which a caller kept
+ * waiting longer than [server] lock_timeout is told.
+ */
+
 /* Make an earlier release live (version 0: the one before the live one),
  * under the app's lock.  0, or -1 with reason. */
 int hooks_rollback(const struct conf *c, struct store *st, const char *app,
-    int version, void (*say)(void *, const char *), void *say_ctx,
-    char *reason, size_t rlen);
+    const char *holder, int version, void (*say)(void *, const char *),
+    void *say_ctx, char *reason, size_t rlen);
 
 /* Replace the app's processes with fresh ones of the live release (after a
  * config change, ps:restart, ps:scale, ps:start), with the zero-downtime
  * swap, under the app's lock.  0 or -1 with why. */
 int hooks_restart(const struct conf *c, struct store *st, const char *app,
-    void (*say)(void *, const char *), void *say_ctx, char *why, size_t wlen);
+    const char *holder, void (*say)(void *, const char *), void *say_ctx,
+    char *why, size_t wlen);
 
 /* Stop all of the app's processes (ps:stop).  0 or -1 with why. */
 int hooks_stop(const struct conf *c, struct store *st, const char *app,
-    char *why, size_t wlen);
+    const char *holder, char *why, size_t wlen);
 
 /* On `berth serve` start: remove what a crash left half-done (quarantines,
  * build dirs, temp links), mark interrupted deploys failed; apps with a
@@ -72,10 +79,10 @@ void hooks_recover_routed(const struct conf *c, struct store *st);
 /* Delete an app: processes, routing, repository, releases, rows, in that
  * order; safe to run again after a crash half-way.  0 or -1 with why. */
 int hooks_destroy(const struct conf *c, struct store *st, const char *app,
-    char *why, size_t wlen);
+    const char *holder, char *why, size_t wlen);
 
 /* Rename an app (its processes are restarted under the new name). */
 int hooks_rename(const struct conf *c, struct store *st, const char *from,
-    const char *to, char *why, size_t wlen);
+    const char *to, const char *holder, char *why, size_t wlen);
 
 #endif

@@ -263,8 +263,8 @@ restore_release(struct deploy *d, int version)
 
 int
 hooks_rollback(const struct conf *c, struct store *st, const char *app,
-    int version, void (*say)(void *, const char *), void *say_ctx,
-    char *reason, size_t rlen)
+    const char *holder, int version, void (*say)(void *, const char *),
+    void *say_ctx, char *reason, size_t rlen)
 {
 	struct hook_push p = { .conf = c, .st = st, .app = app, .say = say,
 	    .say_ctx = say_ctx };
@@ -274,7 +274,8 @@ hooks_rollback(const struct conf *c, struct store *st, const char *app,
 	char err[256];
 	int lock, ok = 0;
 
-	if ((lock = applock_take(c, app, NULL, NULL, err, sizeof(err))) == -1) {
+	if ((lock = applock_take(c, app, holder, NULL, NULL, err,
+	    sizeof(err))) == -1) {
 		snprintf(reason, rlen, "%s", err);
 		return -1;
 	}
@@ -312,13 +313,15 @@ hooks_rollback(const struct conf *c, struct store *st, const char *app,
 
 int
 hooks_restart(const struct conf *c, struct store *st, const char *app,
-    void (*say)(void *, const char *), void *say_ctx, char *why, size_t wlen)
+    const char *holder, void (*say)(void *, const char *), void *say_ctx,
+    char *why, size_t wlen)
 {
 	struct app_rec a;
 	char err[256];
 	int lock, rc = -1;
 
-	if ((lock = applock_take(c, app, NULL, NULL, err, sizeof(err))) == -1) {
+	if ((lock = applock_take(c, app, holder, NULL, NULL, err,
+	    sizeof(err))) == -1) {
 		snprintf(why, wlen, "%s", err);
 		return -1;
 	}
@@ -334,14 +337,15 @@ hooks_restart(const struct conf *c, struct store *st, const char *app,
 }
 
 int
-hooks_stop(const struct conf *c, struct store *st, const char *app, char *why,
-    size_t wlen)
+hooks_stop(const struct conf *c, struct store *st, const char *app,
+    const char *holder, char *why, size_t wlen)
 {
 	struct app_rec a;
 	char err[256];
 	int lock, rc = -1;
 
-	if ((lock = applock_take(c, app, NULL, NULL, err, sizeof(err))) == -1) {
+	if ((lock = applock_take(c, app, holder, NULL, NULL, err,
+	    sizeof(err))) == -1) {
 		snprintf(why, wlen, "%s", err);
 		return -1;
 	}

@@ -6,7 +6,7 @@
 # pushed tree, a push that holds the app's lock, the proxy's config file.
 . "$(dirname "$0")/lib.sh"
 ulimit -Sn 1024  # what systemd gives a service by default
-start_server "[server]" "lock_timeout = 4" "pack_timeout = 8" \
+start_server "[server]" "lock_timeout = 3" "pack_timeout = 6" \
 	"[health]" "timeout = 10" "grace = 0"
 W=$T/work
 
@@ -137,10 +137,55 @@ link_chains_refused() {
 	expect "no release dir is left with the links" [ ! -e "$DATA/apps/mine/releases/3" ]
 }
 
+# slowssh: the real ssh, with what git sends trickling through at 200
+# bytes a second (a client on a bad link, or one holding the app on purpose)
+cat > "$T/throttle.py" <<'PY'
+import os, sys, time
+while True:
+    b = os.read(0, 20)
+    if not b:
+        break
+    try:
+        os.write(1, b)
+    except BrokenPipeError:
+        break
+    time.sleep(0.1)
+PY
+printf '#!/bin/sh\npython3 %s | ssh -i %s %s -p %s "$@"\n' "$T/throttle.py" "$T/dev" "$SSH_OPTS" "$PORT" > "$T/slowssh"
+chmod 755 "$T/slowssh"
+
+lock_held() { ! flock -n "$DATA/locks/mine.lock" true; }
+
+trickled_push_cut_off() {
+	local d=$T/trickle start took
+	git clone -q "$(remote mine)" "$d" 2> /dev/null ||
+		GIT_SSH_COMMAND="ssh -i $T/dev $SSH_OPTS -p $PORT" git clone -q "$(remote mine)" "$d"
+	head -c 300000 /dev/urandom > "$d/big.bin"
+	git -C "$d" add big.bin && git -C "$d" commit -qm big
+	start=$(date +%s)
+	GIT_SSH_COMMAND="$T/slowssh" git -C "$d" push "$(remote mine)" main > "$T/trickle.out" 2>&1 &
+	local pusher=$!
+	for _ in $(seq 100); do lock_held && break; sleep 0.1; done
+	expect "the trickling push holds the lock" lock_held
+	# a command that needs the app is told what holds it, and when to retry
+	if as admin ps:restart mine 2> "$T/out"; then echo "ps:restart ran beside the push"; return 1; fi
+	contains "$T/out" "app 'mine' is busy: a push by key 'dev' since"
+	contains "$T/out" "try again"
+	# the push is cut off at pack_timeout (6 s), not idle_timeout (300 s)
+	if wait "$pusher"; then echo "the trickled push succeeded"; return 1; fi
+	took=$(( $(date +%s) - start ))
+	expect "cut off in time ($took s)" [ "$took" -lt 30 ]
+	contains "$T/serve.log" "the push held app 'mine' for 6 s before its pack was in ([server] pack_timeout)"
+	expect "the branch did not move" [ "$(server_rev mine refs/heads/main)" != "$(git -C "$d" rev-parse HEAD)" ]
+	expect "the lock is free" fails lock_held
+	as admin ps:restart mine > /dev/null
+}
+
 t "set up: an app, and a deployer key on it" setup
 t "a secret sent to config:set in any shape stays out of the audit" secrets_stay_out_of_the_audit
 t "audit rows that are not UTF-8 are listed escaped, not lost" odd_bytes_in_the_audit
 t "app ids (so uids) are never reused after apps:destroy" ids_never_reused
 t "a build tree 5,000 deep: apps:destroy still removes everything" deep_tree_destroyed
 t "symlink chains that lead out of a pushed tree are refused" link_chains_refused
+t "a push that trickles holds the app for pack_timeout at most; others are told why" trickled_push_cut_off
 finish
