@@ -288,19 +288,19 @@ static ssize_t
 chan_read(void *ctx, void *buf, size_t len, char *err, size_t errlen)
 {
 	struct session *ss = ctx;
-	long long wait = (long long)ss->conf->idle_timeout * 1000;
+	long long ms = (long long)ss->conf->idle_timeout * 1000;
 	int n;
 
 	if (len > 65536)
 		len = 65536;
-	if (ss->deadline != 0 && ss->deadline - now_ms() < wait)
-		wait = ss->deadline - now_ms();
-	if (wait <= 0) {
+	if (ss->deadline != 0 && ss->deadline - now_ms() < ms)
+		ms = ss->deadline - now_ms();
+	if (ms <= 0) {
 		snprintf(err, errlen, "%s", ss->deadline_why);
 		return -1;
 	}
 	n = ssh_channel_read_timeout(ss->chan, buf, (uint32_t)len, 0,
-	    (int)wait);
+	    (int)ms);
 	if (n == SSH_ERROR) {
 		snprintf(err, errlen, "connection lost: %s",
 		    ssh_get_error(ss->s));

@@ -186,7 +186,7 @@ for i in range(3000):
 print(n)
 PY
 	for _ in $(seq 200); do
-		grep -q "refused or dropped in the last" "$T/serve.log" && break
+		tail -n +"$((start + 1))" "$T/serve.log" | grep -q "refused or dropped in the last" && break
 		sleep 0.1
 	done
 	lines=$(tail -n +"$((start + 1))" "$T/serve.log")
