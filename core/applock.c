@@ -51,8 +51,9 @@ applock_holder(int fd, char *out, size_t len)
 	if ((sp = strchr(line, ' ')) == NULL || sp[1] == '\0')
 		return;
 	t = (time_t)strtoll(line, NULL, 10);
-	if (localtime_r(&t, &tm) != NULL)
-		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%H:%M:%S", &tm) == 0)
+		snprintf(when, sizeof(when), "?");
 	snprintf(out, len, "%s since %s", sp + 1, when);
 }
 
