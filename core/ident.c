@@ -31,6 +31,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/procinfo.h"
+
+#define IDENT_KILL_TRIES 1000 /* 10 ms apart: 10 s for the last to go */
+
 struct owner {
 	uid_t from;  /* only inodes owned by this uid change hands */
 	uid_t uid;
@@ -135,11 +139,22 @@ ident_kill_all(const struct ident *id)
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
-		/* as the uid itself, kill(-1) reaches exactly its processes */
+		/* as the uid itself, kill(-1) reaches exactly its processes (all
+		 * at once: a process with SIGKILL pending cannot fork); again
+		 * until none runs, so that none can still write when we return */
 		if (ident_drop(id) == -1)
 			_exit(1);
-		(void)kill(-1, SIGKILL);
-		_exit(0);
+		for (int i = 0; i < IDENT_KILL_TRIES; i++) {
+			(void)kill(-1, SIGKILL);
+			switch (procinfo_uid_running(id->uid, getpid())) {
+			case 0:
+				_exit(0);
+			case -1:
+				_exit(1);
+			}
+			usleep(10000);
+		}
+		_exit(1);
 	}
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)

@@ -45,9 +45,10 @@ void ident_of_uid(uid_t uid, unsigned long nproc, struct ident *id);
  * processes and threads for the uid.  0 or -1 (errno). */
 int ident_drop(const struct ident *id);
 
-/* Kill every process running as id (what a destroyed app's builds or
- * processes left behind, before a later app can get the same id).  No-op
- * when !id->drop.  0 or -1. */
+/* Kill every process running as id and wait until none runs (a zombie
+ * does not count): what a build left behind, or a destroyed app's
+ * processes before a later app can get the same id.  No-op when
+ * !id->drop.  0, or -1 when one still runs after 10 s. */
 int ident_kill_all(const struct ident *id);
 
 /* Give root's files in a tree to id (never following a symlink, never
