@@ -57,6 +57,15 @@ ident_of_app(const struct conf *c, int64_t app_id, struct ident *id)
 }
 
 void
+ident_of_build(const struct conf *c, int64_t app_id, struct ident *id)
+{
+	ident_of_app(c, app_id, id);
+	id->uid = (uid_t)((uint64_t)c->app_uid_base + IDENT_BUILD_OFFSET +
+	    (uint64_t)app_id);
+	id->gid = (gid_t)id->uid;
+}
+
+void
 ident_of_proxy(const struct conf *c, struct ident *id)
 {
 	ident_of_app(c, 0, id);
@@ -290,11 +299,12 @@ ident_give_tree(const char *path, const struct ident *id)
 }
 
 int
-ident_take_tree(const char *path, const struct ident *id)
+ident_take_tree(const char *path, const struct ident *from,
+    const struct ident *app)
 {
-	struct owner o = { id->uid, 0, id->gid, 1, 0 };
+	struct owner o = { from->uid, 0, app->gid, 1, 0 };
 
-	return id->drop ? own_tree(path, &o) : 0;
+	return from->drop ? own_tree(path, &o) : 0;
 }
 
 /* The mode of an inode of id's taken tree with its "other" bits set to
