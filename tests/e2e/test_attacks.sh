@@ -206,6 +206,15 @@ killed_connection_ends_build() {
 		expect "no config var left on disk" [ -z "$(ls -A "$d")" ]
 	done
 	attack normal || { cat "$T/err"; return 1; }
+	expect "the killed build's env dir is still there (for the next start)" \
+		[ -n "$(ls -d "$DATA"/apps/evil/.env-* 2> /dev/null)" ]
+}
+
+# (after berth serve started again)
+restart_cleans_up() {
+	expect "the killed build's env dir is gone" \
+		[ -z "$(ls -d "$DATA"/apps/evil/.env-* 2> /dev/null)" ]
+	expect "and its build dir" [ -z "$(ls -A "$DATA"/apps/evil/releases | grep '^\.build-')" ]
 }
 
 killed_pusher_bounded_by_timeout() {
@@ -288,6 +297,7 @@ t "a descriptor berth serve inherited reaches no build step, app or proxy" no_in
 stop_server
 t "a reboot, and an app process that copies its supervisor's command line" fake_shim_planted
 start_server "[build]" "timeout = 10" "[health]" "timeout = 10" "grace = 0"
+t "berth's next start removes what a killed build left" restart_cleans_up
 t "an app that copies a supervisor's command line is not taken for it" fake_shim_not_believed
 t "a tampered process list in the store is refused where it becomes a path" tampered_list_refused
 finish
