@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "core/privdir.h"
+#include "core/procinfo.h"
 #include "core/spawn_int.h"
 
 struct keeper {
@@ -159,32 +160,6 @@ kill_group(struct keeper *k, long long until)
 	}
 }
 
-/* SIGKILL every child of the keeper; the number signalled, -1 when the
- * kernel does not list children. */
-static int
-kill_children(void)
-{
-	char path[64], buf[4096], *p, *end;
-	ssize_t n;
-	int fd, count = 0;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
-	    (long)getpid());
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	for (p = buf; *p; p = end) {
-		long pid = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		if (pid > 1 && kill((pid_t)pid, SIGKILL) == 0)
-			count++;
-	}
-	return count;
-}
-
 /* End everything the step started (see the top of the file).  0, or -1
  * when something of it still runs at the deadline. */
 static int
@@ -200,7 +175,7 @@ keeper_end_all(struct keeper *k)
 	if (k->o->ident != NULL && k->o->ident->drop &&
 	    ident_kill_all(k->o->ident) == -1)
 		rc = -1;
-	if (kill_children() == -1) {
+	if (procinfo_kill_children() == -1) {
 		kill_group(k, until); /* a kernel that lists no children */
 		return rc;
 	}
@@ -209,7 +184,7 @@ keeper_end_all(struct keeper *k)
 	while (!reap(k)) {
 		if (now_ms() >= until)
 			return -1;
-		(void)kill_children();
+		(void)procinfo_kill_children();
 		usleep(5000);
 	}
 	return rc;

@@ -11,7 +11,10 @@
  * 1, 2, 4 ... 60 s and start it again, unless it crashed fast
  * SHIM_FAST_CRASHES times in a row (state crashed, the shim exits).
  * SIGTERM: stop the app (SIGTERM to its group, SIGKILL after
- * SHIM_STOP_TIMEOUT s), state stopped, exit.
+ * SHIM_STOP_TIMEOUT s), state stopped, exit.  The shim is a child
+ * subreaper: what the app starts and leaves (a setsid daemon) comes to it,
+ * and when the app exits, all of that is killed too, so a stopped or
+ * restarted process leaves nothing running.
  *
  * The shim runs as root and writes under the app's dirs, so what it reads
  * from the store is checked again where it becomes a path or an argv (the
@@ -27,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,6 +40,7 @@
 #include "core/ident.h"
 #include "core/names.h"
 #include "core/path.h"
+#include "core/procinfo.h"
 #include "core/spawn.h"
 #include "core/vars.h"
 #include "hooks/hooks_procfile.h"
@@ -344,6 +349,41 @@ start_app(struct shim *s, int out_fd, char **env)
 	return pid;
 }
 
+/* Reap whatever has exited (the app, or an orphan that came to us); 1
+ * when the app has, with its status. */
+static int
+reap(pid_t app, int *status)
+{
+	int st, exited = 0;
+	pid_t w;
+
+	while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+		if (w == app) {
+			*status = st;
+			exited = 1;
+		}
+	return exited;
+}
+
+/* Kill whatever the app left behind: its process group, and every orphan
+ * that came to the shim (a daemon in a session of its own), until none is
+ * left or 3 s have passed. */
+static void
+end_leftovers(pid_t app)
+{
+	int status;
+
+	(void)kill(-app, SIGKILL);
+	for (int i = 0; i < 300; i++) {
+		(void)reap(app, &status);
+		if (waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD)
+			return;
+		if (procinfo_kill_children() == -1)
+			return; /* the kernel lists no children */
+		usleep(10000);
+	}
+}
+
 /* Copy the app's output to the log until it exits or SIGTERM comes. */
 static int
 supervise(struct shim *s, pid_t pid, int out_fd)
@@ -383,8 +423,7 @@ supervise(struct shim *s, pid_t pid, int out_fd)
 		}
 		if (term_at && time(NULL) - term_at >= SHIM_STOP_TIMEOUT)
 			(void)kill(-pid, SIGKILL);
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			exited = 1;
+		exited = reap(pid, &status);
 	}
 	if (llen > 0) {
 		line[llen] = '\0';
@@ -392,7 +431,7 @@ supervise(struct shim *s, pid_t pid, int out_fd)
 	}
 	if (out_fd >= 0)
 		close(out_fd);
-	(void)kill(-pid, SIGKILL); /* whatever it left behind */
+	end_leftovers(pid);
 	return status;
 }
 
@@ -462,6 +501,7 @@ shim_main(const char *data_dir, int64_t proc_id, unsigned long uid,
 	signal(SIGINT, on_signal);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	if (shim_open(&s, proc_id, err, sizeof(err)) == -1) {
 		if (s.run_fd >= 0)
 			put_state(&s, "crashed");

@@ -172,13 +172,26 @@ hard_link_not_given() {
 	expect "the hard-linked root file is not" [ "$(stat -c %u "$T/canary")" = 0 ]
 }
 
-destroy_kills_stragglers() {
+# daemon_of UID: the pid of the daemon gamma's web process starts
+daemon_of() {
+	for _ in $(seq 100); do pgrep -u "$1" -f "sleep 1234" && return 0; sleep 0.1; done
+	return 1
+}
+
+restart_ends_stragglers() {
 	probe_app "$T/gamma"
 	touch "$T/gamma/straggler"; git -C "$T/gamma" add straggler && git -C "$T/gamma" commit -qm s
 	git_as admin -C "$T/gamma" push -q "$(remote gamma)" main
+	old=$(daemon_of "$(uid_of gamma)")
+	expect "the app left a daemon outside its process group" [ -n "$old" ]
+	as admin ps:restart gamma > /dev/null
+	for _ in $(seq 150); do kill -0 "$old" 2> /dev/null || break; sleep 0.1; done
+	expect "the old process's daemon ended with it" fails kill -0 "$old" 2> /dev/null
+}
+
+destroy_kills_stragglers() {
 	u=$(uid_of gamma)
-	for _ in $(seq 100); do pgrep -u "$u" -f "sleep 1234" > /dev/null && break; sleep 0.1; done
-	expect "the app left a daemon outside its supervisor" pgrep -u "$u" -f "sleep 1234"
+	expect "the new process has its daemon" daemon_of "$u" > /dev/null
 	as admin apps:destroy gamma --force > /dev/null
 	# (zombies aside: whether anything reaps them is up to this machine's init)
 	for _ in $(seq 30); do [ -z "$(live "$u")" ] && break; sleep 0.1; done
@@ -311,6 +324,7 @@ t "a built release belongs to root: no setuid, nothing writable" release_belongs
 t "the app's processes run as its uid" processes_run_as_the_app
 t "one app cannot read another's config vars or cache" apps_cannot_read_each_other
 t "a hard link in the cache never hands a root file to the app" hard_link_not_given
+t "a restarted process leaves nothing it started running" restart_ends_stragglers
 t "apps:destroy stops whatever still runs as the app's uid" destroy_kills_stragglers
 t "buildpacks the app's uid cannot reach: a clear refusal" unreachable_buildpacks
 t "a static site's symlinks must stay inside the app" static_links_stay_inside
