@@ -36,7 +36,7 @@ struct conf {
 	int per_address_connections;     /* at once from one address, 16 */
 	int auth_fail_limit;             /* failed logins a minute per address, 10 */
 	int auth_fail_block;             /* seconds such an address is refused, 300 */
-	int app_uid_base;                /* 2000000000: apps run as base + id */
+	int app_uid_base;                /* 2000000000: apps base + id, builds +1e9 */
 	int app_max_processes;           /* 1024: RLIMIT_NPROC of an app's uid */
 
 	/* [router] */

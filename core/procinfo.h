@@ -4,8 +4,8 @@
  * can write nothing).  Used to tell a real supervisor from an app that
  * copies its command line (hooks_procs.c), to wait until nothing of a
  * build's uid is left (core/ident.c), and by a subreaper (the keeper of a
- * build step, a process's shim) to end the orphans of what it started.  Reads with plain open/read, so a
- * forked child may call it.
+ * build step, a process's shim) to end the orphans of what it started.
+ * Reads with plain open/read, so a forked child may call it.
  */
 #ifndef BERTH_PROCINFO_H
 #define BERTH_PROCINFO_H

@@ -178,6 +178,18 @@ daemon_of() {
 	return 1
 }
 
+old_cache_starts_afresh() {
+	# an older berth gave the cache to the app's own uid, whose running
+	# processes may still hold its files open for writing
+	chown -R "$(uid_of alpha):$(uid_of alpha)" "$DATA/apps/alpha/cache"
+	echo planted > "$DATA/apps/alpha/cache/home/planted"
+	git -C "$T/alpha" commit -q --allow-empty -m fresh
+	git_as admin -C "$T/alpha" push "$(remote alpha)" main 2> "$T/err" || { cat "$T/err"; return 1; }
+	contains "$T/err" "Started a new build cache (builds have a uid of their own now)"
+	expect "the cache is the build's" [ "$(stat -c %u "$DATA/apps/alpha/cache/home")" = "$(build_uid_of alpha)" ]
+	expect "nothing of the old one is left" [ ! -e "$DATA/apps/alpha/cache/home/planted" ]
+}
+
 restart_ends_stragglers() {
 	probe_app "$T/gamma"
 	touch "$T/gamma/straggler"; git -C "$T/gamma" add straggler && git -C "$T/gamma" commit -qm s
@@ -324,6 +336,7 @@ t "a built release belongs to root: no setuid, nothing writable" release_belongs
 t "the app's processes run as its uid" processes_run_as_the_app
 t "one app cannot read another's config vars or cache" apps_cannot_read_each_other
 t "a hard link in the cache never hands a root file to the app" hard_link_not_given
+t "a build cache of the app's own uid (an older berth's) starts afresh" old_cache_starts_afresh
 t "a restarted process leaves nothing it started running" restart_ends_stragglers
 t "apps:destroy stops whatever still runs as the app's uid" destroy_kills_stragglers
 t "buildpacks the app's uid cannot reach: a clear refusal" unreachable_buildpacks
