@@ -29,7 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/pidfd.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -48,7 +50,8 @@ struct keeper {
 
 static void step_exec(const struct spawn_opts *o, int out, int why,
     const sigset_t *mask) __attribute__((noreturn));
-static int keeper_wait(struct keeper *k, int life, struct keeper_report *r);
+static int keeper_wait(struct keeper *k, int life, const sigset_t *stops,
+    struct keeper_report *r);
 static void keeper_stop_step(struct keeper *k);
 static int keeper_end_all(struct keeper *k);
 static int reap(struct keeper *k);
@@ -83,7 +86,7 @@ keeper_main(const struct spawn_opts *o, int out, int why, int report, int life)
 		step_exec(o, out, why, &old);
 	close(out);
 	close(why);
-	abandoned = keeper_wait(&k, life, &r);
+	abandoned = keeper_wait(&k, life, &stops, &r);
 	if (r.timed_out)
 		keeper_stop_step(&k);
 	r.leftover = keeper_end_all(&k) == -1;
@@ -94,30 +97,48 @@ keeper_main(const struct spawn_opts *o, int out, int why, int report, int life)
 }
 
 /* Until the step exits (0), its deadline passes (0, timed_out), the
- * caller is gone or a stop signal is pending (1). */
+ * caller is gone or a stop signal comes (1).  It waits in poll on the
+ * life pipe, the step (a pidfd: readable when it exits) and the stop
+ * signals (a signalfd); where the kernel has neither, it looks every
+ * 50 ms. */
 static int
-keeper_wait(struct keeper *k, int life, struct keeper_report *r)
+keeper_wait(struct keeper *k, int life, const sigset_t *stops,
+    struct keeper_report *r)
 {
 	long long deadline = k->o->timeout_s > 0 ?
 	    now_ms() + k->o->timeout_s * 1000LL : 0;
+	struct pollfd pfd[3] = { { life, POLLIN, 0 },
+	    { pidfd_open(k->step, 0), POLLIN, 0 },
+	    { signalfd(-1, stops, SFD_CLOEXEC), POLLIN, 0 } };
+	int nap = pfd[1].fd >= 0 && pfd[2].fd >= 0 ? 1000 : 50, rc = -1;
 	sigset_t pending;
 
-	for (;;) {
-		struct pollfd pfd = { life, POLLIN, 0 };
+	while (rc == -1) {
+		int wait_ms = nap;
 		(void)reap(k);
-		if (k->step_done)
-			return 0;
-		if (deadline && now_ms() >= deadline) {
-			r->timed_out = 1;
-			return 0;
+		if (k->step_done) {
+			rc = 0;
+			break;
 		}
-		if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) ==
-		    1 || sigismember(&pending, SIGINT) == 1 ||
-		    sigismember(&pending, SIGHUP) == 1))
-			return 1;
-		if (poll(&pfd, 1, 50) == 1)
-			return 1; /* EOF: the caller's end closed */
+		if (deadline && deadline - now_ms() < wait_ms)
+			wait_ms = (int)(deadline - now_ms());
+		if (deadline && wait_ms <= 0) {
+			r->timed_out = 1;
+			rc = 0;
+		} else if (sigpending(&pending) == 0 &&
+		    (sigismember(&pending, SIGTERM) == 1 ||
+		    sigismember(&pending, SIGINT) == 1 ||
+		    sigismember(&pending, SIGHUP) == 1)) {
+			rc = 1;
+		} else if (poll(pfd, 3, wait_ms) > 0 &&
+		    (pfd[0].revents & (POLLIN | POLLHUP))) {
+			rc = 1; /* EOF: the caller's end closed */
+		}
 	}
+	for (int i = 1; i < 3; i++)
+		if (pfd[i].fd >= 0)
+			close(pfd[i].fd);
+	return rc;
 }
 
 /* At the deadline: SIGTERM to the step's group, a grace period to exit. */
