@@ -47,7 +47,12 @@ check_inode(struct check *c, const struct stat *sb)
 		why = "is writable by others, setuid or setgid";
 	if (why == NULL)
 		return 0;
+	/* the name is the build's: shown without control or other bytes
+	 * that a terminal or JSON would take for something else */
 	snprintf(c->bad, c->badlen, "'%s' %s", c->path[0] ? c->path : ".", why);
+	for (char *p = c->bad; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			*p = '?';
 	return -1;
 }
 

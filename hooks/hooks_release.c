@@ -64,7 +64,8 @@ give_cache(struct deploy *d)
 	if (!d->build_ident.drop || (top.st_uid == d->build_ident.uid &&
 	    home.st_uid == d->build_ident.uid))
 		return 0;
-	if (top.st_uid != 0 && top.st_uid != d->build_ident.uid) {
+	if ((top.st_uid != 0 && top.st_uid != d->build_ident.uid) ||
+	    (home.st_uid != 0 && home.st_uid != d->build_ident.uid)) {
 		if (pathf(old, sizeof(old), "%s/.cache-old-%lld", d->app_dir,
 		    (long long)d->deploy_id) == -1 ||
 		    rename(d->cache_dir, old) == -1)

@@ -58,6 +58,11 @@ test_check_tree(void)
 	CHECK(ident_check_tree(top, &app, bad, sizeof(bad)) == -1 &&
 	    strcmp(bad, "'a/b/pipe' is not a file, a directory or a symlink") == 0);
 	CHECK(unlink(p) == 0);
+	snprintf(p, sizeof(p), "%s/a/\x1b[2J\xff", top);   /* a hostile name */
+	CHECK(mkfifo(p, 0640) == 0 && lchown(p, 0, app.gid) == 0);
+	CHECK(ident_check_tree(top, &app, bad, sizeof(bad)) == -1 &&
+	    strncmp(bad, "'a/?[2J?' is not a file", 23) == 0);
+	CHECK(unlink(p) == 0);
 	snprintf(p, sizeof(p), "%s/a/b/file", top);
 	CHECK(chown(p, 4243, app.gid) == 0);   /* missed by the take */
 	CHECK(ident_check_tree(top, &app, bad, sizeof(bad)) == -1 &&
