@@ -6,11 +6,14 @@
  * directory for a symlink while a walk runs cannot steer it outside the
  * tree.  Only inodes owned by the giver change hands: giving moves root's
  * own files (never a hard link: one may lead to any root file), taking
- * moves the app's files (a hard link to someone else's stays theirs).
+ * moves the build's files (a hard link to someone else's stays theirs).
  * Taking gives them to root and the app's group: the group bits become the
  * owner's without write, group/other write and the setuid and setgid bits
- * go, read after the chown, so the app cannot chmod in between.  The order
- * of a walk keeps it in directories the app cannot change (own_open).
+ * go, read after the chown, so the build cannot chmod in between.  The
+ * order of a walk keeps it in directories the giver cannot change
+ * (own_open).  Nothing of the build's uid runs by the time of a take
+ * (core/spawn.h's reap_all, ident_kill_all), and ident_check_tree looks at
+ * the result afterwards (ident_check.c).
  *
  * Closing a taken tree shuts out every other user (ident_close_tree).
  */
