@@ -41,7 +41,7 @@ struct conf {
 	int lock_timeout;                /* seconds to wait for a busy app, 120 */
 	int pack_timeout;                /* seconds a push may hold its app's lock
 	                                  * before its pack is in, 600 */
-	int app_uid_base;                /* 2000000000: apps run as base + id */
+	int app_uid_base;                /* 2000000000: apps base + id, builds +1e9 */
 	int app_max_processes;           /* 1024: RLIMIT_NPROC of an app's uid */
 
 	/* [router] */

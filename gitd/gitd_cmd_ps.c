@@ -11,6 +11,7 @@
 #include "core/applock.h"
 #include "gitd/gitd_dispatch.h"
 #include "hooks/hooks.h"
+#include "hooks/hooks_procfile.h"
 #include "hooks/hooks_procs.h"
 
 #define SCALE_MAX 16
@@ -22,10 +23,14 @@ ps_row(void *arg, const struct proc_rec *p)
 	struct proc_status ps;
 	char name[64];
 
+	/* a stored type reaches the terminal and JSON: shown only when it
+	 * is a valid name (it was checked when written) */
+	const char *type = procfile_name_valid(p->type) ? p->type : "?";
+
 	proc_status(g->conf->data_dir, g->app.name, p, &ps);
-	snprintf(name, sizeof(name), "%s.%d", p->type, p->idx);
+	snprintf(name, sizeof(name), "%s.%d", type, p->idx);
 	json_array_append_new(g->rows, json_pack("{s:s, s:s, s:i, s:s, s:i,"
-	    " s:i, s:I, s:i, s:i, s:s}", "process", name, "type", p->type,
+	    " s:i, s:I, s:i, s:i, s:s}", "process", name, "type", type,
 	    "index", p->idx, "state", ps.state, "pid", ps.pid, "port", p->port,
 	    "uptime_s", (json_int_t)(ps.started > 0 ? time(NULL) - ps.started : 0),
 	    "restarts", ps.restarts, "release", p->release, "routing", p->state));
@@ -103,9 +108,11 @@ static int
 has_type(struct gitd_ctx *g, const char *type, size_t len)
 {
 	struct release_rec rel;
+	char why[256];
 
 	if (g->app.current_release == 0 ||
-	    store_release_get(g->st, g->app.id, g->app.current_release, &rel) != 0)
+	    store_release_get(g->st, g->app.id, g->app.current_release, &rel) != 0 ||
+	    procfile_check(rel.process_types, why, sizeof(why)) == -1)
 		return 0;
 	for (const char *l = rel.process_types; *l; l = strchr(l, '\n') + 1)
 		if (strncmp(l, type, len) == 0 && l[len] == ':')

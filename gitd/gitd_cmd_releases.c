@@ -11,18 +11,25 @@
 #include "core/applock.h"
 #include "gitd/gitd_dispatch.h"
 #include "hooks/hooks.h"
+#include "hooks/hooks_procfile.h"
 
 static int
 release_row(void *arg, const struct release_rec *r)
 {
 	struct gitd_ctx *g = arg;
 	json_t *procs = json_array();
+	char why[256];
 
-	for (const char *p = r->process_types; *p; p = strchr(p, '\n') + 1) {
-		char type[40];
-		snprintf(type, sizeof(type), "%.*s", (int)strcspn(p, ":"), p);
-		json_array_append_new(procs, json_string(type));
-	}
+	/* stored text reaches the terminal: only a list that checks out */
+	if (procfile_check(r->process_types, why, sizeof(why)) == -1)
+		json_array_append_new(procs, json_string("?"));
+	else
+		for (const char *p = r->process_types; *p;
+		    p = strchr(p, '\n') + 1) {
+			char type[PROC_NAME_MAX + 1];
+			snprintf(type, sizeof(type), "%.*s", (int)strcspn(p, ":"), p);
+			json_array_append_new(procs, json_string(type));
+		}
 	json_array_append_new(g->rows, json_pack("{s:i, s:b, s:s, s:s, s:I, s:I,"
 	    " s:o, s:b}", "version", r->version, "live",
 	    r->version == g->app.current_release, "commit", r->commit,

@@ -77,9 +77,14 @@ hooks_destroy(const struct conf *c, struct store *st, const char *app,
 		snprintf(why, wlen, "%s", err);
 		goto out;
 	}
-	/* whatever the app's uid still runs (a daemon a build left behind)
-	 * must not live on into a later app that gets the same id */
+	/* whatever the app's uids still run (a daemon one of its processes
+	 * left behind, an abandoned build) must not live on into a later app
+	 * that gets the same id */
 	ident_of_app(c, a.id, &who);
+	if (ident_kill_all(&who) == -1)
+		log_warn("cannot stop what uid %lu still runs",
+		    (unsigned long)who.uid);
+	ident_of_build(c, a.id, &who);
 	if (ident_kill_all(&who) == -1)
 		log_warn("cannot stop what uid %lu still runs",
 		    (unsigned long)who.uid);

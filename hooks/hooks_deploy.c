@@ -5,8 +5,11 @@
  *   export     the pushed tree into releases/.build-ID
  *   detect     the buildpack
  *   compile    bin/compile, streamed, with the build timeout
- *   describe   process types from the Procfile or bin/release
- *   seal       the tree back to root, closed to other apps' uids
+ *   release    bin/release (each step as the build's uid; nothing any of
+ *              them started outlives it)
+ *   seal       the tree back to root and the app's group, checked after
+ *   describe   process types from bin/release or the sealed Procfile
+ *   close      the tree closed to other apps' uids
  *   install    releases/N and its row
  *   run        start its processes, health-check them, route to them (or
  *              to its static files) and retire the old set (hooks_swap.c)
@@ -134,6 +137,7 @@ deploy_finish(struct deploy *d, int ok, long long t0)
 	    (long long)d->deploy_id, d->app.name, d->commit_hex,
 	    ok ? "succeeded" : "failed", ok ? "" : ": ", ok ? "" : d->reason, ms);
 	vars_free(&d->vars);
+	free(d->release_out);
 	free(d->log);
 }
 
@@ -163,9 +167,9 @@ deploy_stages(struct deploy *d, long long *build_ms)
 	if (release_export(d) == -1 || build_detect(d) == -1)
 		goto out;
 	t = deploy_now_ms();
-	if (build_compile(d) == -1 || release_seal(d) == -1 ||
-	    build_release_info(d) == -1 || release_check_static(d) == -1 ||
-	    release_close(d) == -1)
+	if (build_compile(d) == -1 || build_release(d) == -1 ||
+	    release_seal(d) == -1 || build_describe(d) == -1 ||
+	    release_check_static(d) == -1 || release_close(d) == -1)
 		goto out;
 	*build_ms = deploy_now_ms() - t;
 	d->rel.build_ms = *build_ms;

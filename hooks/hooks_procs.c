@@ -3,8 +3,9 @@
  * (shims); see hooks_procs.h.  A shim is started with a double fork and
  * setsid, so it belongs to no berth process and survives `berth serve`
  * stopping; its pid is recorded in the process row and checked against
- * /proc/PID/cmdline before it is signalled (a pid can be reused after a
- * reboot).
+ * /proc/PID (berth's uid, the shim's command line) before it is believed
+ * or signalled: a pid can be reused after a reboot, and an app can copy
+ * a command line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include "core/ident.h"
 #include "core/log.h"
 #include "core/path.h"
+#include "core/procinfo.h"
 #include "hooks/hooks_procs.h"
 
 int
@@ -46,17 +48,23 @@ read_small(const char *dir, const char *name, char *out, size_t len)
 	out[strcspn(out, "\n")] = '\0';
 }
 
-/* 1 when pid is the shim of process id. */
+/* 1 when pid is the shim of process id: it runs as berth's own uid (an
+ * app, which runs as its own, can copy a shim's command line but not its
+ * uid) and its command line is `berth shim DATA ID ...`. */
 static int
 shim_alive(int pid, int64_t id)
 {
 	char path[64], cmd[PATH_MAX + 256], want[32];
 	const char *argv[4];
+	struct procinfo pi;
 	ssize_t n;
 	size_t at = 0;
 	int fd;
 
 	if (pid <= 1 || kill(pid, 0) == -1)
+		return 0;
+	if (procinfo_get(pid, &pi) == -1 || pi.uid != geteuid() ||
+	    !procinfo_running(&pi))
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)

@@ -24,6 +24,7 @@
 #include "core/testpoint.h"
 #include "core/path.h"
 #include "core/vars.h"
+#include "hooks/hooks_procfile.h"
 #include "hooks/hooks_procs.h"
 #include "hooks/hooks_swap.h"
 #include "router/router.h"
@@ -76,10 +77,19 @@ plan_release(struct store *st, const struct app_rec *app,
     const struct release_rec *rel, struct plan *pl, char *why, size_t whylen)
 {
 	pl->n = 0;
+	/* each type becomes a file name under the app's dirs: the stored
+	 * list is checked again, whatever wrote it */
+	if (procfile_check(rel->process_types, why, whylen) == -1)
+		return -1;
 	for (const char *l = rel->process_types; *l; l = strchr(l, '\n') + 1) {
-		char type[40];
+		char type[PROC_NAME_MAX + 1];
 		int count = 1;
 		snprintf(type, sizeof(type), "%.*s", (int)strcspn(l, ":"), l);
+		if (!procfile_name_valid(type)) {
+			snprintf(why, whylen, "release v%d has a bad process type",
+			    rel->version);
+			return -1;
+		}
 		if (strcmp(type, "release") == 0)
 			continue;
 		if (store_formation_get(st, app->id, type, &count) == -1) {

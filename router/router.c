@@ -182,6 +182,8 @@ router_daemon(char *const argv[], const char *logfile,
 			_exit(126);
 		if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) != -1)
 			(void)dup2(fd, 0);
+		if (spawn_close_fds() == -1)
+			_exit(126); /* nothing berth holds reaches the proxy */
 		if (who != NULL && ident_drop(who) == -1) {
 			dprintf(2, "cannot become uid %lu: %s\n",
 			    (unsigned long)who->uid, strerror(errno));

@@ -181,12 +181,23 @@ t() { # t NAME FUNCTION
 	fi
 }
 
+# killed_on_purpose PID: the test kills connection process PID itself
+killed_on_purpose() { echo "$1" >> "$T/killed-on-purpose"; }
+
+# The lines of serve.log that show a crash, but for the kills a test made.
+crashes() {
+	local purpose
+	purpose=$(paste -sd'|' "$T/killed-on-purpose" 2> /dev/null)
+	grep -E "killed by signal|runtime error|Sanitizer" "$T/serve.log" |
+		grep -vE "connection process (${purpose:-none}) killed by signal 9\$"
+}
+
 finish() {
 	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
 		echo "FAIL server died"; FAIL=$((FAIL + 1))
 		tail -20 "$T/serve.log"
 	fi
-	if grep -qE "killed by signal|runtime error|Sanitizer" "$T/serve.log"; then
+	if crashes | grep -q .; then
 		echo "FAIL a connection process crashed or hit a sanitizer:"
 		FAIL=$((FAIL + 1))
 		grep -E -A12 "killed by signal|runtime error|Sanitizer" "$T/serve.log" | head -40
