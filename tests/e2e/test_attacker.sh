@@ -99,8 +99,8 @@ ids_never_reused() {
 	as admin apps:create other > /dev/null
 	expect "and the next one is newer still" [ "$(sql "SELECT id FROM apps WHERE name='other'")" -gt "$id2" ]
 	if [ "$(id -u)" = 0 ]; then
-		contains "$T/push1" "build uid $((UID_BASE + id1))"
-		contains "$T/push2" "build uid $((UID_BASE + id2))"
+		contains "$T/push1" "build uid $((UID_BASE + 1000000000 + id1))"
+		contains "$T/push2" "build uid $((UID_BASE + 1000000000 + id2))"
 		contains "$T/push2" "old file: refused"
 	fi
 }
