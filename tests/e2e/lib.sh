@@ -126,6 +126,25 @@ http() {
 	curl -sS -m 10 -H "Host: $host" "$@" "http://127.0.0.1:$HTTP_PORT$path"
 }
 
+# readme_sh HEADING [N]: the Nth (default first) ```sh block of the
+# README.md section whose heading line starts with HEADING ("## Run it"),
+# up to the next heading of the same or a higher level.  Tests run the
+# README's own commands, so the README cannot drift from what works.
+readme_sh() {
+	awk -v head="$1" -v want="${2:-1}" '
+		function level(l) { match(l, /^#+/); return RLENGTH }
+		/^#+ / && !inblk {
+			if (insec && level($0) <= lvl) insec = 0
+			if (index($0, head) == 1) { insec = 1; lvl = level($0); next }
+		}
+		insec && /^```/ {
+			if (inblk) { inblk = 0; next }
+			if ($0 ~ /^```sh/) { n++; inblk = 1; next }
+		}
+		insec && inblk && n == want { print }
+	' "$REPO/README.md"
+}
+
 SSH_OPTS="-o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes"
 
 # as KEY ssh-args...   (runs `ssh deploy@127.0.0.1 ARGS` with that key)

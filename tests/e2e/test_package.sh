@@ -4,7 +4,10 @@
 # .deb installed with dpkg, its unit verified by systemd-analyze, and the
 # installed berth run as systemd would run it (`berth check`, `berth init`,
 # the unit's own ExecStart line, a push and a page through its Caddy), and
-# purged.  The install happens in the test's own mount namespace, on
+# purged.  The README's "Backups", "Restoring" and "Removal" commands run
+# word for word against it, with stand-ins for `sudo` and for `systemctl`
+# (tests/e2e/standins: it runs or stops the unit's own ExecStart).  The
+# install happens in the test's own mount namespace, on
 # overlays of /usr, /etc and /var: dpkg really installs and purges, but the
 # machine's own files never change, even if the test is killed half-way,
 # and no other test sees /etc/berth/berth.ini meanwhile.  Its own network
@@ -21,6 +24,29 @@ git -C "$REPO" ls-files -z -co --exclude-standard |
 	tar -x -C "$SRC"
 ssh-keygen -q -t ed25519 -N '' -C admin -f "$T/admin"
 SSH_CMD="ssh -i $T/admin $SSH_OPTS"
+# sudo and systemctl as the README uses them (tests/e2e/standins)
+PATH=$REPO/tests/e2e/standins:$PATH
+export STANDIN_DIR=$T
+
+# wait_up: berth's SSH and its proxy answer
+wait_up() {
+	for _ in $(seq 300); do
+		if (exec 3<>/dev/tcp/127.0.0.1/2222) 2>/dev/null &&
+			(exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	cat "$T/serve.log"; return 1
+}
+
+# readme_run HEADING: that README section's commands, as an admin types them
+readme_run() {
+	readme_sh "$1" > "$T/readme.sh"
+	expect "README has commands under '$1'" [ -s "$T/readme.sh" ]
+	(cd / && bash -e "$T/readme.sh") < /dev/null > "$T/readme.out" 2>&1 ||
+		{ sed 's/^/    $ /' "$T/readme.sh"; cat "$T/readme.out"; return 1; }
+}
 
 man_page_lints_clean() {
 	mandoc -Tlint -Wwarning "$SRC/doc/berth.8" > "$T/out" 2>&1 ||
@@ -99,19 +125,9 @@ init_and_serve() {
 	(cd / && berth init --admin-key "$T/admin.pub") > "$T/out" 2>&1 || { cat "$T/out"; return 1; }
 	contains "$T/out" "created host key /var/lib/berth/host_ed25519"
 	expect "data in /var/lib/berth" [ -f /var/lib/berth/berth.db ]
-	# the unit's own command line
-	local exec
-	exec=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/berth.service)
-	(cd / && exec $exec) > "$T/serve.log" 2>&1 &
-	echo $! > "$T/serve.pid"
-	for _ in $(seq 300); do
-		if (exec 3<>/dev/tcp/127.0.0.1/2222) 2>/dev/null &&
-			(exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	cat "$T/serve.log"; return 1
+	# the unit's own command line (standins/systemctl)
+	systemctl enable --now berth
+	wait_up
 }
 
 pushes_to_installed_berth() {
@@ -125,13 +141,40 @@ pushes_to_installed_berth() {
 	contains "$T/out" "site"
 }
 
-# README's removal: stop berth, the apps, the proxy; then purge
-purges_clean() {
-	kill "$(cat "$T/serve.pid")"
-	for _ in $(seq 100); do kill -0 "$(cat "$T/serve.pid")" 2>/dev/null || break; sleep 0.1; done
-	berth ps:stop site > /dev/null 2>&1 || true   # a static site has none
+# README's backup while berth runs; the data dir lost; README's restore
+backup_and_restore() {
+	readme_run "### Backups"
+	systemctl stop berth
 	kill "$(cat /var/lib/berth/router/caddy/home/caddy.pid)"
-	dpkg --purge berth > "$T/out" 2>&1 || { cat "$T/out"; return 1; }
+	mv /var/lib/berth /var/lib/berth.lost
+	readme_run "### Restoring"
+	expect "the db is root's alone" [ "$(stat -c %a /var/lib/berth/berth.db)" = 600 ]
+	wait_up
+	for _ in $(seq 100); do
+		if curl -sS -m 5 http://site.localhost:8080/ > "$T/out" 2>&1 &&
+			grep -q "<h1>site</h1>" "$T/out"; then
+			break
+		fi
+		sleep 0.1
+	done
+	contains "$T/out" "<h1>site</h1>"
+	GIT_SSH_COMMAND="$SSH_CMD" git clone -q ssh://deploy@127.0.0.1:2222/site "$T/clone"
+	expect "the repository came back" [ -f "$T/clone/index.html" ]
+}
+
+# installing again (an upgrade's path) keeps the admin's edited config
+reinstall_keeps_config() {
+	dpkg -i "$T"/src/berth_*_amd64.deb > "$T/out" 2>&1 || { cat "$T/out"; return 1; }
+	contains /etc/berth/berth.ini "app_uid_base = $UID_BASE"
+}
+
+# README's removal: berth, the apps, the proxy, then the package
+purges_clean() {
+	local caddy
+	caddy=$(cat /var/lib/berth/router/caddy/home/caddy.pid)
+	readme_run "### Removal"
+	expect "berth stopped" [ ! -f "$T/serve.pid" ]
+	expect "the proxy stopped" fails kill -0 "$caddy"
 	expect "no binary" [ ! -e /usr/bin/berth ]
 	expect "no buildpacks" [ ! -e /usr/lib/berth ]
 	expect "no unit" [ ! -e /lib/systemd/system/berth.service ]
@@ -148,5 +191,7 @@ t make_install_stages make_install_stages
 t installs_and_verifies installs_and_verifies
 t init_and_serve init_and_serve
 t pushes_to_installed_berth pushes_to_installed_berth
+t backup_and_restore backup_and_restore
+t reinstall_keeps_config reinstall_keeps_config
 t purges_clean purges_clean
 finish

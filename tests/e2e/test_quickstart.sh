@@ -13,19 +13,8 @@
 E2E_NAMESPACES=1
 . "$(dirname "$0")/lib.sh"
 
-# readme_block N: the Nth ```sh block of README.md's "## Run it" section
-readme_block() {
-	awk -v want="$1" '
-		/^## / { insec = ($0 ~ /^## Run it/) }
-		insec && /^```/ {
-			if (inblk) { inblk = 0; next }
-			if ($0 ~ /^```sh/) { n++; inblk = 1; next }
-		}
-		insec && inblk && n == want { print }
-	' "$REPO/README.md"
-}
-RUN_CMD=$(readme_block 1)
-PUSH_CMDS=$(readme_block 2)
+RUN_CMD=$(readme_sh "## Run it" 1)
+PUSH_CMDS=$(readme_sh "## Run it" 2)
 
 # fresh_home DIR OWNER: a newcomer's HOME with a key and the stand-ins
 fresh_home() {
