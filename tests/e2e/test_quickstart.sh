@@ -182,6 +182,15 @@ root_refuses_unreachable() {
 		echo "serve started with buildpacks the apps cannot reach"; return 1
 	fi
 	contains "$T/out" "cannot enter '$blocked' on the way to buildpacks_dir '$blocked/packs'"
+	# no config: the data dir berth chose moves only while it does not exist
+	mkdir -p "$blocked/checkout"
+	(cd "$blocked/checkout" && "$BERTH" check) > "$T/out" 2>&1 || { cat "$T/out"; return 1; }
+	contains "$T/out" "data dir /var/lib/berth, not $blocked/checkout/berth-data"
+	mkdir "$blocked/checkout/berth-data"
+	if (cd "$blocked/checkout" && "$BERTH" check) > "$T/out" 2>&1; then
+		echo "an existing berth-data was moved"; return 1
+	fi
+	contains "$T/out" "on the way to data_dir '$blocked/checkout/berth-data'"
 }
 
 t readme_has_commands readme_has_commands
