@@ -193,8 +193,19 @@ root_refuses_unreachable() {
 	contains "$T/out" "on the way to data_dir '$blocked/checkout/berth-data'"
 }
 
+# the directories init creates on the way to a new data dir let the apps'
+# uids through (berth's own umask is 077)
+root_creates_reachable_parents() {
+	printf '[server]\ndata_dir = %s/srv/berth/data\n' "$T" > "$T/deep.ini"
+	"$BERTH" -c "$T/deep.ini" init > "$T/out" 2>&1 || { cat "$T/out"; return 1; }
+	expect "srv is 0755" [ "$(stat -c %a "$T/srv")" = 755 ]
+	expect "srv/berth is 0755" [ "$(stat -c %a "$T/srv/berth")" = 755 ]
+	expect "the data dir is 0711" [ "$(stat -c %a "$T/srv/berth/data")" = 711 ]
+}
+
 t readme_has_commands readme_has_commands
 t as_root as_root
 t as_user_nobody as_user_nobody
 t root_refuses_unreachable root_refuses_unreachable
+t root_creates_reachable_parents root_creates_reachable_parents
 finish
