@@ -332,6 +332,7 @@ swap_release(const struct conf *c, struct store *st, const struct app_rec *app,
 	if (start_plan(c, st, app, pl, why, whylen) == -1 ||
 	    check_plan(c, app, pl, path, say, ctx, why, whylen) == -1)
 		goto fail;
+	testpoint(c, "healthy");
 	for (size_t i = 0; i < pl->n; i++)
 		ids[i] = pl->p[i].id;
 	old->n = 0; /* the set that is live now, which this swap retires */

@@ -30,9 +30,12 @@ make_chain(const char *dir, int depth, const char *outside)
 		if (i % 100 == 0) {
 			if ((f = openat(fd, "file", O_WRONLY | O_CREAT, 0600)) != -1)
 				close(f);
-			(void)symlinkat(outside, fd, "link");
-			(void)mkdirat(fd, "side", 0700);
-			(void)mkdirat(fd, "other", 0500); /* not writable */
+			if (symlinkat(outside, fd, "link") == -1 ||
+			    mkdirat(fd, "side", 0700) == -1 ||
+			    mkdirat(fd, "other", 0500) == -1) { /* not writable */
+				close(fd);
+				return -1;
+			}
 		}
 		if (mkdirat(fd, "d", 0700) == -1 ||
 		    (next = openat(fd, "d", O_RDONLY | O_DIRECTORY)) == -1) {
