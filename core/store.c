@@ -92,6 +92,17 @@ static const char *const migrations[] = {
 	"  count INTEGER NOT NULL,"
 	"  PRIMARY KEY (app_id, type));"
 	"CREATE INDEX processes_app ON processes(app_id, release_version);",
+	/* 4: what berth serve repaired by itself, and what it must remember
+	 * across starts (the app_uid_base the files belong to) */
+	"CREATE TABLE repairs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  app TEXT NOT NULL DEFAULT '',"
+	"  what TEXT NOT NULL,"
+	"  ok INTEGER NOT NULL);"
+	"CREATE TABLE settings ("
+	"  name TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

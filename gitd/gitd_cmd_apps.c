@@ -66,8 +66,10 @@ count_proc(void *arg, const struct proc_rec *p)
 	proc_status(ap->c->data_dir, ap->app, p, &ps);
 	ap->total++;
 	ap->running += strcmp(ps.state, "running") == 0;
-	ap->crashed += strcmp(ps.state, "crashed") == 0 ||
-	    strcmp(ps.state, "backoff") == 0;
+	/* crashed, restarting (backoff), or its supervisor gone (until
+	 * berth serve revives it): the app is not running */
+	ap->crashed += strcmp(ps.state, "running") != 0 &&
+	    strcmp(ps.state, "starting") != 0;
 	if (ap->list != NULL) {
 		snprintf(name, sizeof(name), "%s.%d", p->type, p->idx);
 		json_array_append_new(ap->list, json_pack("{s:s, s:s, s:i, s:i}",

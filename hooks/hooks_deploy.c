@@ -15,8 +15,9 @@
  *   finish     the deploys row: outcome, reason, duration, full log
  * Any stage that fails stops the deploy: nothing live has changed (route
  * changes what is served in one step the proxy validates first, and
- * activate only records it), the build dir is removed, the log is kept in
- * the deploys row.
+ * activate only records it), the build dir is removed, and so are the
+ * release dir and row of a release that never went live (a failed health
+ * check): only the deploys row with its log is kept.
  * Also: rollback, which re-activates an earlier release.
  */
 #include <stdarg.h>
@@ -176,9 +177,14 @@ deploy_stages(struct deploy *d, long long *build_ms)
 		deploy_say(d, "       %.*s", (int)strcspn(p, "\n"), p);
 	slot_release(slot);
 	slot = -1;
-	if (store_objects(d) == -1 || release_install(d) == -1 ||
-	    release_run(d, d->rel.version) == -1 ||
-	    release_activate(d, d->rel.version) == -1)
+	if (store_objects(d) == -1 || release_install(d) == -1)
+		goto out;
+	if (release_run(d, d->rel.version) == -1) {
+		/* it never went live: only the deploy's row and log remain */
+		release_uninstall(d);
+		goto out;
+	}
+	if (release_activate(d, d->rel.version) == -1)
 		goto out;
 	testpoint(d->conf, "activated");
 	release_retain(d);
@@ -310,13 +316,42 @@ hooks_rollback(const struct conf *c, struct store *st, const char *app,
 	return ok ? 0 : -1;
 }
 
+static int
+count_one(void *arg, const struct proc_rec *p)
+{
+	(void)p;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Stopped: a release with processes to run, none of them running (ps:stop
+ * removed them; a crashed one still counts as running). */
+static int
+app_stopped(struct store *st, const struct app_rec *a, int *stopped)
+{
+	struct release_rec rel;
+	int n = 0;
+
+	*stopped = 0;
+	if (store_proc_each(st, a->id, "running", count_one, &n) == -1 ||
+	    store_release_get(st, a->id, a->current_release, &rel) == -1)
+		return -1;
+	for (const char *l = rel.process_types; n == 0 && *l;
+	    l = strchr(l, '\n') + 1)
+		if (strncmp(l, "release:", 8) != 0)
+			*stopped = 1;
+	return 0;
+}
+
 int
 hooks_restart(const struct conf *c, struct store *st, const char *app,
-    void (*say)(void *, const char *), void *say_ctx, char *why, size_t wlen)
+    const char *type, int flags, void (*say)(void *, const char *),
+    void *say_ctx, char *why, size_t wlen)
 {
+	struct swap_scope scope = { type, (flags & RESTART_SCALE) != 0 };
 	struct app_rec a;
 	char err[256];
-	int lock, rc = -1;
+	int lock, rc = -1, stopped = 0;
 
 	if ((lock = applock_take(c, app, NULL, NULL, err, sizeof(err))) == -1) {
 		snprintf(why, wlen, "%s", err);
@@ -326,9 +361,14 @@ hooks_restart(const struct conf *c, struct store *st, const char *app,
 		snprintf(why, wlen, "app '%s' does not exist", app);
 	else if (a.current_release == 0)
 		snprintf(why, wlen, "app '%s' has not been deployed yet", app);
+	else if ((flags & RESTART_IF_RUNNING) &&
+	    app_stopped(st, &a, &stopped) == -1)
+		snprintf(why, wlen, "%s", store_error(st));
+	else if (stopped)
+		rc = 1;
 	else
-		rc = swap_release(c, st, &a, a.current_release, say, say_ctx, why,
-		    wlen);
+		rc = swap_processes(c, st, &a, a.current_release, &scope, say,
+		    say_ctx, why, wlen);
 	close(lock);
 	return rc;
 }

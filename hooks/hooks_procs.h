@@ -47,7 +47,15 @@ int proc_spawn(const struct conf *c, struct store *st, const char *app,
 void proc_stop(const struct conf *c, struct store *st, const char *app,
     const struct proc_rec *p);
 
-/* On `berth serve` start, under the app's lock: restart the shims of
+/* Under the app's lock: if p is routed (running) and its shim is gone (a
+ * kill, a reboot), kill what is left of its app and start a new shim on
+ * the same port.  A process that crashed for good stays crashed until a
+ * deploy, ps:restart or ps:start.  1 restarted, 0 nothing to do, -1 with
+ * err. */
+int proc_revive(const struct conf *c, struct store *st, const char *app,
+    const struct proc_rec *p, char *err, size_t errlen);
+
+/* On `berth serve` start, under the app's lock: revive the shims of
  * running processes that are gone (a reboot), stop and forget the ones a
  * cut-off swap left starting.  Draining ones are left to the router. */
 void procs_recover(const struct conf *c, struct store *st,
