@@ -12,9 +12,9 @@
 
 #include "core/path.h"
 
-int
-applock_take(const struct conf *c, const char *app, void (*waiting)(void *),
-    void *arg, char *err, size_t errlen)
+/* DATA/locks/APP.lock, opened (created if missing).  fd, or -1 with err. */
+static int
+lock_open(const struct conf *c, const char *app, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	int fd;
@@ -27,6 +27,35 @@ applock_take(const struct conf *c, const char *app, void (*waiting)(void *),
 		    strerror(errno));
 		return -1;
 	}
+	return fd;
+}
+
+int
+applock_try(const struct conf *c, const char *app, int *fd, char *err,
+    size_t errlen)
+{
+	int busy;
+
+	if ((*fd = lock_open(c, app, err, errlen)) == -1)
+		return -1;
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 1;
+	if (!(busy = errno == EWOULDBLOCK))
+		snprintf(err, errlen, "cannot lock app '%s': %s", app,
+		    strerror(errno));
+	close(*fd);
+	*fd = -1;
+	return busy ? 0 : -1;
+}
+
+int
+applock_take(const struct conf *c, const char *app, void (*waiting)(void *),
+    void *arg, char *err, size_t errlen)
+{
+	int fd;
+
+	if ((fd = lock_open(c, app, err, errlen)) == -1)
+		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 		return fd;
 	if (errno != EWOULDBLOCK)

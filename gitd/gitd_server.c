@@ -8,7 +8,8 @@
  * max_unauthenticated (a child writes its pid to the auth pipe once its
  * client has logged in), the per-address limits (IPv6 counted per /64),
  * and on SIGTERM stops accepting and waits for running connections (a push
- * in progress runs to its end).
+ * in progress runs to its end).  The daemon's chores (berth serve's
+ * repairs) are ticked from the same loop: poll wakes when they are due.
  */
 #include "gitd/gitd_server.h"
 
@@ -68,18 +69,22 @@ static int listen_socket(const struct conf *c);
 static ssh_bind make_bind(const struct conf *c);
 static void on_signal(int sig);
 static int install_signals(void);
-static void reap(const struct conf *c, struct accounting *a);
+static void reap(const struct conf *c, struct accounting *a,
+    const struct gitd_chores *chores);
+static int forget_kid(const struct conf *c, struct accounting *a, pid_t pid,
+    int status);
 static void accept_one(const struct conf *c, ssh_bind bind, int lfd,
     struct accounting *a);
 static void read_logins(const struct conf *c, struct accounting *a);
 
 int
-gitd_serve(const struct conf *conf)
+gitd_serve(const struct conf *conf, const struct gitd_chores *chores)
 {
 	struct pollfd pfd[3];
 	struct accounting *acct;
 	ssh_bind bind;
-	int lfd;
+	int lfd, status, timeout;
+	pid_t pid;
 
 	if ((acct = calloc(1, sizeof(*acct))) == NULL ||
 	    (acct->kids = calloc((size_t)conf->max_connections,
@@ -103,7 +108,8 @@ gitd_serve(const struct conf *conf)
 		pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = wake_pipe[0], .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = acct->auth_pipe[0], .events = POLLIN };
-		if (poll(pfd, 3, -1) == -1 && errno != EINTR) {
+		timeout = chores != NULL ? chores->tick(chores->arg) : -1;
+		if (poll(pfd, 3, timeout) == -1 && errno != EINTR) {
 			log_warn("poll");
 			break;
 		}
@@ -115,15 +121,17 @@ gitd_serve(const struct conf *conf)
 		if (pfd[2].revents & POLLIN)
 			read_logins(conf, acct);
 		if (got_chld)
-			reap(conf, acct);
+			reap(conf, acct, chores);
 		if (!got_term && (pfd[0].revents & POLLIN))
 			accept_one(conf, bind, lfd, acct);
 	}
 	close(lfd);
+	if (chores != NULL)
+		chores->stop(chores->arg);
 	log_info("stopping: waiting for %d connection(s) to finish",
 	    acct->children);
-	while (acct->children > 0 && wait(NULL) > 0)
-		acct->children--;
+	while (acct->children > 0 && (pid = wait(&status)) > 0)
+		(void)forget_kid(conf, acct, pid, status);
 	free(acct->kids);
 	free(acct);
 	ssh_bind_free(bind);
@@ -269,36 +277,47 @@ count_failure(const struct conf *c, struct peer *p)
 	}
 }
 
+/* The connection process pid ended: its slot and its address's counts
+ * are freed.  1 when it was one, 0 when pid is no connection's. */
+static int
+forget_kid(const struct conf *c, struct accounting *a, pid_t pid, int status)
+{
+	int i;
+
+	for (i = 0; i < c->max_connections && a->kids[i].pid != pid; i++)
+		;
+	if (i == c->max_connections)
+		return 0;
+	a->children--;
+	a->kids[i].pid = 0;
+	if (!a->kids[i].authed)
+		a->unauthed--;
+	if (a->kids[i].peer >= 0) {
+		struct peer *p = &a->peers[a->kids[i].peer];
+		p->live--;
+		if (!a->kids[i].authed)
+			p->unauthed--;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == SESSION_AUTH_FAILED)
+			count_failure(c, p);
+	}
+	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGALRM)
+		log_warnx("connection process %ld killed by signal %d",
+		    (long)pid, WTERMSIG(status));
+	return 1;
+}
+
 static void
-reap(const struct conf *c, struct accounting *a)
+reap(const struct conf *c, struct accounting *a,
+    const struct gitd_chores *chores)
 {
 	int status;
 	pid_t pid;
 
 	got_chld = 0;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		a->children--;
-		for (int i = 0; i < c->max_connections; i++) {
-			if (a->kids[i].pid != pid)
-				continue;
-			a->kids[i].pid = 0;
-			if (!a->kids[i].authed)
-				a->unauthed--;
-			if (a->kids[i].peer >= 0) {
-				struct peer *p = &a->peers[a->kids[i].peer];
-				p->live--;
-				if (!a->kids[i].authed)
-					p->unauthed--;
-				if (WIFEXITED(status) &&
-				    WEXITSTATUS(status) == SESSION_AUTH_FAILED)
-					count_failure(c, p);
-			}
-			break;
-		}
-		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGALRM)
-			log_warnx("connection process %ld killed by signal %d",
-			    (long)pid, WTERMSIG(status));
-	}
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		if (!(chores != NULL && chores->reaped(chores->arg, pid,
+		    status)))
+			(void)forget_kid(c, a, pid, status);
 }
 
 /* The address of ss as text, and the key the limits count it under: the

@@ -168,11 +168,13 @@ proc_spawn(const struct conf *c, struct store *st, const char *app,
 	return 0;
 }
 
-void
-proc_stop(const struct conf *c, struct store *st, const char *app,
-    const struct proc_rec *p)
+/* SIGTERM the shim and wait until it is gone (SIGKILL after the stop
+ * timeout); then whatever its app left. */
+static void
+halt(const struct conf *c, const char *app, const struct proc_rec *p,
+    char *dir, size_t len)
 {
-	char dir[PATH_MAX], buf[32];
+	char buf[32];
 	int app_pid;
 
 	if (shim_alive(p->shim_pid, p->id)) {
@@ -183,12 +185,31 @@ proc_stop(const struct conf *c, struct store *st, const char *app,
 		if (shim_alive(p->shim_pid, p->id))
 			(void)kill(p->shim_pid, SIGKILL);
 	}
-	if (proc_run_dir(c->data_dir, app, p->id, dir, sizeof(dir)) == 0) {
+	dir[0] = '\0';
+	if (proc_run_dir(c->data_dir, app, p->id, dir, len) == 0) {
 		read_small(dir, "pid", buf, sizeof(buf));
 		if ((app_pid = atoi(buf)) > 1)
 			(void)kill(-app_pid, SIGKILL); /* a shim killed hard */
-		(void)rmtree(dir);
 	}
+}
+
+void
+proc_halt(const struct conf *c, const char *app, const struct proc_rec *p)
+{
+	char dir[PATH_MAX];
+
+	halt(c, app, p, dir, sizeof(dir));
+}
+
+void
+proc_stop(const struct conf *c, struct store *st, const char *app,
+    const struct proc_rec *p)
+{
+	char dir[PATH_MAX];
+
+	halt(c, app, p, dir, sizeof(dir));
+	if (dir[0] != '\0')
+		(void)rmtree(dir);
 	if (store_proc_delete(st, p->id) == -1)
 		log_warnx("cannot forget process %lld: %s", (long long)p->id,
 		    store_error(st));
@@ -246,12 +267,51 @@ kill_orphan(const struct conf *c, const char *app, const struct proc_rec *p)
 	}
 }
 
+/* Write one small file of a run dir (tmp file, rename). */
+static void
+write_small(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	size_t len = strlen(text);
+	int fd, ok;
+
+	if (pathf(path, sizeof(path), "%s/%s", dir, name) == -1 ||
+	    pathf(tmp, sizeof(tmp), "%s/.%s", dir, name) == -1 ||
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1)
+		return;
+	ok = write(fd, text, len) == (ssize_t)len;
+	if (close(fd) == 0 && ok)
+		(void)rename(tmp, path);
+}
+
+/* A supervisor that dies right after each revive (it cannot even start
+ * its app) is given up on like a crash loop: 1 when this is the
+ * REVIVE_MAX-th revive in a row, each within REVIVE_FAST_SECONDS of the
+ * one before (the count lives in the run dir's "revived" file). */
+static int
+revived_too_often(const char *dir)
+{
+	char buf[64];
+	long long last = 0, now = (long long)time(NULL);
+	int count = 0;
+
+	read_small(dir, "revived", buf, sizeof(buf));
+	if (sscanf(buf, "%lld %d", &last, &count) != 2 ||
+	    now - last >= REVIVE_FAST_SECONDS)
+		count = 0;
+	snprintf(buf, sizeof(buf), "%lld %d", now, ++count);
+	write_small(dir, "revived", buf);
+	return count >= REVIVE_MAX;
+}
+
 int
 proc_revive(const struct conf *c, struct store *st, const char *app,
     const struct proc_rec *p, char *err, size_t errlen)
 {
 	struct proc_rec copy = *p;
 	struct proc_status ps;
+	char dir[PATH_MAX];
 
 	if (strcmp(p->state, "running") != 0 || shim_alive(p->shim_pid, p->id))
 		return 0;
@@ -259,6 +319,19 @@ proc_revive(const struct conf *c, struct store *st, const char *app,
 	if (strcmp(ps.state, "crashed") == 0)
 		return 0; /* until a deploy, ps:restart or ps:start */
 	kill_orphan(c, app, p);
+	if (proc_run_dir(c->data_dir, app, p->id, dir, sizeof(dir)) == -1 ||
+	    mkdirs(dir, 0755) == -1) {
+		snprintf(err, errlen, "cannot prepare the run dir of %s.%d",
+		    p->type, p->idx);
+		return -1;
+	}
+	if (revived_too_often(dir)) {
+		write_small(dir, "state", "crashed");
+		snprintf(err, errlen, "its supervisor died %d times in a row right"
+		    " after starting; marked crashed (see 'logs %s')", REVIVE_MAX,
+		    app);
+		return -1;
+	}
 	if (proc_spawn(c, st, app, &copy, err, errlen) == -1)
 		return -1;
 	return 1;

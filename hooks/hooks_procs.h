@@ -23,6 +23,8 @@
 #define SHIM_BACKOFF_MAX 60    /* seconds between restarts, at most */
 #define SHIM_STOP_TIMEOUT 10   /* SIGTERM, then SIGKILL after this */
 #define LOG_ROTATE_BYTES (1024 * 1024) /* one .1 file is kept */
+#define REVIVE_FAST_SECONDS 10 /* a supervisor revived again within this */
+#define REVIVE_MAX 5           /* this many times in a row: crashed */
 
 struct proc_status {
 	char state[16];   /* running | backoff | crashed | stopped | gone */
@@ -42,6 +44,11 @@ void proc_status(const char *data_dir, const char *app,
 /* Start the shim of an existing row; records its pid.  0 or -1 with err. */
 int proc_spawn(const struct conf *c, struct store *st, const char *app,
     struct proc_rec *p, char *err, size_t errlen);
+
+/* SIGTERM the shim and wait until it is gone; keep row and run dir (a
+ * later revive starts it again). */
+void proc_halt(const struct conf *c, const char *app,
+    const struct proc_rec *p);
 
 /* SIGTERM the shim and wait until it is gone; remove row and run dir. */
 void proc_stop(const struct conf *c, struct store *st, const char *app,
