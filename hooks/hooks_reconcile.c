@@ -96,10 +96,12 @@ reconcile_reaped(void *arg, pid_t pid, int status)
 		if (backoff > RECONCILE_PROXY_BACKOFF)
 			backoff = RECONCILE_PROXY_BACKOFF;
 		r->proxy_retry_ms = now + backoff * 1000LL;
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) ==
+	    RECONCILE_PROXY_OK) {
 		r->proxy_fails = 0;
 		r->proxy_retry_ms = 0;
-	} else {
+	} else if (!WIFEXITED(status) ||
+	    WEXITSTATUS(status) != RECONCILE_PROXY_WAITING) {
 		log_warnx("repair pass %ld ended %s %d", (long)pid,
 		    WIFSIGNALED(status) ? "by signal" : "with status",
 		    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
@@ -134,8 +136,10 @@ repair_proxy(const struct conf *c, struct store *st, int may, int first)
 	const char *kind = c->router_kind;
 	int started = 0;
 
-	if (!c->router_manage || router_pid(c) != 0 || !may)
-		return 0;
+	if (!c->router_manage || router_pid(c) != 0)
+		return RECONCILE_PROXY_OK;
+	if (!may)
+		return RECONCILE_PROXY_WAITING;
 	if (router_start(c, st, &started, err, sizeof(err)) == -1) {
 		snprintf(what, sizeof(what), "%s is not running and could not be"
 		    " started: %s", kind, err);
@@ -150,7 +154,7 @@ repair_proxy(const struct conf *c, struct store *st, int may, int first)
 		    kind, (long)router_pid(c));
 		record(st, NULL, 1, what);
 	}
-	return 0;
+	return RECONCILE_PROXY_OK;
 }
 
 struct app_pass {

@@ -47,9 +47,12 @@ int reconcile_reaped(void *r, pid_t pid, int status);
 void reconcile_stop(void *r);
 
 /* One pass, in the calling process: repairs, each recorded and logged.
- * may_start_proxy 0 skips a proxy start (backing off).  Returns
- * RECONCILE_PROXY_FAILED when a proxy start failed, else 0. */
-#define RECONCILE_PROXY_FAILED 2
+ * may_start_proxy 0 skips a proxy start (backing off); first_failure 1
+ * records a failed start in the repairs table (later ones of the same
+ * streak are only logged).  Returns what became of the proxy: */
+#define RECONCILE_PROXY_OK 0      /* running, started, or not managed */
+#define RECONCILE_PROXY_FAILED 2  /* not running, and the start failed */
+#define RECONCILE_PROXY_WAITING 3 /* not running; not tried (backing off) */
 int reconcile_pass(const struct conf *c, int may_start_proxy,
     int first_failure);
 

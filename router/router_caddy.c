@@ -425,7 +425,7 @@ stop_stale(const struct conf *c, const char *conf)
 	    HOLDERS_MAX, &n) == -1)
 		return;
 	for (size_t i = 0; i < n; i++)
-		if (h[i].pid > 1 && strncmp(h[i].cmd, "caddy run ", 10) == 0 &&
+		if (h[i].pid > 1 && strstr(h[i].cmd, "caddy run ") != NULL &&
 		    strstr(h[i].cmd, want) != NULL) {
 			log_info("stopping a Caddy an earlier berth left running"
 			    " with this config (pid %ld)", (long)h[i].pid);

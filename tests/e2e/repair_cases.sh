@@ -43,6 +43,10 @@ proxy_pids() {
 	echo "$p" $(pgrep -P "$p")
 }
 
+gone() { # gone PID: no such process, or a zombie nobody reaped yet
+	[ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2> /dev/null
+}
+
 row() { # row APP PROC COLUMN: of the routed instance PROC (web.1)
 	sql "select p.$3 from processes p join apps a on a.id = p.app_id
 	     where a.name = '$1' and p.type || '.' || p.idx = '$2' and p.state = 'running'"

@@ -16,8 +16,8 @@ master_killed() {
 	repaired "nginx restarted"
 	answered solo.localhost "hello from web" "$start"
 	for w in $workers; do
-		for _ in $(seq 50); do [ -e "/proc/$w" ] || break; sleep 0.1; done
-		expect "the orphaned worker $w is gone" [ ! -e "/proc/$w" ]
+		for _ in $(seq 50); do gone "$w" && break; sleep 0.1; done
+		expect "the orphaned worker $w is gone" gone "$w"
 	done
 	expect "a new master" [ "$(proxy_pid)" != "$master" ]
 	grep -q "stopping nginx pid .*its master is gone" "$T/serve.log"
