@@ -285,20 +285,23 @@ write_small(const char *dir, const char *name, const char *text)
 		(void)rename(tmp, path);
 }
 
-/* A supervisor that dies right after each revive (it cannot even start
- * its app) is given up on like a crash loop: 1 when this is the
- * REVIVE_MAX-th revive in a row, each within REVIVE_FAST_SECONDS of the
- * one before (the count lives in the run dir's "revived" file). */
+/* A supervisor that dies after each revive before it started its app
+ * (it cannot even load the process) is given up on like a crash loop: 1
+ * when this is the REVIVE_MAX-th revive in a row with no start of the app
+ * since the one before (the run dir's "revived" file counts them, its
+ * "started" file is the shim's).  A process killed again and again from
+ * outside started each time, so it is revived each time. */
 static int
 revived_too_often(const char *dir)
 {
 	char buf[64];
-	long long last = 0, now = (long long)time(NULL);
+	long long last = 0, started, now = (long long)time(NULL);
 	int count = 0;
 
+	read_small(dir, "started", buf, sizeof(buf));
+	started = atoll(buf);
 	read_small(dir, "revived", buf, sizeof(buf));
-	if (sscanf(buf, "%lld %d", &last, &count) != 2 ||
-	    now - last >= REVIVE_FAST_SECONDS)
+	if (sscanf(buf, "%lld %d", &last, &count) != 2 || started >= last)
 		count = 0;
 	snprintf(buf, sizeof(buf), "%lld %d", now, ++count);
 	write_small(dir, "revived", buf);
@@ -327,9 +330,9 @@ proc_revive(const struct conf *c, struct store *st, const char *app,
 	}
 	if (revived_too_often(dir)) {
 		write_small(dir, "state", "crashed");
-		snprintf(err, errlen, "its supervisor died %d times in a row right"
-		    " after starting; marked crashed (see 'logs %s')", REVIVE_MAX,
-		    app);
+		snprintf(err, errlen, "its supervisor died %d times in a row before"
+		    " it started the process; marked crashed (see 'logs %s')",
+		    REVIVE_MAX, app);
 		return -1;
 	}
 	if (proc_spawn(c, st, app, &copy, err, errlen) == -1)

@@ -23,8 +23,7 @@
 #define SHIM_BACKOFF_MAX 60    /* seconds between restarts, at most */
 #define SHIM_STOP_TIMEOUT 10   /* SIGTERM, then SIGKILL after this */
 #define LOG_ROTATE_BYTES (1024 * 1024) /* one .1 file is kept */
-#define REVIVE_FAST_SECONDS 10 /* a supervisor revived again within this */
-#define REVIVE_MAX 5           /* this many times in a row: crashed */
+#define REVIVE_MAX 5 /* revives in a row that never start the app: crashed */
 
 struct proc_status {
 	char state[16];   /* running | backoff | crashed | stopped | gone */

@@ -83,13 +83,13 @@ route_handlers(const struct conf *c, const struct route *r)
 			json_array_append_new(ups, json_pack("{s:s}", "dial", dial));
 		}
 		/* an upstream that refuses (its process just died, berth serve
-		 * restarts it) is skipped for a second, and a request waits up
+		 * restarts it) is skipped for 300 ms, and a request waits up
 		 * to 5 s for one that answers: no 502 while one of several
 		 * instances restarts, nor while the only one does */
 		json_array_append_new(h, json_pack("{s:s, s:o, s:{s:s, s:s},"
 		    " s:{s:{s:s, s:i}}}", "handler", "reverse_proxy", "upstreams",
 		    ups, "load_balancing", "try_duration", "5s", "try_interval",
-		    "100ms", "health_checks", "passive", "fail_duration", "1s",
+		    "50ms", "health_checks", "passive", "fail_duration", "300ms",
 		    "max_fails", 1));
 	} else if (r->static_root[0] != '\0') {
 		json_array_append_new(h, json_pack("{s:s, s:s}", "handler",
