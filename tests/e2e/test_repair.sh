@@ -93,6 +93,38 @@ caddy_cannot_start() {
 	repaired "caddy restarted"
 }
 
+# a lost supervisor of an app whose lock is held (a push, a ps command) is
+# left alone until the lock is free: the repair never fights a deploy
+busy_app_waits() {
+	local lock=$DATA/locks/solo.lock start
+	flock "$lock" sleep 3 &
+	local holder=$!
+	for _ in $(seq 50); do fails flock -n "$lock" true && break; sleep 0.05; done
+	start=$(date +%s.%N)
+	kill_shim solo web.1
+	sleep 2
+	as admin ps solo > "$T/ps"
+	expect "not revived while the app is busy" grep -q "web.1 .*gone" "$T/ps" || { cat "$T/ps"; return 1; }
+	wait "$holder"
+	answered solo.localhost "hello from web" "$start"
+	repaired "web.1 of solo restarted"
+}
+
+# what the user stopped stays stopped: ps:stop leaves nothing to repair
+stopped_stays_stopped() {
+	local n
+	n=$(sql "select count(*) from repairs")
+	as admin ps:stop solo > /dev/null
+	sleep 1.5   # three repair passes
+	expect "nothing runs" [ -z "$(pgrep -f "berth shim $DATA .* $(row solo web.1 id) ")" ]
+	expect "no process row" [ "$(sql "select count(*) from processes p join apps a on a.id = p.app_id where a.name='solo'")" = 0 ]
+	expect "no repair" [ "$(sql "select count(*) from repairs")" = "$n" ]
+	http solo.localhost / -o /dev/null -w '%{http_code}' > "$T/code" || true
+	contains "$T/code" 503
+	as admin ps:start solo > /dev/null
+	http solo.localhost / > "$T/out"; contains "$T/out" "hello from web"
+}
+
 # berth serve restarted (top level) with app_uid_base = $1
 rebase() {
 	[ -z "$SERVER_PID" ] || { kill "$SERVER_PID"; wait "$SERVER_PID" 2> /dev/null; }
@@ -149,6 +181,9 @@ figure "port freed"
 t "the crashing worker gives up: crashed" until_crashed
 restart_serve
 t "a crashed process stays crashed across a restart of berth serve" stays_crashed
+t "a busy app (its lock held) is repaired only once the lock is free" busy_app_waits
+figure "supervisor killed while the app was busy for 3 s"
+t "an app the user stopped is not started by the repairs" stopped_stays_stopped
 t "Caddy's pid file lost: the old Caddy is stopped, not joined" pidfile_lost
 t "Caddy cannot start: status and commands say why; fixed, it starts" caddy_cannot_start
 figure "Caddy's home fixed"
