@@ -20,10 +20,12 @@
  * check): only the deploys row with its log is kept.
  * Also: rollback, which re-activates an earlier release.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -240,6 +242,23 @@ pick_previous(void *arg, const struct release_rec *r)
 	return 0;
 }
 
+/* An archive keeps the group the release had when it was archived; after
+ * a change of app_uid_base that is the old one: give the restored tree
+ * the app's group now (its owner, root, stays). */
+static int
+regroup(const struct deploy *d, const char *tree)
+{
+	struct ident from = d->ident;
+	struct stat sb;
+
+	if (!d->ident.drop || stat(tree, &sb) == -1 ||
+	    sb.st_gid == d->ident.gid)
+		return 0;
+	from.uid = (uid_t)-1; /* no owner changes: only the group */
+	from.gid = sb.st_gid;
+	return ident_move_tree(tree, &from, &d->ident);
+}
+
 /* Bring back releases/N from its archive if it was pruned. */
 static int
 restore_release(struct deploy *d, int version)
@@ -258,8 +277,17 @@ restore_release(struct deploy *d, int version)
 		return deploy_fail(d, "release v%d is neither on disk nor archived",
 		    version);
 	(void)rmtree(tmp);
-	if (archive_unpack(tar, tmp, err, sizeof(err)) == -1 ||
-	    rename(tmp, dir) == -1) {
+	snprintf(err, sizeof(err), "cannot unpack it");
+	if (archive_unpack(tar, tmp, err, sizeof(err)) == 0) {
+		if (regroup(d, tmp) == -1)
+			snprintf(err, sizeof(err), "cannot give it group %lu: %s",
+			    (unsigned long)d->ident.gid, strerror(errno));
+		else if (rename(tmp, dir) == -1)
+			snprintf(err, sizeof(err), "%s", strerror(errno));
+		else
+			err[0] = '\0';
+	}
+	if (err[0] != '\0') {
 		(void)rmtree(tmp);
 		return deploy_fail(d, "cannot restore v%d: %s", version, err);
 	}

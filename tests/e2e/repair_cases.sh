@@ -8,7 +8,7 @@
 # cannot start because another process holds its port: berth names the
 # holder and starts it once the port is free.
 . "$(dirname "$0")/lib.sh"
-start_server "[health]" "timeout = 10" "grace = 1"
+start_server "[health]" "timeout = 10" "grace = 1" "[build]" "keep_releases = 1"
 W=$T/solo
 BOUND=10   # seconds; the goal is under 2 (tests/bench/recovery.sh)
 
@@ -98,6 +98,8 @@ repaired() { # repaired TEXT: `status` lists a repair with TEXT
 
 deploy_solo() {
 	make_app "$W"
+	git_as admin -C "$W" push -q "$(remote solo)" main
+	git -C "$W" commit -q --allow-empty -m two   # v1 is archived
 	git_as admin -C "$W" push -q "$(remote solo)" main
 	http solo.localhost / > "$T/out"; contains "$T/out" "hello from web.1"
 	as admin status > "$T/status"

@@ -153,13 +153,18 @@ moved_to_new_uids() {
 	pid=$(as admin ps solo --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["pid"])')
 	expect "the app runs as its new uid" [ "$(ps -o uid= -p "$pid" | tr -d ' ')" = $((base + id)) ]
 	expect "Caddy runs as the new proxy uid" [ "$(ps -o uid= -p "$(proxy_pid)" | tr -d ' ')" = "$base" ]
-	expect "the release has the new group" [ "$(stat -c %g "$DATA/apps/solo/releases/1")" = $((base + id)) ]
+	expect "the release has the new group" [ "$(stat -c %g "$DATA/apps/solo/releases/$(sql "select current_release from apps where name='solo'")")" = $((base + id)) ]
 	expect "the cache has the new owner" [ "$(stat -c %u "$DATA/apps/solo/cache")" = $((base + id)) ]
 	expect "nothing of the old uid runs" [ -z "$(pgrep -U $((UID_BASE + id)))" ]
 	contains "$T/serve.log" "'solo' now runs as uid $((base + id)) (was $((UID_BASE + id)))"
-	echo "two" >> "$W/server.py"; sed -i '$d' "$W/server.py"
 	git -C "$W" commit -q --allow-empty -m again
 	git_as admin -C "$W" push -q "$(remote solo)" main
+	http solo.localhost / > "$T/out"; contains "$T/out" "hello from web"
+	# v1 was archived (keep_releases = 1) with the old group inside
+	expect "v1 is archived" [ -f "$DATA/apps/solo/releases/1.tar.gz" ] && [ ! -d "$DATA/apps/solo/releases/1" ]
+	as admin rollback solo 1 > "$T/out" 2>&1 || { cat "$T/out"; return 1; }
+	contains "$T/out" "Restored v1 from its archive"
+	expect "restored with the new group" [ "$(stat -c %g "$DATA/apps/solo/releases/1")" = $((base + id)) ]
 	http solo.localhost / > "$T/out"; contains "$T/out" "hello from web"
 }
 
