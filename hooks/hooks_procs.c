@@ -215,129 +215,10 @@ proc_stop(const struct conf *c, struct store *st, const char *app,
 		    store_error(st));
 }
 
-/* 1 when pid leads its own process group and runs as uid: the app a
- * shim started (a pid in a run dir may have been reused since). */
-static int
-app_leader(int pid, uid_t uid)
-{
-	char path[64], buf[512], *p;
-	unsigned long ruid = 0;
-	int pgrp = 0, n, fd, found = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	n = (int)read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* "PID (COMM) STATE PPID PGRP ...": COMM may hold spaces and ')' */
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %*c %*d %d", &pgrp) != 1 || pgrp != pid)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	while (!found && fgets(buf, sizeof(buf), f) != NULL)
-		found = sscanf(buf, "Uid: %lu", &ruid) == 1;
-	fclose(f);
-	return found && ruid == (unsigned long)uid;
-}
-
-/* A shim killed alone leaves its app's process group running (and holding
- * its port): kill it before a new shim starts the app again. */
-static void
-kill_orphan(const struct conf *c, const char *app, const struct proc_rec *p)
-{
-	char dir[PATH_MAX], buf[32];
-	struct ident who;
-	int pid;
-
-	ident_of_app(c, p->app_id, &who);
-	if (proc_run_dir(c->data_dir, app, p->id, dir, sizeof(dir)) == -1)
-		return;
-	read_small(dir, "pid", buf, sizeof(buf));
-	if ((pid = atoi(buf)) > 1 && app_leader(pid, who.drop ? who.uid :
-	    geteuid())) {
-		log_info("killing what %s %s.%d left running (pid %d)", app,
-		    p->type, p->idx, pid);
-		(void)kill(-pid, SIGKILL);
-	}
-}
-
-/* Write one small file of a run dir (tmp file, rename). */
-static void
-write_small(const char *dir, const char *name, const char *text)
-{
-	char path[PATH_MAX], tmp[PATH_MAX];
-	size_t len = strlen(text);
-	int fd, ok;
-
-	if (pathf(path, sizeof(path), "%s/%s", dir, name) == -1 ||
-	    pathf(tmp, sizeof(tmp), "%s/.%s", dir, name) == -1 ||
-	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) == -1)
-		return;
-	ok = write(fd, text, len) == (ssize_t)len;
-	if (close(fd) == 0 && ok)
-		(void)rename(tmp, path);
-}
-
-/* A supervisor that dies after each revive before it started its app
- * (it cannot even load the process) is given up on like a crash loop: 1
- * when this is the REVIVE_MAX-th revive in a row with no start of the app
- * since the one before (the run dir's "revived" file counts them, its
- * "started" file is the shim's).  A process killed again and again from
- * outside started each time, so it is revived each time. */
-static int
-revived_too_often(const char *dir)
-{
-	char buf[64];
-	long long last = 0, started, now = (long long)time(NULL);
-	int count = 0;
-
-	read_small(dir, "started", buf, sizeof(buf));
-	started = atoll(buf);
-	read_small(dir, "revived", buf, sizeof(buf));
-	if (sscanf(buf, "%lld %d", &last, &count) != 2 || started >= last)
-		count = 0;
-	snprintf(buf, sizeof(buf), "%lld %d", now, ++count);
-	write_small(dir, "revived", buf);
-	return count >= REVIVE_MAX;
-}
-
 int
-proc_revive(const struct conf *c, struct store *st, const char *app,
-    const struct proc_rec *p, char *err, size_t errlen)
+proc_alive(const struct proc_rec *p)
 {
-	struct proc_rec copy = *p;
-	struct proc_status ps;
-	char dir[PATH_MAX];
-
-	if (strcmp(p->state, "running") != 0 || shim_alive(p->shim_pid, p->id))
-		return 0;
-	proc_status(c->data_dir, app, p, &ps);
-	if (strcmp(ps.state, "crashed") == 0)
-		return 0; /* until a deploy, ps:restart or ps:start */
-	kill_orphan(c, app, p);
-	if (proc_run_dir(c->data_dir, app, p->id, dir, sizeof(dir)) == -1 ||
-	    mkdirs(dir, 0755) == -1) {
-		snprintf(err, errlen, "cannot prepare the run dir of %s.%d",
-		    p->type, p->idx);
-		return -1;
-	}
-	if (revived_too_often(dir)) {
-		write_small(dir, "state", "crashed");
-		snprintf(err, errlen, "its supervisor died %d times in a row before"
-		    " it started the process; marked crashed (see 'logs %s')",
-		    REVIVE_MAX, app);
-		return -1;
-	}
-	if (proc_spawn(c, st, app, &copy, err, errlen) == -1)
-		return -1;
-	return 1;
+	return shim_alive(p->shim_pid, p->id);
 }
 
 struct recover {
@@ -350,27 +231,29 @@ static int
 recover_one(void *arg, const struct proc_rec *p)
 {
 	const struct recover *r = arg;
+	const struct conf *c = r->c;
+	struct store *st = r->st;
+	const char *app = r->app;
 	char err[256];
 	int rc;
 
 	if (strcmp(p->state, "starting") == 0) {
 		/* a swap cut off before its switch: never routed to */
-		log_info("stopping %s %s.%d (v%d, left starting)", r->app, p->type,
+		log_info("stopping %s %s.%d (v%d, left starting)", app, p->type,
 		    p->idx, p->release);
-		proc_stop(r->c, r->st, r->app, p);
+		proc_stop(c, st, app, p);
 		return 0;
 	}
-	/* draining ones are retired after routing (swap_retire_left) */
-	if ((rc = proc_revive(r->c, r->st, r->app, p, err, sizeof(err))) == -1)
-		log_warnx("cannot restart %s %s.%d: %s", r->app, p->type, p->idx,
-		    err);
+	if (strcmp(p->state, "running") != 0 || shim_alive(p->shim_pid, p->id))
+		return 0; /* draining: retired after routing (swap_retire_left) */
+	if ((rc = proc_revive(c, st, app, p, err, sizeof(err))) == -1)
+		log_warnx("cannot restart %s %s.%d: %s", app, p->type, p->idx, err);
 	else if (rc == 1)
-		log_info("restarted %s %s.%d (v%d) on port %d", r->app, p->type,
+		log_info("restarted %s %s.%d (v%d) on port %d", app, p->type,
 		    p->idx, p->release, p->port);
-	else if (strcmp(p->state, "running") == 0 &&
-	    !shim_alive(p->shim_pid, p->id))
+	else
 		log_info("%s %s.%d (v%d) stays crashed until a deploy, ps:restart"
-		    " or ps:start", r->app, p->type, p->idx, p->release);
+		    " or ps:start", app, p->type, p->idx, p->release);
 	return 0;
 }
 

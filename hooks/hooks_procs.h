@@ -53,11 +53,14 @@ void proc_halt(const struct conf *c, const char *app,
 void proc_stop(const struct conf *c, struct store *st, const char *app,
     const struct proc_rec *p);
 
-/* Under the app's lock: if p is routed (running) and its shim is gone (a
- * kill, a reboot), kill what is left of its app and start a new shim on
- * the same port.  A process that crashed for good stays crashed until a
- * deploy, ps:restart or ps:start.  1 restarted, 0 nothing to do, -1 with
- * err. */
+/* 1 when the shim of p is alive. */
+int proc_alive(const struct proc_rec *p);
+
+/* hooks_revive.c, under the app's lock: if p is routed (running) and its
+ * shim is gone (a kill, a reboot), kill what is left of its app and start
+ * a new shim on the same port.  A process that crashed for good stays
+ * crashed until a deploy, ps:restart or ps:start.  1 restarted, 0 nothing
+ * to do, -1 with err. */
 int proc_revive(const struct conf *c, struct store *st, const char *app,
     const struct proc_rec *p, char *err, size_t errlen);
 

@@ -64,6 +64,10 @@ reconcile_tick(void *arg)
 		} else if (pid == 0) {
 			/* its own name: `pgrep -x berth` finds connections only */
 			(void)prctl(PR_SET_NAME, "berth-repair", 0, 0, 0);
+			/* not the daemon's handlers, which wake the daemon */
+			(void)signal(SIGTERM, SIG_DFL);
+			(void)signal(SIGINT, SIG_DFL);
+			(void)signal(SIGCHLD, SIG_DFL);
 			_exit(reconcile_pass(&r->conf, may, first));
 		} else {
 			r->child = pid;
