@@ -71,6 +71,7 @@ reconcile_tick(void *arg)
 			_exit(reconcile_pass(&r->conf, may, first));
 		} else {
 			r->child = pid;
+			r->last_ms = now;
 		}
 		r->next_ms = now + RECONCILE_INTERVAL_MS;
 	}
@@ -87,9 +88,13 @@ reconcile_reaped(void *arg, pid_t pid, int status)
 	int backoff;
 
 	if (pid != r->child) {
-		/* a connection ended: what it did may want a look soon */
-		if (r->next_ms > now + RECONCILE_SOON_MS)
-			r->next_ms = now + RECONCILE_SOON_MS;
+		/* a connection ended: what it did may want a look soon (but
+		 * many short connections must not run passes back to back) */
+		long long soon = now + RECONCILE_SOON_MS;
+		if (soon < r->last_ms + RECONCILE_GAP_MS)
+			soon = r->last_ms + RECONCILE_GAP_MS;
+		if (r->next_ms > soon)
+			r->next_ms = soon;
 		return 0;
 	}
 	r->child = 0;

@@ -21,13 +21,15 @@
 #include "conf/conf.h"
 
 #define RECONCILE_INTERVAL_MS 500
-#define RECONCILE_SOON_MS 100      /* after a connection ended */
+#define RECONCILE_SOON_MS 100      /* after a connection ended ... */
+#define RECONCILE_GAP_MS 250       /* ... but never closer to the last */
 #define RECONCILE_PROXY_BACKOFF 30 /* seconds between failed starts, at most */
 
 /* The daemon's side of the repairs (one per berth serve). */
 struct reconcile {
 	struct conf conf;          /* a copy, with test points disarmed */
 	pid_t child;               /* the pass running now, 0 if none */
+	long long last_ms;         /* when the last pass started */
 	long long next_ms;         /* when the next pass may start */
 	long long proxy_retry_ms;  /* no proxy start before this */
 	int proxy_fails;           /* failed proxy starts in a row */
