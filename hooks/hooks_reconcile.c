@@ -236,7 +236,7 @@ int
 reconcile_pass(const struct conf *c, int may_start_proxy, int first_failure)
 {
 	struct app_pass ap = { c, NULL, NULL, 0, 0 };
-	char db[PATH_MAX], err[512];
+	char db[PATH_MAX], err[512] = "data dir path too long";
 	int rc;
 
 	if (datadir_db(c, db, sizeof(db)) == -1 ||
