@@ -226,7 +226,7 @@ log_cause(const char *path, long offset, char *out, size_t len)
 	}
 	fclose(f);
 	if (out[0] == '\0')
-		snprintf(out, len, "%s", last);
+		snprintf(out, len, "%.*s", (int)len - 1, last);
 }
 
 int
