@@ -18,6 +18,25 @@
 
 #define APPLOCK_RETRY_US 100000
 
+/* DATA/locks/APP.lock, opened (created if missing).  fd, or -1 with err. */
+static int
+lock_open(const struct conf *c, const char *app, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	int fd;
+
+	if (pathf(dir, sizeof(dir), "%s/locks", c->data_dir) == -1 ||
+	    pathf(path, sizeof(path), "%s/%s.lock", dir, app) == -1 ||
+	    mkdirs(dir, 0700) == -1 ||
+	    (fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) == -1) {
+		snprintf(err, errlen, "cannot open the app's lock: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
 /* Say in the lock file who holds it now. */
 static void
 applock_note(int fd, const char *holder)
@@ -71,19 +90,12 @@ applock_take(const struct conf *c, const char *app, const char *holder,
     void (*waiting)(void *, const char *), void *arg, char *err,
     size_t errlen)
 {
-	char dir[PATH_MAX], path[PATH_MAX], busy[APPLOCK_WHAT_MAX + 32];
+	char busy[APPLOCK_WHAT_MAX + 32];
 	long long end = now_ms() + (long long)c->lock_timeout * 1000;
 	int fd, told = 0;
 
-	if (pathf(dir, sizeof(dir), "%s/locks", c->data_dir) == -1 ||
-	    pathf(path, sizeof(path), "%s/%s.lock", dir, app) == -1 ||
-	    mkdirs(dir, 0700) == -1 ||
-	    (fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-	    0600)) == -1) {
-		snprintf(err, errlen, "cannot open the app's lock: %s",
-		    strerror(errno));
+	if ((fd = lock_open(c, app, err, errlen)) == -1)
 		return -1;
-	}
 	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			snprintf(err, errlen, "cannot lock app '%s': %s", app,
@@ -104,4 +116,24 @@ applock_take(const struct conf *c, const char *app, const char *holder,
 	}
 	applock_note(fd, holder);
 	return fd;
+}
+
+int
+applock_try(const struct conf *c, const char *app, const char *holder,
+    int *fd, char *err, size_t errlen)
+{
+	int busy;
+
+	if ((*fd = lock_open(c, app, err, errlen)) == -1)
+		return -1;
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0) {
+		applock_note(*fd, holder);
+		return 1;
+	}
+	if (!(busy = errno == EWOULDBLOCK))
+		snprintf(err, errlen, "cannot lock app '%s': %s", app,
+		    strerror(errno));
+	close(*fd);
+	*fd = -1;
+	return busy ? 0 : -1;
 }

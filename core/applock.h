@@ -26,4 +26,10 @@ int applock_take(const struct conf *c, const char *app, const char *holder,
     void (*waiting)(void *arg, const char *busy), void *arg, char *err,
     size_t errlen);
 
+/* Take the app's lock for holder only if nobody holds it (berth serve's
+ * repairs never wait for a push).  1 taken (*fd to close), 0 busy, -1
+ * with err. */
+int applock_try(const struct conf *c, const char *app, const char *holder,
+    int *fd, char *err, size_t errlen);
+
 #endif

@@ -34,6 +34,7 @@
 #include "gitd/gitd_server.h"
 #include "hooks/hooks.h"
 #include "hooks/hooks_procs.h"
+#include "hooks/hooks_reconcile.h"
 #include "hooks/hooks_swap.h"
 #include "router/router.h"
 
@@ -243,9 +244,11 @@ stamp_start(void)
 static int
 cmd_serve(const char *note)
 {
+	struct reconcile *rec;
+	struct gitd_chores chores;
 	struct store *st;
 	char err[1024], packs[PATH_MAX + 256];
-	int created = 0, keys = 0;
+	int created = 0, keys = 0, started, rc;
 
 	log_init("berth serve", getenv("BERTH_DEBUG") != NULL);
 	if (prepare(&st, &created) == -1)
@@ -265,19 +268,35 @@ cmd_serve(const char *note)
 	if (store_admin_count(st, &keys) == 0 && keys == 0)
 		log_warnx("no admin key yet: run 'berth init --admin-key FILE'");
 	stamp_start();
+	/* the apps' files and processes follow a changed app_uid_base */
+	if (hooks_uidbase(&config, st, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		store_close(st);
+		return 1;
+	}
 	/* what a crash or kill -9 left half-done; processes before routing */
 	hooks_recover(&config, st);
-	if (router_start(&config, st, err, sizeof(err)) == -1)
+	if (router_start(&config, st, &started, err, sizeof(err)) == -1)
 		log_warnx("router: %s (apps are not reachable over HTTP until"
-		    " this is fixed; pushes still work; draining processes are"
-		    " kept)", err);
+		    " this is fixed; berth serve tries again; pushes still work;"
+		    " draining processes are kept)", err);
 	else
 		hooks_recover_routed(&config, st);
 	testpoint_arm(&config);
 	store_close(st);
 	/* forked children open their own libgit2 and sqlite state */
 	git_libgit2_shutdown();
-	return gitd_serve(&config);
+	/* from now on, what dies is repaired (hooks/hooks_reconcile.h) */
+	if ((rec = malloc(sizeof(*rec))) == NULL) {
+		log_warnx("out of memory");
+		return 1;
+	}
+	reconcile_init(rec, &config);
+	chores = (struct gitd_chores){ reconcile_tick, reconcile_reaped,
+	    reconcile_stop, rec };
+	rc = gitd_serve(&config, &chores);
+	free(rec);
+	return rc;
 }
 
 static ssize_t

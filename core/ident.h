@@ -94,4 +94,11 @@ int ident_check_tree(const char *path, const struct ident *app, char *bad,
 int ident_close_tree(const char *path, const char *open_sub,
     const struct ident *id);
 
+/* After a change of app_uid_base (ident_move.c): every inode of from's uid
+ * in the tree goes to to's uid, every inode of from's gid to to's gid,
+ * nothing else changes; symlinks are never followed.  A missing tree is
+ * fine.  No-op when !from->drop.  0 or -1 (errno). */
+int ident_move_tree(const char *path, const struct ident *from,
+    const struct ident *to);
+
 #endif

@@ -100,6 +100,17 @@ static const char *const migrations[] = {
 	"INSERT INTO app_ids SELECT coalesce(max(id), 0) FROM apps;"
 	"CREATE TRIGGER app_ids_last AFTER INSERT ON apps"
 	"  BEGIN UPDATE app_ids SET last = NEW.id WHERE NEW.id > last; END;",
+	/* 5: what berth serve repaired by itself, and what it must remember
+	 * across starts (the app_uid_base the files belong to) */
+	"CREATE TABLE repairs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  app TEXT NOT NULL DEFAULT '',"
+	"  what TEXT NOT NULL,"
+	"  ok INTEGER NOT NULL);"
+	"CREATE TABLE settings ("
+	"  name TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -34,6 +34,7 @@ struct gitd_ctx {
 	struct key_rec key;  /* the caller (a synthetic admin key when local) */
 	int local;           /* run by `berth COMMAND` on the server */
 	int json;            /* --json was given (listings) */
+	int no_restart;      /* --no-restart was given (config:set, unset) */
 	void *rows;          /* a listing being built (json_t *) */
 	struct app_rec app;  /* the app named by the command, if any */
 	struct gitd_stream io;

@@ -1,7 +1,9 @@
 /*
  * gitd_cmd_ps.c - ps, ps:scale, ps:restart, ps:stop, ps:start.  Listing
  * reads the process rows and what each supervisor reports in its run dir;
- * the rest hands over to hooks/ (zero-downtime swap under the app's lock).
+ * the rest hands over to hooks/ (zero-downtime swap under the app's lock):
+ * ps:scale starts and stops only the instances it adds or removes, and
+ * ps:restart APP TYPE replaces only that type's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,32 +61,44 @@ say_out(void *ctx, const char *line)
 	gitd_printf(ctx, "%s\n", line);
 }
 
+/* Run hooks_restart for the command `what`: 0, or the exit status. */
 static int
-restart(struct gitd_ctx *g, const char *what)
+restart(struct gitd_ctx *g, const char *what, const char *type, int flags)
 {
 	char why[1024], holder[APPLOCK_WHAT_MAX];
+	int rc;
 
 	gitd_holder(g, what, holder, sizeof(holder));
-	if (hooks_restart(g->conf, g->st, g->app.name, holder, say_out, g, why,
-	    sizeof(why)) == -1) {
+	rc = hooks_restart(g->conf, g->st, g->app.name, holder, type, flags,
+	    say_out, g, why, sizeof(why));
+	if (rc == -1) {
 		gitd_errorf(g, "berth: %s failed: %s", what, why);
 		return 1;
 	}
+	if (rc == 1)
+		gitd_printf(g, "%s is stopped (ps:stop); the new formation applies"
+		    " when it starts (ps:start)\n", g->app.name);
 	return 0;
 }
+
+static int has_type(struct gitd_ctx *g, const char *type, size_t len);
 
 int
 cmd_ps_restart(struct gitd_ctx *g, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	return restart(g, "restart");
+	if (argc == 3 && !has_type(g, argv[2], strlen(argv[2]))) {
+		gitd_errorf(g, "berth: the live release of '%s' has no '%.40s'"
+		    " process", g->app.name, argv[2]);
+		return 1;
+	}
+	return restart(g, "restart", argc == 3 ? argv[2] : NULL, 0);
 }
 
 int
 cmd_ps_start(struct gitd_ctx *g, int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	return restart(g, "start");
+	return restart(g, "start", NULL, 0);
 }
 
 int
@@ -103,7 +117,8 @@ cmd_ps_stop(struct gitd_ctx *g, int argc, char **argv)
 	return 0;
 }
 
-/* Does the live release define process type `type`? */
+/* Does the live release define process type `type` (its first len
+ * characters)? */
 static int
 has_type(struct gitd_ctx *g, const char *type, size_t len)
 {
@@ -155,5 +170,6 @@ cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv)
 			return 1;
 		}
 	}
-	return restart(g, "scale");
+	/* only what changed starts or stops; the rest keeps serving */
+	return restart(g, "scale", NULL, RESTART_SCALE | RESTART_IF_RUNNING);
 }

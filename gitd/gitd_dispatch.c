@@ -57,9 +57,11 @@ const struct command gitd_commands[] = {
 	  cmd_config, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "config:get", "config:get APP NAME", "show one config var",
 	  cmd_config_get, 1, ROLE_DEPLOYER, 2, 2, 0 },
-	{ "config:set", "config:set APP NAME=VALUE ...", "set config vars",
+	{ "config:set", "config:set APP [--no-restart] NAME=VALUE ...",
+	  "set config vars (restarts a running app unless --no-restart)",
 	  cmd_config_set, 1, ROLE_DEPLOYER, 2, ARGS_MAX, 1 },
-	{ "config:unset", "config:unset APP NAME ...", "remove config vars",
+	{ "config:unset", "config:unset APP [--no-restart] NAME ...",
+	  "remove config vars (restarts a running app unless --no-restart)",
 	  cmd_config_unset, 1, ROLE_DEPLOYER, 2, ARGS_MAX, 0 },
 	{ "releases", "releases APP", "list an app's releases",
 	  cmd_releases, 1, ROLE_DEPLOYER, 1, 1, 0 },
@@ -74,8 +76,9 @@ const struct command gitd_commands[] = {
 	  cmd_ps, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "ps:scale", "ps:scale APP TYPE=COUNT ...", "set how many of each process run",
 	  cmd_ps_scale, 1, ROLE_DEPLOYER, 2, ARGS_MAX, 0 },
-	{ "ps:restart", "ps:restart APP", "replace the processes (no downtime)",
-	  cmd_ps_restart, 1, ROLE_DEPLOYER, 1, 1, 0 },
+	{ "ps:restart", "ps:restart APP [TYPE]",
+	  "replace the processes, or one type's (no downtime)",
+	  cmd_ps_restart, 1, ROLE_DEPLOYER, 1, 2, 0 },
 	{ "ps:stop", "ps:stop APP", "stop all processes",
 	  cmd_ps_stop, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "ps:start", "ps:start APP", "start the processes again",
@@ -312,10 +315,18 @@ gitd_dispatch(struct gitd_ctx *g, int argc, char **argv)
 	int64_t start = now_ms();
 	int rc;
 
-	/* --json, anywhere after the command name, asks for JSON listings */
+	/* --json, anywhere after the command name, asks for JSON listings;
+	 * --no-restart, anywhere after config:set or config:unset, keeps the
+	 * app's processes as they are */
 	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--json") == 0) {
-			g->json = 1;
+		if (strcmp(argv[i], "--json") == 0 ||
+		    (strcmp(argv[i], "--no-restart") == 0 &&
+		    (strcmp(argv[0], "config:set") == 0 ||
+		    strcmp(argv[0], "config:unset") == 0))) {
+			if (argv[i][2] == 'j')
+				g->json = 1;
+			else
+				g->no_restart = 1;
 			memmove(&argv[i], &argv[i + 1],
 			    (size_t)(argc - i - 1) * sizeof(*argv));
 			argc--;

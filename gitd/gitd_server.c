@@ -8,7 +8,9 @@
  * connection may come in (a child writes its pid to the auth pipe once its
  * client has logged in, which frees its login slot), wakes up for the
  * limits' log summaries, and on SIGTERM stops accepting and waits for
- * running connections (a push in progress runs to its end).
+ * running connections (a push in progress runs to its end).  The daemon's
+ * chores (berth serve's repairs) are ticked from the same loop: poll wakes
+ * when they are due.
  */
 #include "gitd/gitd_server.h"
 
@@ -38,19 +40,21 @@ static int listen_socket(const struct conf *c);
 static ssh_bind make_bind(const struct conf *c);
 static void on_signal(int sig);
 static int install_signals(void);
-static void reap(struct limits *l);
+static void reap(struct limits *l, const struct gitd_chores *chores);
+static int poll_timeout(struct limits *l, const struct gitd_chores *chores);
 static void accept_one(const struct conf *c, ssh_bind bind, int lfd,
     struct limits *l, int auth_pipe[2]);
 static void read_logins(struct limits *l, int fd);
 
 int
-gitd_serve(const struct conf *conf)
+gitd_serve(const struct conf *conf, const struct gitd_chores *chores)
 {
 	struct pollfd pfd[3];
 	struct limits *lim;
 	int auth_pipe[2];   /* children write their pid once logged in */
 	ssh_bind bind;
-	int lfd;
+	int lfd, status;
+	pid_t pid;
 
 	if ((lim = limits_new(conf)) == NULL) {
 		log_warnx("out of memory");
@@ -72,7 +76,8 @@ gitd_serve(const struct conf *conf)
 		pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = wake_pipe[0], .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = auth_pipe[0], .events = POLLIN };
-		if (poll(pfd, 3, limits_tick(lim)) == -1 && errno != EINTR) {
+		if (poll(pfd, 3, poll_timeout(lim, chores)) == -1 &&
+		    errno != EINTR) {
 			log_warn("poll");
 			break;
 		}
@@ -84,15 +89,18 @@ gitd_serve(const struct conf *conf)
 		if (pfd[2].revents & POLLIN)
 			read_logins(lim, auth_pipe[0]);
 		if (got_chld)
-			reap(lim);
+			reap(lim, chores);
 		if (!got_term && (pfd[0].revents & POLLIN))
 			accept_one(conf, bind, lfd, lim, auth_pipe);
 	}
 	close(lfd);
+	if (chores != NULL)
+		chores->stop(chores->arg);
 	log_info("stopping: waiting for %d connection(s) to finish",
 	    limits_children(lim));
-	for (int n = limits_children(lim); n > 0 && wait(NULL) > 0; n--)
-		;
+	while (limits_children(lim) > 0 && (pid = wait(&status)) > 0)
+		if (!(chores != NULL && chores->reaped(chores->arg, pid, status)))
+			limits_exited(lim, pid, status);
 	limits_free(lim);
 	ssh_bind_free(bind);
 	log_info("stopped");
@@ -192,14 +200,28 @@ install_signals(void)
 }
 
 static void
-reap(struct limits *l)
+reap(struct limits *l, const struct gitd_chores *chores)
 {
 	int status;
 	pid_t pid;
 
 	got_chld = 0;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		limits_exited(l, pid, status);
+		if (!(chores != NULL && chores->reaped(chores->arg, pid,
+		    status)))
+			limits_exited(l, pid, status);
+}
+
+/* The sooner of the limits' next log summary and the chores' next tick
+ * (milliseconds; -1: none due). */
+static int
+poll_timeout(struct limits *l, const struct gitd_chores *chores)
+{
+	int a = limits_tick(l), b = chores != NULL ? chores->tick(chores->arg) : -1;
+
+	if (a < 0)
+		return b;
+	return b < 0 || a < b ? a : b;
 }
 
 static void

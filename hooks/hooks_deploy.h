@@ -91,6 +91,9 @@ int release_check_static(struct deploy *d);
 /* Close the built tree to other uids (all but its static root). */
 int release_close(struct deploy *d);
 int release_install(struct deploy *d);
+/* Undo release_install for a release that never went live: its row goes,
+ * its dir becomes the build dir again (release_cleanup removes it). */
+void release_uninstall(struct deploy *d);
 int release_run(struct deploy *d, int version);
 int release_activate(struct deploy *d, int version);
 void release_retain(struct deploy *d);

@@ -168,6 +168,20 @@ release_install(struct deploy *d)
 	return 0;
 }
 
+void
+release_uninstall(struct deploy *d)
+{
+	char dir[PATH_MAX];
+
+	if (store_release_delete(d->st, d->app.id, d->rel.version) == -1)
+		log_warnx("cannot forget release v%d of '%s': %s", d->rel.version,
+		    d->app.name, store_error(d->st));
+	if (pathf(dir, sizeof(dir), "%s/releases/%d", d->app_dir,
+	    d->rel.version) == 0 && rename(dir, d->build_dir) == -1 &&
+	    rmtree(dir) == -1)
+		log_warn("cannot remove %s", dir);
+}
+
 static void
 say_line(void *ctx, const char *line)
 {

@@ -51,6 +51,8 @@ cleanup() {
 # The apps' supervisors outlive berth serve on purpose; a test stops them
 # (each stops its app on SIGTERM).
 stop_apps() {
+	# a retire still waiting out its grace would open the db mid-cleanup
+	pkill -KILL -f "berth retire $T/data " 2>/dev/null
 	pkill -TERM -f "berth shim $T/data " 2>/dev/null
 	for _ in $(seq 100); do
 		pgrep -f "berth shim $T/data " > /dev/null || return 0
