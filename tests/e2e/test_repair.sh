@@ -154,8 +154,9 @@ moved_to_new_uids() {
 	expect "the app runs as its new uid" [ "$(ps -o uid= -p "$pid" | tr -d ' ')" = $((base + id)) ]
 	expect "Caddy runs as the new proxy uid" [ "$(ps -o uid= -p "$(proxy_pid)" | tr -d ' ')" = "$base" ]
 	expect "the release has the new group" [ "$(stat -c %g "$DATA/apps/solo/releases/$(sql "select current_release from apps where name='solo'")")" = $((base + id)) ]
-	expect "the cache has the new owner" [ "$(stat -c %u "$DATA/apps/solo/cache")" = $((base + id)) ]
-	expect "nothing of the old uid runs" [ -z "$(pgrep -U $((UID_BASE + id)))" ]
+	# the cache is the builds' (app uid + 1000000000, core/ident.h)
+	expect "the cache has the builds' new owner" [ "$(stat -c %u "$DATA/apps/solo/cache")" = $((base + 1000000000 + id)) ]
+	expect "nothing of the old uids runs" [ -z "$(pgrep -U $((UID_BASE + id)),$((UID_BASE + 1000000000 + id)))" ]
 	contains "$T/serve.log" "'solo' now runs as uid $((base + id)) (was $((UID_BASE + id)))"
 	git -C "$W" commit -q --allow-empty -m again
 	git_as admin -C "$W" push -q "$(remote solo)" main

@@ -73,6 +73,7 @@ make_schema3(void)
 	    "INSERT INTO apps (id, name, created_at) VALUES (1, 'a', 0),"
 	    " (2, 'b', 0), (7, 'c', 0);"
 	    "DROP TRIGGER app_ids_last; DROP TABLE app_ids;"
+	    "DROP TABLE repairs; DROP TABLE settings;"
 	    "PRAGMA user_version = 3;", NULL, NULL, NULL);
 	sqlite3_close(h);
 	return rc == SQLITE_OK ? 0 : -1;
