@@ -112,13 +112,15 @@ busy_app_waits() {
 
 # what the user stopped stays stopped: ps:stop leaves nothing to repair
 stopped_stays_stopped() {
-	local n
-	n=$(sql "select count(*) from repairs")
+	local t0
 	as admin ps:stop solo > /dev/null
+	t0=$(date +%s)
 	sleep 1.5   # three repair passes
 	expect "nothing runs" [ -z "$(pgrep -f "berth shim $DATA .* $(row solo web.1 id) ")" ]
 	expect "no process row" [ "$(sql "select count(*) from processes p join apps a on a.id = p.app_id where a.name='solo'")" = 0 ]
-	expect "no repair" [ "$(sql "select count(*) from repairs")" = "$n" ]
+	# (a repair an earlier case caused may still be recorded late on a
+	# busy machine: only one of solo's after the stop would be wrong)
+	expect "no repair of solo" [ "$(sql "select count(*) from repairs where app='solo' and at > $t0")" = 0 ]
 	http solo.localhost / -o /dev/null -w '%{http_code}' > "$T/code" || true
 	contains "$T/code" 503
 	as admin ps:start solo > /dev/null
