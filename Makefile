@@ -1,12 +1,16 @@
 # berth - git-push-to-deploy server.  `make` builds ./berth; `make test` runs
 # the unit and end-to-end suites; `make test-asan` runs them under
-# ASan/UBSan; `make bench` runs the benchmarks in tests/bench/.
+# ASan/UBSan; `make bench` runs the benchmarks in tests/bench/;
+# `make install` (PREFIX, DESTDIR) installs berth as a server's berth: the
+# binary, the buildpacks, /etc/berth/berth.ini (data in /var/lib/berth), a
+# systemd unit and the man page.
 
 CC      ?= cc
 PKGS    := libgit2 libssh inih libarchive sqlite3 openssl yaml-0.1 jansson libcurl
 CFLAGS  ?= -O2 -g
 # the project's own flags stay even when CFLAGS is given on the command line
-BCFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+# CPPFLAGS too: Debian's build passes -D_FORTIFY_SOURCE=2 there
+BCFLAGS := $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wformat=2 -Wno-format-nonliteral -I. $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lz
 
@@ -43,6 +47,10 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIBOBJ)
 test: $(BUILD)/berth $(UNITBIN) $(TOOLBIN)
 	BERTH=$(abspath $(BUILD)/berth) BUILD=$(abspath $(BUILD)) tests/run
 
+# the unit tests alone (the package build runs these)
+test-unit: $(UNITBIN)
+	for t in $(UNITBIN); do $$t || exit 1; done
+
 # (a tiny cache of delta bases in gitd_packset.c, so that the tests evict
 # and re-read bases all the time and ASan sees any use after an eviction)
 test-asan:
@@ -68,10 +76,53 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(LIBOBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBOBJ) $(LDLIBS)
 
+# Where `make install` puts things.  The binary finds its buildpacks at
+# BINDIR/../lib/berth/buildpacks by itself; the installed berth.ini names
+# them and the data dir (LOCALSTATEDIR/lib/berth, which `berth init`
+# creates) anyway.
+PREFIX        ?= /usr/local
+BINDIR        ?= $(PREFIX)/bin
+LIBDIR        ?= $(PREFIX)/lib/berth
+MANDIR        ?= $(PREFIX)/share/man
+SYSCONFDIR    ?= /etc
+LOCALSTATEDIR ?= /var
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
+PACKFILES     := $(shell find buildpacks -type f | LC_ALL=C sort)
+
+install: $(BUILD)/berth
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/berth
+	install -m 755 $(BUILD)/berth $(DESTDIR)$(BINDIR)/berth
+	for f in $(PACKFILES); do \
+	  if [ -x "$$f" ]; then m=755; else m=644; fi; \
+	  install -D -m $$m "$$f" "$(DESTDIR)$(LIBDIR)/$$f" || exit 1; \
+	done
+	install -m 644 doc/berth.8 $(DESTDIR)$(MANDIR)/man8/berth.8
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	  conf/berth.service.in > $(DESTDIR)$(UNITDIR)/berth.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/berth.service
+	@# conf/berth.ini with an installed berth's paths; an admin's edited
+	@# config is kept (a package manager has its own way)
+	if [ -e $(DESTDIR)$(SYSCONFDIR)/berth/berth.ini ]; then \
+	  echo "keeping $(DESTDIR)$(SYSCONFDIR)/berth/berth.ini"; \
+	else \
+	  sed -e 's|^data_dir = .*|data_dir = $(LOCALSTATEDIR)/lib/berth|' \
+	    -e 's|^buildpacks_dir =.*|buildpacks_dir = $(LIBDIR)/buildpacks|' \
+	    conf/berth.ini > $(DESTDIR)$(SYSCONFDIR)/berth/berth.ini && \
+	  chmod 644 $(DESTDIR)$(SYSCONFDIR)/berth/berth.ini; \
+	fi
+
+# The config and the data dir stay: they are the admin's.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/berth $(DESTDIR)$(MANDIR)/man8/berth.8 \
+	  $(DESTDIR)$(UNITDIR)/berth.service
+	rm -rf $(DESTDIR)$(LIBDIR)
+
 bench: $(BUILD)/berth
 	BERTH=$(abspath $(BUILD)/berth) tests/bench/run
 
 clean:
 	rm -rf build build-asan build-fuzz berth
 
-.PHONY: all berth test test-asan bench clean fuzz fuzz-bins
+.PHONY: all berth test test-unit test-asan bench clean fuzz fuzz-bins \
+	install uninstall

@@ -12,6 +12,11 @@
  * long lines (it splits them), indented lines (continuations of the previous
  * value) and long section or key names (it truncates them).
  *
+ * Paths resolve once, here, at load (design.md "Decisions from what real
+ * use showed"): a relative path in the file is relative to the file's
+ * directory, and without a file to the directory berth started in, so a
+ * build or a proxy running elsewhere sees the same absolute path.
+ *
  * Nothing here prints or keeps state: errors go back in err, and the parse
  * state is a struct conf_reader on conf_load's stack.
  */
@@ -21,14 +26,18 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <libgen.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include "core/path.h"
 
 #define CONF_LINE_MAX 190 /* bytes, without the line end; inih's limit is 197 */
 #define CONF_KEY_MAX 40   /* section and key names; inih truncates at 49 */
@@ -47,6 +56,7 @@ struct conf_key {
 	long min, max;                /* T_INT range; T_SIZE range (max 0: none) */
 	const char *const *choices;   /* T_ENUM: NULL-terminated */
 	const char *(*check)(const char *value); /* problem, or NULL if fine */
+	unsigned auto_bit;            /* CONF_AUTO_* that setting it clears */
 };
 
 /* One file being parsed: the user pointer for both reader and handler. */
@@ -79,6 +89,9 @@ static int conf_handle(void *, const char *, const char *, const char *);
 static int conf_set(struct conf_reader *, const char *, const char *,
     const char *);
 static int conf_derive(struct conf *, char *, size_t);
+static int conf_base(struct conf *, char *, size_t);
+static int conf_resolve(char *, size_t, const char *);
+static int conf_derive_data(struct conf *);
 static int conf_fail(struct conf_reader *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 static const struct conf_key *conf_key_find(const char *, const char *);
@@ -119,7 +132,8 @@ static const char *const https_modes[] = { "auto", "off", NULL };
 
 static const struct conf_key conf_keys[] = {
 	LISTEN("server", "listen", listen_addr, listen_port),
-	STR("server", "data_dir", data_dir, check_nonempty),
+	{ "server", "data_dir", T_STRING, FIELD(data_dir),
+	    .check = check_nonempty, .auto_bit = CONF_AUTO_DATA_DIR },
 	STR("server", "host_key", host_key, NULL),
 	STR("server", "deploy_branch", deploy_branch, check_branch),
 	SIZE("server", "max_push_size", max_push_size, 1),
@@ -130,9 +144,12 @@ static const struct conf_key conf_keys[] = {
 	INT("server", "auth_timeout", auth_timeout, 1, 3600),
 	INT("server", "idle_timeout", idle_timeout, 1, 86400),
 	INT("server", "max_unauthenticated", max_unauthenticated, 1, 10000),
+	INT("server", "auth_timeout_busy", auth_timeout_busy, 1, 3600),
 	INT("server", "per_address_connections", per_address_connections, 1, 10000),
 	INT("server", "auth_fail_limit", auth_fail_limit, 1, 100000),
 	INT("server", "auth_fail_block", auth_fail_block, 1, 86400),
+	INT("server", "lock_timeout", lock_timeout, 1, 86400),
+	INT("server", "pack_timeout", pack_timeout, 1, 86400),
 	INT("server", "app_uid_base", app_uid_base, 1000, 2100000000),
 	INT("server", "app_max_processes", app_max_processes, 8, 1000000),
 
@@ -183,9 +200,12 @@ conf_defaults(struct conf *c)
 	c->auth_timeout = 30;
 	c->idle_timeout = 300;
 	c->max_unauthenticated = 16;
+	c->auth_timeout_busy = 5;
 	c->per_address_connections = 16;
 	c->auth_fail_limit = 10;
 	c->auth_fail_block = 300;
+	c->lock_timeout = 120;
+	c->pack_timeout = 600;
 	c->app_uid_base = 2000000000;
 	c->app_max_processes = 1024;
 
@@ -218,6 +238,7 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 	conf_defaults(&tmp);
 	if (path == NULL)
 		path = conf_search();
+	tmp.auto_paths = CONF_AUTO_DATA_DIR;
 	if (path != NULL && conf_read_file(&tmp, path, err, errlen) == -1)
 		return -1;
 	if (conf_derive(&tmp, err, errlen) == -1)
@@ -407,6 +428,7 @@ conf_set(struct conf_reader *r, const char *section, const char *name,
 		return conf_fail(r, "duplicate key '%s.%s' (first set on "
 		    "line %d)", section, name, r->seen[i]);
 	r->seen[i] = r->line;
+	r->c->auto_paths &= ~k->auto_bit;
 	if (k->check != NULL)
 		why = k->check(value);
 	if (why == NULL &&
@@ -418,32 +440,138 @@ conf_set(struct conf_reader *r, const char *section, const char *name,
 	return 0;
 }
 
-/* Fill in the paths left empty: host key and router files under data_dir,
- * buildpacks relative to the working directory. */
+/*
+ * Make every path absolute against the base (the file's directory, or the
+ * current one), and fill in the ones left empty: the host key and router
+ * files under data_dir, the buildpacks shipped with this binary.
+ */
 static int
 conf_derive(struct conf *c, char *err, size_t errlen)
 {
-	int n;
+	char base[PATH_MAX];
 
-	if (c->host_key[0] == '\0') {
-		n = snprintf(c->host_key, sizeof(c->host_key), "%s/%s",
-		    c->data_dir, "host_ed25519");
-		if (n < 0 || (size_t)n >= sizeof(c->host_key))
-			goto toolong;
+	if (conf_base(c, base, sizeof(base)) == -1) {
+		snprintf(err, errlen, "cannot resolve the directory of '%s': %s",
+		    c->path[0] ? c->path : ".", strerror(errno));
+		return -1;
 	}
-	if (c->router_config_dir[0] == '\0') {
-		n = snprintf(c->router_config_dir, sizeof(c->router_config_dir),
-		    "%s/%s", c->data_dir, "router");
-		if (n < 0 || (size_t)n >= sizeof(c->router_config_dir))
-			goto toolong;
+	if (c->host_key[0] == '\0')
+		c->auto_paths |= CONF_AUTO_HOST_KEY;
+	if (c->router_config_dir[0] == '\0')
+		c->auto_paths |= CONF_AUTO_ROUTER_DIR;
+	if (c->buildpacks_dir[0] == '\0') {
+		c->auto_paths |= CONF_AUTO_BUILDPACKS;
+		if (conf_shipped_buildpacks(c->buildpacks_dir,
+		    sizeof(c->buildpacks_dir)) == -1) {
+			snprintf(err, errlen, "cannot find the shipped "
+			    "buildpacks: %s; set [build] buildpacks_dir",
+			    strerror(errno));
+			return -1;
+		}
 	}
-	if (c->buildpacks_dir[0] == '\0')
-		strcpy(c->buildpacks_dir, "buildpacks");
+	if (conf_resolve(c->data_dir, sizeof(c->data_dir), base) == -1 ||
+	    conf_resolve(c->host_key, sizeof(c->host_key), base) == -1 ||
+	    conf_resolve(c->router_config_dir, sizeof(c->router_config_dir),
+	    base) == -1 ||
+	    conf_resolve(c->buildpacks_dir, sizeof(c->buildpacks_dir),
+	    base) == -1 || conf_derive_data(c) == -1) {
+		snprintf(err, errlen, "path too long under '%.64s...'", base);
+		return -1;
+	}
 	return 0;
-toolong:
-	snprintf(err, errlen, "path too long under data_dir '%.64s...'",
-	    c->data_dir);
-	return -1;
+}
+
+/* The directory relative paths are relative to; c->path becomes absolute. */
+static int
+conf_base(struct conf *c, char *base, size_t len)
+{
+	char cwd[PATH_MAX], dir[PATH_MAX];
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return -1;
+	if (c->path[0] == '\0')
+		return pathf(base, len, "%s", cwd);
+	if (conf_resolve(c->path, sizeof(c->path), cwd) == -1)
+		return -1;
+	memcpy(dir, c->path, sizeof(dir));
+	return pathf(base, len, "%s", dirname(dir));
+}
+
+/* An empty or absolute path stays; "x" and "./x" become "BASE/x". */
+static int
+conf_resolve(char *path, size_t len, const char *base)
+{
+	char joined[PATH_MAX];
+	const char *rel = path;
+
+	if (path[0] == '\0' || path[0] == '/')
+		return 0;
+	while (rel[0] == '.' && rel[1] == '/')
+		for (rel += 2; *rel == '/'; rel++)
+			;
+	if (strcmp(rel, ".") == 0 || *rel == '\0')
+		rel = "";
+	if (pathf(joined, sizeof(joined), "%s%s%s", base,
+	    strcmp(base, "/") == 0 || *rel == '\0' ? "" : "/", rel) == -1 ||
+	    strlen(joined) >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(path, joined);
+	return 0;
+}
+
+/* The paths berth chose under data_dir.  0 or -1 (too long). */
+static int
+conf_derive_data(struct conf *c)
+{
+	if ((c->auto_paths & CONF_AUTO_HOST_KEY) &&
+	    pathf(c->host_key, sizeof(c->host_key), "%s/host_ed25519",
+	    c->data_dir) == -1)
+		return -1;
+	if ((c->auto_paths & CONF_AUTO_ROUTER_DIR) &&
+	    pathf(c->router_config_dir, sizeof(c->router_config_dir),
+	    "%s/router", c->data_dir) == -1)
+		return -1;
+	return 0;
+}
+
+int
+conf_move_data_dir(struct conf *c, const char *dir, char *err, size_t errlen)
+{
+	struct conf tmp = *c;
+
+	if (pathf(tmp.data_dir, sizeof(tmp.data_dir), "%s", dir) == -1 ||
+	    conf_derive_data(&tmp) == -1) {
+		snprintf(err, errlen, "path too long under '%.64s...'", dir);
+		return -1;
+	}
+	*c = tmp;
+	return 0;
+}
+
+int
+conf_shipped_buildpacks(char *out, size_t len)
+{
+	char exe[PATH_MAX], *slash;
+	struct stat sb;
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
+		return -1;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	*slash = '\0';
+	if (pathf(out, len, "%s/buildpacks", exe) == -1)
+		return -1;
+	if (stat(out, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return 0;
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';
+	return pathf(out, len, "%s/lib/berth/buildpacks", exe);
 }
 
 /* Record the first problem as "FILE:LINE: problem".  Returns -1. */

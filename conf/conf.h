@@ -18,14 +18,21 @@
 #define CONF_ADDR_MAX 64
 #define CONF_NAME_MAX 256
 
+/* Paths berth chose, not the file (struct conf's auto_paths). */
+#define CONF_AUTO_DATA_DIR   0x1 /* ./berth-data, relative to the base */
+#define CONF_AUTO_HOST_KEY   0x2 /* DATA_DIR/host_ed25519 */
+#define CONF_AUTO_ROUTER_DIR 0x4 /* DATA_DIR/router */
+#define CONF_AUTO_BUILDPACKS 0x8 /* the buildpacks shipped with berth */
+
 struct conf {
-	char path[PATH_MAX]; /* file that was read; "" when only defaults */
+	char path[PATH_MAX]; /* absolute path of the file read; "" if none */
 	char test_pause[32]; /* not from the ini: core/testpoint.h */
+	unsigned auto_paths; /* CONF_AUTO_*: which paths berth chose */
 
 	/* [server] */
 	char listen_addr[CONF_ADDR_MAX]; /* "127.0.0.1", "::1", "0.0.0.0" */
 	int listen_port;                 /* 2222 */
-	char data_dir[PATH_MAX];         /* ./berth-data */
+	char data_dir[PATH_MAX];         /* BASE/berth-data */
 	char host_key[PATH_MAX];         /* default: DATA_DIR/host_ed25519 */
 	char deploy_branch[CONF_NAME_MAX]; /* main */
 	uint64_t max_push_size;          /* bytes, "1G" in the file */
@@ -35,10 +42,15 @@ struct conf {
 	int auth_timeout;                /* seconds to authenticate, 30 */
 	int idle_timeout;                /* seconds of silence mid-protocol, 300 */
 	int max_unauthenticated;         /* connections still logging in, 16 */
+	int auth_timeout_busy;           /* seconds a login is safe from being
+	                                  * dropped when the slots are full, 5 */
 	int per_address_connections;     /* at once from one address, 16 */
 	int auth_fail_limit;             /* failed logins a minute per address, 10 */
 	int auth_fail_block;             /* seconds such an address is refused, 300 */
-	int app_uid_base;                /* 2000000000: apps run as base + id */
+	int lock_timeout;                /* seconds to wait for a busy app, 120 */
+	int pack_timeout;                /* seconds a push may hold its app's lock
+	                                  * before its pack is in, 600 */
+	int app_uid_base;                /* 2000000000: apps base + id, builds +1e9 */
 	int app_max_processes;           /* 1024: RLIMIT_NPROC of an app's uid */
 
 	/* [router] */
@@ -55,7 +67,7 @@ struct conf {
 	/* [build] */
 	int build_timeout;               /* seconds, 900 */
 	int build_concurrency;           /* 2 */
-	char buildpacks_dir[PATH_MAX];   /* default: ./buildpacks */
+	char buildpacks_dir[PATH_MAX];   /* default: the shipped ones */
 	int keep_releases;               /* 5 */
 	uint64_t build_memory_limit;     /* bytes, "1G" */
 	uint64_t build_max_export;       /* files a deploy exports, "2G" */
@@ -74,13 +86,30 @@ void conf_defaults(struct conf *c);
  * Load the configuration: defaults first, then the file.  path NULL means the
  * default search: ./berth.ini if present, else /etc/berth/berth.ini if
  * present, else defaults only.  An explicit path that cannot be read is an
- * error.  Derived values (host_key, router_config_dir when empty) are filled
- * in after the file is read.
+ * error.  After the file is read, every path is made absolute, once:
+ * relative ones (data_dir, host_key, config_dir, buildpacks_dir, defaults
+ * included) resolve against the directory of the file, or against the
+ * current directory when there is no file.  Paths left empty are derived:
+ * host_key and router_config_dir under data_dir, buildpacks_dir the
+ * buildpacks shipped with this binary (conf_shipped_buildpacks).
  * Returns 0 on success; -1 with a message "FILE:LINE: problem" (or
  * "cannot open 'FILE': reason") in err, and *c left unchanged (so a failed
  * reload keeps the running configuration).
  */
 int conf_load(struct conf *c, const char *path, char *err, size_t errlen);
+
+/* Point c at another data dir (an absolute path), and with it the paths
+ * derived from it (host_key, router_config_dir when berth chose them).
+ * 0, or -1 with err if a path gets too long (c unchanged). */
+int conf_move_data_dir(struct conf *c, const char *dir, char *err,
+    size_t errlen);
+
+/* The buildpacks shipped with the running binary: DIR/buildpacks when that
+ * directory exists beside it (a berth run from its checkout), else
+ * DIR/../lib/berth/buildpacks (an installed berth: /usr/bin/berth uses
+ * /usr/lib/berth/buildpacks).  0, or -1 (errno) if /proc/self/exe cannot
+ * be read or the path is too long. */
+int conf_shipped_buildpacks(char *out, size_t len);
 
 /* Parse "host:port", "[v6]:port" into addr/port. 0 on success, -1 if bad. */
 int conf_parse_listen(const char *s, char *addr, size_t addrlen, int *port);

@@ -8,8 +8,10 @@
  *   berth shim DATA_DIR PROC_ID UID NPROC  (internal) the supervisor of one
  *                                          process
  *   berth retire DATA_DIR APP SECONDS ID...  (internal) stop an old set
- * It loads the one config struct, prepares the data dir, and hands over to
- * gitd (the daemon, or the command gate for local commands).
+ * It loads the one config struct (paths resolved once, and for a root
+ * berth settled where the apps' uids can reach them: core/datadir.h),
+ * prepares the data dir, and hands over to gitd (the daemon, or the command
+ * gate for local commands).
  */
 #include <errno.h>
 #include <git2.h>
@@ -32,14 +34,15 @@
 #include "gitd/gitd_server.h"
 #include "hooks/hooks.h"
 #include "hooks/hooks_procs.h"
+#include "hooks/hooks_reconcile.h"
 #include "hooks/hooks_swap.h"
 #include "router/router.h"
 
 static struct conf config; /* the one config struct */
 
 static int usage(void);
-static int cmd_init(int argc, char **argv);
-static int cmd_serve(void);
+static int cmd_init(int argc, char **argv, const char *note);
+static int cmd_serve(const char *note);
 static int cmd_local(int argc, char **argv);
 static int prepare(struct store **st, int *created_key);
 
@@ -47,7 +50,7 @@ int
 main(int argc, char **argv)
 {
 	const char *conf_path = NULL;
-	char err[512];
+	char err[512], note[PATH_MAX + 256];
 	int i = 1;
 
 	umask(077);
@@ -83,13 +86,16 @@ main(int argc, char **argv)
 		printf("berth %s\n", BERTH_VERSION);
 		return 0;
 	}
-	if (conf_load(&config, conf_path, err, sizeof(err)) == -1) {
+	if (conf_load(&config, conf_path, err, sizeof(err)) == -1 ||
+	    datadir_settle(&config, note, sizeof(note), err, sizeof(err)) == -1) {
 		fprintf(stderr, "berth: %s\n", err);
 		return 1;
 	}
 	if (strcmp(argv[i], "check") == 0) {
 		printf("configuration OK%s%s\n", config.path[0] ? ": " : "",
 		    config.path[0] ? config.path : " (built-in defaults)");
+		if (note[0] != '\0')
+			printf("%s\n", note);
 		return 0;
 	}
 	if (git_libgit2_init() < 0) {
@@ -97,9 +103,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(argv[i], "init") == 0)
-		return cmd_init(argc - i, argv + i);
+		return cmd_init(argc - i, argv + i, note);
 	if (strcmp(argv[i], "serve") == 0)
-		return argc - i == 1 ? cmd_serve() : usage();
+		return argc - i == 1 ? cmd_serve(note) : usage();
 	return cmd_local(argc - i, argv + i);
 }
 
@@ -164,7 +170,7 @@ read_file_line(const char *path, char *buf, size_t len)
 }
 
 static int
-cmd_init(int argc, char **argv)
+cmd_init(int argc, char **argv, const char *note)
 {
 	const char *keyfile = NULL, *name = "admin";
 	struct key_rec k, old;
@@ -193,6 +199,8 @@ cmd_init(int argc, char **argv)
 	}
 	if (prepare(&st, &created) == -1)
 		return 1;
+	if (note[0] != '\0')
+		printf("%s\n", note);
 	if (created)
 		printf("created host key %s\n", config.host_key);
 	if (keyfile == NULL) {
@@ -233,53 +241,62 @@ stamp_start(void)
 	fclose(f);
 }
 
-/* As root, apps build and run as their own uids (core/ident.h): they must
- * be able to reach the data dir and the buildpacks. */
-static void
-warn_unreachable(void)
-{
-	const char *paths[] = { config.data_dir, config.buildpacks_dir };
-	char blocked[PATH_MAX];
-
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (datadir_blocked(paths[i], blocked, sizeof(blocked)) == 0 &&
-		    blocked[0] != '\0')
-			log_warnx("apps build and run as their own uids, who cannot"
-			    " enter '%s' on the way to '%s': put berth under /opt"
-			    " and /var/lib/berth, or chmod o+x '%s'", blocked,
-			    paths[i], blocked);
-}
-
 static int
-cmd_serve(void)
+cmd_serve(const char *note)
 {
+	struct reconcile *rec;
+	struct gitd_chores chores;
 	struct store *st;
-	char err[1024];
-	int created = 0, keys = 0;
+	char err[1024], packs[PATH_MAX + 256];
+	int created = 0, keys = 0, started, rc;
 
 	log_init("berth serve", getenv("BERTH_DEBUG") != NULL);
 	if (prepare(&st, &created) == -1)
 		return 1;
+	if (datadir_buildpacks(&config, packs, sizeof(packs), err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		store_close(st);
+		return 1;
+	}
+	if (note[0] != '\0')
+		log_info("%s", note);
+	if (packs[0] != '\0')
+		log_info("%s", packs);
 	if (created)
 		log_info("created host key %s", config.host_key);
 	if (store_admin_count(st, &keys) == 0 && keys == 0)
 		log_warnx("no admin key yet: run 'berth init --admin-key FILE'");
-	if (geteuid() == 0)
-		warn_unreachable();
 	stamp_start();
+	/* the apps' files and processes follow a changed app_uid_base */
+	if (hooks_uidbase(&config, st, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		store_close(st);
+		return 1;
+	}
 	/* what a crash or kill -9 left half-done; processes before routing */
 	hooks_recover(&config, st);
-	if (router_start(&config, st, err, sizeof(err)) == -1)
+	if (router_start(&config, st, &started, err, sizeof(err)) == -1)
 		log_warnx("router: %s (apps are not reachable over HTTP until"
-		    " this is fixed; pushes still work; draining processes are"
-		    " kept)", err);
+		    " this is fixed; berth serve tries again; pushes still work;"
+		    " draining processes are kept)", err);
 	else
 		hooks_recover_routed(&config, st);
 	testpoint_arm(&config);
 	store_close(st);
 	/* forked children open their own libgit2 and sqlite state */
 	git_libgit2_shutdown();
-	return gitd_serve(&config);
+	/* from now on, what dies is repaired (hooks/hooks_reconcile.h) */
+	if ((rec = malloc(sizeof(*rec))) == NULL) {
+		log_warnx("out of memory");
+		return 1;
+	}
+	reconcile_init(rec, &config);
+	chores = (struct gitd_chores){ reconcile_tick, reconcile_reaped,
+	    reconcile_stop, rec };
+	rc = gitd_serve(&config, &chores);
+	free(rec);
+	return rc;
 }
 
 static ssize_t

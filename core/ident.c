@@ -6,11 +6,14 @@
  * directory for a symlink while a walk runs cannot steer it outside the
  * tree.  Only inodes owned by the giver change hands: giving moves root's
  * own files (never a hard link: one may lead to any root file), taking
- * moves the app's files (a hard link to someone else's stays theirs).
+ * moves the build's files (a hard link to someone else's stays theirs).
  * Taking gives them to root and the app's group: the group bits become the
  * owner's without write, group/other write and the setuid and setgid bits
- * go, read after the chown, so the app cannot chmod in between.  The order
- * of a walk keeps it in directories the app cannot change (own_open).
+ * go, read after the chown, so the build cannot chmod in between.  The
+ * order of a walk keeps it in directories the giver cannot change
+ * (own_open).  Nothing of the build's uid runs by the time of a take
+ * (core/spawn.h's reap_all, ident_kill_all), and ident_check_tree looks at
+ * the result afterwards (ident_check.c).
  *
  * Closing a taken tree shuts out every other user (ident_close_tree).
  */
@@ -31,6 +34,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/procinfo.h"
+
+#define IDENT_KILL_TRIES 1000 /* 10 ms apart: 10 s for the last to go */
+
 struct owner {
 	uid_t from;  /* only inodes owned by this uid change hands */
 	uid_t uid;
@@ -50,6 +57,15 @@ ident_of_app(const struct conf *c, int64_t app_id, struct ident *id)
 	id->gid = (gid_t)(c->app_uid_base + app_id);
 	id->nproc = (unsigned long)c->app_max_processes;
 	id->bind = 0;
+}
+
+void
+ident_of_build(const struct conf *c, int64_t app_id, struct ident *id)
+{
+	ident_of_app(c, app_id, id);
+	id->uid = (uid_t)((uint64_t)c->app_uid_base + IDENT_BUILD_OFFSET +
+	    (uint64_t)app_id);
+	id->gid = (gid_t)id->uid;
 }
 
 void
@@ -135,11 +151,22 @@ ident_kill_all(const struct ident *id)
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
-		/* as the uid itself, kill(-1) reaches exactly its processes */
+		/* as the uid itself, kill(-1) reaches exactly its processes (all
+		 * at once: a process with SIGKILL pending cannot fork); again
+		 * until none runs, so that none can still write when we return */
 		if (ident_drop(id) == -1)
 			_exit(1);
-		(void)kill(-1, SIGKILL);
-		_exit(0);
+		for (int i = 0; i < IDENT_KILL_TRIES; i++) {
+			(void)kill(-1, SIGKILL);
+			switch (procinfo_uid_running(id->uid, getpid())) {
+			case 0:
+				_exit(0);
+			case -1:
+				_exit(1);
+			}
+			usleep(10000);
+		}
+		_exit(1);
 	}
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
@@ -275,11 +302,12 @@ ident_give_tree(const char *path, const struct ident *id)
 }
 
 int
-ident_take_tree(const char *path, const struct ident *id)
+ident_take_tree(const char *path, const struct ident *from,
+    const struct ident *app)
 {
-	struct owner o = { id->uid, 0, id->gid, 1, 0 };
+	struct owner o = { from->uid, 0, app->gid, 1, 0 };
 
-	return id->drop ? own_tree(path, &o) : 0;
+	return from->drop ? own_tree(path, &o) : 0;
 }
 
 /* The mode of an inode of id's taken tree with its "other" bits set to

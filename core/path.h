@@ -5,6 +5,7 @@
 #ifndef BERTH_PATH_H
 #define BERTH_PATH_H
 
+#include <linux/openat2.h>
 #include <stddef.h>
 
 int pathf(char *out, size_t len, const char *fmt, ...)
@@ -13,7 +14,16 @@ int pathf(char *out, size_t len, const char *fmt, ...)
 /* mkdir -p with the given mode for each missing component. 0 or -1. */
 int mkdirs(const char *path, unsigned int mode);
 
-/* Remove a directory tree (no symlinks followed).  0 or -1. */
+/* Remove a file or a directory tree of any depth: no symlink followed,
+ * nothing outside the tree touched, at most 17 directories open.  0, or
+ * -1 with errno (what could be removed is gone). */
 int rmtree(const char *path);
+
+/* openat2(2): open path under directory dfd with the RESOLVE_* flags in
+ * resolve (RESOLVE_BENEATH: every step of the resolution, symlinks
+ * included, stays beneath dfd, else EXDEV).  The fd (close-on-exec), or
+ * -1 with errno (ENOSYS before Linux 5.6). */
+int path_open_beneath(int dfd, const char *path, int flags,
+    unsigned long long resolve);
 
 #endif

@@ -92,6 +92,25 @@ static const char *const migrations[] = {
 	"  count INTEGER NOT NULL,"
 	"  PRIMARY KEY (app_id, type));"
 	"CREATE INDEX processes_app ON processes(app_id, release_version);",
+	/* 4: app ids are never reused (an app's uid is app_uid_base + id, and
+	 * files the old uid left outside the data dir must not pass to a new
+	 * app): a high-water mark, started from the ids in use, that every
+	 * insert moves up.  Existing apps keep their ids. */
+	"CREATE TABLE app_ids (last INTEGER NOT NULL);"
+	"INSERT INTO app_ids SELECT coalesce(max(id), 0) FROM apps;"
+	"CREATE TRIGGER app_ids_last AFTER INSERT ON apps"
+	"  BEGIN UPDATE app_ids SET last = NEW.id WHERE NEW.id > last; END;",
+	/* 5: what berth serve repaired by itself, and what it must remember
+	 * across starts (the app_uid_base the files belong to) */
+	"CREATE TABLE repairs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  app TEXT NOT NULL DEFAULT '',"
+	"  what TEXT NOT NULL,"
+	"  ok INTEGER NOT NULL);"
+	"CREATE TABLE settings ("
+	"  name TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -379,8 +398,9 @@ store_app_create(struct store *st, const char *name, struct app_rec *out)
 {
 	sqlite3_stmt *s;
 
-	if (store_prepare(st, "INSERT INTO apps (name, created_at) VALUES"
-	    " (?, ?);", &s) == -1)
+	/* the next id above every id ever used (migration 4) */
+	if (store_prepare(st, "INSERT INTO apps (id, name, created_at) VALUES"
+	    " ((SELECT last + 1 FROM app_ids), ?, ?);", &s) == -1)
 		return -1;
 	if (sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL))) {

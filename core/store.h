@@ -104,6 +104,8 @@ int store_release_get(struct store *st, int64_t app_id, int version,
 int store_release_each(struct store *st, int64_t app_id,
     int (*fn)(void *, const struct release_rec *), void *arg);
 int store_app_set_current(struct store *st, int64_t app_id, int version);
+/* The row of a release that never went live (its deploy failed). */
+int store_release_delete(struct store *st, int64_t app_id, int version);
 
 int store_deploy_start(struct store *st, int64_t app_id, const char *kind,
     const char *commit, int64_t *id);
@@ -166,6 +168,28 @@ int store_formation_get(struct store *st, int64_t app_id, const char *type,
     int *count);  /* STORE_NOTFOUND when never scaled */
 int store_formation_set(struct store *st, int64_t app_id, const char *type,
     int count);
+
+/* What `berth serve` repaired by itself (store_state.c): a dead proxy, a
+ * lost supervisor; ok 0 when the repair failed (what says why).  Only the
+ * newest REPAIRS_KEEP rows are kept. */
+#define REPAIRS_KEEP 200
+struct repair_rec {
+	int64_t id, at;
+	char app[STORE_NAME_MAX]; /* "" for the proxy */
+	char what[512];
+	int ok;
+};
+int store_repair_add(struct store *st, const char *app, const char *what,
+    int ok);
+/* Newest first, at most limit. */
+int store_repair_each(struct store *st, int limit,
+    int (*fn)(void *, const struct repair_rec *), void *arg);
+
+/* Settings berth keeps across starts (store_state.c), e.g. the
+ * app_uid_base the apps' files belong to.  STORE_NOTFOUND when unset. */
+int store_setting_get(struct store *st, const char *name, char *out,
+    size_t len);
+int store_setting_set(struct store *st, const char *name, const char *value);
 
 int store_audit(struct store *st, const char *fingerprint, const char *app,
     const char *command, const char *outcome, int64_t duration_ms);

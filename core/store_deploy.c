@@ -134,6 +134,19 @@ store_app_set_current(struct store *st, int64_t app_id, int version)
 }
 
 int
+store_release_delete(struct store *st, int64_t app_id, int version)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare(st, "DELETE FROM releases WHERE app_id = ? AND"
+	    " version = ?;", &s) == -1)
+		return -1;
+	if (sqlite3_bind_int64(s, 1, app_id) || sqlite3_bind_int(s, 2, version))
+		return bind_fail(st, s);
+	return store_done(st, s, "delete release");
+}
+
+int
 store_deploy_start(struct store *st, int64_t app_id, const char *kind,
     const char *commit, int64_t *id)
 {

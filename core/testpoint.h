@@ -7,7 +7,8 @@
  * exactly there.  The daemon arms it (conf->test_pause) once its own
  * start-up is done, so only pushes and commands stop.  Without the
  * variable a testpoint does nothing.  The
- * names: "promoted" (the new processes are marked running, the router not
+ * names: "healthy" (the new processes passed their health check, nothing
+ * promoted or routed yet), "promoted" (the new processes are marked running, the router not
  * yet told), "router-reload" (the router's new config is about to be
  * applied) and "activated" (the new release is live, the ref not moved).
  */

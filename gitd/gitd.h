@@ -22,6 +22,10 @@
 struct gitd_stream {
 	struct pkt_transport in_out; /* read = stdin, write = stdout */
 	int (*write_err)(void *ctx, const void *buf, size_t len);
+	/* Optional (NULL for a local command): from now on, reads must be
+	 * done within `seconds` (0: no deadline again); a read past it fails
+	 * with the message why. */
+	void (*set_deadline)(void *ctx, int seconds, const char *why);
 };
 
 struct gitd_ctx {
@@ -30,6 +34,7 @@ struct gitd_ctx {
 	struct key_rec key;  /* the caller (a synthetic admin key when local) */
 	int local;           /* run by `berth COMMAND` on the server */
 	int json;            /* --json was given (listings) */
+	int no_restart;      /* --no-restart was given (config:set, unset) */
 	void *rows;          /* a listing being built (json_t *) */
 	struct app_rec app;  /* the app named by the command, if any */
 	struct gitd_stream io;
@@ -48,6 +53,11 @@ int gitd_protocol_fail(struct gitd_ctx *g, struct pkt_io *io, int sideband,
 /* stderr helper: printf to the caller's stderr. */
 void gitd_errorf(struct gitd_ctx *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* What the caller is doing, for the app's lock (core/applock.h): "WHAT by
+ * key 'NAME'", or "WHAT run on the server" for a local command. */
+void gitd_holder(const struct gitd_ctx *g, const char *what, char *out,
+    size_t len);
 
 /* The repo path of an app: DATA/repos/APP.git. 0 or -1. */
 int gitd_repo_path(const struct conf *c, const char *app, char *out, size_t len);

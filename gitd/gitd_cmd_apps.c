@@ -1,6 +1,7 @@
 /*
  * gitd_cmd_apps.c - the app commands: help, apps, apps:create, apps:info,
- * apps:destroy, apps:rename, status.  Handlers run after the gate
+ * apps:destroy, apps:rename, status (with the managed proxy's state and
+ * the latest repairs berth serve made by itself).  Handlers run after the gate
  * (gitd_dispatch.c) has checked arity and rights; listings go out through
  * gitd_output.c (columns, or --json).
  */
@@ -12,11 +13,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/applock.h"
 #include "core/names.h"
 #include "core/path.h"
 #include "gitd/gitd_dispatch.h"
 #include "hooks/hooks.h"
 #include "hooks/hooks_procs.h"
+#include "router/router.h"
 
 int
 cmd_help(struct gitd_ctx *g, int argc, char **argv)
@@ -66,8 +69,10 @@ count_proc(void *arg, const struct proc_rec *p)
 	proc_status(ap->c->data_dir, ap->app, p, &ps);
 	ap->total++;
 	ap->running += strcmp(ps.state, "running") == 0;
-	ap->crashed += strcmp(ps.state, "crashed") == 0 ||
-	    strcmp(ps.state, "backoff") == 0;
+	/* crashed, restarting (backoff), or its supervisor gone (until
+	 * berth serve revives it): the app is not running */
+	ap->crashed += strcmp(ps.state, "running") != 0 &&
+	    strcmp(ps.state, "starting") != 0;
 	if (ap->list != NULL) {
 		snprintf(name, sizeof(name), "%s.%d", p->type, p->idx);
 		json_array_append_new(ap->list, json_pack("{s:s, s:s, s:i, s:i}",
@@ -181,7 +186,7 @@ cmd_apps_create(struct gitd_ctx *g, int argc, char **argv)
 int
 cmd_apps_destroy(struct gitd_ctx *g, int argc, char **argv)
 {
-	char why[1024];
+	char why[1024], holder[APPLOCK_WHAT_MAX];
 
 	if (argc != 3 || strcmp(argv[2], "--force") != 0) {
 		gitd_errorf(g, "berth: this deletes '%s' with its repository,"
@@ -189,7 +194,9 @@ cmd_apps_destroy(struct gitd_ctx *g, int argc, char **argv)
 		    g->app.name, g->app.name);
 		return 2;
 	}
-	if (hooks_destroy(g->conf, g->st, g->app.name, why, sizeof(why)) == -1) {
+	gitd_holder(g, "apps:destroy", holder, sizeof(holder));
+	if (hooks_destroy(g->conf, g->st, g->app.name, holder, why,
+	    sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: cannot destroy '%s': %s (run the command"
 		    " again to finish)", g->app.name, why);
 		return 1;
@@ -201,14 +208,15 @@ cmd_apps_destroy(struct gitd_ctx *g, int argc, char **argv)
 int
 cmd_apps_rename(struct gitd_ctx *g, int argc, char **argv)
 {
-	char why[1024];
+	char why[1024], holder[APPLOCK_WHAT_MAX];
 
 	(void)argc;
 	if (name_app_valid(argv[2], why, sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: invalid app name '%.80s': %s", argv[2], why);
 		return 2;
 	}
-	if (hooks_rename(g->conf, g->st, g->app.name, argv[2], why,
+	gitd_holder(g, "apps:rename", holder, sizeof(holder));
+	if (hooks_rename(g->conf, g->st, g->app.name, argv[2], holder, why,
 	    sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: cannot rename '%s': %s", g->app.name, why);
 		return 1;
@@ -267,6 +275,64 @@ status_app(void *arg, const struct app_rec *a)
 	return 0;
 }
 
+#define STATUS_REPAIRS_TEXT 5   /* repairs `status` shows */
+#define STATUS_REPAIRS_JSON 20  /* and with --json */
+
+static int
+add_repair(void *arg, const struct repair_rec *r)
+{
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:b}", "at",
+	    (json_int_t)r->at, "app", r->app, "what", r->what, "ok", r->ok));
+	return 0;
+}
+
+/* The managed proxy: {kind, managed, running, pid}. */
+static json_t *
+proxy_json(const struct conf *c)
+{
+	pid_t pid = router_pid(c);
+
+	return json_pack("{s:s, s:b, s:b, s:i}", "kind", c->router_kind,
+	    "managed", c->router_manage, "running", pid != 0, "pid", (int)pid);
+}
+
+/* The lines after status's fields: the proxy, then the latest repairs
+ * ("repaired: caddy restarted 18:02:11"). */
+static void
+status_text(struct gitd_ctx *g, json_t *obj)
+{
+	json_t *p = json_object_get(obj, "proxy"), *r;
+	char stamp[32];
+	time_t now = time(NULL), at;
+	struct tm tm, today;
+	size_t i;
+
+	if (json_is_true(json_object_get(p, "managed")))
+		gitd_printf(g, "proxy:             %s %s", g->conf->router_kind,
+		    json_is_true(json_object_get(p, "running")) ? "running" :
+		    "NOT RUNNING (berth serve keeps trying to start it)");
+	else
+		gitd_printf(g, "proxy:             %s (not managed by berth)",
+		    g->conf->router_kind);
+	if (json_integer_value(json_object_get(p, "pid")) > 0)
+		gitd_printf(g, " (pid %lld)", (long long)json_integer_value(
+		    json_object_get(p, "pid")));
+	gitd_printf(g, "\n");
+	localtime_r(&now, &today);
+	json_array_foreach(json_object_get(obj, "repairs"), i, r) {
+		if (i == STATUS_REPAIRS_TEXT)
+			break;
+		at = (time_t)json_integer_value(json_object_get(r, "at"));
+		localtime_r(&at, &tm);
+		strftime(stamp, sizeof(stamp), tm.tm_yday == today.tm_yday &&
+		    tm.tm_year == today.tm_year ? "%H:%M:%S" : "%Y-%m-%d %H:%M:%S",
+		    &tm);
+		gitd_printf(g, "%s %s %s\n", json_is_true(json_object_get(r,
+		    "ok")) ? "repaired:" : "repair failed:",
+		    json_string_value(json_object_get(r, "what")), stamp);
+	}
+}
+
 int
 cmd_status(struct gitd_ctx *g, int argc, char **argv)
 {
@@ -276,7 +342,9 @@ cmd_status(struct gitd_ctx *g, int argc, char **argv)
 	struct status s = { g, 0, 0, 0, 0, 0 };
 	char path[PATH_MAX], buf[64] = "";
 	long long started = 0;
+	json_t *obj, *repairs = json_array();
 	FILE *f;
+	int rc;
 
 	(void)argc, (void)argv;
 	if (pathf(path, sizeof(path), "%s/serve.started", g->conf->data_dir) == 0 &&
@@ -285,14 +353,23 @@ cmd_status(struct gitd_ctx *g, int argc, char **argv)
 			started = atoll(buf);
 		fclose(f);
 	}
-	if (store_app_each(g->st, status_app, &s) == -1) {
+	if (store_app_each(g->st, status_app, &s) == -1 ||
+	    store_repair_each(g->st, STATUS_REPAIRS_JSON, add_repair,
+	    repairs) == -1) {
+		json_decref(repairs);
 		gitd_errorf(g, "berth: %s", store_error(g->st));
 		return 1;
 	}
-	return gitd_emit_object(g, json_pack("{s:s, s:I, s:i, s:i, s:i, s:I, s:I}",
+	obj = json_pack("{s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:o, s:o}",
 	    "version", BERTH_VERSION, "uptime_s", (json_int_t)(started ?
 	    time(NULL) - started : 0), "apps", s.apps, "processes_running",
 	    s.running, "processes_crashed", s.crashed, "releases_bytes",
-	    (json_int_t)s.releases, "caches_bytes", (json_int_t)s.caches),
-	    keys) == 0 ? 0 : 1;
+	    (json_int_t)s.releases, "caches_bytes", (json_int_t)s.caches,
+	    "proxy", proxy_json(g->conf), "repairs", repairs);
+	json_incref(obj);
+	rc = gitd_emit_object(g, obj, keys);
+	if (rc == 0 && !g->json)
+		status_text(g, obj);
+	json_decref(obj);
+	return rc == 0 ? 0 : 1;
 }

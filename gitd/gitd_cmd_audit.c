@@ -8,13 +8,16 @@
 #include "core/names.h"
 #include "gitd/gitd_dispatch.h"
 
+/* Every text column goes through gitd_json_text: a row whose command
+ * line was not UTF-8 is shown escaped, never dropped. */
 static int
 audit_row(void *arg, const struct audit_rec *r)
 {
-	json_array_append_new(arg, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s,"
+	json_array_append_new(arg, json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o,"
 	    " s:I}", "id", (json_int_t)r->id, "at", (json_int_t)r->at, "key",
-	    r->key, "fingerprint", r->fingerprint, "app", r->app, "command",
-	    r->command, "outcome", r->outcome, "duration_ms",
+	    gitd_json_text(r->key), "fingerprint", gitd_json_text(r->fingerprint),
+	    "app", gitd_json_text(r->app), "command", gitd_json_text(r->command),
+	    "outcome", gitd_json_text(r->outcome), "duration_ms",
 	    (json_int_t)r->duration_ms));
 	return 0;
 }

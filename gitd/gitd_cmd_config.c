@@ -2,13 +2,16 @@
  * gitd_cmd_config.c - config, config:get, config:set, config:unset.  Values
  * are sealed at rest (core/vars.c); they are printed only to the caller who
  * asked for them and never logged (the audit row records the names only).
- * A change restarts a deployed app's processes with the zero-downtime swap.
+ * A change restarts a deployed app's processes with the zero-downtime swap,
+ * unless the app is stopped (ps:stop) or --no-restart was given: then it
+ * applies at the next start.
  */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/applock.h"
 #include "core/vars.h"
 #include "gitd/gitd_dispatch.h"
 #include "hooks/hooks.h"
@@ -19,20 +22,32 @@ say_out(void *ctx, const char *line)
 	gitd_printf(ctx, "%s\n", line);
 }
 
-/* Apply a config change to the running app. */
+/* Apply a config change to the running app: not with --no-restart, and
+ * not to a stopped one (it applies when the app starts again). */
 static int
 restart_app(struct gitd_ctx *g)
 {
-	char why[1024];
+	char why[1024], holder[APPLOCK_WHAT_MAX];
+	int rc;
 
 	if (g->app.current_release == 0)
 		return 0;
-	if (hooks_restart(g->conf, g->st, g->app.name, say_out, g, why,
-	    sizeof(why)) == -1) {
+	if (g->no_restart) {
+		gitd_printf(g, "not restarted (--no-restart): the change applies"
+		    " at the next restart or deploy of %s\n", g->app.name);
+		return 0;
+	}
+	gitd_holder(g, "a config change", holder, sizeof(holder));
+	rc = hooks_restart(g->conf, g->st, g->app.name, holder, NULL,
+	    RESTART_IF_RUNNING, say_out, g, why, sizeof(why));
+	if (rc == -1) {
 		gitd_errorf(g, "berth: the config is saved, but the restart"
 		    " failed: %s", why);
 		return 1;
 	}
+	if (rc == 1)
+		gitd_printf(g, "%s is stopped (ps:stop): the change applies when it"
+		    " starts (ps:start)\n", g->app.name);
 	return 0;
 }
 
@@ -52,7 +67,7 @@ cmd_config(struct gitd_ctx *g, int argc, char **argv)
 		char *s;
 		for (size_t i = 0; i < vs.n; i++)
 			json_object_set_new(o, vs.v[i].name,
-			    json_string(vs.v[i].value));
+			    gitd_json_text(vs.v[i].value));
 		s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 		json_decref(o);
 		if (s != NULL)

@@ -1,15 +1,19 @@
 /*
  * gitd_cmd_ps.c - ps, ps:scale, ps:restart, ps:stop, ps:start.  Listing
  * reads the process rows and what each supervisor reports in its run dir;
- * the rest hands over to hooks/ (zero-downtime swap under the app's lock).
+ * the rest hands over to hooks/ (zero-downtime swap under the app's lock):
+ * ps:scale starts and stops only the instances it adds or removes, and
+ * ps:restart APP TYPE replaces only that type's.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/applock.h"
 #include "gitd/gitd_dispatch.h"
 #include "hooks/hooks.h"
+#include "hooks/hooks_procfile.h"
 #include "hooks/hooks_procs.h"
 
 #define SCALE_MAX 16
@@ -21,10 +25,14 @@ ps_row(void *arg, const struct proc_rec *p)
 	struct proc_status ps;
 	char name[64];
 
+	/* a stored type reaches the terminal and JSON: shown only when it
+	 * is a valid name (it was checked when written) */
+	const char *type = procfile_name_valid(p->type) ? p->type : "?";
+
 	proc_status(g->conf->data_dir, g->app.name, p, &ps);
-	snprintf(name, sizeof(name), "%s.%d", p->type, p->idx);
+	snprintf(name, sizeof(name), "%s.%d", type, p->idx);
 	json_array_append_new(g->rows, json_pack("{s:s, s:s, s:i, s:s, s:i,"
-	    " s:i, s:I, s:i, s:i, s:s}", "process", name, "type", p->type,
+	    " s:i, s:I, s:i, s:i, s:s}", "process", name, "type", type,
 	    "index", p->idx, "state", ps.state, "pid", ps.pid, "port", p->port,
 	    "uptime_s", (json_int_t)(ps.started > 0 ? time(NULL) - ps.started : 0),
 	    "restarts", ps.restarts, "release", p->release, "routing", p->state));
@@ -53,40 +61,55 @@ say_out(void *ctx, const char *line)
 	gitd_printf(ctx, "%s\n", line);
 }
 
+/* Run hooks_restart for the command `what`: 0, or the exit status. */
 static int
-restart(struct gitd_ctx *g, const char *what)
+restart(struct gitd_ctx *g, const char *what, const char *type, int flags)
 {
-	char why[1024];
+	char why[1024], holder[APPLOCK_WHAT_MAX];
+	int rc;
 
-	if (hooks_restart(g->conf, g->st, g->app.name, say_out, g, why,
-	    sizeof(why)) == -1) {
+	gitd_holder(g, what, holder, sizeof(holder));
+	rc = hooks_restart(g->conf, g->st, g->app.name, holder, type, flags,
+	    say_out, g, why, sizeof(why));
+	if (rc == -1) {
 		gitd_errorf(g, "berth: %s failed: %s", what, why);
 		return 1;
 	}
+	if (rc == 1)
+		gitd_printf(g, "%s is stopped (ps:stop); the new formation applies"
+		    " when it starts (ps:start)\n", g->app.name);
 	return 0;
 }
+
+static int has_type(struct gitd_ctx *g, const char *type, size_t len);
 
 int
 cmd_ps_restart(struct gitd_ctx *g, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	return restart(g, "restart");
+	if (argc == 3 && !has_type(g, argv[2], strlen(argv[2]))) {
+		gitd_errorf(g, "berth: the live release of '%s' has no '%.40s'"
+		    " process", g->app.name, argv[2]);
+		return 1;
+	}
+	return restart(g, "restart", argc == 3 ? argv[2] : NULL, 0);
 }
 
 int
 cmd_ps_start(struct gitd_ctx *g, int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	return restart(g, "start");
+	return restart(g, "start", NULL, 0);
 }
 
 int
 cmd_ps_stop(struct gitd_ctx *g, int argc, char **argv)
 {
-	char why[1024];
+	char why[1024], holder[APPLOCK_WHAT_MAX];
 
 	(void)argc, (void)argv;
-	if (hooks_stop(g->conf, g->st, g->app.name, why, sizeof(why)) == -1) {
+	gitd_holder(g, "stop", holder, sizeof(holder));
+	if (hooks_stop(g->conf, g->st, g->app.name, holder, why,
+	    sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: stop failed: %s", why);
 		return 1;
 	}
@@ -94,14 +117,17 @@ cmd_ps_stop(struct gitd_ctx *g, int argc, char **argv)
 	return 0;
 }
 
-/* Does the live release define process type `type`? */
+/* Does the live release define process type `type` (its first len
+ * characters)? */
 static int
 has_type(struct gitd_ctx *g, const char *type, size_t len)
 {
 	struct release_rec rel;
+	char why[256];
 
 	if (g->app.current_release == 0 ||
-	    store_release_get(g->st, g->app.id, g->app.current_release, &rel) != 0)
+	    store_release_get(g->st, g->app.id, g->app.current_release, &rel) != 0 ||
+	    procfile_check(rel.process_types, why, sizeof(why)) == -1)
 		return 0;
 	for (const char *l = rel.process_types; *l; l = strchr(l, '\n') + 1)
 		if (strncmp(l, type, len) == 0 && l[len] == ':')
@@ -144,5 +170,6 @@ cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv)
 			return 1;
 		}
 	}
-	return restart(g, "scale");
+	/* only what changed starts or stops; the rest keeps serving */
+	return restart(g, "scale", NULL, RESTART_SCALE | RESTART_IF_RUNNING);
 }

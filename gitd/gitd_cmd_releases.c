@@ -8,20 +8,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/applock.h"
 #include "gitd/gitd_dispatch.h"
 #include "hooks/hooks.h"
+#include "hooks/hooks_procfile.h"
 
 static int
 release_row(void *arg, const struct release_rec *r)
 {
 	struct gitd_ctx *g = arg;
 	json_t *procs = json_array();
+	char why[256];
 
-	for (const char *p = r->process_types; *p; p = strchr(p, '\n') + 1) {
-		char type[40];
-		snprintf(type, sizeof(type), "%.*s", (int)strcspn(p, ":"), p);
-		json_array_append_new(procs, json_string(type));
-	}
+	/* stored text reaches the terminal: only a list that checks out */
+	if (procfile_check(r->process_types, why, sizeof(why)) == -1)
+		json_array_append_new(procs, json_string("?"));
+	else
+		for (const char *p = r->process_types; *p;
+		    p = strchr(p, '\n') + 1) {
+			char type[PROC_NAME_MAX + 1];
+			snprintf(type, sizeof(type), "%.*s", (int)strcspn(p, ":"), p);
+			json_array_append_new(procs, json_string(type));
+		}
 	json_array_append_new(g->rows, json_pack("{s:i, s:b, s:s, s:s, s:I, s:I,"
 	    " s:o, s:b}", "version", r->version, "live",
 	    r->version == g->app.current_release, "commit", r->commit,
@@ -53,10 +61,10 @@ deploy_row(void *arg, const struct deploy_rec *d)
 	struct gitd_ctx *g = arg;
 
 	json_array_append_new(g->rows, json_pack("{s:I, s:s, s:s, s:s, s:i, s:I,"
-	    " s:I, s:s}", "id", (json_int_t)d->id, "kind", d->kind, "commit",
+	    " s:I, s:o}", "id", (json_int_t)d->id, "kind", d->kind, "commit",
 	    d->commit, "status", d->status, "release", d->release, "started_at",
 	    (json_int_t)d->started_at, "duration_ms", (json_int_t)d->duration_ms,
-	    "reason", d->reason));
+	    "reason", gitd_json_text(d->reason)));
 	return 0;
 }
 
@@ -85,7 +93,7 @@ say_stdout(void *ctx, const char *line)
 int
 cmd_rollback(struct gitd_ctx *g, int argc, char **argv)
 {
-	char reason[256], *end;
+	char reason[256], holder[APPLOCK_WHAT_MAX], *end;
 	long v = 0;
 
 	if (argc == 3) {
@@ -97,8 +105,9 @@ cmd_rollback(struct gitd_ctx *g, int argc, char **argv)
 			return 2;
 		}
 	}
-	if (hooks_rollback(g->conf, g->st, g->app.name, (int)v, say_stdout, g,
-	    reason, sizeof(reason)) == -1) {
+	gitd_holder(g, "a rollback", holder, sizeof(holder));
+	if (hooks_rollback(g->conf, g->st, g->app.name, holder, (int)v,
+	    say_stdout, g, reason, sizeof(reason)) == -1) {
 		gitd_errorf(g, "berth: rollback failed: %s", reason);
 		return 1;
 	}

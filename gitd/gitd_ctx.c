@@ -54,6 +54,15 @@ gitd_protocol_fail(struct gitd_ctx *g, struct pkt_io *io, int sideband,
 	return -1;
 }
 
+void
+gitd_holder(const struct gitd_ctx *g, const char *what, char *out, size_t len)
+{
+	if (g->local)
+		snprintf(out, len, "%s run on the server", what);
+	else
+		snprintf(out, len, "%s by key '%s'", what, g->key.name);
+}
+
 int
 gitd_printf(struct gitd_ctx *g, const char *fmt, ...)
 {

@@ -15,75 +15,81 @@
 #include "core/log.h"
 #include "core/names.h"
 #include "core/path.h"
+#include "core/vars.h"
+
+#define AUDIT_HIDDEN "[hidden]"
 
 static int git_receive(struct gitd_ctx *g, int argc, char **argv);
 static int git_upload(struct gitd_ctx *g, int argc, char **argv);
 
 const struct command gitd_commands[] = {
 	{ "git-receive-pack", "git-receive-pack APP", "receive a push (git)",
-	  git_receive, 1, ROLE_DEPLOYER, 1, 1 },
+	  git_receive, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "git-upload-pack", "git-upload-pack APP", "serve a clone or fetch (git)",
-	  git_upload, 1, ROLE_DEPLOYER, 1, 1 },
+	  git_upload, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "help", "help [COMMAND]", "list commands, or show one's usage",
-	  cmd_help, 0, ROLE_NONE, 0, 1 },
+	  cmd_help, 0, ROLE_NONE, 0, 1, 0 },
 	{ "apps", "apps", "list the apps you can use",
-	  cmd_apps, 0, ROLE_NONE, 0, 0 },
+	  cmd_apps, 0, ROLE_NONE, 0, 0, 0 },
 	{ "apps:create", "apps:create APP", "create an app",
-	  cmd_apps_create, 0, ROLE_SERVER_ADMIN, 1, 1 },
+	  cmd_apps_create, 0, ROLE_SERVER_ADMIN, 1, 1, 0 },
 	{ "apps:info", "apps:info APP", "an app's state, release, domains, processes",
-	  cmd_apps_info, 1, ROLE_DEPLOYER, 1, 1 },
+	  cmd_apps_info, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "apps:destroy", "apps:destroy APP --force", "delete an app and all it has",
-	  cmd_apps_destroy, 1, ROLE_SERVER_ADMIN, 1, 2 },
+	  cmd_apps_destroy, 1, ROLE_SERVER_ADMIN, 1, 2, 0 },
 	{ "apps:rename", "apps:rename OLD NEW", "rename an app (restarts it)",
-	  cmd_apps_rename, 1, ROLE_SERVER_ADMIN, 2, 2 },
+	  cmd_apps_rename, 1, ROLE_SERVER_ADMIN, 2, 2, 0 },
 	{ "status", "status", "server version, uptime, apps, processes, disk",
-	  cmd_status, 0, ROLE_SERVER_ADMIN, 0, 0 },
+	  cmd_status, 0, ROLE_SERVER_ADMIN, 0, 0, 0 },
 	{ "audit", "audit [APP] [-n N]", "who ran what, newest first",
-	  cmd_audit, 0, ROLE_SERVER_ADMIN, 0, 3 },
+	  cmd_audit, 0, ROLE_SERVER_ADMIN, 0, 3, 0 },
 	{ "keys", "keys", "list keys with their fingerprints",
-	  cmd_keys, 0, ROLE_SERVER_ADMIN, 0, 0 },
+	  cmd_keys, 0, ROLE_SERVER_ADMIN, 0, 0, 0 },
 	{ "keys:add", "keys:add NAME [--admin]  (public key on stdin)",
-	  "add a key", cmd_keys_add, 0, ROLE_SERVER_ADMIN, 1, 2 },
+	  "add a key", cmd_keys_add, 0, ROLE_SERVER_ADMIN, 1, 2, 0 },
 	{ "keys:remove", "keys:remove NAME", "remove a key",
-	  cmd_keys_remove, 0, ROLE_SERVER_ADMIN, 1, 1 },
+	  cmd_keys_remove, 0, ROLE_SERVER_ADMIN, 1, 1, 0 },
 	{ "grant", "grant KEY APP deployer|admin", "give a key a role on an app",
-	  cmd_grant, 0, ROLE_SERVER_ADMIN, 3, 3 },
+	  cmd_grant, 0, ROLE_SERVER_ADMIN, 3, 3, 0 },
 	{ "revoke", "revoke KEY APP", "take a key's role on an app away",
-	  cmd_revoke, 0, ROLE_SERVER_ADMIN, 2, 2 },
+	  cmd_revoke, 0, ROLE_SERVER_ADMIN, 2, 2, 0 },
 	{ "config", "config APP", "show an app's config vars",
-	  cmd_config, 1, ROLE_DEPLOYER, 1, 1 },
+	  cmd_config, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "config:get", "config:get APP NAME", "show one config var",
-	  cmd_config_get, 1, ROLE_DEPLOYER, 2, 2 },
-	{ "config:set", "config:set APP NAME=VALUE ...", "set config vars",
-	  cmd_config_set, 1, ROLE_DEPLOYER, 2, ARGS_MAX },
-	{ "config:unset", "config:unset APP NAME ...", "remove config vars",
-	  cmd_config_unset, 1, ROLE_DEPLOYER, 2, ARGS_MAX },
+	  cmd_config_get, 1, ROLE_DEPLOYER, 2, 2, 0 },
+	{ "config:set", "config:set APP [--no-restart] NAME=VALUE ...",
+	  "set config vars (restarts a running app unless --no-restart)",
+	  cmd_config_set, 1, ROLE_DEPLOYER, 2, ARGS_MAX, 1 },
+	{ "config:unset", "config:unset APP [--no-restart] NAME ...",
+	  "remove config vars (restarts a running app unless --no-restart)",
+	  cmd_config_unset, 1, ROLE_DEPLOYER, 2, ARGS_MAX, 0 },
 	{ "releases", "releases APP", "list an app's releases",
-	  cmd_releases, 1, ROLE_DEPLOYER, 1, 1 },
+	  cmd_releases, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "deploys", "deploys APP", "deploy history with outcome and duration",
-	  cmd_deploys, 1, ROLE_DEPLOYER, 1, 1 },
+	  cmd_deploys, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "rollback", "rollback APP [RELEASE]", "make an earlier release live",
-	  cmd_rollback, 1, ROLE_DEPLOYER, 1, 2 },
+	  cmd_rollback, 1, ROLE_DEPLOYER, 1, 2, 0 },
 	{ "logs", "logs APP [-n N] [-f] | logs APP --build [DEPLOY]",
 	  "show (and follow) app logs, or a build's log",
-	  cmd_logs, 1, ROLE_DEPLOYER, 1, 4 },
+	  cmd_logs, 1, ROLE_DEPLOYER, 1, 4, 0 },
 	{ "ps", "ps APP", "list an app's processes",
-	  cmd_ps, 1, ROLE_DEPLOYER, 1, 1 },
+	  cmd_ps, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "ps:scale", "ps:scale APP TYPE=COUNT ...", "set how many of each process run",
-	  cmd_ps_scale, 1, ROLE_DEPLOYER, 2, ARGS_MAX },
-	{ "ps:restart", "ps:restart APP", "replace the processes (no downtime)",
-	  cmd_ps_restart, 1, ROLE_DEPLOYER, 1, 1 },
+	  cmd_ps_scale, 1, ROLE_DEPLOYER, 2, ARGS_MAX, 0 },
+	{ "ps:restart", "ps:restart APP [TYPE]",
+	  "replace the processes, or one type's (no downtime)",
+	  cmd_ps_restart, 1, ROLE_DEPLOYER, 1, 2, 0 },
 	{ "ps:stop", "ps:stop APP", "stop all processes",
-	  cmd_ps_stop, 1, ROLE_DEPLOYER, 1, 1 },
+	  cmd_ps_stop, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "ps:start", "ps:start APP", "start the processes again",
-	  cmd_ps_start, 1, ROLE_DEPLOYER, 1, 1 },
+	  cmd_ps_start, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "domains", "domains APP", "list an app's domains",
-	  cmd_domains, 1, ROLE_DEPLOYER, 1, 1 },
+	  cmd_domains, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "domains:add", "domains:add APP DOMAIN", "route a domain to an app",
-	  cmd_domains_add, 1, ROLE_APP_ADMIN, 2, 2 },
+	  cmd_domains_add, 1, ROLE_APP_ADMIN, 2, 2, 0 },
 	{ "domains:remove", "domains:remove APP DOMAIN", "stop routing a domain",
-	  cmd_domains_remove, 1, ROLE_APP_ADMIN, 2, 2 },
-	{ NULL, NULL, NULL, NULL, 0, ROLE_NONE, 0, 0 },
+	  cmd_domains_remove, 1, ROLE_APP_ADMIN, 2, 2, 0 },
+	{ NULL, NULL, NULL, NULL, 0, ROLE_NONE, 0, 0, 0 },
 };
 
 static const char *const role_names[] = { "none", "deployer", "admin",
@@ -260,19 +266,67 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Argument i as the audit row shows it, for a command whose arguments may
+ * be secrets (c NULL: an unknown one, which may be a mistyped such command).
+ * Blanked whatever its shape; what is kept: the app name when it is the app
+ * the command ran on, and a valid NAME of a NAME=VALUE. */
+static const char *
+audit_arg(const struct gitd_ctx *g, const struct command *c, int i,
+    const char *arg, char *buf, size_t len)
+{
+	const char *eq = strchr(arg, '=');
+	char why[128];
+
+	if (c == NULL)
+		return AUDIT_HIDDEN;
+	if (i == 1)
+		return c->needs_app && strcmp(arg, g->app.name) == 0 ? arg :
+		    AUDIT_HIDDEN;
+	if (eq == NULL || (size_t)(eq - arg) > VAR_NAME_MAX ||
+	    pathf(buf, len, "%.*s", (int)(eq - arg), arg) == -1 ||
+	    vars_name_valid(buf, why, sizeof(why)) == -1)
+		return AUDIT_HIDDEN;
+	strcat(buf, "=");
+	return buf;
+}
+
+/* The command line for the audit row. */
+static void
+audit_line(const struct gitd_ctx *g, const struct command *c, int argc,
+    char **argv, char *line, size_t len)
+{
+	char name[VAR_NAME_MAX + 2];
+	size_t o = 0;
+
+	line[0] = '\0';
+	for (int i = 0; i < argc && o + 1 < len; i++) {
+		const char *a = argv[i];
+		if (i > 0 && (c == NULL || c->hide_args))
+			a = audit_arg(g, c, i, a, name, sizeof(name));
+		o += (size_t)snprintf(line + o, len - o, "%s%s", i ? " " : "", a);
+	}
+}
+
 int
 gitd_dispatch(struct gitd_ctx *g, int argc, char **argv)
 {
 	const struct command *c = command_find(argv[0]);
 	char line[1024], outcome[32];
 	int64_t start = now_ms();
-	size_t o = 0;
 	int rc;
 
-	/* --json, anywhere after the command name, asks for JSON listings */
+	/* --json, anywhere after the command name, asks for JSON listings;
+	 * --no-restart, anywhere after config:set or config:unset, keeps the
+	 * app's processes as they are */
 	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--json") == 0) {
-			g->json = 1;
+		if (strcmp(argv[i], "--json") == 0 ||
+		    (strcmp(argv[i], "--no-restart") == 0 &&
+		    (strcmp(argv[0], "config:set") == 0 ||
+		    strcmp(argv[0], "config:unset") == 0))) {
+			if (argv[i][2] == 'j')
+				g->json = 1;
+			else
+				g->no_restart = 1;
 			memmove(&argv[i], &argv[i + 1],
 			    (size_t)(argc - i - 1) * sizeof(*argv));
 			argc--;
@@ -285,16 +339,8 @@ gitd_dispatch(struct gitd_ctx *g, int argc, char **argv)
 	} else {
 		rc = gate(g, c, argc, argv);
 	}
-	/* config values never reach the audit row, whatever the outcome */
-	if (strcmp(argv[0], "config:set") == 0)
-		for (int i = 2; i < argc; i++) {
-			char *eq = strchr(argv[i], '=');
-			if (eq != NULL)
-				eq[1] = '\0';
-		}
-	for (int i = 0; i < argc && o < sizeof(line) - 1; i++)
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s",
-		    i ? " " : "", argv[i]);
+	/* secrets never reach the audit row, whatever the outcome */
+	audit_line(g, c, argc, argv, line, sizeof(line));
 	snprintf(outcome, sizeof(outcome), rc == 0 ? "ok" : "exit %d", rc);
 	if (store_audit(g->st, g->local ? "local" : g->key.fingerprint,
 	    g->app.name[0] ? g->app.name : NULL, line, outcome,

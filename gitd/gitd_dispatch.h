@@ -29,6 +29,9 @@ int gitd_dispatch(struct gitd_ctx *g, int argc, char **argv);
 #include <jansson.h>
 int gitd_emit_list(struct gitd_ctx *g, json_t *rows, const char *const *cols);
 int gitd_emit_object(struct gitd_ctx *g, json_t *obj, const char *const *keys);
+/* A JSON string of text as stored: bytes that are not UTF-8, and control
+ * characters, are shown as \xNN (jansson refuses such text outright). */
+json_t *gitd_json_text(const char *text);
 
 /* Write to the caller's stdout. */
 int gitd_printf(struct gitd_ctx *g, const char *fmt, ...)
@@ -79,6 +82,8 @@ struct command {
 	int needs_app;      /* argv[1] names an existing app */
 	enum role min_role; /* on that app, or ROLE_SERVER_ADMIN */
 	int min_args, max_args; /* after the command name */
+	int hide_args;      /* arguments after the app may hold secrets: the
+	                     * audit row keeps no more than their NAME= */
 };
 extern const struct command gitd_commands[];
 

@@ -5,6 +5,9 @@
  * array is printed as it is; otherwise as aligned columns with a header
  * (strings as they are, numbers in decimal, arrays joined with ",",
  * null/empty as "-").  One data path, so both views always agree.
+ * Text from the database goes in through gitd_json_text, which shows bytes
+ * that are not UTF-8 (and control characters) as \xNN instead of losing
+ * the row: jansson refuses such a string.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -14,6 +17,64 @@
 #include "gitd/gitd_dispatch.h"
 
 #define CELL_MAX 256
+
+/* Length of the UTF-8 sequence at s (at most n bytes), 0 if it is not a
+ * valid one (overlong forms, surrogates and code points above U+10FFFF
+ * included, as jansson sees it). */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned int cp;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+json_t *
+gitd_json_text(const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t n = strlen(text), o = 0, k;
+	char *buf;
+	json_t *j;
+
+	if ((buf = malloc(n * 4 + 1)) == NULL)
+		return json_string("[out of memory]");
+	for (size_t i = 0; i < n; i += k) {
+		k = utf8_len(s + i, n - i);
+		if (k == 0 || s[i] < 0x20 || s[i] == 0x7f) {
+			o += (size_t)sprintf(buf + o, "\\x%02x", s[i]);
+			k = 1;
+		} else {
+			memcpy(buf + o, s + i, k);
+			o += k;
+		}
+	}
+	buf[o] = '\0';
+	j = json_string(buf);
+	free(buf);
+	return j;
+}
 
 static void
 cell(json_t *v, char *out, size_t len)

@@ -3,7 +3,8 @@
  * Implements gitprotocol-pack "Pushing Data To a Server" (protocol v0/v1).
  *
  * gitd_receive_pack() reads as the protocol's phases in order:
- *   lock      one push per app at a time (core/applock.c)
+ *   lock      one push per app at a time (core/applock.c); from here
+ *             until the pack is in, at most pack_timeout
  *   advertise refs and capabilities
  *   commands  read the update commands (and push options)
  *   pack      receive the pack into quarantine (gitd_pack.c)
@@ -54,6 +55,7 @@ struct receive {
 };
 
 static int receive_lock(struct receive *r);
+static void receive_deadline(struct receive *r, int on);
 static int receive_open(struct receive *r);
 static int receive_advertise(struct receive *r);
 static int receive_commands(struct receive *r);
@@ -90,6 +92,7 @@ gitd_receive_pack(struct gitd_ctx *g)
 		goto out;
 	}
 	receive_pack(r);
+	receive_deadline(r, 0);
 	receive_connect(r);
 	receive_check(r);
 	receive_deploy(r);
@@ -128,22 +131,45 @@ receive_fail(struct receive *r, const char *fmt, ...)
 }
 
 static void
-lock_waiting(void *arg)
+lock_waiting(void *arg, const char *busy)
 {
 	struct receive *r = arg;
 
-	gitd_errorf(r->g, "berth: waiting for another push to '%s' to finish",
-	    r->g->app.name);
+	gitd_errorf(r->g, "berth: app '%s' is busy: %s; waiting for it to"
+	    " finish (at most %d s)", r->g->app.name, busy,
+	    r->g->conf->lock_timeout);
 }
 
+/* Set or clear the deadline for the pack (pack_timeout) on the stream. */
+static void
+receive_deadline(struct receive *r, int on)
+{
+	char why[160];
+
+	if (r->g->io.set_deadline == NULL)
+		return;
+	snprintf(why, sizeof(why), "the push held app '%s' for %d s before"
+	    " its pack was in ([server] pack_timeout)", r->g->app.name,
+	    r->g->conf->pack_timeout);
+	r->g->io.set_deadline(r->g->io.in_out.ctx, on ? r->g->conf->pack_timeout :
+	    0, why);
+}
+
+/* The app's lock, then a deadline: a push that idles or trickles cannot
+ * hold the app (and every command that needs it) for longer than
+ * pack_timeout before its pack has arrived. */
 static int
 receive_lock(struct receive *r)
 {
-	char err[256];
+	char err[256], holder[APPLOCK_WHAT_MAX];
 
-	r->lockfd = applock_take(r->g->conf, r->g->app.name, lock_waiting, r,
-	    err, sizeof(err));
-	return r->lockfd == -1 ? receive_fail(r, "%s", err) : 0;
+	gitd_holder(r->g, "a push", holder, sizeof(holder));
+	r->lockfd = applock_take(r->g->conf, r->g->app.name, holder,
+	    lock_waiting, r, err, sizeof(err));
+	if (r->lockfd == -1)
+		return receive_fail(r, "%s", err);
+	receive_deadline(r, 1);
+	return 0;
 }
 
 static int

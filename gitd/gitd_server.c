@@ -4,21 +4,21 @@
  * The parent owns a plain listening socket and an ssh_bind that holds the
  * host key; for each connection it forks, and the child hands the socket to
  * libssh with ssh_bind_accept_fd.  Signals only set flags (a self-pipe wakes
- * poll); the loop reaps children, enforces max_connections and
- * max_unauthenticated (a child writes its pid to the auth pipe once its
- * client has logged in), the per-address limits (IPv6 counted per /64),
- * and on SIGTERM stops accepting and waits for running connections (a push
- * in progress runs to its end).
+ * poll); the loop reaps children, asks gitd_limits.c whether each new
+ * connection may come in (a child writes its pid to the auth pipe once its
+ * client has logged in, which frees its login slot), wakes up for the
+ * limits' log summaries, and on SIGTERM stops accepting and waits for
+ * running connections (a push in progress runs to its end).  The daemon's
+ * chores (berth serve's repairs) are ticked from the same loop: poll wakes
+ * when they are due.
  */
 #include "gitd/gitd_server.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libssh/libssh.h>
 #include <libssh/server.h>
 #include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -27,39 +27,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
+#include "gitd/gitd_limits.h"
 #include "gitd/gitd_session.h"
-
-#define PEERS_MAX 1024
-#define FAIL_WINDOW 60
-
-/* What the accept loop knows of each source address and connection. */
-struct peer {
-	char addr[64];        /* the address; an IPv6 one cut to its /64 */
-	int live;             /* connections open now */
-	int unauthed;         /* of those, still logging in */
-	int fails;            /* failed logins in the current window */
-	time_t window;        /* start of that window */
-	time_t blocked_until; /* refused until then */
-};
-
-struct kid {
-	pid_t pid;
-	int peer;             /* index into peers */
-	int authed;           /* its client has logged in */
-};
-
-struct accounting {
-	struct peer peers[PEERS_MAX];
-	size_t npeers;
-	struct kid *kids;     /* max_connections slots */
-	int children;
-	int unauthed;         /* children whose client has not logged in yet */
-	int auth_pipe[2];     /* children write their pid once logged in */
-};
 
 static volatile sig_atomic_t got_term, got_chld;
 static int wake_pipe[2] = { -1, -1 };
@@ -68,26 +40,27 @@ static int listen_socket(const struct conf *c);
 static ssh_bind make_bind(const struct conf *c);
 static void on_signal(int sig);
 static int install_signals(void);
-static void reap(const struct conf *c, struct accounting *a);
+static void reap(struct limits *l, const struct gitd_chores *chores);
+static int poll_timeout(struct limits *l, const struct gitd_chores *chores);
 static void accept_one(const struct conf *c, ssh_bind bind, int lfd,
-    struct accounting *a);
-static void read_logins(const struct conf *c, struct accounting *a);
+    struct limits *l, int auth_pipe[2]);
+static void read_logins(struct limits *l, int fd);
 
 int
-gitd_serve(const struct conf *conf)
+gitd_serve(const struct conf *conf, const struct gitd_chores *chores)
 {
 	struct pollfd pfd[3];
-	struct accounting *acct;
+	struct limits *lim;
+	int auth_pipe[2];   /* children write their pid once logged in */
 	ssh_bind bind;
-	int lfd;
+	int lfd, status;
+	pid_t pid;
 
-	if ((acct = calloc(1, sizeof(*acct))) == NULL ||
-	    (acct->kids = calloc((size_t)conf->max_connections,
-	    sizeof(*acct->kids))) == NULL) {
+	if ((lim = limits_new(conf)) == NULL) {
 		log_warnx("out of memory");
 		return 1;
 	}
-	if (pipe2(acct->auth_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+	if (pipe2(auth_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
 		log_warn("pipe");
 		return 1;
 	}
@@ -102,8 +75,9 @@ gitd_serve(const struct conf *conf)
 	while (!got_term) {
 		pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = wake_pipe[0], .events = POLLIN };
-		pfd[2] = (struct pollfd){ .fd = acct->auth_pipe[0], .events = POLLIN };
-		if (poll(pfd, 3, -1) == -1 && errno != EINTR) {
+		pfd[2] = (struct pollfd){ .fd = auth_pipe[0], .events = POLLIN };
+		if (poll(pfd, 3, poll_timeout(lim, chores)) == -1 &&
+		    errno != EINTR) {
 			log_warn("poll");
 			break;
 		}
@@ -113,19 +87,21 @@ gitd_serve(const struct conf *conf)
 				;
 		}
 		if (pfd[2].revents & POLLIN)
-			read_logins(conf, acct);
+			read_logins(lim, auth_pipe[0]);
 		if (got_chld)
-			reap(conf, acct);
+			reap(lim, chores);
 		if (!got_term && (pfd[0].revents & POLLIN))
-			accept_one(conf, bind, lfd, acct);
+			accept_one(conf, bind, lfd, lim, auth_pipe);
 	}
 	close(lfd);
+	if (chores != NULL)
+		chores->stop(chores->arg);
 	log_info("stopping: waiting for %d connection(s) to finish",
-	    acct->children);
-	while (acct->children > 0 && wait(NULL) > 0)
-		acct->children--;
-	free(acct->kids);
-	free(acct);
+	    limits_children(lim));
+	while (limits_children(lim) > 0 && (pid = wait(&status)) > 0)
+		if (!(chores != NULL && chores->reaped(chores->arg, pid, status)))
+			limits_exited(lim, pid, status);
+	limits_free(lim);
 	ssh_bind_free(bind);
 	log_info("stopped");
 	return 0;
@@ -223,151 +199,39 @@ install_signals(void)
 	return 0;
 }
 
-/* The peer entry for addr: its own, a new one, or when the table is full
- * the one with nothing open whose block ends first.  -1 only when every
- * entry has a connection open: the caller refuses. */
-static int
-peer_find(struct accounting *a, const char *addr)
-{
-	size_t i, pick = PEERS_MAX;
-
-	for (i = 0; i < a->npeers; i++)
-		if (strcmp(a->peers[i].addr, addr) == 0)
-			return (int)i;
-	if (a->npeers < PEERS_MAX)
-		i = a->npeers++;
-	else {
-		for (i = 0; i < PEERS_MAX; i++)
-			if (a->peers[i].live == 0 && (pick == PEERS_MAX ||
-			    a->peers[i].blocked_until < a->peers[pick].blocked_until ||
-			    (a->peers[i].blocked_until == a->peers[pick].blocked_until &&
-			    a->peers[i].window < a->peers[pick].window)))
-				pick = i;
-		if (pick == PEERS_MAX)
-			return -1;
-		i = pick;
-	}
-	memset(&a->peers[i], 0, sizeof(a->peers[i]));
-	snprintf(a->peers[i].addr, sizeof(a->peers[i].addr), "%s", addr);
-	return (int)i;
-}
-
 static void
-count_failure(const struct conf *c, struct peer *p)
-{
-	time_t now = time(NULL);
-
-	if (now - p->window > FAIL_WINDOW) {
-		p->window = now;
-		p->fails = 0;
-	}
-	if (++p->fails >= c->auth_fail_limit) {
-		p->blocked_until = now + c->auth_fail_block;
-		p->fails = 0;
-		log_warnx("blocking %s for %d s: %d failed logins within %d s",
-		    p->addr, c->auth_fail_block, c->auth_fail_limit, FAIL_WINDOW);
-	}
-}
-
-static void
-reap(const struct conf *c, struct accounting *a)
+reap(struct limits *l, const struct gitd_chores *chores)
 {
 	int status;
 	pid_t pid;
 
 	got_chld = 0;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		a->children--;
-		for (int i = 0; i < c->max_connections; i++) {
-			if (a->kids[i].pid != pid)
-				continue;
-			a->kids[i].pid = 0;
-			if (!a->kids[i].authed)
-				a->unauthed--;
-			if (a->kids[i].peer >= 0) {
-				struct peer *p = &a->peers[a->kids[i].peer];
-				p->live--;
-				if (!a->kids[i].authed)
-					p->unauthed--;
-				if (WIFEXITED(status) &&
-				    WEXITSTATUS(status) == SESSION_AUTH_FAILED)
-					count_failure(c, p);
-			}
-			break;
-		}
-		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGALRM)
-			log_warnx("connection process %ld killed by signal %d",
-			    (long)pid, WTERMSIG(status));
-	}
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		if (!(chores != NULL && chores->reaped(chores->arg, pid,
+		    status)))
+			limits_exited(l, pid, status);
 }
 
-/* The address of ss as text, and the key the limits count it under: the
- * same, except that an IPv6 address counts for its whole /64. */
-static void
-peer_name(const struct sockaddr_storage *ss, char *addr, char *key, size_t len)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-
-	snprintf(addr, len, "?");
-	if (ss->ss_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
-		    host, sizeof(host));
-		snprintf(addr, len, "%s", host);
-	} else if (ss->ss_family == AF_INET6) {
-		struct in6_addr a6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
-		inet_ntop(AF_INET6, &a6, host, sizeof(host));
-		snprintf(addr, len, "%s", host);
-		if (!IN6_IS_ADDR_V4MAPPED(&a6) && !IN6_IS_ADDR_LOOPBACK(&a6)) {
-			memset(a6.s6_addr + 8, 0, 8); /* one site: its /64 */
-			inet_ntop(AF_INET6, &a6, host, sizeof(host));
-		}
-	}
-	snprintf(key, len, "%s", host);
-}
-
-/* May a new connection from peer p come in?  0 or -1 (refused, logged). */
+/* The sooner of the limits' next log summary and the chores' next tick
+ * (milliseconds; -1: none due). */
 static int
-admit(const struct conf *c, struct accounting *a, struct peer *p,
-    const char *addr)
+poll_timeout(struct limits *l, const struct gitd_chores *chores)
 {
-	if (a->children >= c->max_connections) {
-		log_warnx("refusing %s: %d connections already", addr, a->children);
-		return -1;
-	}
-	if (a->unauthed >= c->max_unauthenticated) {
-		log_warnx("refusing %s: %d connections still logging in", addr,
-		    a->unauthed);
-		return -1;
-	}
-	if (p == NULL) {
-		log_warnx("refusing %s: %d addresses have connections open", addr,
-		    PEERS_MAX);
-		return -1;
-	}
-	if (p->blocked_until > time(NULL))
-		return -1; /* logged when the block began */
-	if (p->live >= c->per_address_connections) {
-		log_warnx("refusing %s: %d connections from it already", addr,
-		    p->live);
-		return -1;
-	}
-	/* one address may hold only a share of the slots for logging in */
-	if (p->unauthed >= (c->max_unauthenticated + 3) / 4) {
-		log_warnx("refusing %s: %d connections from it still logging in",
-		    addr, p->unauthed);
-		return -1;
-	}
-	return 0;
+	int a = limits_tick(l), b = chores != NULL ? chores->tick(chores->arg) : -1;
+
+	if (a < 0)
+		return b;
+	return b < 0 || a < b ? a : b;
 }
 
 static void
-accept_one(const struct conf *c, ssh_bind bind, int lfd, struct accounting *a)
+accept_one(const struct conf *c, ssh_bind bind, int lfd, struct limits *l,
+    int auth_pipe[2])
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	struct peer *p;
-	char addr[64], key[64];
-	int fd, pi, slot;
+	char addr[64];
+	int fd, slot;
 	pid_t pid;
 
 	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC)) == -1) {
@@ -375,17 +239,14 @@ accept_one(const struct conf *c, ssh_bind bind, int lfd, struct accounting *a)
 			log_warn("accept");
 		return;
 	}
-	peer_name(&ss, addr, key, sizeof(addr));
-	pi = peer_find(a, key);
-	p = pi >= 0 ? &a->peers[pi] : NULL;
-	for (slot = 0; slot < c->max_connections && a->kids[slot].pid != 0; slot++)
-		;
-	if (admit(c, a, p, addr) == -1 || slot == c->max_connections) {
+	read_logins(l, auth_pipe[0]); /* a child that just logged in is safe */
+	if ((slot = limits_admit(l, &ss, addr, sizeof(addr))) == -1) {
 		close(fd);
 		return;
 	}
 	if ((pid = fork()) == -1) {
 		log_warn("fork");
+		limits_started(l, slot, -1);
 		close(fd);
 		return;
 	}
@@ -400,34 +261,21 @@ accept_one(const struct conf *c, ssh_bind bind, int lfd, struct accounting *a)
 		close(lfd);
 		close(wake_pipe[0]);
 		close(wake_pipe[1]);
-		close(a->auth_pipe[0]);
-		_exit(gitd_session_run(c, bind, fd, addr, a->auth_pipe[1]));
+		close(auth_pipe[0]);
+		_exit(gitd_session_run(c, bind, fd, addr, auth_pipe[1]));
 	}
-	a->kids[slot] = (struct kid){ pid, pi, 0 };
-	a->children++;
-	a->unauthed++;
-	if (p != NULL) {
-		p->live++;
-		p->unauthed++;
-	}
+	limits_started(l, slot, pid);
 	close(fd);
 }
 
-/* Children that report a login no longer count as unauthenticated. */
+/* Children that report a login no longer hold a login slot. */
 static void
-read_logins(const struct conf *c, struct accounting *a)
+read_logins(struct limits *l, int fd)
 {
 	int32_t pids[64];
 	ssize_t n;
 
-	while ((n = read(a->auth_pipe[0], pids, sizeof(pids))) > 0)
+	while ((n = read(fd, pids, sizeof(pids))) > 0)
 		for (size_t k = 0; k < (size_t)n / sizeof(pids[0]); k++)
-			for (int i = 0; i < c->max_connections; i++)
-				if (a->kids[i].pid == pids[k] && !a->kids[i].authed) {
-					a->kids[i].authed = 1;
-					a->unauthed--;
-					if (a->kids[i].peer >= 0)
-						a->peers[a->kids[i].peer].unauthed--;
-					break;
-				}
+			limits_login(l, (pid_t)pids[k]);
 }

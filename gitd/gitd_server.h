@@ -2,14 +2,31 @@
  * gitd_server.h - `berth serve`: the listening socket and the supervisor of
  * connection processes.  The parent only accepts, counts and reaps; every
  * connection is served by a forked child (gitd_session.c), so a crash or a
- * hung client ends one connection and nothing else.
+ * hung client ends one connection and nothing else.  Beside them it runs
+ * the daemon's chores (the repairs) at the times they ask for.
  */
 #ifndef BERTH_GITD_SERVER_H
 #define BERTH_GITD_SERVER_H
 
+#include <sys/types.h>
+
 #include "conf/conf.h"
 
-/* Run until SIGTERM/SIGINT.  Returns the process exit status. */
-int gitd_serve(const struct conf *conf);
+/* Work the daemon does beside its connections (berth serve's repairs,
+ * hooks/hooks_reconcile.h): tick(arg) from the poll loop, returning the
+ * milliseconds until it wants to be called again; reaped(arg, pid,
+ * status) for every child the loop reaps, 1 when the child was its own
+ * (0: a connection ended); stop(arg) once, before the daemon waits for
+ * its connections at shutdown. */
+struct gitd_chores {
+	int (*tick)(void *arg);
+	int (*reaped)(void *arg, pid_t pid, int status);
+	void (*stop)(void *arg);
+	void *arg;
+};
+
+/* Run until SIGTERM/SIGINT; chores may be NULL.  Returns the process exit
+ * status. */
+int gitd_serve(const struct conf *conf, const struct gitd_chores *chores);
 
 #endif

@@ -46,6 +46,8 @@ struct session {
 	struct key_rec key;
 	int authed, attempts, told_unknown, want_shell, have_command;
 	int login_fd;         /* told our pid once authenticated; -1 after */
+	long long deadline;   /* reads must be done by then (ms), 0: none */
+	char deadline_why[200];
 	char command[COMMAND_MAX];
 	char peer[64];
 };
@@ -262,17 +264,43 @@ session_wait_command(struct session *ss)
 	return rc;
 }
 
-/* Transport over the channel for the command's stdin/stdout. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+chan_deadline(void *ctx, int seconds, const char *why)
+{
+	struct session *ss = ctx;
+
+	ss->deadline = seconds > 0 ? now_ms() + (long long)seconds * 1000 : 0;
+	snprintf(ss->deadline_why, sizeof(ss->deadline_why), "%s", why);
+}
+
+/* Transport over the channel for the command's stdin/stdout.  A read
+ * waits idle_timeout at most, and never past the deadline. */
 static ssize_t
 chan_read(void *ctx, void *buf, size_t len, char *err, size_t errlen)
 {
 	struct session *ss = ctx;
+	long long ms = (long long)ss->conf->idle_timeout * 1000;
 	int n;
 
 	if (len > 65536)
 		len = 65536;
+	if (ss->deadline != 0 && ss->deadline - now_ms() < ms)
+		ms = ss->deadline - now_ms();
+	if (ms <= 0) {
+		snprintf(err, errlen, "%s", ss->deadline_why);
+		return -1;
+	}
 	n = ssh_channel_read_timeout(ss->chan, buf, (uint32_t)len, 0,
-	    ss->conf->idle_timeout * 1000);
+	    (int)ms);
 	if (n == SSH_ERROR) {
 		snprintf(err, errlen, "connection lost: %s",
 		    ssh_get_error(ss->s));
@@ -282,8 +310,11 @@ chan_read(void *ctx, void *buf, size_t len, char *err, size_t errlen)
 		return n;
 	if (ssh_channel_is_eof(ss->chan) || !ssh_channel_is_open(ss->chan))
 		return 0;
-	snprintf(err, errlen, "idle timeout (%d s without data)",
-	    ss->conf->idle_timeout);
+	if (ss->deadline != 0 && now_ms() >= ss->deadline)
+		snprintf(err, errlen, "%s", ss->deadline_why);
+	else
+		snprintf(err, errlen, "idle timeout (%d s without data)",
+		    ss->conf->idle_timeout);
 	return -1;
 }
 
@@ -349,6 +380,7 @@ session_run_command(struct session *ss)
 	g.io.in_out = (struct pkt_transport){ .read = chan_read,
 	    .write = chan_write, .ctx = ss };
 	g.io.write_err = chan_write_err;
+	g.io.set_deadline = chan_deadline;
 	if (ss->want_shell) {
 		gitd_errorf(&g, "berth: no interactive shell here; try 'ssh"
 		    " %s help'", "HOST");

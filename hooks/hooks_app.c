@@ -52,7 +52,7 @@ remove_files(const struct conf *c, const char *app, char *why, size_t wlen)
 
 int
 hooks_destroy(const struct conf *c, struct store *st, const char *app,
-    char *why, size_t wlen)
+    const char *holder, char *why, size_t wlen)
 {
 	struct stop_all s = { c, st, app };
 	struct app_rec a;
@@ -60,7 +60,8 @@ hooks_destroy(const struct conf *c, struct store *st, const char *app,
 	char err[1024];
 	int lock, rc = -1;
 
-	if ((lock = applock_take(c, app, NULL, NULL, err, sizeof(err))) == -1) {
+	if ((lock = applock_take(c, app, holder, NULL, NULL, err,
+	    sizeof(err))) == -1) {
 		snprintf(why, wlen, "%s", err);
 		return -1;
 	}
@@ -76,9 +77,14 @@ hooks_destroy(const struct conf *c, struct store *st, const char *app,
 		snprintf(why, wlen, "%s", err);
 		goto out;
 	}
-	/* whatever the app's uid still runs (a daemon a build left behind)
-	 * must not live on into a later app that gets the same id */
+	/* whatever the app's uids still run (a daemon one of its processes
+	 * left behind, an abandoned build) must not live on into a later app
+	 * that gets the same id */
 	ident_of_app(c, a.id, &who);
+	if (ident_kill_all(&who) == -1)
+		log_warn("cannot stop what uid %lu still runs",
+		    (unsigned long)who.uid);
+	ident_of_build(c, a.id, &who);
 	if (ident_kill_all(&who) == -1)
 		log_warn("cannot stop what uid %lu still runs",
 		    (unsigned long)who.uid);
@@ -96,13 +102,14 @@ out:
 
 int
 hooks_rename(const struct conf *c, struct store *st, const char *from,
-    const char *to, char *why, size_t wlen)
+    const char *to, const char *holder, char *why, size_t wlen)
 {
 	char a1[PATH_MAX], a2[PATH_MAX], r1[PATH_MAX], r2[PATH_MAX], err[1024];
 	struct app_rec a, other;
 	int lock, rc = -1;
 
-	if ((lock = applock_take(c, from, NULL, NULL, err, sizeof(err))) == -1) {
+	if ((lock = applock_take(c, from, holder, NULL, NULL, err,
+	    sizeof(err))) == -1) {
 		snprintf(why, wlen, "%s", err);
 		return -1;
 	}

@@ -5,10 +5,18 @@
  * unpacker does the reverse.  Paths handed to libarchive are absolute paths
  * we built from our own directory plus the entry's path, so the writer's
  * SECURE_NODOTDOT and SECURE_SYMLINKS checks are what stands between a
- * hostile tree and the rest of the disk.  Each blob's size is read from its
- * object header and held to the export's limits before the blob is read, so
- * a small repository cannot unpack a huge file, or one file many times,
- * into memory and onto the disk.
+ * hostile tree and the rest of the disk while it is written.  Each blob's
+ * size is read from its object header and held to the export's limits
+ * before the blob is read, so a small repository cannot unpack a huge file,
+ * or one file many times, into memory and onto the disk.
+ *
+ * Symlinks in the pushed tree are checked twice: lexically as each one is
+ * written (relative, never climbing above the top), and once the whole
+ * tree is on disk, by resolution: each must resolve beneath the export
+ * dir at every step (openat2 RESOLVE_BENEATH).  The second check is what
+ * catches chains whose every link looks inside on its own (`chain/b ->
+ * ..` and `up -> chain/b/..` leave the tree together); it runs after the
+ * write because a link may lead through links written after it.
  */
 #include "hooks/hooks_archive.h"
 
@@ -36,6 +44,7 @@ struct export {
 	struct archive *disk;
 	struct archive_entry *entry;
 	const char *dir;
+	int dirfd;            /* dir, for the check by resolution */
 	time_t mtime;
 	size_t files;
 	char *err;
@@ -43,6 +52,7 @@ struct export {
 };
 
 static int export_entry(const char *root, const git_tree_entry *te, void *p);
+static int check_link(const char *root, const git_tree_entry *te, void *p);
 
 /* 1 when a link at tree path rel ("a/b/name": its directory is as deep as
  * rel has slashes) pointing to target stays inside the tree: relative,
@@ -76,7 +86,8 @@ archive_export_commit(git_repository *repo, const git_oid *commit,
     const char *dir, const struct export_limits *lim, size_t *files,
     char *err, size_t errlen)
 {
-	struct export x = { .repo = repo, .lim = lim, .dir = dir, .err = err,
+	struct export x = { .repo = repo, .lim = lim, .dir = dir, .dirfd = -1,
+	    .err = err,
 	    .errlen = errlen };
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
@@ -107,9 +118,22 @@ archive_export_commit(git_repository *repo, const git_oid *commit,
 		snprintf(err, errlen, "export: %s", archive_error_string(x.disk));
 		goto out;
 	}
+	if ((x.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "cannot open '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, check_link, &x) < 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "cannot check symlinks: %s",
+			    git_error_last() ? git_error_last()->message : "?");
+		goto out;
+	}
 	*files = x.files;
 	rc = 0;
 out:
+	if (x.dirfd != -1)
+		close(x.dirfd);
 	if (x.entry)
 		archive_entry_free(x.entry);
 	if (x.disk)
@@ -189,6 +213,42 @@ blob_fits(struct export *x, const char *path, const git_oid *id)
 		return -1;
 	}
 	return 0;
+}
+
+/* A symlink of the exported tree must resolve beneath it, following
+ * every link on the way.  A link that leads nowhere yet (a missing name,
+ * a loop) resolves to nothing outside either: the walk stops before any
+ * step that could climb out, so it passes. */
+static int
+check_link(const char *root, const git_tree_entry *te, void *p)
+{
+	struct export *x = p;
+	char rel[PATH_MAX];
+	int fd;
+
+	if (git_tree_entry_filemode(te) != GIT_FILEMODE_LINK)
+		return 0;
+	if (pathf(rel, sizeof(rel), "%s%s", root, git_tree_entry_name(te)) == -1) {
+		snprintf(x->err, x->errlen, "path too long: '%s'", root);
+		return -1;
+	}
+	fd = path_open_beneath(x->dirfd, rel, O_PATH, RESOLVE_BENEATH |
+	    RESOLVE_NO_MAGICLINKS);
+	if (fd != -1) {
+		close(fd);
+		return 0;
+	}
+	if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+		return 0;
+	if (errno == EXDEV)
+		snprintf(x->err, x->errlen, "symlink '%s' leads outside the app"
+		    " through other links; only links that resolve inside the"
+		    " repository are allowed", rel);
+	else
+		snprintf(x->err, x->errlen, "cannot check symlink '%s': %s%s",
+		    rel, strerror(errno), errno == ENOSYS ? " (symlinks need"
+		    " openat2, Linux 5.6 or later)" : "");
+	return -1;
 }
 
 static int

@@ -2,10 +2,14 @@
  * hooks_build.c - the build stage: pick a buildpack (the one pinned with
  * BUILDPACK, else the first whose bin/detect succeeds, in the order of
  * BUILDPACKS_DIR/order then the rest alphabetically), run bin/compile with a
- * timeout and a clean environment (PATH, HOME, LANG, STACK, SOURCE_VERSION and
- * the app's config vars, nothing of the daemon's), and read the process
- * types from the Procfile or bin/release.  Every output line of the
- * buildpack is streamed to the pusher, config values hidden.
+ * timeout and a clean environment (hooks_buildenv.c: nothing of the
+ * daemon's), run bin/release, and once the tree is sealed read the process
+ * types from the Procfile or bin/release's output.  Every output line of
+ * the buildpack is streamed to the pusher, config values hidden.
+ *
+ * Each step runs as the build's own uid with reap_all (core/spawn.h): when
+ * it ends, nothing it started runs on, so nothing can still write to the
+ * tree once it is sealed.  ENV_DIR exists only while bin/compile runs.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,22 +22,15 @@
 #include <unistd.h>
 
 #include "core/datadir.h"
+#include "core/log.h"
 #include "core/path.h"
 #include "core/spawn.h"
 #include "hooks/hooks_deploy.h"
 #include "hooks/hooks_procfile.h"
 
 #define MAX_BUILDPACKS 64
-#define ENV_MAX 300
 #define RELEASE_OUT_MAX 65536
 
-struct env {
-	char *v[ENV_MAX + 1];
-	size_t n;
-};
-
-static int env_build(struct deploy *d, struct env *e);
-static void env_free(struct env *e);
 static int list_buildpacks(struct deploy *d, char names[][64], size_t *n);
 static int installed(struct deploy *d, const char *name);
 static int buildpack_name_valid(const char *s);
@@ -75,32 +72,44 @@ capture_line(void *ctx, const char *line)
 	c->buf[c->len] = '\0';
 }
 
-/* Run bin/STEP of the chosen (or given) buildpack. */
+/* Run bin/STEP of the chosen (or given) buildpack as the build's uid;
+ * compile gets CACHE_DIR and ENV_DIR (its files seen by it alone). */
 static int
 run_step(struct deploy *d, const char *pack_dir, const char *step,
     int timeout, void (*on_line)(void *, const char *), void *ctx,
     struct spawn_result *res)
 {
 	char prog[PATH_MAX], err[256];
+	int compile = strcmp(step, "compile") == 0;
 	char *argv[5];
+	struct spawn_file *files = NULL;
 	struct env e;
 	struct spawn_opts o;
+	size_t nfiles = 0;
 	int rc;
 
 	if (pathf(prog, sizeof(prog), "%s/bin/%s", pack_dir, step) == -1)
 		return deploy_fail(d, "buildpack path too long");
 	argv[0] = prog;
 	argv[1] = d->build_dir;
-	argv[2] = strcmp(step, "compile") == 0 ? d->cache_dir : NULL;
-	argv[3] = strcmp(step, "compile") == 0 ? d->env_dir : NULL;
+	argv[2] = compile ? d->cache_dir : NULL;
+	argv[3] = compile ? d->env_dir : NULL;
 	argv[4] = NULL;
-	if (env_build(d, &e) == -1)
+	if (buildenv_make(d, &e) == -1)
 		return deploy_fail(d, "out of memory");
+	if (compile && buildenv_files(d, &files, &nfiles) == -1) {
+		buildenv_free(&e);
+		return deploy_fail(d, "out of memory");
+	}
 	o = (struct spawn_opts){ .argv = argv, .envp = e.v, .cwd = d->build_dir,
 	    .timeout_s = timeout, .on_line = on_line, .ctx = ctx,
-	    .memory_limit = d->conf->build_memory_limit, .ident = &d->ident };
+	    .memory_limit = d->conf->build_memory_limit,
+	    .ident = &d->build_ident, .reap_all = 1,
+	    .files_dir = compile ? d->env_dir : NULL, .files = files,
+	    .nfiles = nfiles };
 	rc = spawn_run(&o, res, err, sizeof(err));
-	env_free(&e);
+	buildenv_free(&e);
+	free(files);
 	if (rc == -1)
 		return deploy_fail(d, "cannot run %s: %s", prog, err);
 	return 0;
@@ -117,13 +126,14 @@ reachable(struct deploy *d)
 
 	if (pathf(releases, sizeof(releases), "%s/releases", d->app_dir) == -1)
 		return deploy_fail(d, "path too long");
-	for (size_t i = 0; d->ident.drop && i < 2; i++)
+	for (size_t i = 0; d->build_ident.drop && i < 2; i++)
 		if (datadir_blocked(paths[i], blocked, sizeof(blocked)) == 0 &&
 		    blocked[0] != '\0')
 			return deploy_fail(d, "builds run as uid %lu, who cannot"
 			    " enter '%s' on the way to '%s': put berth under /opt"
 			    " and data_dir under /var/lib/berth, or chmod o+x '%s'",
-			    (unsigned long)d->ident.uid, blocked, paths[i], blocked);
+			    (unsigned long)d->build_ident.uid, blocked, paths[i],
+			    blocked);
 	return 0;
 }
 
@@ -139,6 +149,7 @@ build_detect(struct deploy *d)
 
 	if (reachable(d) == -1)
 		return -1;
+	buildenv_say_kept_out(d);
 	if (pinned != NULL) {
 		if (!buildpack_name_valid(pinned))
 			return deploy_fail(d, "BUILDPACK '%.60s' is not a valid"
@@ -189,16 +200,41 @@ disk_full(const char *path)
 	    (unsigned long long)sv.f_bavail * sv.f_frsize < (1ULL << 20);
 }
 
+/* ENV_DIR goes as soon as bin/compile is over: as root it was an empty
+ * mount point (the files were on the step's own tmpfs); else the files
+ * are on disk and go now. */
+static int
+remove_env_dir(struct deploy *d)
+{
+	if (rmdir(d->env_dir) == 0)
+		return 0;
+	if (errno == ENOTEMPTY || errno == EEXIST) {
+		if (d->build_ident.drop)
+			log_info("deploy %lld: the config vars for bin/compile were"
+			    " on disk (no private mount here); removing them",
+			    (long long)d->deploy_id);
+		if (rmtree(d->env_dir) == 0)
+			return 0;
+	}
+	return deploy_fail(d, "cannot remove '%s': %s", d->env_dir,
+	    strerror(errno));
+}
+
 int
 build_compile(struct deploy *d)
 {
 	struct spawn_result res;
 	char how[64];
+	int rc;
 
 	deploy_say(d, "-----> Building with '%s' (timeout %d s)", d->buildpack,
 	    d->conf->build_timeout);
-	if (run_step(d, d->buildpack_dir, "compile", d->conf->build_timeout,
-	    stream_line, d, &res) == -1)
+	if (mkdir(d->env_dir, 0700) == -1)
+		return deploy_fail(d, "cannot create '%s': %s", d->env_dir,
+		    strerror(errno));
+	rc = run_step(d, d->buildpack_dir, "compile", d->conf->build_timeout,
+	    stream_line, d, &res);
+	if (remove_env_dir(d) == -1 || rc == -1)
 		return -1;
 	if (res.timed_out)
 		return deploy_fail(d, "build timed out after %d s",
@@ -208,9 +244,9 @@ build_compile(struct deploy *d)
 		if (disk_full(d->build_dir))
 			return deploy_fail(d, "build failed (%s): the disk that holds"
 			    " %s is full", how, d->conf->data_dir);
-		if (d->ident.drop)
+		if (d->build_ident.drop)
 			return deploy_fail(d, "build failed (%s; builds may use %llu"
-			    " MiB of memory, [build] memory_limit, and the app %d"
+			    " MiB of memory, [build] memory_limit, and %d"
 			    " processes, [server] app_max_processes)", how,
 			    (unsigned long long)(d->conf->build_memory_limit >> 20),
 			    d->conf->app_max_processes);
@@ -246,23 +282,39 @@ read_procfile(struct deploy *d, char *buf, size_t len)
 	return 1;
 }
 
+/* bin/release, before the seal (it may read the tree, as the build's uid);
+ * its output is only kept here and read by build_describe. */
 int
-build_release_info(struct deploy *d)
+build_release(struct deploy *d)
 {
-	char yaml[RELEASE_OUT_MAX], procfile[RELEASE_OUT_MAX], err[256];
-	struct capture cap = { yaml, 0, sizeof(yaml), 0 };
+	struct capture cap = { NULL, 0, RELEASE_OUT_MAX, 0 };
 	struct spawn_result res;
-	int rc;
 
-	yaml[0] = '\0';
+	if ((cap.buf = malloc(RELEASE_OUT_MAX)) == NULL)
+		return deploy_fail(d, "out of memory");
+	cap.buf[0] = '\0';
+	d->release_out = cap.buf;
 	if (run_step(d, d->buildpack_dir, "release", 60, capture_line, &cap,
 	    &res) == -1)
 		return -1;
 	if (!res.exited || res.exit_code != 0 || cap.overflow)
 		return deploy_fail(d, "buildpack's bin/release failed");
-	if (release_yaml_parse(yaml, cap.len, d->rel.process_types,
-	    sizeof(d->rel.process_types), d->rel.static_root,
-	    sizeof(d->rel.static_root), err, sizeof(err)) == -1)
+	d->release_len = cap.len;
+	return 0;
+}
+
+/* After the seal: the process types from bin/release's output, then the
+ * Procfile of the sealed tree over them. */
+int
+build_describe(struct deploy *d)
+{
+	char procfile[RELEASE_OUT_MAX], err[256];
+	int rc;
+
+	if (release_yaml_parse(d->release_out, d->release_len,
+	    d->rel.process_types, sizeof(d->rel.process_types),
+	    d->rel.static_root, sizeof(d->rel.static_root), err,
+	    sizeof(err)) == -1)
 		return deploy_fail(d, "%s", err);
 	if ((rc = read_procfile(d, procfile, sizeof(procfile))) == -1)
 		return deploy_fail(d, "cannot read the Procfile (too large?)");
@@ -270,51 +322,6 @@ build_release_info(struct deploy *d)
 	    sizeof(d->rel.process_types), err, sizeof(err)) == -1)
 		return deploy_fail(d, "%s", err);
 	return 0;
-}
-
-static int
-env_add(struct env *e, const char *name, const char *value)
-{
-	size_t len = strlen(name) + strlen(value) + 2;
-
-	for (size_t i = 0; i < e->n; i++)
-		if (strncmp(e->v[i], name, strlen(name)) == 0 &&
-		    e->v[i][strlen(name)] == '=')
-			return 0; /* the standard variables win */
-	if (e->n == ENV_MAX || (e->v[e->n] = malloc(len)) == NULL)
-		return -1;
-	snprintf(e->v[e->n++], len, "%s=%s", name, value);
-	e->v[e->n] = NULL;
-	return 0;
-}
-
-static int
-env_build(struct deploy *d, struct env *e)
-{
-	e->n = 0;
-	e->v[0] = NULL;
-	if (env_add(e, "PATH", "/usr/local/bin:/usr/bin:/bin") == -1 ||
-	    env_add(e, "HOME", d->home_dir) == -1 ||
-	    env_add(e, "LANG", "C.UTF-8") == -1 ||
-	    env_add(e, "STACK", "berth-1") == -1 ||
-	    env_add(e, "SOURCE_VERSION", d->commit_hex) == -1) {
-		env_free(e);
-		return -1;
-	}
-	for (size_t i = 0; i < d->vars.n; i++)
-		if (env_add(e, d->vars.v[i].name, d->vars.v[i].value) == -1) {
-			env_free(e);
-			return -1;
-		}
-	return 0;
-}
-
-static void
-env_free(struct env *e)
-{
-	for (size_t i = 0; i < e->n; i++)
-		free(e->v[i]);
-	e->n = 0;
 }
 
 static int

@@ -5,8 +5,11 @@
  *   export     the pushed tree into releases/.build-ID
  *   detect     the buildpack
  *   compile    bin/compile, streamed, with the build timeout
- *   describe   process types from the Procfile or bin/release
- *   seal       the tree back to root, closed to other apps' uids
+ *   release    bin/release (each step as the build's uid; nothing any of
+ *              them started outlives it)
+ *   seal       the tree back to root and the app's group, checked after
+ *   describe   process types from bin/release or the sealed Procfile
+ *   close      the tree closed to other apps' uids
  *   install    releases/N and its row
  *   run        start its processes, health-check them, route to them (or
  *              to its static files) and retire the old set (hooks_swap.c)
@@ -15,14 +18,17 @@
  *   finish     the deploys row: outcome, reason, duration, full log
  * Any stage that fails stops the deploy: nothing live has changed (route
  * changes what is served in one step the proxy validates first, and
- * activate only records it), the build dir is removed, the log is kept in
- * the deploys row.
+ * activate only records it), the build dir is removed, and so are the
+ * release dir and row of a release that never went live (a failed health
+ * check): only the deploys row with its log is kept.
  * Also: rollback, which re-activates an earlier release.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -134,6 +140,7 @@ deploy_finish(struct deploy *d, int ok, long long t0)
 	    (long long)d->deploy_id, d->app.name, d->commit_hex,
 	    ok ? "succeeded" : "failed", ok ? "" : ": ", ok ? "" : d->reason, ms);
 	vars_free(&d->vars);
+	free(d->release_out);
 	free(d->log);
 }
 
@@ -163,9 +170,9 @@ deploy_stages(struct deploy *d, long long *build_ms)
 	if (release_export(d) == -1 || build_detect(d) == -1)
 		goto out;
 	t = deploy_now_ms();
-	if (build_compile(d) == -1 || release_seal(d) == -1 ||
-	    build_release_info(d) == -1 || release_check_static(d) == -1 ||
-	    release_close(d) == -1)
+	if (build_compile(d) == -1 || build_release(d) == -1 ||
+	    release_seal(d) == -1 || build_describe(d) == -1 ||
+	    release_check_static(d) == -1 || release_close(d) == -1)
 		goto out;
 	*build_ms = deploy_now_ms() - t;
 	d->rel.build_ms = *build_ms;
@@ -176,9 +183,14 @@ deploy_stages(struct deploy *d, long long *build_ms)
 		deploy_say(d, "       %.*s", (int)strcspn(p, "\n"), p);
 	slot_release(slot);
 	slot = -1;
-	if (store_objects(d) == -1 || release_install(d) == -1 ||
-	    release_run(d, d->rel.version) == -1 ||
-	    release_activate(d, d->rel.version) == -1)
+	if (store_objects(d) == -1 || release_install(d) == -1)
+		goto out;
+	if (release_run(d, d->rel.version) == -1) {
+		/* it never went live: only the deploy's row and log remain */
+		release_uninstall(d);
+		goto out;
+	}
+	if (release_activate(d, d->rel.version) == -1)
 		goto out;
 	testpoint(d->conf, "activated");
 	release_retain(d);
@@ -234,6 +246,23 @@ pick_previous(void *arg, const struct release_rec *r)
 	return 0;
 }
 
+/* An archive keeps the group the release had when it was archived; after
+ * a change of app_uid_base that is the old one: give the restored tree
+ * the app's group now (its owner, root, stays). */
+static int
+regroup(const struct deploy *d, const char *tree)
+{
+	struct ident from = d->app_ident;
+	struct stat sb;
+
+	if (!d->app_ident.drop || stat(tree, &sb) == -1 ||
+	    sb.st_gid == d->app_ident.gid)
+		return 0;
+	from.uid = (uid_t)-1; /* no owner changes: only the group */
+	from.gid = sb.st_gid;
+	return ident_move_tree(tree, &from, &d->app_ident);
+}
+
 /* Bring back releases/N from its archive if it was pruned. */
 static int
 restore_release(struct deploy *d, int version)
@@ -252,8 +281,17 @@ restore_release(struct deploy *d, int version)
 		return deploy_fail(d, "release v%d is neither on disk nor archived",
 		    version);
 	(void)rmtree(tmp);
-	if (archive_unpack(tar, tmp, err, sizeof(err)) == -1 ||
-	    rename(tmp, dir) == -1) {
+	snprintf(err, sizeof(err), "cannot unpack it");
+	if (archive_unpack(tar, tmp, err, sizeof(err)) == 0) {
+		if (regroup(d, tmp) == -1)
+			snprintf(err, sizeof(err), "cannot give it group %lu: %s",
+			    (unsigned long)d->app_ident.gid, strerror(errno));
+		else if (rename(tmp, dir) == -1)
+			snprintf(err, sizeof(err), "%s", strerror(errno));
+		else
+			err[0] = '\0';
+	}
+	if (err[0] != '\0') {
 		(void)rmtree(tmp);
 		return deploy_fail(d, "cannot restore v%d: %s", version, err);
 	}
@@ -263,8 +301,8 @@ restore_release(struct deploy *d, int version)
 
 int
 hooks_rollback(const struct conf *c, struct store *st, const char *app,
-    int version, void (*say)(void *, const char *), void *say_ctx,
-    char *reason, size_t rlen)
+    const char *holder, int version, void (*say)(void *, const char *),
+    void *say_ctx, char *reason, size_t rlen)
 {
 	struct hook_push p = { .conf = c, .st = st, .app = app, .say = say,
 	    .say_ctx = say_ctx };
@@ -274,7 +312,8 @@ hooks_rollback(const struct conf *c, struct store *st, const char *app,
 	char err[256];
 	int lock, ok = 0;
 
-	if ((lock = applock_take(c, app, NULL, NULL, err, sizeof(err))) == -1) {
+	if ((lock = applock_take(c, app, holder, NULL, NULL, err,
+	    sizeof(err))) == -1) {
 		snprintf(reason, rlen, "%s", err);
 		return -1;
 	}
@@ -310,15 +349,45 @@ hooks_rollback(const struct conf *c, struct store *st, const char *app,
 	return ok ? 0 : -1;
 }
 
+static int
+count_one(void *arg, const struct proc_rec *p)
+{
+	(void)p;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Stopped: a release with processes to run, none of them running (ps:stop
+ * removed them; a crashed one still counts as running). */
+static int
+app_stopped(struct store *st, const struct app_rec *a, int *stopped)
+{
+	struct release_rec rel;
+	int n = 0;
+
+	*stopped = 0;
+	if (store_proc_each(st, a->id, "running", count_one, &n) == -1 ||
+	    store_release_get(st, a->id, a->current_release, &rel) == -1)
+		return -1;
+	for (const char *l = rel.process_types; n == 0 && *l;
+	    l = strchr(l, '\n') + 1)
+		if (strncmp(l, "release:", 8) != 0)
+			*stopped = 1;
+	return 0;
+}
+
 int
 hooks_restart(const struct conf *c, struct store *st, const char *app,
+    const char *holder, const char *type, int flags,
     void (*say)(void *, const char *), void *say_ctx, char *why, size_t wlen)
 {
+	struct swap_scope scope = { type, (flags & RESTART_SCALE) != 0 };
 	struct app_rec a;
 	char err[256];
-	int lock, rc = -1;
+	int lock, rc = -1, stopped = 0;
 
-	if ((lock = applock_take(c, app, NULL, NULL, err, sizeof(err))) == -1) {
+	if ((lock = applock_take(c, app, holder, NULL, NULL, err,
+	    sizeof(err))) == -1) {
 		snprintf(why, wlen, "%s", err);
 		return -1;
 	}
@@ -326,22 +395,28 @@ hooks_restart(const struct conf *c, struct store *st, const char *app,
 		snprintf(why, wlen, "app '%s' does not exist", app);
 	else if (a.current_release == 0)
 		snprintf(why, wlen, "app '%s' has not been deployed yet", app);
+	else if ((flags & RESTART_IF_RUNNING) &&
+	    app_stopped(st, &a, &stopped) == -1)
+		snprintf(why, wlen, "%s", store_error(st));
+	else if (stopped)
+		rc = 1;
 	else
-		rc = swap_release(c, st, &a, a.current_release, say, say_ctx, why,
-		    wlen);
+		rc = swap_processes(c, st, &a, a.current_release, &scope, say,
+		    say_ctx, why, wlen);
 	close(lock);
 	return rc;
 }
 
 int
-hooks_stop(const struct conf *c, struct store *st, const char *app, char *why,
-    size_t wlen)
+hooks_stop(const struct conf *c, struct store *st, const char *app,
+    const char *holder, char *why, size_t wlen)
 {
 	struct app_rec a;
 	char err[256];
 	int lock, rc = -1;
 
-	if ((lock = applock_take(c, app, NULL, NULL, err, sizeof(err))) == -1) {
+	if ((lock = applock_take(c, app, holder, NULL, NULL, err,
+	    sizeof(err))) == -1) {
 		snprintf(why, wlen, "%s", err);
 		return -1;
 	}

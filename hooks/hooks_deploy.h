@@ -13,6 +13,7 @@
 
 #include "conf/conf.h"
 #include "core/ident.h"
+#include "core/spawn.h"
 #include "core/store.h"
 #include "core/vars.h"
 
@@ -34,11 +35,14 @@ struct deploy {
 	char app_dir[PATH_MAX];     /* DATA/apps/APP */
 	char build_dir[PATH_MAX];   /* DATA/apps/APP/releases/.build-ID */
 	char cache_dir[PATH_MAX];   /* DATA/apps/APP/cache */
-	char env_dir[PATH_MAX];     /* DATA/apps/APP/.env-ID */
+	char env_dir[PATH_MAX];     /* DATA/apps/APP/.env-ID, bin/compile only */
 	char home_dir[PATH_MAX];    /* DATA/apps/APP/cache/home, the build's HOME */
-	struct ident ident;         /* who the buildpack steps run as */
+	struct ident app_ident;     /* who the app's processes run as */
+	struct ident build_ident;   /* who the buildpack steps run as */
 	char buildpack[64];
 	char buildpack_dir[PATH_MAX];
+	char *release_out;          /* bin/release's output, until described */
+	size_t release_len;
 	struct release_rec rel;
 	char *log;                  /* everything said, for the deploys row */
 	size_t log_len;
@@ -53,14 +57,33 @@ int deploy_fail(struct deploy *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 long long deploy_now_ms(void);
 
-/* hooks_build.c */
+/* hooks_build.c: bin/detect, bin/compile, bin/release (before the seal),
+ * then what they made (after it) */
 int build_detect(struct deploy *d);
 int build_compile(struct deploy *d);
-int build_release_info(struct deploy *d);
+int build_release(struct deploy *d);
+int build_describe(struct deploy *d);
+
+/* hooks_buildenv.c: a step's environment and ENV_DIR files */
+#define BUILDENV_MAX 300
+struct env {
+	char *v[BUILDENV_MAX + 1];
+	size_t n;
+};
+/* 1 when config var name is kept out of buildpack steps. */
+int buildenv_kept_out(const char *name);
+/* Say (one line) which of the app's config vars are kept out, if any. */
+void buildenv_say_kept_out(struct deploy *d);
+int buildenv_make(struct deploy *d, struct env *e);
+void buildenv_free(struct env *e);
+/* ENV_DIR's files (pointing into d->vars; free the array).  0 or -1. */
+int buildenv_files(struct deploy *d, struct spawn_file **files, size_t *n);
 
 /* hooks_release.c */
 int release_paths(struct deploy *d);
 int release_export(struct deploy *d);
+/* Take the built tree back once nothing of the build's uid runs, and
+ * check it after the fact (ident_check_tree). */
 int release_seal(struct deploy *d);
 /* Refuse a static root reached through a symlink, or with a symlink in it
  * that leads outside it (hooks_static.c). */
@@ -68,6 +91,9 @@ int release_check_static(struct deploy *d);
 /* Close the built tree to other uids (all but its static root). */
 int release_close(struct deploy *d);
 int release_install(struct deploy *d);
+/* Undo release_install for a release that never went live: its row goes,
+ * its dir becomes the build dir again (release_cleanup removes it). */
+void release_uninstall(struct deploy *d);
 int release_run(struct deploy *d, int version);
 int release_activate(struct deploy *d, int version);
 void release_retain(struct deploy *d);

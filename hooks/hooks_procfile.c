@@ -1,13 +1,20 @@
 /*
  * hooks_procfile.c - Procfile and bin/release parsing; see
  * hooks_procfile.h.  bin/release output is YAML, read with libyaml's
- * document loader (never a hand-made subset parser).
+ * document loader (never a hand-made subset parser).  Both are hostile:
+ * a name becomes a file name (logs/TYPE.N.log) and a command an argv, and
+ * the canonical text keeps one process per line, so a command may hold
+ * no newline or other control character (core/text.h) and a name only
+ * [A-Za-z0-9_-].  What the store gives back is checked again the same way
+ * (procfile_check) before anything runs it.
  */
 #include "hooks/hooks_procfile.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <yaml.h>
+
+#include "core/text.h"
 
 static int
 proc_name_valid(const char *name, size_t len)
@@ -24,10 +31,32 @@ proc_name_valid(const char *name, size_t len)
 }
 
 int
+procfile_name_valid(const char *name)
+{
+	return proc_name_valid(name, strlen(name));
+}
+
+/* One line of printable text: no newline, escape or other control
+ * character, and valid UTF-8 (tabs separate words like spaces). */
+static int
+command_printable(const char *cmd, size_t len, char *why, size_t whylen)
+{
+	size_t at;
+
+	if (text_printable(cmd, len, 1, &at))
+		return 0;
+	snprintf(why, whylen, "byte %zu of the command is a control character"
+	    " or not UTF-8 (a command is one line of text)", at + 1);
+	return -1;
+}
+
+int
 procfile_command_valid(const char *cmd, char *why, size_t whylen)
 {
 	const char *bad = strpbrk(cmd, "|&;<>$`\\\"'");
 
+	if (command_printable(cmd, strlen(cmd), why, whylen) == -1)
+		return -1;
 	if (cmd[strspn(cmd, " \t")] == '\0') {
 		snprintf(why, whylen, "empty command");
 		return -1;
@@ -46,14 +75,26 @@ add_proc(char *out, size_t outlen, const char *name, size_t nlen,
     const char *cmd, size_t clen, char *why, size_t whylen)
 {
 	size_t used = strlen(out), count = 0;
-	char cbuf[2048];
+	char cbuf[2048], shown[41];
 
 	if (!proc_name_valid(name, nlen)) {
-		snprintf(why, whylen, "bad process name '%.*s' (letters, digits,"
-		    " '-', '_', at most %d)", (int)(nlen > 40 ? 40 : nlen), name,
-		    PROC_NAME_MAX);
+		/* the name is hostile: show it without its control bytes */
+		size_t n = nlen < sizeof(shown) - 1 ? nlen : sizeof(shown) - 1;
+		for (size_t i = 0; i < n; i++)
+			shown[i] = name[i] > ' ' && name[i] < 0x7f ? name[i] : '?';
+		shown[n] = '\0';
+		snprintf(why, whylen, "bad process name '%s' (letters, digits,"
+		    " '-', '_', at most %d)", shown, PROC_NAME_MAX);
 		return -1;
 	}
+	if (command_printable(cmd, clen, why, whylen) == -1)
+		return -1; /* before the copy: a NUL would cut it short */
+	while (clen > 0 && (*cmd == ' ' || *cmd == '\t')) {
+		cmd++;
+		clen--;
+	}
+	while (clen > 0 && (cmd[clen - 1] == ' ' || cmd[clen - 1] == '\t'))
+		clen--;
 	if (clen >= sizeof(cbuf)) {
 		snprintf(why, whylen, "command too long");
 		return -1;
@@ -133,6 +174,13 @@ scalar(yaml_document_t *doc, yaml_node_t *n)
 	    (const char *)n->data.scalar.value : NULL;
 }
 
+/* A scalar's length: it may hold a NUL ("\0" in double quotes). */
+static size_t
+scalar_len(yaml_node_t *n)
+{
+	return n->data.scalar.length;
+}
+
 static int
 yaml_procs(yaml_document_t *doc, yaml_node_t *map, char *procs, size_t plen,
     char *err, size_t errlen)
@@ -148,11 +196,12 @@ yaml_procs(yaml_document_t *doc, yaml_node_t *map, char *procs, size_t plen,
 	}
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
 	    p < map->data.mapping.pairs.top; p++) {
-		const char *k = scalar(doc, yaml_document_get_node(doc, p->key));
-		const char *v = scalar(doc, yaml_document_get_node(doc, p->value));
+		yaml_node_t *kn = yaml_document_get_node(doc, p->key);
+		yaml_node_t *vn = yaml_document_get_node(doc, p->value);
+		const char *k = scalar(doc, kn), *v = scalar(doc, vn);
 		if (k == NULL || v == NULL ||
-		    add_proc(procs, plen, k, strlen(k), v, strlen(v), why,
-		    sizeof(why)) == -1) {
+		    add_proc(procs, plen, k, scalar_len(kn), v, scalar_len(vn),
+		    why, sizeof(why)) == -1) {
 			snprintf(err, errlen, "bin/release: %s", k && v ? why :
 			    "process types must be 'name: command'");
 			return -1;
@@ -197,7 +246,8 @@ yaml_walk(yaml_document_t *doc, char *procs, size_t plen, char *static_root,
 				return -1;
 		} else if (strcmp(k, "static_root") == 0) {
 			const char *sr = scalar(doc, v);
-			if (sr == NULL || !static_root_valid(sr) ||
+			if (sr == NULL || strlen(sr) != scalar_len(v) ||
+			    !static_root_valid(sr) ||
 			    strlen(sr) >= srlen) {
 				snprintf(err, errlen, "bin/release: static_root must"
 				    " be a relative path inside the app");
@@ -235,4 +285,49 @@ release_yaml_parse(const char *yaml, size_t len, char *procs, size_t plen,
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	return rc;
+}
+
+int
+procfile_check(const char *procs, char *err, size_t errlen)
+{
+	char again[PROC_LIST_MAX], why[256];
+
+	if (procs[0] == '\0')
+		return 0; /* a static site, or a release with no processes */
+	if (strlen(procs) >= sizeof(again) ||
+	    procfile_parse(procs, again, sizeof(again), why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "the stored process list is bad: %s",
+		    strlen(procs) >= sizeof(again) ? "too long" : why);
+		return -1;
+	}
+	if (strcmp(again, procs) != 0) {
+		snprintf(err, errlen, "the stored process list is not in"
+		    " canonical form");
+		return -1;
+	}
+	return 0;
+}
+
+int
+procfile_command_of(const char *procs, const char *type, char *out,
+    size_t len)
+{
+	size_t tlen = strlen(type), clen;
+
+	if (!procfile_name_valid(type))
+		return -1;
+	for (const char *l = procs; *l; l = strchr(l, '\n') + 1) {
+		if (strchr(l, '\n') == NULL)
+			return -1;
+		if (strncmp(l, type, tlen) != 0 || l[tlen] != ':' ||
+		    l[tlen + 1] != ' ')
+			continue;
+		clen = strcspn(l + tlen + 2, "\n");
+		if (clen >= len)
+			return -1;
+		memcpy(out, l + tlen + 2, clen);
+		out[clen] = '\0';
+		return 0;
+	}
+	return -1;
 }

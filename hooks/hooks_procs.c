@@ -3,8 +3,9 @@
  * (shims); see hooks_procs.h.  A shim is started with a double fork and
  * setsid, so it belongs to no berth process and survives `berth serve`
  * stopping; its pid is recorded in the process row and checked against
- * /proc/PID/cmdline before it is signalled (a pid can be reused after a
- * reboot).
+ * /proc/PID (berth's uid, the shim's command line) before it is believed
+ * or signalled: a pid can be reused after a reboot, and an app can copy
+ * a command line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include "core/ident.h"
 #include "core/log.h"
 #include "core/path.h"
+#include "core/procinfo.h"
 #include "hooks/hooks_procs.h"
 
 int
@@ -46,17 +48,23 @@ read_small(const char *dir, const char *name, char *out, size_t len)
 	out[strcspn(out, "\n")] = '\0';
 }
 
-/* 1 when pid is the shim of process id. */
+/* 1 when pid is the shim of process id: it runs as berth's own uid (an
+ * app, which runs as its own, can copy a shim's command line but not its
+ * uid) and its command line is `berth shim DATA ID ...`. */
 static int
 shim_alive(int pid, int64_t id)
 {
 	char path[64], cmd[PATH_MAX + 256], want[32];
 	const char *argv[4];
+	struct procinfo pi;
 	ssize_t n;
 	size_t at = 0;
 	int fd;
 
 	if (pid <= 1 || kill(pid, 0) == -1)
+		return 0;
+	if (procinfo_get(pid, &pi) == -1 || pi.uid != geteuid() ||
+	    !procinfo_running(&pi))
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
@@ -168,11 +176,13 @@ proc_spawn(const struct conf *c, struct store *st, const char *app,
 	return 0;
 }
 
-void
-proc_stop(const struct conf *c, struct store *st, const char *app,
-    const struct proc_rec *p)
+/* SIGTERM the shim and wait until it is gone (SIGKILL after the stop
+ * timeout); then whatever its app left. */
+static void
+halt(const struct conf *c, const char *app, const struct proc_rec *p,
+    char *dir, size_t len)
 {
-	char dir[PATH_MAX], buf[32];
+	char buf[32];
 	int app_pid;
 
 	if (shim_alive(p->shim_pid, p->id)) {
@@ -183,15 +193,40 @@ proc_stop(const struct conf *c, struct store *st, const char *app,
 		if (shim_alive(p->shim_pid, p->id))
 			(void)kill(p->shim_pid, SIGKILL);
 	}
-	if (proc_run_dir(c->data_dir, app, p->id, dir, sizeof(dir)) == 0) {
+	dir[0] = '\0';
+	if (proc_run_dir(c->data_dir, app, p->id, dir, len) == 0) {
 		read_small(dir, "pid", buf, sizeof(buf));
 		if ((app_pid = atoi(buf)) > 1)
 			(void)kill(-app_pid, SIGKILL); /* a shim killed hard */
-		(void)rmtree(dir);
 	}
+}
+
+void
+proc_halt(const struct conf *c, const char *app, const struct proc_rec *p)
+{
+	char dir[PATH_MAX];
+
+	halt(c, app, p, dir, sizeof(dir));
+}
+
+void
+proc_stop(const struct conf *c, struct store *st, const char *app,
+    const struct proc_rec *p)
+{
+	char dir[PATH_MAX];
+
+	halt(c, app, p, dir, sizeof(dir));
+	if (dir[0] != '\0')
+		(void)rmtree(dir);
 	if (store_proc_delete(st, p->id) == -1)
 		log_warnx("cannot forget process %lld: %s", (long long)p->id,
 		    store_error(st));
+}
+
+int
+proc_alive(const struct proc_rec *p)
+{
+	return shim_alive(p->shim_pid, p->id);
 }
 
 struct recover {
@@ -207,8 +242,8 @@ recover_one(void *arg, const struct proc_rec *p)
 	const struct conf *c = r->c;
 	struct store *st = r->st;
 	const char *app = r->app;
-	struct proc_rec copy = *p;
 	char err[256];
+	int rc;
 
 	if (strcmp(p->state, "starting") == 0) {
 		/* a swap cut off before its switch: never routed to */
@@ -219,10 +254,14 @@ recover_one(void *arg, const struct proc_rec *p)
 	}
 	if (strcmp(p->state, "running") != 0 || shim_alive(p->shim_pid, p->id))
 		return 0; /* draining: retired after routing (swap_retire_left) */
-	log_info("restarting %s %s.%d (v%d) on port %d", app, p->type, p->idx,
-	    p->release, p->port);
-	if (proc_spawn(c, st, app, &copy, err, sizeof(err)) == -1)
+	if ((rc = proc_revive(c, st, app, p, err, sizeof(err))) == -1)
 		log_warnx("cannot restart %s %s.%d: %s", app, p->type, p->idx, err);
+	else if (rc == 1)
+		log_info("restarted %s %s.%d (v%d) on port %d", app, p->type,
+		    p->idx, p->release, p->port);
+	else
+		log_info("%s %s.%d (v%d) stays crashed until a deploy, ps:restart"
+		    " or ps:start", app, p->type, p->idx, p->release);
 	return 0;
 }
 

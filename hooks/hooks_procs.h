@@ -23,6 +23,7 @@
 #define SHIM_BACKOFF_MAX 60    /* seconds between restarts, at most */
 #define SHIM_STOP_TIMEOUT 10   /* SIGTERM, then SIGKILL after this */
 #define LOG_ROTATE_BYTES (1024 * 1024) /* one .1 file is kept */
+#define REVIVE_MAX 5 /* revives in a row that never start the app: crashed */
 
 struct proc_status {
 	char state[16];   /* running | backoff | crashed | stopped | gone */
@@ -43,11 +44,27 @@ void proc_status(const char *data_dir, const char *app,
 int proc_spawn(const struct conf *c, struct store *st, const char *app,
     struct proc_rec *p, char *err, size_t errlen);
 
+/* SIGTERM the shim and wait until it is gone; keep row and run dir (a
+ * later revive starts it again). */
+void proc_halt(const struct conf *c, const char *app,
+    const struct proc_rec *p);
+
 /* SIGTERM the shim and wait until it is gone; remove row and run dir. */
 void proc_stop(const struct conf *c, struct store *st, const char *app,
     const struct proc_rec *p);
 
-/* On `berth serve` start, under the app's lock: restart the shims of
+/* 1 when the shim of p is alive. */
+int proc_alive(const struct proc_rec *p);
+
+/* hooks_revive.c, under the app's lock: if p is routed (running) and its
+ * shim is gone (a kill, a reboot), kill what is left of its app and start
+ * a new shim on the same port.  A process that crashed for good stays
+ * crashed until a deploy, ps:restart or ps:start.  1 restarted, 0 nothing
+ * to do, -1 with err. */
+int proc_revive(const struct conf *c, struct store *st, const char *app,
+    const struct proc_rec *p, char *err, size_t errlen);
+
+/* On `berth serve` start, under the app's lock: revive the shims of
  * running processes that are gone (a reboot), stop and forget the ones a
  * cut-off swap left starting.  Draining ones are left to the router. */
 void procs_recover(const struct conf *c, struct store *st,

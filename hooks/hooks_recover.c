@@ -5,8 +5,11 @@
  * that are gone (a reboot), a `current` link that disagrees with the
  * release the db routes to.  A push that is still alive (its connection
  * process outlives a killed daemon on purpose) holds its app's lock, so an
- * app is only repaired when its lock can be taken; the router's staging
- * dirs only when the process that made them is gone.  Once the router is
+ * app is only repaired when its lock can be taken; then the first things
+ * to go are whatever still runs as its build's uid (a build whose keeper
+ * was killed too) and an env dir a cut-off build left (config vars in
+ * clear, where they could not be kept off the disk).  The router's staging
+ * dirs go only when the process that made them is gone.  Once the router is
  * up again, hooks_recover_routed() retires what a cut-off swap left
  * draining.
  */
@@ -20,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/ident.h"
 #include "core/log.h"
 #include "core/path.h"
 #include "hooks/hooks.h"
@@ -154,10 +158,12 @@ recover_app(void *arg, const struct app_rec *a)
 {
 	/* .build-ID, .restore-N, .N.tar.gz.tmp: everything hidden in releases/ */
 	static const char *const release_tmp[] = { ".", NULL };
-	static const char *const app_tmp[] = { ".env-", "current.", NULL };
+	static const char *const env_tmp[] = { ".env-", NULL };
+	static const char *const app_tmp[] = { "current.", ".cache-old-", NULL };
 	static const char *const repo_tmp[] = { "incoming-", NULL };
 	struct recover *r = arg;
 	struct app_rec app;
+	struct ident build;
 	char dir[PATH_MAX];
 	int fd;
 
@@ -166,6 +172,12 @@ recover_app(void *arg, const struct app_rec *a)
 		    a->name);
 		return 0;
 	}
+	ident_of_build(r->c, a->id, &build);
+	if (ident_kill_all(&build) == -1)
+		log_warn("recovery: cannot stop what uid %lu still runs",
+		    (unsigned long)build.uid);
+	if (pathf(dir, sizeof(dir), "%s/apps/%s", r->c->data_dir, a->name) == 0)
+		(void)sweep(dir, env_tmp);
 	if (pathf(dir, sizeof(dir), "%s/apps/%s/releases", r->c->data_dir,
 	    a->name) == 0)
 		(void)sweep(dir, release_tmp);

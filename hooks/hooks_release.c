@@ -38,7 +38,8 @@ release_paths(struct deploy *d)
 	    pathf(d->env_dir, sizeof(d->env_dir), "%s/.env-%lld", d->app_dir,
 	    (long long)d->deploy_id) == -1)
 		return deploy_fail(d, "data dir path too long");
-	ident_of_app(d->conf, d->app.id, &d->ident);
+	ident_of_app(d->conf, d->app.id, &d->app_ident);
+	ident_of_build(d->conf, d->app.id, &d->build_ident);
 	/* the proxy's workers may run as another user and serve static
 	 * files from releases/N: the path to them is traversable (0711) */
 	if (mkdirs(rel, 0711) == -1 || chmod(d->app_dir, 0711) == -1 ||
@@ -48,43 +49,35 @@ release_paths(struct deploy *d)
 	return 0;
 }
 
-/* The cache (and the HOME in it) belongs to the app that builds in it. */
+/* The cache (and the HOME in it) belongs to the build's uid.  One that
+ * does not (the app's processes' uid had it before builds got their own)
+ * is started afresh: the app's running processes may hold its files open
+ * for writing, and a chown would not take that from them. */
 static int
 give_cache(struct deploy *d)
 {
+	char old[PATH_MAX];
 	struct stat top, home;
 
 	if (lstat(d->cache_dir, &top) == -1 || lstat(d->home_dir, &home) == -1)
 		return -1;
-	if (!d->ident.drop || (top.st_uid == d->ident.uid &&
-	    home.st_uid == d->ident.uid))
+	if (!d->build_ident.drop || (top.st_uid == d->build_ident.uid &&
+	    home.st_uid == d->build_ident.uid))
 		return 0;
-	return ident_give_tree(d->cache_dir, &d->ident);
-}
-
-/* One file per config var, for bin/compile's ENV_DIR. */
-static int
-write_env_dir(struct deploy *d)
-{
-	char path[PATH_MAX];
-
-	if (mkdir(d->env_dir, 0700) == -1)
-		return -1;
-	for (size_t i = 0; i < d->vars.n; i++) {
-		size_t len = strlen(d->vars.v[i].value);
-		int fd;
-		if (pathf(path, sizeof(path), "%s/%s", d->env_dir,
-		    d->vars.v[i].name) == -1 ||
-		    (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		    0600)) == -1)
+	if ((top.st_uid != 0 && top.st_uid != d->build_ident.uid) ||
+	    (home.st_uid != 0 && home.st_uid != d->build_ident.uid)) {
+		if (pathf(old, sizeof(old), "%s/.cache-old-%lld", d->app_dir,
+		    (long long)d->deploy_id) == -1 ||
+		    rename(d->cache_dir, old) == -1)
 			return -1;
-		if (write(fd, d->vars.v[i].value, len) != (ssize_t)len) {
-			close(fd);
+		if (rmtree(old) == -1)
+			log_warn("cannot remove %s", old);
+		deploy_say(d, "-----> Started a new build cache (builds have a"
+		    " uid of their own now)");
+		if (mkdirs(d->home_dir, 0700) == -1)
 			return -1;
-		}
-		close(fd);
 	}
-	return 0;
+	return ident_give_tree(d->cache_dir, &d->build_ident);
 }
 
 int
@@ -97,7 +90,7 @@ release_export(struct deploy *d)
 	    .max_total = d->conf->build_max_export };
 
 	/* as root, the app's alone from the start (release_close) */
-	mode_t mode = d->ident.drop ? 0700 : 0755;
+	mode_t mode = d->build_ident.drop ? 0700 : 0755;
 
 	if (mkdir(d->build_dir, mode) == -1 || chmod(d->build_dir, mode) == -1)
 		return deploy_fail(d, "cannot create '%s': %s", d->build_dir,
@@ -105,25 +98,36 @@ release_export(struct deploy *d)
 	if (archive_export_commit(d->repo, &d->commit, d->build_dir, &lim,
 	    &files, err, sizeof(err)) == -1)
 		return deploy_fail(d, "%s", err);
-	if (write_env_dir(d) == -1)
-		return deploy_fail(d, "cannot write the build's env dir: %s",
-		    strerror(errno));
-	if (ident_give_tree(d->build_dir, &d->ident) == -1 ||
-	    ident_give_tree(d->env_dir, &d->ident) == -1 || give_cache(d) == -1)
+	if (ident_give_tree(d->build_dir, &d->build_ident) == -1 ||
+	    give_cache(d) == -1)
 		return deploy_fail(d, "cannot hand the build to uid %lu: %s",
-		    (unsigned long)d->ident.uid, strerror(errno));
+		    (unsigned long)d->build_ident.uid, strerror(errno));
 	deploy_say(d, "-----> Checked out %.7s (%zu files) in %.2f s",
 	    d->commit_hex, files, (deploy_now_ms() - t0) / 1000.0);
 	return 0;
 }
 
-/* The built tree goes back to root: the app runs it but cannot change it. */
+/*
+ * The built tree goes back to root and the app's group: the app runs it
+ * but cannot change it.  Each step already ended everything it started;
+ * the build's uid is killed once more all the same, since a descriptor
+ * opened for writing before the take would outlive it.  Then the tree is
+ * checked as it is now, not as the take walk saw it.
+ */
 int
 release_seal(struct deploy *d)
 {
-	if (ident_take_tree(d->build_dir, &d->ident) == -1)
+	char bad[PATH_MAX + 96];
+
+	if (ident_kill_all(&d->build_ident) == -1)
+		return deploy_fail(d, "cannot stop what the build left running as"
+		    " uid %lu", (unsigned long)d->build_ident.uid);
+	if (ident_take_tree(d->build_dir, &d->build_ident, &d->app_ident) == -1)
 		return deploy_fail(d, "cannot take the build back from uid %lu: %s",
-		    (unsigned long)d->ident.uid, strerror(errno));
+		    (unsigned long)d->build_ident.uid, strerror(errno));
+	if (ident_check_tree(d->build_dir, &d->app_ident, bad, sizeof(bad)) == -1)
+		return deploy_fail(d, "the built tree is not sealed: %s", bad[0] ?
+		    bad : strerror(errno));
 	return 0;
 }
 
@@ -135,7 +139,7 @@ release_close(struct deploy *d)
 	/* release_check_static made sure the way to it has no symlinks */
 	const char *sub = d->rel.static_root[0] ? d->rel.static_root : NULL;
 
-	if (ident_close_tree(d->build_dir, sub, &d->ident) == -1)
+	if (ident_close_tree(d->build_dir, sub, &d->app_ident) == -1)
 		return deploy_fail(d, "cannot close the release to other users: %s",
 		    strerror(errno));
 	return 0;
@@ -164,6 +168,20 @@ release_install(struct deploy *d)
 		    store_error(d->st));
 	}
 	return 0;
+}
+
+void
+release_uninstall(struct deploy *d)
+{
+	char dir[PATH_MAX];
+
+	if (store_release_delete(d->st, d->app.id, d->rel.version) == -1)
+		log_warnx("cannot forget release v%d of '%s': %s", d->rel.version,
+		    d->app.name, store_error(d->st));
+	if (pathf(dir, sizeof(dir), "%s/releases/%d", d->app_dir,
+	    d->rel.version) == 0 && rename(dir, d->build_dir) == -1 &&
+	    rmtree(dir) == -1)
+		log_warn("cannot remove %s", dir);
 }
 
 static void

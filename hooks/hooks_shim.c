@@ -11,7 +11,16 @@
  * 1, 2, 4 ... 60 s and start it again, unless it crashed fast
  * SHIM_FAST_CRASHES times in a row (state crashed, the shim exits).
  * SIGTERM: stop the app (SIGTERM to its group, SIGKILL after
- * SHIM_STOP_TIMEOUT s), state stopped, exit.
+ * SHIM_STOP_TIMEOUT s), state stopped, exit.  The shim is a child
+ * subreaper: what the app starts and leaves (a setsid daemon) comes to it,
+ * and when the app exits, all of that is killed too, so a stopped or
+ * restarted process leaves nothing running.
+ *
+ * The shim runs as root and writes under the app's dirs, so what it reads
+ * from the store is checked again where it becomes a path or an argv (the
+ * app's name, the process type, the release's process list), and its
+ * files are opened relative to the log and run dirs' descriptors with
+ * O_NOFOLLOW, and rotated with renameat under the same descriptor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,8 +38,12 @@
 
 #include "core/datadir.h"
 #include "core/ident.h"
+#include "core/names.h"
 #include "core/path.h"
+#include "core/procinfo.h"
+#include "core/spawn.h"
 #include "core/vars.h"
+#include "hooks/hooks_procfile.h"
 #include "hooks/hooks_procs.h"
 
 #define ARGV_MAX 64
@@ -39,11 +53,13 @@ struct shim {
 	const char *data_dir;
 	struct proc_rec p;
 	char app[STORE_NAME_MAX];
-	char run_dir[PATH_MAX];
 	char release_dir[PATH_MAX];
-	char log_path[PATH_MAX];
+	char log_name[PROC_NAME_MAX + 32];  /* TYPE.N.log in the logs dir */
+	char procs[PROC_LIST_MAX];          /* the release's process list */
 	char command[2048];
 	struct ident ident;
+	int run_fd;   /* DATA/apps/APP/run/ID */
+	int logs_fd;  /* DATA/apps/APP/logs */
 	int log_fd;
 	int restarts;
 };
@@ -64,39 +80,68 @@ on_signal(int sig)
 	errno = saved;
 }
 
-static void
-put_file(const struct shim *s, const char *name, const char *fmt, long long v)
+/* Open name in the directory dfd for writing: a regular file only, never
+ * through a symlink (a FIFO would block us, a link would lead anywhere). */
+static int
+open_in(int dfd, const char *name, int flags, mode_t mode)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], buf[64];
-	int fd, n;
+	struct stat sb;
+	int fd;
 
-	if (pathf(path, sizeof(path), "%s/%s", s->run_dir, name) == -1 ||
-	    pathf(tmp, sizeof(tmp), "%s/.%s", s->run_dir, name) == -1)
+	if ((fd = openat(dfd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC | flags, mode)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Replace the run dir's file name with text, atomically (a temp file
+ * renamed over it). */
+static void
+put_text(const struct shim *s, const char *name, const char *text)
+{
+	char tmp[64];
+	size_t len = strlen(text);
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), ".%s", name) >= (int)sizeof(tmp) ||
+	    (fd = open_in(s->run_fd, tmp, O_CREAT | O_TRUNC, 0644)) == -1)
 		return;
-	n = snprintf(buf, sizeof(buf), fmt, v);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1)
-		return;
-	if (write(fd, buf, (size_t)n) == n && close(fd) == 0)
-		(void)rename(tmp, path);
+	if (write(fd, text, len) == (ssize_t)len && close(fd) == 0)
+		(void)renameat(s->run_fd, tmp, s->run_fd, name);
 	else
 		close(fd);
 }
 
 static void
+put_file(const struct shim *s, const char *name, const char *fmt, long long v)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), fmt, v);
+	put_text(s, name, buf);
+}
+
+static void
 put_state(const struct shim *s, const char *state)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	int fd;
+	put_text(s, "state", state);
+}
 
-	if (pathf(path, sizeof(path), "%s/state", s->run_dir) == -1 ||
-	    pathf(tmp, sizeof(tmp), "%s/.state", s->run_dir) == -1 ||
-	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1)
-		return;
-	if (write(fd, state, strlen(state)) == (ssize_t)strlen(state) &&
-	    close(fd) == 0)
-		(void)rename(tmp, path);
-	else
-		close(fd);
+/* Move TYPE.N.log to TYPE.N.log.1 and start a new one, all under the logs
+ * dir's descriptor. */
+static void
+rotate_log(struct shim *s)
+{
+	char old[sizeof(s->log_name) + 2];
+
+	snprintf(old, sizeof(old), "%s.1", s->log_name);
+	(void)renameat(s->logs_fd, s->log_name, s->logs_fd, old);
+	close(s->log_fd);
+	s->log_fd = open_in(s->logs_fd, s->log_name, O_CREAT | O_APPEND, 0640);
 }
 
 /* Append one time-stamped line to the log, rotating it by size. */
@@ -118,27 +163,21 @@ log_line(struct shim *s, const char *line)
 		return;
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1;
-	if (fstat(s->log_fd, &sb) == 0 && sb.st_size > LOG_ROTATE_BYTES) {
-		char old[PATH_MAX + 4];
-		snprintf(old, sizeof(old), "%s.1", s->log_path);
-		(void)rename(s->log_path, old);
-		close(s->log_fd);
-		s->log_fd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND |
-		    O_CLOEXEC, 0640);
-	}
+	if (s->log_fd >= 0 && fstat(s->log_fd, &sb) == 0 &&
+	    sb.st_size > LOG_ROTATE_BYTES)
+		rotate_log(s);
 	if (s->log_fd >= 0 && write(s->log_fd, buf, (size_t)n) != n) {
 		/* a full disk loses log lines, not the app */
 	}
 }
 
+/* The process row and its release's process list, from the store. */
 static int
 load(struct shim *s, int64_t id, char *err, size_t errlen)
 {
 	struct store *st;
 	struct release_rec rel;
 	char db[PATH_MAX];
-	const char *line;
-	size_t tlen;
 	int rc = -1;
 
 	if (pathf(db, sizeof(db), "%s/berth.db", s->data_dir) == -1 ||
@@ -152,22 +191,32 @@ load(struct shim *s, int64_t id, char *err, size_t errlen)
 		snprintf(err, errlen, "no release v%d", s->p.release);
 		goto out;
 	}
-	tlen = strlen(s->p.type);
-	for (line = rel.process_types; *line; line = strchr(line, '\n') + 1)
-		if (strncmp(line, s->p.type, tlen) == 0 && line[tlen] == ':') {
-			snprintf(s->command, sizeof(s->command), "%.*s",
-			    (int)strcspn(line + tlen + 2, "\n"), line + tlen + 2);
-			break;
-		}
-	if (s->command[0] == '\0') {
-		snprintf(err, errlen, "release v%d has no '%s' process",
-		    s->p.release, s->p.type);
-		goto out;
-	}
+	snprintf(s->procs, sizeof(s->procs), "%s", rel.process_types);
 	rc = 0;
 out:
 	store_close(st);
 	return rc;
+}
+
+/* The command of the process: its type becomes a file name and its
+ * command an argv, so both are checked again, whatever wrote them. */
+static int
+find_command(struct shim *s, char *err, size_t errlen)
+{
+	if (!procfile_name_valid(s->p.type)) {
+		snprintf(err, errlen, "process %lld has a bad type",
+		    (long long)s->p.id);
+		return -1;
+	}
+	if (procfile_check(s->procs, err, errlen) == -1)
+		return -1;
+	if (procfile_command_of(s->procs, s->p.type, s->command,
+	    sizeof(s->command)) == -1) {
+		snprintf(err, errlen, "release v%d has no '%s' process",
+		    s->p.release, s->p.type);
+		return -1;
+	}
+	return 0;
 }
 
 /* The app's name for a process row (the shim only knows ids). */
@@ -183,6 +232,8 @@ app_name(const char *data_dir, int64_t app_id, char *out, size_t len)
 		return -1;
 	rc = store_app_name(st, app_id, out, len);
 	store_close(st);
+	if (rc == 0 && name_app_valid(out, err, sizeof(err)) == -1)
+		return -1; /* it becomes a path */
 	return rc;
 }
 
@@ -264,7 +315,9 @@ start_app(struct shim *s, int out_fd, char **env)
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		umask(022);
-		if (dup2(out_fd, 1) == -1 || dup2(out_fd, 2) == -1)
+		/* nothing of the shim's (the db, the logs dir) reaches the app */
+		if (dup2(out_fd, 1) == -1 || dup2(out_fd, 2) == -1 ||
+		    spawn_close_fds() == -1)
 			_exit(126);
 		if (chdir(s->release_dir) == -1) {
 			dprintf(2, "berth: cannot enter %s: %s\n", s->release_dir,
@@ -294,6 +347,41 @@ start_app(struct shim *s, int out_fd, char **env)
 		_exit(127);
 	}
 	return pid;
+}
+
+/* Reap whatever has exited (the app, or an orphan that came to us); 1
+ * when the app has, with its status. */
+static int
+reap(pid_t app, int *status)
+{
+	int st, exited = 0;
+	pid_t w;
+
+	while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+		if (w == app) {
+			*status = st;
+			exited = 1;
+		}
+	return exited;
+}
+
+/* Kill whatever the app left behind: its process group, and every orphan
+ * that came to the shim (a daemon in a session of its own), until none is
+ * left or 3 s have passed. */
+static void
+end_leftovers(pid_t app)
+{
+	int status;
+
+	(void)kill(-app, SIGKILL);
+	for (int i = 0; i < 300; i++) {
+		(void)reap(app, &status);
+		if (waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD)
+			return;
+		if (procinfo_kill_children() == -1)
+			return; /* the kernel lists no children */
+		usleep(10000);
+	}
 }
 
 /* Copy the app's output to the log until it exits or SIGTERM comes. */
@@ -335,8 +423,7 @@ supervise(struct shim *s, pid_t pid, int out_fd)
 		}
 		if (term_at && time(NULL) - term_at >= SHIM_STOP_TIMEOUT)
 			(void)kill(-pid, SIGKILL);
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			exited = 1;
+		exited = reap(pid, &status);
 	}
 	if (llen > 0) {
 		line[llen] = '\0';
@@ -344,8 +431,49 @@ supervise(struct shim *s, pid_t pid, int out_fd)
 	}
 	if (out_fd >= 0)
 		close(out_fd);
-	(void)kill(-pid, SIGKILL); /* whatever it left behind */
+	end_leftovers(pid);
 	return status;
+}
+
+/* mkdir -p path (mode), then open it as a directory, not through a
+ * symlink in its last step. */
+static int
+open_dir(const char *path, unsigned int mode)
+{
+	if (mkdirs(path, mode) == -1)
+		return -1;
+	return open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Read what the shim of process id runs, and open its run dir and log. */
+static int
+shim_open(struct shim *s, int64_t id, char *err, size_t errlen)
+{
+	char run[PATH_MAX], logs[PATH_MAX];
+
+	if (load(s, id, err, errlen) == -1)
+		return -1;
+	if (app_name(s->data_dir, s->p.app_id, s->app, sizeof(s->app)) != 0 ||
+	    proc_run_dir(s->data_dir, s->app, id, run, sizeof(run)) == -1 ||
+	    (s->run_fd = open_dir(run, 0755)) == -1) {
+		snprintf(err, errlen, "cannot open the run dir of process %lld",
+		    (long long)id);
+		return -1;
+	}
+	if (find_command(s, err, errlen) == -1)
+		return -1;
+	if (pathf(s->release_dir, sizeof(s->release_dir), "%s/apps/%s/releases/%d",
+	    s->data_dir, s->app, s->p.release) == -1 ||
+	    pathf(logs, sizeof(logs), "%s/apps/%s/logs", s->data_dir,
+	    s->app) == -1 || (s->logs_fd = open_dir(logs, 0700)) == -1) {
+		snprintf(err, errlen, "cannot open the logs dir: %s",
+		    strerror(errno));
+		return -1;
+	}
+	snprintf(s->log_name, sizeof(s->log_name), "%s.%d.log", s->p.type,
+	    s->p.idx);
+	s->log_fd = open_in(s->logs_fd, s->log_name, O_CREAT | O_APPEND, 0640);
+	return 0;
 }
 
 static void
@@ -365,6 +493,7 @@ shim_main(const char *data_dir, int64_t proc_id, unsigned long uid,
 
 	memset(&s, 0, sizeof(s));
 	s.data_dir = data_dir;
+	s.run_fd = s.logs_fd = s.log_fd = -1;
 	ident_of_uid((uid_t)uid, nproc, &s.ident);
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		return 1;
@@ -372,24 +501,12 @@ shim_main(const char *data_dir, int64_t proc_id, unsigned long uid,
 	signal(SIGINT, on_signal);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	if (load(&s, proc_id, err, sizeof(err)) == -1 ||
-	    app_name(data_dir, s.p.app_id, s.app, sizeof(s.app)) != 0 ||
-	    proc_run_dir(data_dir, s.app, proc_id, s.run_dir,
-	    sizeof(s.run_dir)) == -1 ||
-	    pathf(s.release_dir, sizeof(s.release_dir), "%s/apps/%s/releases/%d",
-	    data_dir, s.app, s.p.release) == -1 ||
-	    pathf(s.log_path, sizeof(s.log_path), "%s/apps/%s/logs/%s.%d.log",
-	    data_dir, s.app, s.p.type, s.p.idx) == -1)
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (shim_open(&s, proc_id, err, sizeof(err)) == -1) {
+		if (s.run_fd >= 0)
+			put_state(&s, "crashed");
 		return 1;
-	if (mkdirs(s.run_dir, 0755) == -1)
-		return 1;
-	{
-		char logs[PATH_MAX];
-		if (pathf(logs, sizeof(logs), "%s/apps/%s/logs", data_dir,
-		    s.app) == -1 || mkdirs(logs, 0700) == -1)
-			return 1;
 	}
-	s.log_fd = open(s.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	put_file(&s, "shim.pid", "%lld", (long long)getpid());
 	while (!got_term) {
 		int fds[2], status;

@@ -13,29 +13,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "core/path.h"
 #include "hooks/hooks_deploy.h"
 
 #define STATIC_DEPTH_MAX 64
-
-/* openat2 resolving path under dfd with the resolve flags. */
-static int
-open_under(int dfd, const char *path, int flags, unsigned long long resolve)
-{
-	struct open_how how;
-
-	memset(&how, 0, sizeof(how));
-	how.flags = (unsigned long long)(flags | O_CLOEXEC);
-	how.resolve = resolve;
-	return (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
-}
 
 /* Every symlink in directory rel of the static root sfd resolves beneath
  * sfd.  0; -2 with the offending link in bad; -1 when the tree could not
@@ -69,8 +55,8 @@ links_beneath(int sfd, const char *rel, char *bad, size_t len, int depth)
 			snprintf(bad, len, "%s/%s", rel, de->d_name);
 			rc = -1;
 		} else if (S_ISLNK(sb.st_mode)) {
-			if ((fd = open_under(sfd, path, O_PATH, RESOLVE_BENEATH |
-			    RESOLVE_NO_MAGICLINKS)) == -1) {
+			if ((fd = path_open_beneath(sfd, path, O_PATH,
+			    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)) == -1) {
 				snprintf(bad, len, "%s", path);
 				rc = errno == ENOSYS ? -1 : -2;
 			} else {
@@ -97,8 +83,8 @@ release_check_static(struct deploy *d)
 	    O_CLOEXEC)) == -1)
 		return deploy_fail(d, "cannot open the build dir: %s",
 		    strerror(errno));
-	sfd = open_under(root, sr, O_RDONLY | O_DIRECTORY, RESOLVE_BENEATH |
-	    RESOLVE_NO_SYMLINKS);
+	sfd = path_open_beneath(root, sr, O_RDONLY | O_DIRECTORY,
+	    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 	close(root);
 	if (sfd == -1 && errno == ENOSYS)
 		return deploy_fail(d, "a static site needs openat2 (Linux 5.6 or"

@@ -1,11 +1,14 @@
 /*
  * hooks_swap.c - the zero-downtime swap; see hooks_swap.h.  Order:
- *   plan      the release's process types x formation (default 1 each)
+ *   plan      what to start and what to retire (hooks_plan.c): all of
+ *             the release's process types x formation, one type of them,
+ *             or only what a scale adds and removes
  *   start     a row (state starting) and a shim per instance; web ones get
  *             a free loopback port and PORT
  *   check     health_wait() on every new instance
  *   promote   one transaction: old running -> draining, new -> running
- *   route     router_update(); on failure promote is undone
+ *   route     router_update() (not when a partial swap changes no
+ *             port); on failure promote is undone
  *   retire    a detached process stops the draining set after the grace
  */
 #include <errno.h>
@@ -24,16 +27,10 @@
 #include "core/testpoint.h"
 #include "core/path.h"
 #include "core/vars.h"
+#include "hooks/hooks_procfile.h"
 #include "hooks/hooks_procs.h"
 #include "hooks/hooks_swap.h"
 #include "router/router.h"
-
-#define MAX_INSTANCES 64
-
-struct plan {
-	struct proc_rec p[MAX_INSTANCES];
-	size_t n;
-};
 
 static void
 sayf(say_fn say, void *ctx, const char *fmt, ...)
@@ -69,40 +66,6 @@ free_port(void)
 		port = ntohs(a.sin_port);
 	close(fd);
 	return port;
-}
-
-static int
-plan_release(struct store *st, const struct app_rec *app,
-    const struct release_rec *rel, struct plan *pl, char *why, size_t whylen)
-{
-	pl->n = 0;
-	for (const char *l = rel->process_types; *l; l = strchr(l, '\n') + 1) {
-		char type[40];
-		int count = 1;
-		snprintf(type, sizeof(type), "%.*s", (int)strcspn(l, ":"), l);
-		if (strcmp(type, "release") == 0)
-			continue;
-		if (store_formation_get(st, app->id, type, &count) == -1) {
-			snprintf(why, whylen, "%s", store_error(st));
-			return -1;
-		}
-		for (int i = 1; i <= count; i++) {
-			struct proc_rec *p;
-			if (pl->n == MAX_INSTANCES) {
-				snprintf(why, whylen, "more than %d processes",
-				    MAX_INSTANCES);
-				return -1;
-			}
-			p = &pl->p[pl->n++];
-			memset(p, 0, sizeof(*p));
-			p->app_id = app->id;
-			p->release = rel->version;
-			snprintf(p->type, sizeof(p->type), "%s", type);
-			p->idx = i;
-			snprintf(p->state, sizeof(p->state), "starting");
-		}
-	}
-	return 0;
 }
 
 static void
@@ -228,15 +191,10 @@ swap_retire_main(const char *data_dir, const char *app, int grace,
 	return 0;
 }
 
-struct collect_ids {
-	struct proc_rec p[MAX_INSTANCES * 4];
-	size_t n;
-};
-
 static int
 collect(void *arg, const struct proc_rec *p)
 {
-	struct collect_ids *ci = arg;
+	struct procset *ci = arg;
 
 	if (ci->n < sizeof(ci->p) / sizeof(ci->p[0]))
 		ci->p[ci->n++] = *p;
@@ -247,7 +205,7 @@ void
 swap_stop_draining(const struct conf *c, struct store *st,
     const struct app_rec *app)
 {
-	struct collect_ids *ci = calloc(1, sizeof(*ci));
+	struct procset *ci = calloc(1, sizeof(*ci));
 
 	if (ci == NULL)
 		return;
@@ -261,7 +219,7 @@ void
 swap_retire_left(const struct conf *c, struct store *st,
     const struct app_rec *app)
 {
-	struct collect_ids *ci = calloc(1, sizeof(*ci));
+	struct procset *ci = calloc(1, sizeof(*ci));
 	int64_t ids[MAX_INSTANCES * 4];
 
 	if (ci == NULL)
@@ -282,39 +240,102 @@ int
 swap_release(const struct conf *c, struct store *st, const struct app_rec *app,
     int version, say_fn say, void *ctx, char *why, size_t whylen)
 {
-	struct release_rec rel;
-	struct collect_ids *old = NULL;
-	struct plan *pl;
-	struct vars vs;
-	const char *path = c->health_path;
+	struct swap_scope all = { NULL, 0 };
+
+	return swap_processes(c, st, app, version, &all, say, ctx, why, whylen);
+}
+
+/* The health check path: [health] path, or the app's HEALTHCHECK_PATH. */
+static int
+health_path(const struct conf *c, const struct vars *vs, const char **path,
+    char *why, size_t whylen)
+{
+	*path = c->health_path;
+	if (vars_get(vs, "HEALTHCHECK_PATH") == NULL)
+		return 0;
+	*path = vars_get(vs, "HEALTHCHECK_PATH");
+	if ((*path)[0] != '/' || strlen(*path) > 200 ||
+	    strpbrk(*path, "@#\\ \t\r\n") != NULL) {
+		snprintf(why, whylen, "HEALTHCHECK_PATH must be a path on the"
+		    " app (start with '/', no '@', '#', spaces)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Does a set route anything (a web process with a port)? */
+static int
+has_port(const struct proc_rec *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i].port > 0)
+			return 1;
+	return 0;
+}
+
+/* New set running, old set draining, the router told; -1 undoes it. */
+static int
+switch_over(const struct conf *c, struct store *st, const struct app_rec *app,
+    int version, int route, const struct plan *pl, const struct procset *old,
+    char *why, size_t whylen)
+{
 	int64_t ids[MAX_INSTANCES], oids[MAX_INSTANCES * 4];
 	char err[1024];
-	int rc = -1;
+
+	for (size_t i = 0; i < pl->n; i++)
+		ids[i] = pl->p[i].id;
+	for (size_t i = 0; i < old->n; i++)
+		oids[i] = old->p[i].id;
+	if (store_proc_promote(st, ids, pl->n, oids, old->n, 0) == -1) {
+		snprintf(why, whylen, "%s", store_error(st));
+		return -1;
+	}
+	testpoint(c, "promoted");
+	if (route && router_update(c, st, app->name, version, err,
+	    sizeof(err)) == -1) {
+		snprintf(why, whylen, "%s", err);
+		(void)store_proc_promote(st, ids, pl->n, oids, old->n, 1);
+		return -1;
+	}
+	if (old->n > 0)
+		retire_later(c, app->name, oids, old->n);
+	return 0;
+}
+
+int
+swap_processes(const struct conf *c, struct store *st,
+    const struct app_rec *app, int version, const struct swap_scope *scope,
+    say_fn say, void *ctx, char *why, size_t whylen)
+{
+	struct release_rec rel;
+	struct procset *running = NULL, *old = NULL;
+	struct plan *pl = NULL;
+	struct vars vs;
+	const char *path;
+	int rc = -1, route;
 
 	if (store_release_get(st, app->id, version, &rel) != 0) {
 		snprintf(why, whylen, "app '%s' has no release v%d", app->name,
 		    version);
 		return -1;
 	}
-	if ((pl = calloc(1, sizeof(*pl))) == NULL ||
-	    (old = calloc(1, sizeof(*old))) == NULL) {
-		free(pl);
-		snprintf(why, whylen, "out of memory");
-		return -1;
-	}
 	memset(&vs, 0, sizeof(vs));
-	if (vars_load(c, st, app, &vs, why, whylen) == -1 ||
-	    plan_release(st, app, &rel, pl, why, whylen) == -1)
+	if ((pl = calloc(1, sizeof(*pl))) == NULL ||
+	    (old = calloc(1, sizeof(*old))) == NULL ||
+	    (running = calloc(1, sizeof(*running))) == NULL) {
+		snprintf(why, whylen, "out of memory");
 		goto out;
-	if (vars_get(&vs, "HEALTHCHECK_PATH") != NULL) {
-		path = vars_get(&vs, "HEALTHCHECK_PATH");
-		if (path[0] != '/' || strlen(path) > 200 ||
-		    strpbrk(path, "@#\\ \t\r\n") != NULL) {
-			snprintf(why, whylen, "HEALTHCHECK_PATH must be a path on the"
-			    " app (start with '/', no '@', '#', spaces)");
-			goto out;
-		}
 	}
+	/* the set that is live now, of which this swap retires old */
+	if (store_proc_each(st, app->id, "running", collect, running) == -1) {
+		snprintf(why, whylen, "%s", store_error(st));
+		goto out;
+	}
+	if (vars_load(c, st, app, &vs, why, whylen) == -1 ||
+	    health_path(c, &vs, &path, why, whylen) == -1 ||
+	    plan_swap(st, app, &rel, scope, running, pl, old, why,
+	    whylen) == -1)
+		goto out;
 	if (pl->n > 0)
 		sayf(say, ctx, "-----> Starting %zu process%s of v%d (health check"
 		    " %s, timeout %d s)", pl->n, pl->n == 1 ? "" : "es", version,
@@ -322,35 +343,27 @@ swap_release(const struct conf *c, struct store *st, const struct app_rec *app,
 	if (start_plan(c, st, app, pl, why, whylen) == -1 ||
 	    check_plan(c, app, pl, path, say, ctx, why, whylen) == -1)
 		goto fail;
-	for (size_t i = 0; i < pl->n; i++)
-		ids[i] = pl->p[i].id;
-	old->n = 0; /* the set that is live now, which this swap retires */
-	if (store_proc_each(st, app->id, "running", collect, old) == -1) {
-		snprintf(why, whylen, "%s", store_error(st));
+	testpoint(c, "healthy");
+	/* a full swap always routes (a static site, a rollback); a partial
+	 * one only when it changes the ports */
+	route = scope->type == NULL && !scope->scale ? 1 :
+	    has_port(pl->p, pl->n) || has_port(old->p, old->n);
+	if (switch_over(c, st, app, version, route, pl, old, why, whylen) == -1)
 		goto fail;
-	}
-	for (size_t i = 0; i < old->n; i++)
-		oids[i] = old->p[i].id;
-	if (store_proc_promote(st, ids, pl->n, oids, old->n, 0) == -1) {
-		snprintf(why, whylen, "%s", store_error(st));
-		goto fail;
-	}
-	testpoint(c, "promoted");
-	if (router_update(c, st, app->name, version, err, sizeof(err)) == -1) {
-		snprintf(why, whylen, "%s", err);
-		(void)store_proc_promote(st, ids, pl->n, oids, old->n, 1);
-		goto fail;
-	}
-	sayf(say, ctx, "-----> Routed http://%s.%s:%d/ to v%d (%s)", app->name,
-	    c->base_domain, c->http_listen_port, version, c->router_kind);
-	if (old->n > 0)
-		retire_later(c, app->name, oids, old->n);
+	if (route)
+		sayf(say, ctx, "-----> Routed http://%s.%s:%d/ to v%d (%s)",
+		    app->name, c->base_domain, c->http_listen_port, version,
+		    c->router_kind);
+	for (size_t i = 0; i < old->n && (scope->type || scope->scale); i++)
+		sayf(say, ctx, "       %s.%d stops after %d s", old->p[i].type,
+		    old->p[i].idx, c->health_grace);
 	rc = 0;
 	goto out;
 fail:
 	stop_plan(c, st, app, pl);
 out:
 	vars_free(&vs);
+	free(running);
 	free(old);
 	free(pl);
 	return rc;
@@ -360,7 +373,7 @@ int
 swap_stop_all(const struct conf *c, struct store *st, const struct app_rec *app,
     char *why, size_t whylen)
 {
-	struct collect_ids *old = calloc(1, sizeof(*old));
+	struct procset *old = calloc(1, sizeof(*old));
 	int64_t oids[MAX_INSTANCES * 4];
 	char err[1024];
 	int rc = -1;

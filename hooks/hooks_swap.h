@@ -16,11 +16,44 @@
 
 typedef void (*say_fn)(void *ctx, const char *line);
 
+#define MAX_INSTANCES 64
+
+/* Instances to start (rows not yet written). */
+struct plan {
+	struct proc_rec p[MAX_INSTANCES];
+	size_t n;
+};
+
+/* Process rows, as listed from the store. */
+struct procset {
+	struct proc_rec p[MAX_INSTANCES * 4];
+	size_t n;
+};
+
+/* Which of the app's processes a swap replaces. */
+struct swap_scope {
+	const char *type; /* only this process type; NULL: every type */
+	int scale;        /* only what the formation adds or removes */
+};
+
 /* Run release `version` of app with its formation and route to it.
  * 0, or -1 with why (nothing live changed). */
 int swap_release(const struct conf *c, struct store *st,
     const struct app_rec *app, int version, say_fn say, void *ctx, char *why,
     size_t whylen);
+
+/* The same for the processes in scope only; the others keep running
+ * untouched.  0, or -1 with why (nothing live changed). */
+int swap_processes(const struct conf *c, struct store *st,
+    const struct app_rec *app, int version, const struct swap_scope *scope,
+    say_fn say, void *ctx, char *why, size_t whylen);
+
+/* hooks_plan.c: out of the running set, what a swap of rel in scope
+ * starts (pl) and retires (old).  0 or -1 with why. */
+int plan_swap(struct store *st, const struct app_rec *app,
+    const struct release_rec *rel, const struct swap_scope *scope,
+    const struct procset *running, struct plan *pl, struct procset *old,
+    char *why, size_t whylen);
 
 /* Stop the app's draining processes now. */
 void swap_stop_draining(const struct conf *c, struct store *st,

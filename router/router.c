@@ -1,18 +1,22 @@
 /*
  * router.c - the router's front: one writer at a time (an flock on
  * DATA/locks/router.lock), the choice of back end from [router] kind, the
- * managed proxy's start, and a helper that runs the proxy's own tools
- * without a shell and keeps their messages.  See router.h.
+ * managed proxy's start (with the whole routing table, under the lock),
+ * and helpers that run the proxy's own tools without a shell and keep
+ * their messages (for a daemon that fails to start, the cause from its
+ * log).  See router.h.
  */
 #include "router/router.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,14 +87,37 @@ router_update(const struct conf *c, struct store *st, const char *show, int at,
 }
 
 int
-router_start(const struct conf *c, struct store *st, char *err, size_t errlen)
+router_start(const struct conf *c, struct store *st, int *started, char *err,
+    size_t errlen)
 {
 	int nginx = strcmp(c->router_kind, "nginx") == 0;
+	struct routes r;
+	int lock, rc;
 
-	if (c->router_manage && (nginx ? nginx_start(c, err, errlen) :
-	    caddy_start(c, err, errlen)) == -1)
+	*started = 0;
+	err[0] = '\0';
+	if (!c->router_manage || router_pid(c) != 0)
+		return router_update(c, st, NULL, 0, err, errlen);
+	/* start it with the whole table: no moment with an empty config */
+	if ((lock = router_lock(c, err, errlen)) == -1)
 		return -1;
-	return router_update(c, st, NULL, 0, err, errlen);
+	if ((rc = routes_collect(c, st, NULL, 0, &r, err, errlen)) == 0) {
+		rc = nginx ? nginx_start(c, &r, err, errlen) :
+		    caddy_start(c, &r, err, errlen);
+		routes_free(&r);
+	}
+	close(lock);
+	*started = rc == 0;
+	return rc;
+}
+
+pid_t
+router_pid(const struct conf *c)
+{
+	if (!c->router_manage)
+		return 0;
+	return strcmp(c->router_kind, "nginx") == 0 ? nginx_pid(c) :
+	    caddy_pid(c);
 }
 
 void
@@ -146,20 +173,60 @@ router_run(char *const argv[], char *out, size_t outlen)
 	return -1;
 }
 
-/* The last line of a log file, for an error message. */
-static void
-log_tail(const char *path, char *out, size_t len)
+/* A JSON log entry of level error or fatal, as "msg: error". */
+static int
+json_error(const char *line, char *out, size_t len)
 {
-	char line[512];
+	json_t *j = json_loads(line, 0, NULL);
+	const char *level, *msg, *e;
+	int yes = 0;
+
+	if (j == NULL)
+		return 0;
+	level = json_string_value(json_object_get(j, "level"));
+	msg = json_string_value(json_object_get(j, "msg"));
+	e = json_string_value(json_object_get(j, "error"));
+	if (level && (strcmp(level, "error") == 0 || strcmp(level, "fatal") == 0)) {
+		snprintf(out, len, "%s%s%s", msg ? msg : "", msg && e ? ": " : "",
+		    e ? e : "");
+		yes = 1;
+	}
+	json_decref(j);
+	return yes;
+}
+
+/*
+ * Why a daemon did not start, from what it wrote to its log after offset:
+ * the first error line (Caddy: "Error: ..." other than its closing "caddy
+ * process exited", or a JSON entry of level error; nginx: "[emerg]"), else
+ * the last line.
+ */
+static void
+log_cause(const char *path, long offset, char *out, size_t len)
+{
+	char line[1024], last[512] = "";
 	FILE *f = fopen(path, "re");
 
 	out[0] = '\0';
 	if (f == NULL)
 		return;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (line[strspn(line, " \t\r\n")] != '\0')
-			snprintf(out, len, "%.*s", (int)strcspn(line, "\r\n"), line);
+	if (offset > 0 && fseek(f, offset, SEEK_SET) == -1)
+		rewind(f);
+	while (out[0] == '\0' && fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[strspn(line, " \t")] == '\0')
+			continue;
+		snprintf(last, sizeof(last), "%.*s", (int)sizeof(last) - 1, line);
+		if ((strncmp(line, "Error: ", 7) == 0 &&
+		    strstr(line, "caddy process exited") == NULL) ||
+		    strstr(line, "[emerg]") != NULL)
+			snprintf(out, len, "%.*s", (int)len - 1, line);
+		else if (line[0] == '{')
+			(void)json_error(line, out, len);
+	}
 	fclose(f);
+	if (out[0] == '\0')
+		snprintf(out, len, "%.*s", (int)len - 1, last);
 }
 
 int
@@ -167,7 +234,9 @@ router_daemon(char *const argv[], const char *logfile,
     const struct ident *who, char *err, size_t errlen)
 {
 	extern char **environ;
-	char tail[400];
+	char cause[400];
+	struct stat sb;
+	long offset = stat(logfile, &sb) == 0 ? (long)sb.st_size : 0;
 	int status, fd;
 	pid_t pid;
 
@@ -182,6 +251,8 @@ router_daemon(char *const argv[], const char *logfile,
 			_exit(126);
 		if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) != -1)
 			(void)dup2(fd, 0);
+		if (spawn_close_fds() == -1)
+			_exit(126); /* nothing berth holds reaches the proxy */
 		if (who != NULL && ident_drop(who) == -1) {
 			dprintf(2, "cannot become uid %lu: %s\n",
 			    (unsigned long)who->uid, strerror(errno));
@@ -198,31 +269,41 @@ router_daemon(char *const argv[], const char *logfile,
 		}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	log_tail(logfile, tail, sizeof(tail));
-	snprintf(err, errlen, "cannot start %s: %s", argv[0], tail[0] ? tail :
-	    "it failed without a message");
+	log_cause(logfile, offset, cause, sizeof(cause));
+	snprintf(err, errlen, "cannot start %s: %s (log: %s)", argv[0],
+	    cause[0] ? cause : "it failed without a message", logfile);
 	return -1;
 }
 
-/* 1 when process pid runs with real uid owner. */
+/* 1 when process pid is alive (not a zombie nobody has reaped yet) and,
+ * unless owner is (uid_t)-1, runs with real uid owner. */
 static int
-pid_of_uid(long pid, uid_t owner)
+pid_live(long pid, uid_t owner)
 {
-	char path[64], line[256];
+	char path[64], line[256], state = '?';
 	unsigned long uid;
-	int yes = 0;
+	int uid_ok = owner == (uid_t)-1;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
 	if ((f = fopen(path, "re")) == NULL)
 		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "State: %c", &state) == 1)
+			continue;
 		if (sscanf(line, "Uid: %lu", &uid) == 1) {
-			yes = uid == (unsigned long)owner;
+			uid_ok = uid_ok || uid == (unsigned long)owner;
 			break;
 		}
+	}
 	fclose(f);
-	return yes;
+	return state != 'Z' && state != 'X' && state != '?' && uid_ok;
+}
+
+int
+router_alive(pid_t pid)
+{
+	return pid > 1 && kill(pid, 0) == 0 && pid_live((long)pid, (uid_t)-1);
 }
 
 pid_t
@@ -242,5 +323,5 @@ router_pidfile(const char *pidfile, uid_t owner)
 	pid = strtol(buf, NULL, 10);
 	if (pid <= 1 || kill((pid_t)pid, 0) == -1)
 		return 0;
-	return owner == (uid_t)-1 || pid_of_uid(pid, owner) ? (pid_t)pid : 0;
+	return pid_live(pid, owner) ? (pid_t)pid : 0;
 }

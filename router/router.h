@@ -51,36 +51,83 @@ void routes_free(struct routes *r);
 int router_update(const struct conf *c, struct store *st, const char *show,
     int at, char *err, size_t errlen);
 
-/* Managed mode: start the proxy if it is not running, then apply the
- * current state.  Unmanaged: just apply.  0 or -1 with err. */
-int router_start(const struct conf *c, struct store *st, char *err,
-    size_t errlen);
+/* Managed mode: start the proxy with the current state if it is not
+ * running (*started = 1), else apply the current state.  Unmanaged: just
+ * apply.  The proxy is started only where nobody else listens on
+ * http_listen, and must be the only listener there after; the errors say
+ * who holds it, or why the proxy did not start (from its own log).  0 or
+ * -1 with err. */
+int router_start(const struct conf *c, struct store *st, int *started,
+    char *err, size_t errlen);
+
+/* Managed mode: the pid of the running proxy, 0 when it is not running.
+ * Unmanaged: 0. */
+pid_t router_pid(const struct conf *c);
 
 /* Managed mode: stop the proxy berth started. */
 void router_stop(const struct conf *c);
 
 /* Back ends (router_caddy.c, router_nginx.c). */
+/* X_start: start the managed proxy with the routes r (it is not running). */
 int caddy_apply(const struct conf *c, const struct routes *r, char *err,
     size_t errlen);
-int caddy_start(const struct conf *c, char *err, size_t errlen);
+int caddy_start(const struct conf *c, const struct routes *r, char *err,
+    size_t errlen);
+pid_t caddy_pid(const struct conf *c);
 void caddy_stop(const struct conf *c);
 int nginx_apply(const struct conf *c, const struct routes *r, char *err,
     size_t errlen);
-int nginx_start(const struct conf *c, char *err, size_t errlen);
+int nginx_start(const struct conf *c, const struct routes *r, char *err,
+    size_t errlen);
+pid_t nginx_pid(const struct conf *c);
 void nginx_stop(const struct conf *c);
 
-/* The live process whose pid is in pidfile, or 0.  With owner other than
+/* Listeners (router_listen.c): the processes listening on addr:port (a
+ * wildcard address on that port counts), at most max.  A socket whose
+ * holder berth cannot see (another user's, when not root) has pid 0.  0,
+ * or -1 when addr is not a numeric address. */
+struct holder {
+	pid_t pid;
+	uid_t uid;        /* the socket's owner */
+	char cmd[200];    /* its command line, arguments joined by spaces */
+};
+#define HOLDERS_MAX 32
+int router_holders(const char *addr, int port, struct holder *out,
+    size_t max, size_t *n);
+/* "pid 123 (caddy run --config ...)" */
+void router_holder_describe(const struct holder *h, char *out, size_t len);
+/* The command line of pid, arguments joined by spaces ("?" if gone). */
+void router_cmdline(pid_t pid, char *out, size_t len);
+/* 1 when process pid has path open (e.g. nginx's error log). */
+int router_holds_file(pid_t pid, const char *path);
+/* Send sig, wait up to seconds for pid to go, then SIGKILL. */
+void router_kill_wait(pid_t pid, int sig, int seconds);
+/* Before a start: refuse (-1 with err naming the holder) when anyone
+ * listens on http_listen.  After it: -1 unless only the processes that
+ * ours(pid, arg) accepts listen there. */
+int router_listen_free(const struct conf *c, const char *proxy, char *err,
+    size_t errlen);
+int router_listen_ours(const struct conf *c, const char *proxy,
+    int (*ours)(pid_t, void *), void *arg, char *err, size_t errlen);
+
+/* The live process (not a zombie) whose pid is in pidfile, or 0.  With
+ * owner other than
  * (uid_t)-1, only a process of that real uid counts (the file is in a
  * directory that uid can write: it cannot name someone else's process). */
 pid_t router_pidfile(const char *pidfile, uid_t owner);
+
+/* 1 when pid is alive (a zombie is not). */
+int router_alive(pid_t pid);
 
 /* Run a program (no shell), collecting its output. 0 when it exited 0. */
 int router_run(char *const argv[], char *out, size_t outlen);
 
 /* Run a command that starts a daemon (`caddy start`, `nginx`): in a new
  * session, output appended to logfile, nothing killed afterwards.  0 when
- * the command exited 0; else -1 with the end of its log in err.  With who,
- * it runs as that identity (ident_drop). */
+ * the command exited 0; else -1 with the cause in err: the first error
+ * line it wrote to its log this time (Caddy's "Error: ..." or a JSON
+ * entry of level error, nginx's "[emerg]"), not just the last line.  With
+ * who, it runs as that identity (ident_drop). */
 int router_daemon(char *const argv[], const char *logfile,
     const struct ident *who, char *err, size_t errlen);
 

@@ -21,7 +21,9 @@
  * CONFIG_DIR/caddy/home (its state, certificates, pid file and admin
  * socket); the config berth writes and the log stay root's in
  * CONFIG_DIR/caddy, so it cannot steer berth's writes with a symlink, and
- * its pid file only counts when it names a process of that uid.
+ * its pid file only counts when it names a process of that uid.  The
+ * config with the apps' routes reaches Caddy only over the admin socket;
+ * the copy berth keeps (config.json) is root's alone.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -82,8 +84,15 @@ route_handlers(const struct conf *c, const struct route *r)
 			snprintf(dial, sizeof(dial), "127.0.0.1:%d", r->ports[i]);
 			json_array_append_new(ups, json_pack("{s:s}", "dial", dial));
 		}
-		json_array_append_new(h, json_pack("{s:s, s:o}", "handler",
-		    "reverse_proxy", "upstreams", ups));
+		/* an upstream that refuses (its process just died, berth serve
+		 * restarts it) is skipped for 300 ms, and a request waits up
+		 * to 5 s for one that answers: no 502 while one of several
+		 * instances restarts, nor while the only one does */
+		json_array_append_new(h, json_pack("{s:s, s:o, s:{s:s, s:s},"
+		    " s:{s:{s:s, s:i}}}", "handler", "reverse_proxy", "upstreams",
+		    ups, "load_balancing", "try_duration", "5s", "try_interval",
+		    "50ms", "health_checks", "passive", "fail_duration", "300ms",
+		    "max_fails", 1));
 	} else if (r->static_root[0] != '\0') {
 		json_array_append_new(h, json_pack("{s:s, s:s}", "handler",
 		    "file_server", "root", r->static_root));
@@ -309,27 +318,46 @@ caddy_dirs(const struct conf *c, char *dir, char *home, int start)
 	return 0;
 }
 
-/* Keep the last applied config, so a managed Caddy starts with it; it is
- * readable by the proxy's uid, in a directory only root can write. */
+/*
+ * Write dir/name (root's, in a directory only root can write) with mode.
+ * config.json, the last config applied, lists every app's domains and
+ * paths: 0600, for the operator only (Caddy gets it over the admin
+ * socket).  boot.json, what a managed Caddy starts with before berth
+ * loads the routes, holds no app and is the one file Caddy reads: 0644.
+ */
 static void
-save(const char *dir, const char *body)
+save(const char *dir, const char *name, const char *body, mode_t mode)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	size_t len = strlen(body);
 	int fd, ok;
 
-	if (pathf(path, sizeof(path), "%s/config.json", dir) == -1 ||
-	    pathf(tmp, sizeof(tmp), "%s/config.json.tmp", dir) == -1 ||
+	if (pathf(path, sizeof(path), "%s/%s", dir, name) == -1 ||
+	    pathf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name) == -1 ||
 	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1) {
-		log_warn("cannot save %s", dir);
+	    O_CLOEXEC, 0600)) == -1) {
+		log_warn("cannot save %s/%s", dir, name);
 		return;
 	}
-	ok = fchmod(fd, 0644) == 0 && write(fd, body, len) == (ssize_t)len;
+	ok = fchmod(fd, mode) == 0 && write(fd, body, len) == (ssize_t)len;
 	if (close(fd) == -1 || !ok || rename(tmp, path) == -1) {
 		log_warn("cannot save %s", path);
 		(void)unlink(tmp);
 	}
+}
+
+/* The config for routes r as Caddy gets it (malloc'd), or NULL. */
+static char *
+render_body(const struct conf *c, const struct routes *r, const char *home)
+{
+	json_t *cfg;
+	char *body;
+
+	if ((cfg = render(c, r, home)) == NULL)
+		return NULL;
+	body = json_dumps(cfg, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(cfg);
+	return body;
 }
 
 int
@@ -337,7 +365,6 @@ caddy_apply(const struct conf *c, const struct routes *r, char *err,
     size_t errlen)
 {
 	char dir[PATH_MAX], home[PATH_MAX], *body;
-	json_t *cfg;
 	int rc;
 
 	if (caddy_dirs(c, dir, home, 0) == -1) {
@@ -345,16 +372,17 @@ caddy_apply(const struct conf *c, const struct routes *r, char *err,
 		    c->router_config_dir, strerror(errno));
 		return -1;
 	}
-	if ((cfg = render(c, r, home)) == NULL ||
-	    (body = json_dumps(cfg, JSON_INDENT(1) | JSON_SORT_KEYS)) == NULL) {
-		json_decref(cfg);
+	if ((body = render_body(c, r, home)) == NULL) {
 		snprintf(err, errlen, "cannot render the Caddy config");
 		return -1;
 	}
-	json_decref(cfg);
 	testpoint(c, "router-reload");
 	if ((rc = post_load(c, home, body, err, errlen)) == 0)
-		save(dir, body);
+		save(dir, "config.json", body, 0600);
+	else if (caddy_pid(c) == 0 && c->router_manage)
+		snprintf(err + strlen(err), errlen - strlen(err), " (Caddy is not"
+		    " running; berth serve starts it again within seconds, see"
+		    " 'status')");
 	free(body);
 	return rc;
 }
@@ -389,15 +417,44 @@ stop_root_caddy(const char *dir)
 	(void)unlink(path);
 }
 
+/* A Caddy left from an earlier run of this berth (its pid file lost, or
+ * naming another uid since app_uid_base changed) runs with our config
+ * file and holds the port: stop it. */
+static void
+stop_stale(const struct conf *c, const char *conf)
+{
+	struct holder h[HOLDERS_MAX];
+	char want[PATH_MAX + 16];
+	size_t n;
+
+	snprintf(want, sizeof(want), " --config %s ", conf);
+	if (router_holders(c->http_listen_addr, c->http_listen_port, h,
+	    HOLDERS_MAX, &n) == -1)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (h[i].pid > 1 && strstr(h[i].cmd, "caddy run ") != NULL &&
+		    strstr(h[i].cmd, want) != NULL) {
+			log_info("stopping a Caddy an earlier berth left running"
+			    " with this config (pid %ld)", (long)h[i].pid);
+			router_kill_wait(h[i].pid, SIGTERM, 5);
+		}
+}
+
+static int
+is_pid(pid_t pid, void *arg)
+{
+	return pid == *(const pid_t *)arg;
+}
+
 int
-caddy_start(const struct conf *c, char *err, size_t errlen)
+caddy_start(const struct conf *c, const struct routes *r, char *err,
+    size_t errlen)
 {
 	char dir[PATH_MAX], home[PATH_MAX], conf[PATH_MAX], pidf[PATH_MAX];
-	char log[PATH_MAX], blocked[PATH_MAX];
-	struct routes none = { NULL, 0 };
+	char log[PATH_MAX], blocked[PATH_MAX], *body;
+	const struct routes none = { NULL, 0 };
 	struct ident who;
-	json_t *cfg;
-	char *body;
+	pid_t pid;
 
 	proxy_ident(c, &who);
 	if (caddy_dirs(c, dir, home, 1) == -1) {
@@ -405,8 +462,6 @@ caddy_start(const struct conf *c, char *err, size_t errlen)
 		    c->router_config_dir, strerror(errno));
 		return -1;
 	}
-	if (managed_pid(c, home) != 0)
-		return 0;
 	stop_root_caddy(dir);
 	/* the way to its home (the home itself is its own) */
 	if (who.drop && datadir_blocked(dir, blocked, sizeof(blocked)) == 0 &&
@@ -416,28 +471,55 @@ caddy_start(const struct conf *c, char *err, size_t errlen)
 		    (unsigned long)who.uid, blocked, home, blocked);
 		return -1;
 	}
-	if (pathf(conf, sizeof(conf), "%s/config.json", dir) == -1 ||
+	if (pathf(conf, sizeof(conf), "%s/boot.json", dir) == -1 ||
 	    pathf(pidf, sizeof(pidf), "%s/caddy.pid", home) == -1 ||
-	    pathf(log, sizeof(log), "%s/caddy.log", dir) == -1)
-		return -1;
-	/* start with no routes; router_start() loads the real table next */
-	if ((cfg = render(c, &none, home)) == NULL ||
-	    (body = json_dumps(cfg, JSON_INDENT(1))) == NULL) {
-		json_decref(cfg);
+	    pathf(log, sizeof(log), "%s/caddy.log", dir) == -1 ||
+	    (body = render_body(c, &none, home)) == NULL) {
+		snprintf(err, errlen, "cannot render the Caddy config");
 		return -1;
 	}
-	json_decref(cfg);
-	save(dir, body);
+	/* boot.json names no app (Caddy's uid reads it); the routes reach
+	 * Caddy over its admin socket, once it runs */
+	save(dir, "boot.json", body, 0644);
 	free(body);
+	stop_stale(c, conf);
+	if (router_listen_free(c, "Caddy", err, errlen) == -1)
+		return -1;
 	setenv("HOME", home, 1); /* Caddy keeps its state under HOME/XDG dirs */
 	setenv("XDG_DATA_HOME", home, 1);
 	setenv("XDG_CONFIG_HOME", home, 1);
+	(void)unlink(pidf);
 	if (router_daemon((char *[]){ CADDY, "start", "--config", conf,
 	    "--pidfile", pidf, NULL }, log, &who, err, errlen) != 0)
 		return -1;
-	log_info("started caddy on %s:%d%s", c->http_listen_addr,
-	    c->http_listen_port, who.drop ? " as its own uid" : "");
-	return 0;
+	/* `caddy start` may return before `caddy run` wrote its pid file */
+	for (int i = 0; i < 100 && (pid = managed_pid(c, home)) == 0; i++)
+		usleep(20000);
+	if (pid == 0) {
+		snprintf(err, errlen, "Caddy started but its pid file '%s' names"
+		    " no process of uid %lu", pidf, (unsigned long)(who.drop ?
+		    who.uid : geteuid()));
+		return -1;
+	}
+	/* Caddy binds with SO_REUSEPORT: make sure nobody joined it */
+	if (router_listen_ours(c, "Caddy", is_pid, &pid, err, errlen) == -1) {
+		router_kill_wait(pid, SIGTERM, 5);
+		return -1;
+	}
+	log_info("started caddy on %s:%d%s (pid %ld)", c->http_listen_addr,
+	    c->http_listen_port, who.drop ? " as its own uid" : "", (long)pid);
+	return caddy_apply(c, r, err, errlen);
+}
+
+pid_t
+caddy_pid(const struct conf *c)
+{
+	char home[PATH_MAX];
+
+	if (pathf(home, sizeof(home), "%s/caddy/home",
+	    c->router_config_dir) == -1)
+		return 0;
+	return managed_pid(c, home);
 }
 
 void

@@ -31,6 +31,13 @@
 
 #define SITE_MAX (64 * 1024)
 #define NGINX "/usr/sbin/nginx"
+/* nginx stores each server_name in a hash bucket with its length and a
+ * pointer: a 253-character name needs 272 bytes, and the default bucket
+ * (64 bytes on x86-64) refuses names over 46 characters once two servers share
+ * a port.  1024 holds three of the longest names per bucket; a table of
+ * up to 16384 buckets keeps thousands of domains on the fast path. */
+#define NGINX_NAMES_BUCKET 1024
+#define NGINX_NAMES_MAX 16384
 
 static int render_site(const struct conf *c, const struct route *r, char *out,
     size_t len);
@@ -259,6 +266,9 @@ write_main(const struct conf *c, const char *dir, const char *sites, char *err,
 	    "\tinclude /etc/nginx/mime.types;\n"
 	    "\tdefault_type application/octet-stream;\n"
 	    "\taccess_log off;\n"
+	    /* every RFC 1123 name (up to 253 characters) fits a bucket */
+	    "\tserver_names_hash_bucket_size %d;\n"
+	    "\tserver_names_hash_max_size %d;\n"
 	    "\tclient_body_temp_path %s/tmp/body;\n"
 	    "\tproxy_temp_path %s/tmp/proxy;\n"
 	    "\tfastcgi_temp_path %s/tmp/fastcgi;\n"
@@ -269,7 +279,8 @@ write_main(const struct conf *c, const char *dir, const char *sites, char *err,
 	    "\tserver {\n\t\tlisten %s%s%s:%d default_server;\n"
 	    "\t\treturn 404 \"no app here\\n\";\n\t}\n"
 	    "\tinclude %s/*.conf;\n"
-	    "}\n", dir, dir, dir, dir, dir, dir, dir,
+	    "}\n", dir, dir, NGINX_NAMES_BUCKET, NGINX_NAMES_MAX, dir, dir, dir,
+	    dir, dir,
 	    strchr(c->http_listen_addr, ':') ? "[" : "", c->http_listen_addr,
 	    strchr(c->http_listen_addr, ':') ? "]" : "", c->http_listen_port,
 	    sites);
@@ -285,10 +296,12 @@ write_main(const struct conf *c, const char *dir, const char *sites, char *err,
 	return 0;
 }
 
+/* Config files list every app's domains and paths: only nginx's master
+ * (root, or berth's own user) reads them, so they are 0600. */
 static int
 write_file(const char *path, const char *data, size_t len)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
 	if (fd == -1)
 		return -1;
@@ -404,26 +417,106 @@ reload(const struct conf *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The parent of pid, 0 if unknown. */
+static pid_t
+parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	long ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) == NULL ||
+	    (p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %ld",
+	    &ppid) != 1)
+		ppid = 0;
+	fclose(f);
+	return (pid_t)ppid;
+}
+
+/* The master or one of its workers. */
+static int
+is_ours(pid_t pid, void *arg)
+{
+	pid_t master = *(const pid_t *)arg;
+
+	return pid == master || parent_of(pid) == master;
+}
+
+/* A kill -9 of the master leaves its workers serving the old config and
+ * holding the port, where no reload reaches them.  Ours have our error
+ * log open: stop them (SIGQUIT: they finish what they serve) so a new
+ * master can bind. */
+static void
+stop_orphans(const struct conf *c, const char *base)
+{
+	struct holder h[HOLDERS_MAX];
+	char errlog[PATH_MAX];
+	size_t n;
+
+	if (pathf(errlog, sizeof(errlog), "%s/error.log", base) == -1 ||
+	    router_holders(c->http_listen_addr, c->http_listen_port, h,
+	    HOLDERS_MAX, &n) == -1)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (h[i].pid > 1 && strncmp(h[i].cmd, "nginx: ", 7) == 0 &&
+		    router_holds_file(h[i].pid, errlog)) {
+			log_info("stopping nginx pid %ld (%s): its master is gone",
+			    (long)h[i].pid, h[i].cmd);
+			router_kill_wait(h[i].pid, SIGQUIT, 2);
+		}
+}
+
 int
-nginx_start(const struct conf *c, char *err, size_t errlen)
+nginx_start(const struct conf *c, const struct routes *r, char *err,
+    size_t errlen)
 {
 	char base[PATH_MAX], sites[PATH_MAX], stg[PATH_MAX], conf[PATH_MAX];
 	char log[PATH_MAX];
+	pid_t pid = 0;
 
-	if (managed_pid(c) != 0)
-		return 0;
 	if (dirs(c, base, sites, stg) == -1 ||
 	    write_main(c, base, sites, err, errlen) == -1 ||
 	    pathf(conf, sizeof(conf), "%s/nginx.conf", base) == -1 ||
-	    pathf(log, sizeof(log), "%s/start.log", base) == -1)
+	    pathf(log, sizeof(log), "%s/start.log", base) == -1) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "cannot prepare '%s/nginx': %s",
+			    c->router_config_dir, strerror(errno));
+		return -1;
+	}
+	/* the sites as the db has them (nginx is not running: no reload) */
+	if (nginx_apply(c, r, err, errlen) == -1)
+		return -1;
+	stop_orphans(c, base);
+	if (router_listen_free(c, "nginx", err, errlen) == -1)
 		return -1;
 	/* the master binds the port and drops its workers by itself */
 	if (router_daemon((char *[]){ NGINX, "-p", base, "-c", conf, NULL }, log,
 	    NULL, err, errlen) != 0)
 		return -1;
-	log_info("started nginx on %s:%d", c->http_listen_addr,
-	    c->http_listen_port);
+	/* the master writes its pid file after it has left its parent */
+	for (int i = 0; i < 100 && (pid = managed_pid(c)) == 0; i++)
+		usleep(20000);
+	if (pid == 0) {
+		snprintf(err, errlen, "nginx started but wrote no pid file in '%s'",
+		    base);
+		return -1;
+	}
+	if (router_listen_ours(c, "nginx", is_ours, &pid, err, errlen) == -1) {
+		router_kill_wait(pid, SIGQUIT, 5);
+		return -1;
+	}
+	log_info("started nginx on %s:%d (pid %ld)", c->http_listen_addr,
+	    c->http_listen_port, (long)pid);
 	return 0;
+}
+
+pid_t
+nginx_pid(const struct conf *c)
+{
+	return managed_pid(c);
 }
 
 void

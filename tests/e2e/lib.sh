@@ -6,6 +6,26 @@
 set -u
 : "${BERTH:?BERTH must point at the berth binary}"
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# A test that sets E2E_NAMESPACES=1 before sourcing this file runs again
+# inside its own network, mount and pid namespaces: there the fixed ports
+# (2222, 8080) are free whatever else runs on the machine, mounts made for
+# the test stay the test's, and when the script ends every process it left
+# (proxy, supervisors, apps) dies with its pid namespace.  Needs root;
+# without it the test is skipped.
+if [ -n "${E2E_NAMESPACES:-}" ] && [ -z "${BERTH_IN_NS:-}" ]; then
+	if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
+		echo "SKIP $(basename "$0"): needs root for its own namespaces"
+		echo "0 passed, 0 failed"
+		exit 0
+	fi
+	BERTH_IN_NS=1 exec unshare --net --mount --pid --fork --mount-proc \
+		bash "$0" "$@"
+fi
+if [ -n "${BERTH_IN_NS:-}" ]; then
+	ip link set lo up
+fi
+
 T=$(mktemp -d /tmp/berth-e2e.XXXXXX)
 chmod 711 "$T"   # nginx's workers (nobody) must reach the data dir, as under /var/lib
 PASS=0
@@ -31,6 +51,8 @@ cleanup() {
 # The apps' supervisors outlive berth serve on purpose; a test stops them
 # (each stops its app on SIGTERM).
 stop_apps() {
+	# a retire still waiting out its grace would open the db mid-cleanup
+	pkill -KILL -f "berth retire $T/data " 2>/dev/null
 	pkill -TERM -f "berth shim $T/data " 2>/dev/null
 	for _ in $(seq 100); do
 		pgrep -f "berth shim $T/data " > /dev/null || return 0
@@ -75,6 +97,7 @@ start_server() {
 		{ cat "$T/init.log"; echo "FAIL setup: berth init"; exit 1; }
 	"$BERTH" -c "$T/berth.ini" serve > "$T/serve.log" 2>&1 &
 	SERVER_PID=$!
+	SERVER_STARTED=1
 	for _ in $(seq 100); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
 		sleep 0.05
@@ -103,6 +126,25 @@ http() {
 	local host=$1 path=${2:-/}
 	shift 2 2>/dev/null || shift $#
 	curl -sS -m 10 -H "Host: $host" "$@" "http://127.0.0.1:$HTTP_PORT$path"
+}
+
+# readme_sh HEADING [N]: the Nth (default first) ```sh block of the
+# README.md section whose heading line starts with HEADING ("## Run it"),
+# up to the next heading of the same or a higher level.  Tests run the
+# README's own commands, so the README cannot drift from what works.
+readme_sh() {
+	awk -v head="$1" -v want="${2:-1}" '
+		function level(l) { match(l, /^#+/); return RLENGTH }
+		/^#+ / && !inblk {
+			if (insec && level($0) <= lvl) insec = 0
+			if (index($0, head) == 1) { insec = 1; lvl = level($0); next }
+		}
+		insec && /^```/ {
+			if (inblk) { inblk = 0; next }
+			if ($0 ~ /^```sh/) { n++; inblk = 1; next }
+		}
+		insec && inblk && n == want { print }
+	' "$REPO/README.md"
 }
 
 SSH_OPTS="-o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes"
@@ -181,12 +223,23 @@ t() { # t NAME FUNCTION
 	fi
 }
 
+# killed_on_purpose PID: the test kills connection process PID itself
+killed_on_purpose() { echo "$1" >> "$T/killed-on-purpose"; }
+
+# The lines of serve.log that show a crash, but for the kills a test made.
+crashes() {
+	local purpose
+	purpose=$(paste -sd'|' "$T/killed-on-purpose" 2> /dev/null)
+	grep -E "killed by signal|runtime error|Sanitizer" "$T/serve.log" |
+		grep -vE "connection process (${purpose:-none}) killed by signal 9\$"
+}
+
 finish() {
-	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+	if [ -n "${SERVER_STARTED:-}" ] && ! kill -0 "$SERVER_PID" 2>/dev/null; then
 		echo "FAIL server died"; FAIL=$((FAIL + 1))
 		tail -20 "$T/serve.log"
 	fi
-	if grep -qE "killed by signal|runtime error|Sanitizer" "$T/serve.log"; then
+	if crashes 2> /dev/null | grep -q .; then
 		echo "FAIL a connection process crashed or hit a sanitizer:"
 		FAIL=$((FAIL + 1))
 		grep -E -A12 "killed by signal|runtime error|Sanitizer" "$T/serve.log" | head -40

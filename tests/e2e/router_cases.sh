@@ -65,6 +65,21 @@ invalid_domains() {
 	http shop.example / > "$T/out"; contains "$T/out" "alpha two"
 }
 
+longest_domains() {
+	# two names of 253 characters (four labels, the most RFC 1123 allows)
+	# on two apps: accepted by berth, so the proxy must take them too
+	local a b
+	a=$(printf 'a%.0s' $(seq 63)).$(printf 'b%.0s' $(seq 63)).$(printf 'c%.0s' $(seq 63)).$(printf 'd%.0s' $(seq 61))
+	b=$(printf 'e%.0s' $(seq 63)).${a#*.}
+	expect "253 characters" [ "${#a}" = 253 ] && [ "${#b}" = 253 ]
+	as admin domains:add alpha "$a" > /dev/null
+	as admin domains:add beta "$b" > /dev/null
+	http "$a" / > "$T/out"; contains "$T/out" "alpha two"
+	http "$b" / > "$T/out"; contains "$T/out" "beta one"
+	as admin domains:remove alpha "$a" > /dev/null
+	as admin domains:remove beta "$b" > /dev/null
+}
+
 proxy_rejects_config() {
 	# state the proxy rejects (bad_state, per proxy: see the test files)
 	# stands in for any config it would refuse: the change fails with the

@@ -50,9 +50,9 @@ restart() { # restart [TESTPOINT]: with BERTH_TEST_PAUSE (core/testpoint.h)
 	return 1
 }
 
-# wait_for FILE TEXT: until the push's output shows TEXT (at most 10 s)
+# wait_for FILE TEXT: until the file shows TEXT (at most 30 s)
 wait_for() {
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		grep -aq "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -143,13 +143,18 @@ PY
 	echo "web one" > "$d/version"
 	git -C "$d" add . && git -C "$d" commit -qm one
 	git_as admin -C "$d" push -q "$(remote web)" main
-	echo "web two" > "$d/version"
-	git -C "$d" commit -qam two
-	git_as admin -C "$d" push "$(remote web)" main > /dev/null 2> "$T/push3" &
-	echo $! > "$T/client3"
-	wait_for "$T/push3" "web.1 healthy"
 }
-t "a new web process is healthy, the switch not done" web_stage
+t "a web app is live" web_stage
+# berth stops where the new set is healthy and nothing is switched yet
+crash; restart healthy
+push_to_healthy() {
+	echo "web two" > "$T/web/version"
+	git -C "$T/web" commit -qam two
+	git_as admin -C "$T/web" push "$(remote web)" main > /dev/null 2> "$T/push3" &
+	echo $! > "$T/client3"
+	wait_for "$T/serve.log" "testpoint healthy reached"
+}
+t "a new web process is healthy, the switch not done" push_to_healthy
 crash; kill "$(cat "$T/client3")" 2>/dev/null
 restart
 stage_switch() {

@@ -91,7 +91,8 @@ two_pushes_one_app_serialised() {
 	git -C "$T/a" commit -qam second
 	git_as admin -C "$T/a" push -q "$(remote one)" main 2> "$T/out2"
 	wait "$p1"
-	contains "$T/out2" "waiting for another push to 'one' to finish"
+	contains "$T/out2" "app 'one' is busy: a push by key 'admin' since"
+	contains "$T/out2" "waiting for it to finish (at most 120 s)"
 	# the second build starts only after the first ended
 	awk '/^end one/ && !e {e=$3} /^start one/ {s[++n]=$3} END {exit !(n==2 && s[2] >= e)}' "$TRACE" ||
 		{ cat "$TRACE"; echo "builds of one app overlapped"; return 1; }

@@ -1,9 +1,12 @@
-# test_isolation.sh - when berth runs as root, each app's builds and
-# processes run as the app's own unprivileged uid (core/ident.h): a build
-# cannot read berth's db or another app's cache, cannot keep a setuid bit
-# or a writable file in its release, and one app cannot read another's
-# config vars from /proc or its release (only a static root is open to
-# the proxy).  Real pushes, real buildpack, real processes.
+# test_isolation.sh - when berth runs as root, each app's processes run as
+# the app's own unprivileged uid and its builds as another uid of the app's
+# own (core/ident.h): a build cannot read berth's db or another app's
+# cache, cannot keep a setuid bit or a writable file in its release, leaves
+# nothing running behind, and one app cannot read another's config vars
+# from /proc or its release (only a static root is open to the proxy); the
+# running app cannot touch its own build cache.  Real pushes, real
+# buildpack, real processes.  (tests/e2e/test_attacks.sh has the hostile
+# buildpacks.)
 . "$(dirname "$0")/lib.sh"
 if [ "$(id -u)" != 0 ]; then
 	echo "skip: berth drops privileges only when it runs as root"
@@ -30,11 +33,6 @@ touch "\$2/home/mark" && echo "cache: writable"
 echo hi > "\$1/suid" && chmod 4755 "\$1/suid" && chmod 0666 "\$1/probe"
 echo "#!/bin/sh" > "\$1/run" && chmod 755 "\$1/run"
 echo mine > "\$1/private" && chmod 600 "\$1/private"
-# a daemon that escapes the build's process group
-if [ -f "\$1/straggler" ]; then
-	setsid sleep 1234 < /dev/null > /dev/null 2>&1 &
-	sleep 0.5   # let it leave the build's group before the build ends
-fi
 exit 0
 SH
 printf '#!/bin/sh\nprintf -- "---\\ndefault_process_types:\\n  web: python3 web.py\\n"\n' > "$T/buildpacks/probe/bin/release"
@@ -85,12 +83,17 @@ chmod 755 "$T/buildpacks/bomb/bin/"*
 sed -i '1i ghost' "$T/buildpacks/order"
 
 uid_of() { echo $(( UID_BASE + $(sql "SELECT id FROM apps WHERE name='$1'") )); }
+build_uid_of() { echo $(( $(uid_of "$1") + 1000000000 )); }
+live() { ps -u "$1" -o stat= | grep -v '^Z'; } # what runs as uid $1
 
 probe_app() { # probe_app DIR: a tree the probe buildpack takes; its web process
 	git init -q "$1"
 	echo probe > "$1/probe"
 	cat > "$1/web.py" <<'PY'
-import os, http.server
+import os, subprocess, http.server
+if os.path.exists("straggler"):  # a daemon that leaves its supervisor's group
+    subprocess.Popen(["setsid", "sleep", "1234"], stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         body = ("uid %d\nprivate %s\n" % (os.getuid(),
@@ -104,10 +107,10 @@ PY
 	git -C "$1" add . && git -C "$1" commit -qm probe
 }
 
-build_runs_as_the_app() {
+build_runs_as_its_own_uid() {
 	probe_app "$T/alpha"
 	git_as admin -C "$T/alpha" push -q "$(remote alpha)" main > "$T/push.log" 2>&1
-	u=$(uid_of alpha)
+	u=$(build_uid_of alpha)
 	contains "$T/push.log" "build uid $u gid $u groups $u"
 	contains "$T/push.log" "db: refused"
 	contains "$T/push.log" "cache: writable"
@@ -119,7 +122,9 @@ release_belongs_to_root() {
 	expect "root owns the release" [ "$(stat -c %u "$r" "$r/suid" "$r/probe" | sort -u)" = 0 ]
 	expect "no setuid bit kept" [ "$(stat -c %a "$r/suid")" = 755 ]
 	expect "no world-writable file kept" [ "$(stat -c %a "$r/probe")" = 644 ]
-	expect "the cache stays the app's" [ "$(stat -c %u "$DATA/apps/alpha/cache/home/mark")" = "$(uid_of alpha)" ]
+	expect "the cache stays the build's" [ "$(stat -c %u "$DATA/apps/alpha/cache/home/mark")" = "$(build_uid_of alpha)" ]
+	expect "the running app cannot write its build cache" fails setpriv --reuid="$(uid_of alpha)" \
+		--regid="$(uid_of alpha)" --clear-groups touch "$DATA/apps/alpha/cache/home/x" 2> /dev/null
 	expect "the app's group, closed to others" [ "$(stat -c %g:%a "$r")" = "$(uid_of alpha):750" ]
 	expect "a file the build kept to itself stays readable by the app" \
 		[ "$(stat -c %g:%a "$r/private")" = "$(uid_of alpha):640" ]
@@ -138,7 +143,7 @@ apps_cannot_read_each_other() {
 	as admin config:set alpha SECRET_TOKEN=s3cr3t-alpha > /dev/null
 	probe_app "$T/beta"
 	git_as admin -C "$T/beta" push -q "$(remote beta)" main > "$T/push.log" 2>&1
-	contains "$T/push.log" "build uid $(uid_of beta)"
+	contains "$T/push.log" "build uid $(build_uid_of beta)"
 	expect "other cache refused" fails grep -q "LEAK" "$T/push.log"
 	for _ in $(seq 50); do
 		pid=$(pgrep -u "$(uid_of alpha)" -f web.py | head -1)
@@ -163,21 +168,46 @@ hard_link_not_given() {
 	rm -rf "$DATA/apps/alpha/cache/home"
 	git -C "$T/alpha" commit -q --allow-empty -m again
 	git_as admin -C "$T/alpha" push -q "$(remote alpha)" main
-	expect "the cache is the app's again" [ "$(stat -c %u "$DATA/apps/alpha/cache/home")" = "$(uid_of alpha)" ]
+	expect "the cache is the build's again" [ "$(stat -c %u "$DATA/apps/alpha/cache/home")" = "$(build_uid_of alpha)" ]
 	expect "the hard-linked root file is not" [ "$(stat -c %u "$T/canary")" = 0 ]
 }
 
-destroy_kills_stragglers() {
+# daemon_of UID: the pid of the daemon gamma's web process starts
+daemon_of() {
+	for _ in $(seq 100); do pgrep -u "$1" -f "sleep 1234" && return 0; sleep 0.1; done
+	return 1
+}
+
+old_cache_starts_afresh() {
+	# an older berth gave the cache to the app's own uid, whose running
+	# processes may still hold its files open for writing
+	chown -R "$(uid_of alpha):$(uid_of alpha)" "$DATA/apps/alpha/cache"
+	echo planted > "$DATA/apps/alpha/cache/home/planted"
+	git -C "$T/alpha" commit -q --allow-empty -m fresh
+	git_as admin -C "$T/alpha" push "$(remote alpha)" main 2> "$T/err" || { cat "$T/err"; return 1; }
+	contains "$T/err" "Started a new build cache (builds have a uid of their own now)"
+	expect "the cache is the build's" [ "$(stat -c %u "$DATA/apps/alpha/cache/home")" = "$(build_uid_of alpha)" ]
+	expect "nothing of the old one is left" [ ! -e "$DATA/apps/alpha/cache/home/planted" ]
+}
+
+restart_ends_stragglers() {
 	probe_app "$T/gamma"
 	touch "$T/gamma/straggler"; git -C "$T/gamma" add straggler && git -C "$T/gamma" commit -qm s
 	git_as admin -C "$T/gamma" push -q "$(remote gamma)" main
+	old=$(daemon_of "$(uid_of gamma)")
+	expect "the app left a daemon outside its process group" [ -n "$old" ]
+	as admin ps:restart gamma > /dev/null
+	for _ in $(seq 150); do kill -0 "$old" 2> /dev/null || break; sleep 0.1; done
+	expect "the old process's daemon ended with it" fails kill -0 "$old" 2> /dev/null
+}
+
+destroy_kills_stragglers() {
 	u=$(uid_of gamma)
-	expect "the build left a daemon behind" pgrep -u "$u" -f "sleep 1234"
+	expect "the new process has its daemon" daemon_of "$u" > /dev/null
 	as admin apps:destroy gamma --force > /dev/null
 	# (zombies aside: whether anything reaps them is up to this machine's init)
-	live() { ps -u "$u" -o stat= | grep -v '^Z'; }
-	for _ in $(seq 30); do [ -z "$(live)" ] && break; sleep 0.1; done
-	expect "nothing runs as the destroyed app's uid" [ -z "$(live)" ]
+	for _ in $(seq 30); do [ -z "$(live "$u")" ] && break; sleep 0.1; done
+	expect "nothing runs as the destroyed app's uid" [ -z "$(live "$u")" ]
 }
 
 unreachable_buildpacks() {
@@ -238,7 +268,15 @@ proxy_runs_unprivileged() {
 	st=/proc/$pid/status
 	expect "Caddy runs as app_uid_base" [ "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' "$st")" = "$UID_BASE$UID_BASE$UID_BASE$UID_BASE" ]
 	expect "with CAP_NET_BIND_SERVICE alone" [ "$(awk '/^CapEff:/ { print $2 }' "$st")" = 0000000000000400 ]
-	expect "its config is root's" [ "$(stat -c %u:%a "$DATA/router/caddy/config.json")" = 0:644 ]
+	expect "the config it starts with is root's" [ "$(stat -c %u:%a "$DATA/router/caddy/boot.json")" = 0:644 ]
+	expect "and names no app" fails grep -q alpha "$DATA/router/caddy/boot.json"
+	# the applied config lists every app's domains and paths: root's alone
+	expect "the applied config is root's alone" [ "$(stat -c %u:%a "$DATA/router/caddy/config.json")" = 0:600 ]
+	expect "it lists the apps" grep -q alpha.localhost "$DATA/router/caddy/config.json"
+	expect "an app cannot read it" fails setpriv --reuid="$(uid_of alpha)" \
+		--regid="$(uid_of alpha)" --clear-groups cat "$DATA/router/caddy/config.json" > /dev/null 2>&1
+	expect "nor can Caddy's uid" fails setpriv --reuid="$UID_BASE" \
+		--regid="$UID_BASE" --clear-groups cat "$DATA/router/caddy/config.json" > /dev/null 2>&1
 	expect "its uid cannot read the db" fails setpriv --reuid="$UID_BASE" \
 		--regid="$UID_BASE" --clear-groups cat "$DATA/berth.db" > /dev/null 2>&1
 	expect "nor an app's code" fails setpriv --reuid="$UID_BASE" \
@@ -280,10 +318,8 @@ fork_bomb_stops() {
 	fi
 	expect "the shell could not fork" grep -Eq "Cannot fork|Resource temporarily" "$T/err"
 	expect "not all of them" fails grep -q "forked them all" "$T/err"
-	contains "$T/err" "and the app 40 processes, [server] app_max_processes"
-	u=$(uid_of bomb)
-	for _ in $(seq 30); do [ -z "$(ps -u "$u" -o stat= | grep -v '^Z')" ] && break; sleep 0.1; done
-	expect "the build's group was killed" [ -z "$(ps -u "$u" -o stat= | grep -v '^Z')" ]
+	contains "$T/err" "and 40 processes, [server] app_max_processes"
+	expect "nothing of the build runs on" [ -z "$(live "$(build_uid_of bomb)")" ]
 }
 
 archived_release_comes_back_closed() {
@@ -303,11 +339,13 @@ archived_release_comes_back_closed() {
 	contains "$T/out" "private mine"
 }
 
-t "a build runs as the app's own uid and cannot read the db" build_runs_as_the_app
+t "a build runs as a uid of its own and cannot read the db" build_runs_as_its_own_uid
 t "a built release belongs to root: no setuid, nothing writable" release_belongs_to_root
 t "the app's processes run as its uid" processes_run_as_the_app
 t "one app cannot read another's config vars or cache" apps_cannot_read_each_other
 t "a hard link in the cache never hands a root file to the app" hard_link_not_given
+t "a build cache of the app's own uid (an older berth's) starts afresh" old_cache_starts_afresh
+t "a restarted process leaves nothing it started running" restart_ends_stragglers
 t "apps:destroy stops whatever still runs as the app's uid" destroy_kills_stragglers
 t "buildpacks the app's uid cannot reach: a clear refusal" unreachable_buildpacks
 t "a static site's symlinks must stay inside the app" static_links_stay_inside

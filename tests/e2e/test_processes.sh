@@ -1,7 +1,9 @@
 # test_processes.sh - running apps: real processes under berth's
 # supervisor, real HTTP through the managed proxy on loopback.  Crash and
 # restart, scaling, config changes, berth serve killed and restarted, a
-# release that fails its health check, logs -f, ps:stop/ps:start, workers.
+# release that fails its health check (and leaves no release behind),
+# logs -f, ps:stop/ps:start, workers, scaling and restarting only what is
+# named, config changes to a stopped app, --no-restart.
 . "$(dirname "$0")/lib.sh"
 start_server "[health]" "timeout = 5" "grace = 1"
 W=$T/web
@@ -120,10 +122,22 @@ failed_health_check_keeps_old() {
 	fi
 	contains "$T/out" "exited during start"
 	http web.localhost / > "$T/out"; contains "$T/out" "hello there"
+	# the failed releases left only their deploy rows and logs
+	local live
+	live=$(sql "select current_release from apps where name='web'")
+	expect "no release row beyond the live one" [ "$(sql "select max(version) from releases r join apps a on a.id = r.app_id where a.name='web'")" = "$live" ]
+	expect "no release dir beyond the live one" [ ! -e "$DATA/apps/web/releases/$((live + 1))" ]
+	as admin releases web > "$T/out"
+	expect "releases lists only what went live" [ "$(grep -c '^[0-9]' "$T/out")" = "$live" ]
+	expect "both failures are in the deploy history" [ "$(as admin deploys web | grep -c failed)" = 2 ]
+	as admin logs web --build > "$T/out"; contains "$T/out" "exited during start"
+	if as admin rollback web $((live + 1)) 2> "$T/out"; then echo "rolled back to a failed release"; return 1; fi
+	contains "$T/out" "has no release v$((live + 1))"
 	git -C "$W" rm -q CRASH && git -C "$W" commit -qm "no crash"
 	git_as admin -C "$W" push -q "$(remote web)" main
 	wait_ps draining 0 || { echo "the old set was not retired"; return 1; }
 	expect "only the new set is left" [ "$(grep -c 'web\.' "$T/ps")" = 1 ]
+	expect "the next release takes the next number" [ "$(sql "select current_release from apps where name='web'")" = $((live + 1)) ]
 }
 
 logs_follow() {
@@ -137,12 +151,13 @@ logs_follow() {
 	done
 	kill_tree "$pid"
 	contains "$T/follow" "web.1 | request /marker-after-start"
-	# the client is gone: its connection process notices and ends
+	# the client is gone: its connection process notices and ends (a
+	# repair pass, berth-repair, comes and goes on its own)
 	for _ in $(seq 100); do
-		[ -z "$(pgrep -P "$SERVER_PID")" ] && break
+		[ -z "$(pgrep -x berth -P "$SERVER_PID")" ] && break
 		sleep 0.1
 	done
-	expect "no connection process left after the client went away" [ -z "$(pgrep -P "$SERVER_PID")" ]
+	expect "no connection process left after the client went away" [ -z "$(pgrep -x berth -P "$SERVER_PID")" ]
 	as admin logs web -n 3 > "$T/out"
 	expect "-n 3 gives 3 lines" [ "$(wc -l < "$T/out")" = 3 ]
 }
@@ -167,6 +182,60 @@ worker_runs() {
 	chmod 711 "$T"
 }
 
+pid_of() { as admin ps web --json | python3 -c 'import json,sys; print([p["pid"] for p in json.load(sys.stdin) if p["process"] == sys.argv[1] and p["routing"] == "running"][0])' "$1"; }
+
+# ps:scale starts and stops only the instances it adds or removes;
+# ps:restart APP TYPE replaces only that type's
+scale_and_restart_touch_only_what_they_name() {
+	local web worker
+	web=$(pid_of web.1); worker=$(pid_of worker.1)
+	as admin ps:scale web web=2 > "$T/out"
+	contains "$T/out" "web.2 healthy on port"
+	expect "web.1 was not restarted" [ "$(pid_of web.1)" = "$web" ]
+	expect "worker.1 was not restarted" [ "$(pid_of worker.1)" = "$worker" ]
+	as admin ps:scale web web=1 > "$T/out"
+	contains "$T/out" "web.2 stops after 1 s"
+	wait_ps "web\.2" 0
+	expect "web.1 was not restarted" [ "$(pid_of web.1)" = "$web" ]
+	as admin ps:restart web worker > "$T/out"
+	contains "$T/out" "worker.1 running"
+	expect "worker.1 was replaced" [ "$(pid_of worker.1)" != "$worker" ]
+	expect "web.1 was not restarted" [ "$(pid_of web.1)" = "$web" ]
+	if as admin ps:restart web nosuch 2> "$T/out"; then echo "restarted a type it does not have"; return 1; fi
+	contains "$T/out" "has no 'nosuch' process"
+}
+
+# a stopped app stays stopped through config changes; they apply when it
+# starts; --no-restart (before or after the app) leaves it as it runs
+config_waits_for_start() {
+	local web
+	as admin ps:stop web > /dev/null
+	as admin config:set web GREETING=stopped > "$T/out"
+	contains "$T/out" "web is stopped (ps:stop): the change applies when it starts"
+	as admin config:unset web NOSUCH > "$T/out"
+	contains "$T/out" "web is stopped"
+	as admin ps:scale web web=2 > "$T/out"
+	contains "$T/out" "web is stopped"
+	expect "nothing runs" [ -z "$(as admin ps web --json | python3 -c 'import json,sys; print(json.load(sys.stdin) or "")')" ]
+	http web.localhost / -o /dev/null -w '%{http_code}' > "$T/code" || true
+	contains "$T/code" 503
+	as admin ps:start web > /dev/null
+	http web.localhost / > "$T/out"; contains "$T/out" "hello stopped from web."
+	expect "the new formation applies" [ "$(as admin ps web | grep -c '^web\.[12] .*running *$')" = 2 ]
+	as admin ps:scale web web=1 > /dev/null
+	wait_ps "web\.2" 0
+	web=$(pid_of web.1)
+	as admin config:set --no-restart web GREETING=there > "$T/out"
+	contains "$T/out" "not restarted (--no-restart)"
+	as admin config:unset web --no-restart NOSUCH > "$T/out"
+	contains "$T/out" "not restarted (--no-restart)"
+	expect "web.1 was not restarted" [ "$(pid_of web.1)" = "$web" ]
+	http web.localhost / > "$T/out"; contains "$T/out" "hello stopped"
+	as admin ps:restart web > /dev/null
+	http web.localhost / > "$T/out"; contains "$T/out" "hello there"
+	if as admin config:get web --no-restart GREETING 2> "$T/out"; then echo "--no-restart taken by config:get"; return 1; fi
+}
+
 serve_killed_apps_survive() {
 	http web.localhost / > "$T/out"; contains "$T/out" "hello there"
 	expect "same process" [ "$(ps -o pid= -p "$PID_BEFORE" | tr -d ' ')" = "$PID_BEFORE" ]
@@ -180,6 +249,8 @@ t "a release that fails its health check leaves the old one answering" failed_he
 t "logs -f shows a line printed after it started" logs_follow
 t "ps:stop and ps:start" stop_and_start
 t "a worker process runs" worker_runs
+t "ps:scale and ps:restart TYPE touch only what they name" scale_and_restart_touch_only_what_they_name
+t "a stopped app stays stopped through config changes; --no-restart" config_waits_for_start
 # kill -9 berth serve (at top level: the harness owns SERVER_PID)
 PID_BEFORE=$(app_pid web.1)
 kill -9 "$SERVER_PID"

@@ -12,6 +12,7 @@ t "two apps, each by its Host header" two_apps
 t "a redeploy and a rollback switch what is served" redeploy_switches
 t "domains:add, domains, domains:remove" domains_add_remove
 t "invalid and duplicate domains are refused; others keep answering" invalid_domains
+t "domains of 253 characters route" longest_domains
 t "a config Caddy rejects fails the change; the rest keeps serving" proxy_rejects_config
 t "proxy headers, websocket upgrade, body limit, 503 without a process" proxied_app
 restart

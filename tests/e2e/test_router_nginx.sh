@@ -33,6 +33,7 @@ t "two apps, each by its Host header" two_apps
 t "a redeploy and a rollback switch what is served" redeploy_switches
 t "domains:add, domains, domains:remove" domains_add_remove
 t "invalid and duplicate domains are refused; others keep answering" invalid_domains
+t "domains of 253 characters route" longest_domains
 t "a config nginx rejects fails the change; the rest keeps serving" proxy_rejects_config
 t "a broken hand-written file fails the deploy; nothing else breaks" hand_written_bad_file
 t "proxy headers, websocket upgrade, body limit, 503 without a process" proxied_app

@@ -1,14 +1,17 @@
 /*
  * test_conf.c - conf/conf.c: defaults, every key type, the example
  * conf/berth.ini, one error per kind of mistake (with its line number), the
- * default search, derived paths, and the size and listen parsers.
+ * default search, derived paths, relative paths resolved against the file
+ * (or the start directory), and the size and listen parsers.
  * Run from the repository root (tests/run does).
  */
 #include "conf/conf.h"
 #include "tests/unit/unit.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ERRLEN 512
@@ -91,6 +94,9 @@ same_settings(const struct conf *a, const struct conf *b)
 	    a->max_unauthenticated == b->max_unauthenticated &&
 	    a->auth_fail_limit == b->auth_fail_limit &&
 	    a->auth_fail_block == b->auth_fail_block &&
+	    a->auth_timeout_busy == b->auth_timeout_busy &&
+	    a->lock_timeout == b->lock_timeout &&
+	    a->pack_timeout == b->pack_timeout &&
 	    a->app_uid_base == b->app_uid_base &&
 	    a->app_max_processes == b->app_max_processes &&
 	    strcmp(a->router_kind, b->router_kind) == 0 &&
@@ -146,16 +152,24 @@ test_defaults(void)
 	CHECK(c.app_uid_base == 2000000000);
 	CHECK(c.app_max_processes == 1024);
 	CHECK(c.max_unauthenticated == 16);
+	CHECK(c.auth_timeout_busy == 5);
+	CHECK(c.lock_timeout == 120);
+	CHECK(c.pack_timeout == 600);
 	CHECK(strcmp(c.health_path, "/") == 0);
 	CHECK(c.health_timeout == 30);
 	CHECK(c.health_grace == 5);
 
-	/* An empty file: defaults, plus the derived paths. */
+	/* An empty file: defaults, the data dir beside the file, the derived
+	 * paths under it, the buildpacks shipped with this binary. */
 	CHECK(load_text(&c, "", err) == 0);
 	CHECK(strncmp(c.path, "/tmp/test_conf_", 15) == 0);
-	CHECK(strcmp(c.host_key, "./berth-data/host_ed25519") == 0);
-	CHECK(strcmp(c.router_config_dir, "./berth-data/router") == 0);
-	CHECK(strcmp(c.buildpacks_dir, "buildpacks") == 0);
+	CHECK(strcmp(c.data_dir, "/tmp/berth-data") == 0);
+	CHECK(strcmp(c.host_key, "/tmp/berth-data/host_ed25519") == 0);
+	CHECK(strcmp(c.router_config_dir, "/tmp/berth-data/router") == 0);
+	CHECK(c.auto_paths == (CONF_AUTO_DATA_DIR | CONF_AUTO_HOST_KEY |
+	    CONF_AUTO_ROUTER_DIR | CONF_AUTO_BUILDPACKS));
+	CHECK(c.buildpacks_dir[0] == '/' &&
+	    strstr(c.buildpacks_dir, "/lib/berth/buildpacks") != NULL);
 }
 
 static void
@@ -257,11 +271,24 @@ test_example(void)
 	char err[ERRLEN];
 	int rc = conf_load(&ex, "conf/berth.ini", err, sizeof(err));
 
+	char cwd[PATH_MAX], want[PATH_MAX + 32];
+
 	CHECK(rc == 0);
 	if (rc != 0)
 		fprintf(stderr, "  conf/berth.ini: %s\n", err);
-	CHECK(strcmp(ex.path, "conf/berth.ini") == 0);
+	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+	snprintf(want, sizeof(want), "%s/conf/berth.ini", cwd);
+	CHECK(strcmp(ex.path, want) == 0);
+	snprintf(want, sizeof(want), "%s/conf/berth-data", cwd);
+	CHECK(strcmp(ex.data_dir, want) == 0);
 	CHECK(load_text(&def, "", err) == 0);
+	/* the example names its data dir; the rest it leaves to berth */
+	CHECK(ex.auto_paths == (def.auto_paths & ~CONF_AUTO_DATA_DIR));
+	/* the paths differ only by the file's directory */
+	memcpy(def.data_dir, ex.data_dir, sizeof(def.data_dir));
+	memcpy(def.host_key, ex.host_key, sizeof(def.host_key));
+	memcpy(def.router_config_dir, ex.router_config_dir,
+	    sizeof(def.router_config_dir));
 	CHECK(same_settings(&ex, &def));
 }
 
@@ -451,6 +478,54 @@ test_missing_and_derived(void)
 	    "host_key = /k\n[router]\nconfig_dir = /r\n", err) == 0);
 	CHECK(strcmp(c.host_key, "/k") == 0);
 	CHECK(strcmp(c.router_config_dir, "/r") == 0);
+	CHECK(c.auto_paths == CONF_AUTO_BUILDPACKS);
+
+	/* a new data dir moves only the paths berth derived from it */
+	CHECK(load_text(&c, "[server]\nhost_key = /k\n", err) == 0);
+	CHECK(conf_move_data_dir(&c, "/var/lib/berth", err, sizeof(err)) == 0);
+	CHECK(strcmp(c.data_dir, "/var/lib/berth") == 0);
+	CHECK(strcmp(c.host_key, "/k") == 0);
+	CHECK(strcmp(c.router_config_dir, "/var/lib/berth/router") == 0);
+}
+
+/* Relative paths resolve against the file's directory, once, at load. */
+static void
+test_relative(void)
+{
+	char dir[] = "/tmp/test_conf_rel_XXXXXX", sub[64], path[96];
+	char cwd[PATH_MAX], err[ERRLEN];
+	struct conf c;
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(sub, sizeof(sub), "%s/etc", dir);
+	snprintf(path, sizeof(path), "%s/berth.ini", sub);
+	CHECK(mkdir(sub, 0700) == 0);
+	CHECK((f = fopen(path, "w")) != NULL);
+	if (f == NULL)
+		return;
+	fputs("[server]\ndata_dir = ./data\nhost_key = ../keys/host\n"
+	    "[router]\nconfig_dir = /abs/router\n"
+	    "[build]\nbuildpacks_dir = packs\n", f);
+	fclose(f);
+	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+	/* given as a relative name, from the file's parent */
+	CHECK(chdir(dir) == 0);
+	CHECK(conf_load(&c, "etc/berth.ini", err, sizeof(err)) == 0);
+	CHECK(chdir(cwd) == 0);
+	CHECK(strcmp(c.path, path) == 0);
+	snprintf(path, sizeof(path), "%s/data", sub);
+	CHECK(strcmp(c.data_dir, path) == 0);
+	snprintf(path, sizeof(path), "%s/../keys/host", sub);
+	CHECK(strcmp(c.host_key, path) == 0);
+	CHECK(strcmp(c.router_config_dir, "/abs/router") == 0);
+	snprintf(path, sizeof(path), "%s/packs", sub);
+	CHECK(strcmp(c.buildpacks_dir, path) == 0);
+	CHECK(c.auto_paths == 0);
+	snprintf(path, sizeof(path), "%s/berth.ini", sub);
+	unlink(path);
+	rmdir(sub);
+	rmdir(dir);
 }
 
 /* path NULL: ./berth.ini, else /etc/berth/berth.ini, else defaults. */
@@ -465,17 +540,27 @@ test_search(void)
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(chdir(dir) == 0);
 	if (access("/etc/berth/berth.ini", F_OK) != 0) {
+		char want[sizeof(dir) + 32];
+
+		/* no file: relative to the start directory */
 		CHECK(conf_load(&c, NULL, err, sizeof(err)) == 0);
 		CHECK(strcmp(c.path, "") == 0);
 		CHECK(c.listen_port == 2222);
+		snprintf(want, sizeof(want), "%s/berth-data", dir);
+		CHECK(strcmp(c.data_dir, want) == 0);
 	}
 	CHECK((f = fopen("berth.ini", "w")) != NULL);
 	if (f != NULL) {
 		fputs("[server]\nlisten = 127.0.0.1:2345\n", f);
 		fclose(f);
 	}
+	char want[sizeof(dir) + 32];
+
 	CHECK(conf_load(&c, NULL, err, sizeof(err)) == 0);
-	CHECK(strcmp(c.path, "berth.ini") == 0);
+	snprintf(want, sizeof(want), "%s/berth.ini", dir);
+	CHECK(strcmp(c.path, want) == 0);
+	snprintf(want, sizeof(want), "%s/berth-data", dir);
+	CHECK(strcmp(c.data_dir, want) == 0);
 	CHECK(c.listen_port == 2345);
 	unlink("berth.ini");
 	CHECK(chdir(cwd) == 0);
@@ -577,6 +662,7 @@ main(void)
 	test_reader_edges();
 	test_failed_reload();
 	test_missing_and_derived();
+	test_relative();
 	test_search();
 	test_parse_size();
 	test_parse_listen();

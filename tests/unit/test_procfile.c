@@ -84,6 +84,70 @@ test_release_yaml(void)
 	    err, sizeof(err)) == -1 && strstr(err, "shell") != NULL);
 }
 
+/* A command is one line of printable text: a newline in a YAML value would
+ * otherwise start a new "name: command" line whose name nobody checked
+ * (a name becomes logs/TYPE.N.log, written by root). */
+static void
+test_hostile_text(void)
+{
+	const char *y = "default_process_types:\n"
+	    "  web: \"python3 a.py\\n../../../../tmp/x: sleep 1\"\n";
+
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == -1 && strstr(err, "control character") != NULL);
+	y = "default_process_types:\n  web: |\n    a\n    ../x: b\n";
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == -1);
+	y = "default_process_types:\n  web: \"a\\0b\"\n";   /* a NUL inside */
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == -1);
+	y = "default_process_types:\n  \"w\\0eb\": a\n";
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == -1 && strstr(err, "bad process name 'w?eb'"));
+	y = "default_process_types:\n  \"\\e[2J../x\": a\n";
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == -1 && strchr(err, 0x1b) == NULL);
+	y = "default_process_types:\n  web: \"  bin/web \\t\"\n";  /* trimmed */
+	CHECK(release_yaml_parse(y, strlen(y), out, sizeof(out), sr, sizeof(sr),
+	    err, sizeof(err)) == 0 && strcmp(out, "web: bin/web\n") == 0 &&
+	    procfile_check(out, err, sizeof(err)) == 0);
+	CHECK(procfile_parse("web: a\rb\n", out, sizeof(out), err,
+	    sizeof(err)) == -1 && strstr(err, "byte 2") != NULL);
+	CHECK(procfile_parse("web: a \x1b]0;title\x07\n", out, sizeof(out), err,
+	    sizeof(err)) == -1);
+	CHECK(procfile_parse("web: a \xc3\n", out, sizeof(out), err,
+	    sizeof(err)) == -1);   /* cut UTF-8 */
+	CHECK(procfile_parse("web: a \xc2\x9b\n", out, sizeof(out), err,
+	    sizeof(err)) == -1);   /* C1 control (CSI) */
+	CHECK(procfile_parse("web: a \xc0\xaf\n", out, sizeof(out), err,
+	    sizeof(err)) == -1);   /* overlong '/' */
+	CHECK(procfile_parse("web: python3 caf\xc3\xa9.py\tx\n", out,
+	    sizeof(out), err, sizeof(err)) == 0);
+}
+
+/* What comes back from the store is checked again before it becomes a
+ * path or an argv. */
+static void
+test_stored_list(void)
+{
+	char cmd[64];
+
+	CHECK(procfile_check("", err, sizeof(err)) == 0);
+	CHECK(procfile_check("web: a b\nworker: c\n", err, sizeof(err)) == 0);
+	CHECK(procfile_check("web: a\n../../x: b\n", err, sizeof(err)) == -1);
+	CHECK(procfile_check("web: a", err, sizeof(err)) == -1);
+	CHECK(procfile_check("web: a\x1b\n", err, sizeof(err)) == -1);
+	CHECK(procfile_check("web:  a\n", err, sizeof(err)) == -1);
+	CHECK(procfile_check("# x\nweb: a\n", err, sizeof(err)) == -1);
+	CHECK(procfile_command_of("web: a b\nworker: c\n", "worker", cmd,
+	    sizeof(cmd)) == 0 && strcmp(cmd, "c") == 0);
+	CHECK(procfile_command_of("web: a b\n", "we", cmd, sizeof(cmd)) == -1);
+	CHECK(procfile_command_of("../x: a\n", "../x", cmd, sizeof(cmd)) == -1);
+	CHECK(procfile_command_of("web: abcdef\n", "web", cmd, 4) == -1);
+	CHECK(procfile_name_valid("web-2_x") && !procfile_name_valid("a/b") &&
+	    !procfile_name_valid("") && !procfile_name_valid(".."));
+}
+
 static void
 test_secret(void)
 {
@@ -142,6 +206,8 @@ main(void)
 {
 	test_procfile();
 	test_release_yaml();
+	test_hostile_text();
+	test_stored_list();
 	test_secret();
 	test_redact();
 	return unit_done();

@@ -1,0 +1,115 @@
+/*
+ * test_store.c - unit tests of core/store.c on a real sqlite file: app ids
+ * are never reused after a delete (an app's uid is app_uid_base + id), and
+ * a database from before that rule (schema 3) migrates with its apps'
+ * ids unchanged, the next id above the highest one in use.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/store.h"
+#include "unit.h"
+
+static char db[64];
+
+static int64_t
+create(struct store *st, const char *name)
+{
+	struct app_rec a;
+
+	memset(&a, 0, sizeof(a));
+	if (store_app_create(st, name, &a) != 0) {
+		fprintf(stderr, "  create %s: %s\n", name, store_error(st));
+		return -1;
+	}
+	return a.id;
+}
+
+static struct store *
+open_db(void)
+{
+	struct store *st = NULL;
+	char err[256];
+
+	if (store_open(&st, db, err, sizeof(err)) != 0)
+		fprintf(stderr, "  open: %s\n", err);
+	return st;
+}
+
+static void
+test_ids_not_reused(void)
+{
+	struct store *st = open_db();
+	int64_t a, b, c;
+
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	a = create(st, "one");
+	b = create(st, "two");
+	CHECK(a == 1 && b == 2);
+	CHECK(store_app_delete(st, b) == 0);
+	c = create(st, "three");
+	CHECK(c == 3);
+	CHECK(store_app_delete(st, c) == 0);
+	CHECK(store_app_delete(st, a) == 0);
+	CHECK(create(st, "two") == 4); /* a name comes back, its id does not */
+	store_close(st);
+}
+
+/* Make the file look like schema 3 with apps 1, 2 and 7. */
+static int
+make_schema3(void)
+{
+	sqlite3 *h;
+	int rc;
+
+	if (sqlite3_open(db, &h) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_exec(h, "DELETE FROM apps;"
+	    "INSERT INTO apps (id, name, created_at) VALUES (1, 'a', 0),"
+	    " (2, 'b', 0), (7, 'c', 0);"
+	    "DROP TRIGGER app_ids_last; DROP TABLE app_ids;"
+	    "DROP TABLE repairs; DROP TABLE settings;"
+	    "PRAGMA user_version = 3;", NULL, NULL, NULL);
+	sqlite3_close(h);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static void
+test_migration_keeps_ids(void)
+{
+	struct store *st;
+	struct app_rec a;
+
+	CHECK(make_schema3() == 0);
+	if ((st = open_db()) == NULL) {
+		CHECK(0);
+		return;
+	}
+	CHECK(store_schema_version(st) >= 4);
+	CHECK(store_app_get(st, "a", &a) == 0 && a.id == 1);
+	CHECK(store_app_get(st, "c", &a) == 0 && a.id == 7);
+	CHECK(create(st, "d") == 8);
+	CHECK(store_app_get(st, "d", &a) == 0 && store_app_delete(st, a.id) == 0);
+	CHECK(create(st, "e") == 9);
+	store_close(st);
+}
+
+int
+main(void)
+{
+	snprintf(db, sizeof(db), "/tmp/test_store_%ld.db", (long)getpid());
+	test_ids_not_reused();
+	test_migration_keeps_ids();
+	for (int i = 0; i < 3; i++) {
+		char p[80];
+		snprintf(p, sizeof(p), "%s%s", db, (const char *[]){ "", "-wal",
+		    "-shm" }[i]);
+		unlink(p);
+	}
+	return unit_done();
+}
