@@ -459,24 +459,33 @@ inflated_total() { # objects under the limit each, over max_push_inflated togeth
 }
 
 index_slots() { # both index slots taken: a push of 9.6 MB inflated waits
-	local before start h0 h1
+	local before push h0 h1 waited=0 seen
 	before=$(server_rev hist refs/heads/main)
 	git -C "$T/po" reset -q --hard "$before"
 	for i in 1 2 3 4; do head -c 1800000 /dev/urandom | base64 -w 0 | head -c 2400000 > "$T/po/slot$i.txt"; done
 	git -C "$T/po" add slot*.txt && git -C "$T/po" commit -qm "9.6 MB"
-	flock "$DATA/locks/index-slot-0.lock" sleep 4 &
-	h0=$!
-	flock "$DATA/locks/index-slot-1.lock" sleep 4 &
-	h1=$!
-	for _ in $(seq 100); do # until both are held
+	rm -f "$T/free-slots"
+	hold_slot() { # hold_slot K: until $T/free-slots appears
+		exec 8> "$DATA/locks/index-slot-$1.lock"
+		flock 8
+		while [ ! -e "$T/free-slots" ]; do sleep 0.05; done
+	}
+	hold_slot 0 & h0=$!
+	hold_slot 1 & h1=$!
+	for _ in $(seq 200); do # until both are held
 		flock -n "$DATA/locks/index-slot-0.lock" true || flock -n "$DATA/locks/index-slot-1.lock" true || break
 		sleep 0.05
 	done
-	start=$(date +%s)
-	git_as admin -C "$T/po" push -q origin main
-	expect "the push waited for a slot" [ $(( $(date +%s) - start )) -ge 2 ]
+	seen=$(grep -c "waiting for an index slot" "$T/serve.log" || true)
+	git_as admin -C "$T/po" push -q origin main & push=$!
+	for _ in $(seq 1200); do # the push says it waits (at most 60 s)
+		[ "$(grep -c "waiting for an index slot" "$T/serve.log" || true)" -gt "$seen" ] && { waited=1; break; }
+		sleep 0.05
+	done
+	touch "$T/free-slots"
 	wait "$h0" "$h1"
-	contains "$T/serve.log" "waiting for an index slot"
+	expect "the push waited for a slot" [ "$waited" = 1 ]
+	expect "then went through" wait "$push"
 	expect "main moved" [ "$(server_rev hist refs/heads/main)" = "$(git -C "$T/po" rev-parse main)" ]
 	fsck_strict "$SRV"
 }
