@@ -169,8 +169,9 @@ per_address_cap() {
 # login slots: each is refused, one line says so, and one line every 10 s
 # sums up the rest
 refusal_flood() {
-	local start lines
+	local start lines t0 secs
 	start=$(wc -l < "$T/serve.log")
+	t0=$(date +%s)
 	python3 - "$PORT" > "$T/flood" <<'PY'
 import socket, sys, time
 port, a = int(sys.argv[1]), "127.0.0.20"
@@ -190,13 +191,17 @@ PY
 		sleep 0.1
 	done
 	lines=$(tail -n +"$((start + 1))" "$T/serve.log")
+	secs=$(( $(date +%s) - t0 ))
 	expect "one line for the reason and address" [ "$(grep -c "refusing 127.0.0.20" <<< "$lines")" = 1 ]
 	contains "$T/serve.log" "refusing 127.0.0.20: 2 connections from it still logging in"
 	contains "$T/serve.log" "more connection(s) refused or dropped in the last"
 	local summed
 	summed=$(grep -o '[0-9]* more connection(s) refused' <<< "$lines" | awk '{ s += $1 } END { print s + 0 }')
 	expect "the summary counts them ($summed of $(cat "$T/flood"))" [ "$summed" -ge 1000 ]
-	expect "a few lines, not thousands ($(wc -l <<< "$lines"))" [ "$(wc -l <<< "$lines")" -le 10 ]
+	# a summary at most every 10 s: a loaded machine's slower flood may
+	# log a few more, never one per connection
+	expect "a few lines, not thousands ($(wc -l <<< "$lines") in $secs s)" \
+		[ "$(wc -l <<< "$lines")" -le $(( 10 + secs / 10 * 2 )) ]
 }
 
 t "a push creates the app" setup_app
