@@ -15,8 +15,8 @@ BCFLAGS := $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lz
 
 BUILD   ?= build
-SRC     := $(wildcard core/*.c conf/*.c gitd/*.c hooks/*.c router/*.c)
-MAIN    := core/berth.c
+SRC     := $(wildcard conf/*.c core/*.c router/*.c run/*.c deploy/*.c gitd/*.c cmd/*.c)
+MAIN    := cmd/berth.c
 LIBSRC  := $(filter-out $(MAIN),$(SRC))
 LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o)
 UNITSRC := $(wildcard tests/unit/test_*.c)
@@ -29,7 +29,7 @@ all: berth
 berth: $(BUILD)/berth
 	cp $< $@.tmp && mv -f $@.tmp $@
 
-$(BUILD)/berth: $(BUILD)/core/berth.o $(LIBOBJ)
+$(BUILD)/berth: $(BUILD)/cmd/berth.o $(LIBOBJ)
 	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h)

@@ -17,8 +17,8 @@
 #include "core/names.h"
 #include "core/path.h"
 #include "gitd/gitd_dispatch.h"
-#include "hooks/hooks.h"
-#include "hooks/hooks_procs.h"
+#include "deploy/receive.h"
+#include "run/procs.h"
 #include "router/router.h"
 
 int

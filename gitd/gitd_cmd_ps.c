@@ -12,9 +12,9 @@
 
 #include "core/applock.h"
 #include "gitd/gitd_dispatch.h"
-#include "hooks/hooks.h"
-#include "hooks/hooks_procfile.h"
-#include "hooks/hooks_procs.h"
+#include "deploy/receive.h"
+#include "run/procfile.h"
+#include "run/procs.h"
 
 #define SCALE_MAX 16
 

@@ -10,8 +10,8 @@
 
 #include "core/applock.h"
 #include "gitd/gitd_dispatch.h"
-#include "hooks/hooks.h"
-#include "hooks/hooks_procfile.h"
+#include "deploy/receive.h"
+#include "run/procfile.h"
 
 static int
 release_row(void *arg, const struct release_rec *r)

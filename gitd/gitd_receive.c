@@ -32,7 +32,7 @@
 #include "gitd/gitd_connect.h"
 #include "gitd/gitd_pack.h"
 #include "gitd/gitd_refs.h"
-#include "hooks/hooks.h"
+#include "deploy/receive.h"
 
 #define RECEIVE_CAPS "report-status side-band-64k delete-refs ofs-delta " \
 	"atomic quiet push-options object-format=sha1 agent=berth/" BERTH_VERSION

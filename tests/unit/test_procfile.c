@@ -7,7 +7,7 @@
 
 #include "core/secret.h"
 #include "core/vars.h"
-#include "hooks/hooks_procfile.h"
+#include "run/procfile.h"
 #include "unit.h"
 
 static char out[4096], err[256], sr[256];

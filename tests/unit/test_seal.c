@@ -14,7 +14,7 @@
 
 #include "core/ident.h"
 #include "core/path.h"
-#include "hooks/hooks_deploy.h"
+#include "deploy/deploy.h"
 #include "unit.h"
 
 static char top[] = "/tmp/berth-seal-XXXXXX";

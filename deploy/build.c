@@ -25,8 +25,8 @@
 #include "core/log.h"
 #include "core/path.h"
 #include "core/spawn.h"
-#include "hooks/hooks_deploy.h"
-#include "hooks/hooks_procfile.h"
+#include "deploy/deploy.h"
+#include "run/procfile.h"
 
 #define MAX_BUILDPACKS 64
 #define RELEASE_OUT_MAX 65536

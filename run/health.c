@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hooks/hooks_procs.h"
-#include "hooks/hooks_swap.h"
+#include "run/procs.h"
+#include "run/swap.h"
 
 static size_t
 discard(char *p, size_t size, size_t n, void *arg)

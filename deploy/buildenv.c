@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hooks/hooks_deploy.h"
+#include "deploy/deploy.h"
 
 static const char *const kept_prefix[] = { "LD_", "BASH_FUNC_", NULL };
 static const char *const kept_name[] = {

@@ -43,8 +43,8 @@
 #include "core/procinfo.h"
 #include "core/spawn.h"
 #include "core/vars.h"
-#include "hooks/hooks_procfile.h"
-#include "hooks/hooks_procs.h"
+#include "run/procfile.h"
+#include "run/procs.h"
 
 #define ARGV_MAX 64
 #define ENV_MAX 300

@@ -21,7 +21,7 @@
 #include "core/ident.h"
 #include "core/log.h"
 #include "core/path.h"
-#include "hooks/hooks_procs.h"
+#include "run/procs.h"
 
 /* One small file of a run dir, first line only ("" if missing). */
 static void

@@ -8,7 +8,7 @@
  * [A-Za-z0-9_-].  What the store gives back is checked again the same way
  * (procfile_check) before anything runs it.
  */
-#include "hooks/hooks_procfile.h"
+#include "run/procfile.h"
 
 #include <stdio.h>
 #include <string.h>

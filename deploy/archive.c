@@ -18,7 +18,7 @@
  * ..` and `up -> chain/b/..` leave the tree together); it runs after the
  * write because a link may lead through links written after it.
  */
-#include "hooks/hooks_archive.h"
+#include "deploy/archive.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -26,9 +26,9 @@
 #include "core/ident.h"
 #include "core/log.h"
 #include "core/path.h"
-#include "hooks/hooks.h"
-#include "hooks/hooks_procs.h"
-#include "hooks/hooks_swap.h"
+#include "deploy/receive.h"
+#include "run/procs.h"
+#include "run/swap.h"
 
 /* Remove the entries of dir whose names start with one of the prefixes. */
 static int

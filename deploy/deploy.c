@@ -36,10 +36,10 @@
 #include "core/log.h"
 #include "core/path.h"
 #include "core/testpoint.h"
-#include "hooks/hooks.h"
-#include "hooks/hooks_archive.h"
-#include "hooks/hooks_deploy.h"
-#include "hooks/hooks_swap.h"
+#include "deploy/receive.h"
+#include "deploy/archive.h"
+#include "deploy/deploy.h"
+#include "run/swap.h"
 
 long long
 deploy_now_ms(void)

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hooks/hooks_procfile.h"
-#include "hooks/hooks_swap.h"
+#include "run/procfile.h"
+#include "run/swap.h"
 
 /* Is instance type.idx in the running set? */
 static int

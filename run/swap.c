@@ -27,9 +27,9 @@
 #include "core/testpoint.h"
 #include "core/path.h"
 #include "core/vars.h"
-#include "hooks/hooks_procfile.h"
-#include "hooks/hooks_procs.h"
-#include "hooks/hooks_swap.h"
+#include "run/procfile.h"
+#include "run/procs.h"
+#include "run/swap.h"
 #include "router/router.h"
 
 static void

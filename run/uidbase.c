@@ -28,8 +28,8 @@
 #include "core/ident.h"
 #include "core/log.h"
 #include "core/path.h"
-#include "hooks/hooks.h"
-#include "hooks/hooks_procs.h"
+#include "deploy/receive.h"
+#include "run/procs.h"
 #include "router/router.h"
 
 #define UIDBASE_SETTING "app_uid_base"

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "core/path.h"
-#include "hooks/hooks_deploy.h"
+#include "deploy/deploy.h"
 
 #define STATIC_DEPTH_MAX 64
 

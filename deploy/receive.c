@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hooks/hooks.h"
+#include "deploy/receive.h"
 
 static int
 is_deploy_ref(const struct hook_push *p, const char *ref)

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "core/path.h"
-#include "hooks/hooks_deploy.h"
+#include "deploy/deploy.h"
 
 static int
 try_slots(struct deploy *d)

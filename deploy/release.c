@@ -18,9 +18,9 @@
 
 #include "core/log.h"
 #include "core/path.h"
-#include "hooks/hooks_archive.h"
-#include "hooks/hooks_deploy.h"
-#include "hooks/hooks_swap.h"
+#include "deploy/archive.h"
+#include "deploy/deploy.h"
+#include "run/swap.h"
 
 int
 release_paths(struct deploy *d)

@@ -32,10 +32,10 @@
 #include "gitd/gitd.h"
 #include "gitd/gitd_dispatch.h"
 #include "gitd/gitd_server.h"
-#include "hooks/hooks.h"
-#include "hooks/hooks_procs.h"
-#include "hooks/hooks_reconcile.h"
-#include "hooks/hooks_swap.h"
+#include "deploy/receive.h"
+#include "run/procs.h"
+#include "run/reconcile.h"
+#include "run/swap.h"
 #include "router/router.h"
 
 static struct conf config; /* the one config struct */

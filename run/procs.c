@@ -21,7 +21,7 @@
 #include "core/log.h"
 #include "core/path.h"
 #include "core/procinfo.h"
-#include "hooks/hooks_procs.h"
+#include "run/procs.h"
 
 int
 proc_run_dir(const char *data_dir, const char *app, int64_t id, char *out,

@@ -11,7 +11,7 @@
  * app's lock only when something of it needs a repair, without waiting:
  * an app busy with a push or a ps command is repaired by a later pass.
  */
-#include "hooks/hooks_reconcile.h"
+#include "run/reconcile.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -27,7 +27,7 @@
 #include "core/datadir.h"
 #include "core/log.h"
 #include "core/store.h"
-#include "hooks/hooks_procs.h"
+#include "run/procs.h"
 #include "router/router.h"
 
 static long long

@@ -13,9 +13,9 @@
 #include "core/ident.h"
 #include "core/log.h"
 #include "core/path.h"
-#include "hooks/hooks.h"
-#include "hooks/hooks_procs.h"
-#include "hooks/hooks_swap.h"
+#include "deploy/receive.h"
+#include "run/procs.h"
+#include "run/swap.h"
 #include "router/router.h"
 
 struct stop_all {
