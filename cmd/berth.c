@@ -286,7 +286,7 @@ cmd_serve(const char *note)
 	store_close(st);
 	/* forked children open their own libgit2 and sqlite state */
 	git_libgit2_shutdown();
-	/* from now on, what dies is repaired (hooks/hooks_reconcile.h) */
+	/* from now on, what dies is repaired (run/reconcile.h) */
 	if ((rec = malloc(sizeof(*rec))) == NULL) {
 		log_warnx("out of memory");
 		return 1;

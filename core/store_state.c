@@ -1,8 +1,8 @@
 /*
  * store_state.c - what `berth serve` keeps about itself in sqlite: the
- * repairs it made without a person (hooks/hooks_reconcile.c writes them,
+ * repairs it made without a person (run/reconcile.c writes them,
  * `status` shows them), and a few settings it must remember across starts
- * (the app_uid_base the apps' files belong to, hooks/hooks_uidbase.c).
+ * (the app_uid_base the apps' files belong to, run/uidbase.c).
  * See store.h.
  */
 #include <string.h>

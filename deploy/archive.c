@@ -1,5 +1,5 @@
 /*
- * hooks_archive.c - see hooks_archive.h.  The exporter walks the commit's
+ * archive.c - see deploy/archive.h.  The exporter walks the commit's
  * tree with git_tree_walk and feeds each entry to archive_write_disk; the
  * packer reads a directory with archive_read_disk and writes tar.gz; the
  * unpacker does the reverse.  Paths handed to libarchive are absolute paths

@@ -1,5 +1,5 @@
 /*
- * hooks_archive.h - moving trees between git, disk and archives with
+ * archive.h - moving trees between git, disk and archives with
  * libarchive: export a commit's tree into a new directory (no git binary,
  * no checkout index), pack a release directory into a tar.gz, and unpack one
  * again.  Writing to disk always goes through libarchive's secure writer:

@@ -1,8 +1,8 @@
 /*
- * hooks_build.c - the build stage: pick a buildpack (the one pinned with
+ * build.c - the build stage: pick a buildpack (the one pinned with
  * BUILDPACK, else the first whose bin/detect succeeds, in the order of
  * BUILDPACKS_DIR/order then the rest alphabetically), run bin/compile with a
- * timeout and a clean environment (hooks_buildenv.c: nothing of the
+ * timeout and a clean environment (deploy/buildenv.c: nothing of the
  * daemon's), run bin/release, and once the tree is sealed read the process
  * types from the Procfile or bin/release's output.  Every output line of
  * the buildpack is streamed to the pusher, config values hidden.

@@ -1,5 +1,5 @@
 /*
- * hooks_buildenv.c - what a buildpack step sees of the app's config: its
+ * buildenv.c - what a buildpack step sees of the app's config: its
  * environment (PATH, HOME, LANG, STACK, SOURCE_VERSION, then the app's
  * config vars; the standard ones win) and, for bin/compile, the files of
  * ENV_DIR (core/privdir.h: on a tmpfs only the step sees, where berth is

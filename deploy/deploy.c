@@ -1,5 +1,5 @@
 /*
- * hooks_deploy.c - one deploy, its stages in order (design.md step 4):
+ * deploy.c - one deploy, its stages in order (design.md step 4):
  *   record     a deploys row (status running)
  *   prepare    paths, config vars, a build slot
  *   export     the pushed tree into releases/.build-ID
@@ -12,7 +12,7 @@
  *   close      the tree closed to other apps' uids
  *   install    releases/N and its row
  *   run        start its processes, health-check them, route to them (or
- *              to its static files) and retire the old set (hooks_swap.c)
+ *              to its static files) and retire the old set (run/swap.c)
  *   activate   current -> releases/N (one rename)
  *   retain     archive releases beyond keep_releases
  *   finish     the deploys row: outcome, reason, duration, full log

@@ -1,6 +1,6 @@
 /*
- * hooks_deploy.h - what the stages of one deploy share (hooks/ internal).
- * hooks_deploy.c runs the stages in order; each stage is a function in the
+ * deploy.h - what the stages of one deploy share (deploy/ internal).
+ * deploy/deploy.c runs the stages in order; each stage is a function in the
  * file named for it and returns 0, or -1 with d->reason set (the text the
  * pusher sees after "remote rejected").
  */
@@ -57,14 +57,14 @@ int deploy_fail(struct deploy *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 long long deploy_now_ms(void);
 
-/* hooks_build.c: bin/detect, bin/compile, bin/release (before the seal),
+/* deploy/build.c: bin/detect, bin/compile, bin/release (before the seal),
  * then what they made (after it) */
 int build_detect(struct deploy *d);
 int build_compile(struct deploy *d);
 int build_release(struct deploy *d);
 int build_describe(struct deploy *d);
 
-/* hooks_buildenv.c: a step's environment and ENV_DIR files */
+/* deploy/buildenv.c: a step's environment and ENV_DIR files */
 #define BUILDENV_MAX 300
 struct env {
 	char *v[BUILDENV_MAX + 1];
@@ -79,14 +79,14 @@ void buildenv_free(struct env *e);
 /* ENV_DIR's files (pointing into d->vars; free the array).  0 or -1. */
 int buildenv_files(struct deploy *d, struct spawn_file **files, size_t *n);
 
-/* hooks_release.c */
+/* deploy/release.c */
 int release_paths(struct deploy *d);
 int release_export(struct deploy *d);
 /* Take the built tree back once nothing of the build's uid runs, and
  * check it after the fact (ident_check_tree). */
 int release_seal(struct deploy *d);
 /* Refuse a static root reached through a symlink, or with a symlink in it
- * that leads outside it (hooks_static.c). */
+ * that leads outside it (deploy/static.c). */
 int release_check_static(struct deploy *d);
 /* Close the built tree to other uids (all but its static root). */
 int release_close(struct deploy *d);
@@ -99,7 +99,7 @@ int release_activate(struct deploy *d, int version);
 void release_retain(struct deploy *d);
 void release_cleanup(struct deploy *d);
 
-/* hooks_slot.c: one of build.concurrency build slots; -1 on error. */
+/* deploy/slot.c: one of build.concurrency build slots; -1 on error. */
 int slot_acquire(struct deploy *d);
 void slot_release(int fd);
 

@@ -1,5 +1,5 @@
 /*
- * hooks_receive.c - the entry point of the deploy pipeline, called by gitd
+ * receive.c - the entry point of the deploy pipeline, called by gitd
  * between "pack received and checked" and "refs moved".  It picks the update
  * that touches the app's deploy branch (server.deploy_branch; when that is
  * "main" and the repo has no main, a push to master deploys too) and runs

@@ -1,5 +1,5 @@
 /*
- * hooks.h - the receive hook: what runs after a pack has been received and
+ * receive.h - the receive hook: what runs after a pack has been received and
  * checked, and before any ref moves.  gitd calls hooks_receive() once per
  * push with the updates that are still good; the hook may reject any of them
  * by filling its reject reason, which the pusher sees as
@@ -38,7 +38,7 @@ struct hook_push {
 	int (*store_objects)(void *ctx, char *err, size_t errlen);
 };
 
-/* Run the deploy for the push (see hooks_receive.c). */
+/* Run the deploy for the push (see deploy/receive.c). */
 void hooks_receive(struct hook_push *push);
 
 /* Deploy update u of the push: build, release, activate.  0 when the new

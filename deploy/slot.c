@@ -1,5 +1,5 @@
 /*
- * hooks_slot.c - build slots: at most build.concurrency builds run at once
+ * slot.c - build slots: at most build.concurrency builds run at once
  * across all apps.  Slot K is an flock on DATA/locks/build-slot-K.lock; a
  * build takes the first free one, or waits (saying so) and polls.
  */

@@ -1,5 +1,5 @@
 /*
- * hooks_static.c - what a static site may put in front of the proxy.
+ * static.c - what a static site may put in front of the proxy.
  *
  * The proxy serves a release's static_root as it is on disk, following
  * symlinks, with whatever files its uid can read.  So before a release

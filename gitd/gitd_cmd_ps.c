@@ -1,7 +1,7 @@
 /*
  * gitd_cmd_ps.c - ps, ps:scale, ps:restart, ps:stop, ps:start.  Listing
  * reads the process rows and what each supervisor reports in its run dir;
- * the rest hands over to hooks/ (zero-downtime swap under the app's lock):
+ * the rest hands over to run/ (zero-downtime swap under the app's lock):
  * ps:scale starts and stops only the instances it adds or removes, and
  * ps:restart APP TYPE replaces only that type's.
  */

@@ -1,7 +1,7 @@
 /*
  * gitd_cmd_releases.c - releases, deploys, rollback, and the build logs
  * behind `logs APP --build`.  The
- * listing handlers read sqlite; rollback hands over to hooks/ (data flows
+ * listing handlers read sqlite; rollback hands over to deploy/ (data flows
  * gitd -> hooks), which takes the app's lock and swaps `current`.
  */
 #include <stdio.h>

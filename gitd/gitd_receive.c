@@ -10,7 +10,7 @@
  *   pack      receive the pack into quarantine (gitd_pack.c)
  *   connect   every object the new tips need is there (gitd_connect.c)
  *   check     ref names, objects present, policy
- *   deploy    the receive hook (hooks/), which may reject updates
+ *   deploy    the receive hook (deploy/), which may reject updates
  *   update    migrate the pack, move refs with compare-and-swap
  *   report    report-status (on side-band 1 when negotiated)
  * A malformed stream ends the session with a message on stderr; per-ref

@@ -1,5 +1,5 @@
 /*
- * hooks_app.c - whole-app operations under the app's lock: destroy and
+ * app.c - whole-app operations under the app's lock: destroy and
  * rename.  Destroy goes in the order processes, routing, repository,
  * releases, rows; every step is idempotent and the app's row goes last, so
  * running it again after a crash half-way finishes the job.

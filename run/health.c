@@ -1,5 +1,5 @@
 /*
- * hooks_health.c - is a new process ready?  A web process is healthy once
+ * health.c - is a new process ready?  A web process is healthy once
  * an HTTP GET of the health path on its port answers anything but a 5xx
  * (libcurl, retried every 200 ms until the timeout); any process fails at
  * once if its supervisor reports it crashed or restarting.

@@ -1,5 +1,5 @@
 /*
- * hooks_plan.c - what a swap starts and what it retires (hooks_swap.c runs
+ * plan.c - what a swap starts and what it retires (run/swap.c runs
  * the plan).  The wanted set is the release's process types (all but
  * `release`) times the formation (1 of each unless scaled).  A full swap
  * (a deploy, rollback, ps:restart) starts all of it and retires every

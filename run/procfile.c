@@ -1,6 +1,6 @@
 /*
- * hooks_procfile.c - Procfile and bin/release parsing; see
- * hooks_procfile.h.  bin/release output is YAML, read with libyaml's
+ * procfile.c - Procfile and bin/release parsing; see
+ * run/procfile.h.  bin/release output is YAML, read with libyaml's
  * document loader (never a hand-made subset parser).  Both are hostile:
  * a name becomes a file name (logs/TYPE.N.log) and a command an argv, and
  * the canonical text keeps one process per line, so a command may hold

@@ -1,5 +1,5 @@
 /*
- * hooks_procfile.h - the process types of a release: from the app's
+ * procfile.h - the process types of a release: from the app's
  * Procfile ("name: command" lines) or from a buildpack's bin/release YAML
  * (default_process_types, plus berth's static_root).  Commands are run
  * later without a shell, split on white space, so shell syntax (pipes,

@@ -1,6 +1,6 @@
 /*
- * hooks_procs.c - starting, finding and stopping process supervisors
- * (shims); see hooks_procs.h.  A shim is started with a double fork and
+ * procs.c - starting, finding and stopping process supervisors
+ * (shims); see run/procs.h.  A shim is started with a double fork and
  * setsid, so it belongs to no berth process and survives `berth serve`
  * stopping; its pid is recorded in the process row and checked against
  * /proc/PID (berth's uid, the shim's command line) before it is believed

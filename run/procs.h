@@ -1,9 +1,9 @@
 /*
- * hooks_procs.h - running an app's processes (hooks/ internal, plus what
+ * procs.h - running an app's processes (run/ internal, plus what
  * `berth serve`, the shim and the ps commands call).
  *
  * Each process instance is a row in `processes` and a supervisor, the shim
- * (`berth shim DATA_DIR PROC_ID UID NPROC`, hooks_shim.c), in its own session: it
+ * (`berth shim DATA_DIR PROC_ID UID NPROC`, run/shim.c), in its own session: it
  * outlives `berth serve`, restarts a crashed process with exponential
  * backoff, and gives up after SHIM_FAST_CRASHES fast crashes in a row
  * (state "crashed").  Its state lives in DATA/apps/APP/run/PROC_ID/ (files
@@ -56,7 +56,7 @@ void proc_stop(const struct conf *c, struct store *st, const char *app,
 /* 1 when the shim of p is alive. */
 int proc_alive(const struct proc_rec *p);
 
-/* hooks_revive.c, under the app's lock: if p is routed (running) and its
+/* run/revive.c, under the app's lock: if p is routed (running) and its
  * shim is gone (a kill, a reboot), kill what is left of its app and start
  * a new shim on the same port.  A process that crashed for good stays
  * crashed until a deploy, ps:restart or ps:start.  1 restarted, 0 nothing

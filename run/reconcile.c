@@ -1,5 +1,5 @@
 /*
- * hooks_reconcile.c - berth serve's repairs (see hooks_reconcile.h).
+ * reconcile.c - berth serve's repairs (see run/reconcile.h).
  *
  * The daemon forks each pass: a pass may wait (for the router's lock, for
  * Caddy or nginx to start, for a supervisor to exec), and the accept loop

@@ -1,5 +1,5 @@
 /*
- * hooks_reconcile.h - berth serve's repairs: desired state in sqlite
+ * reconcile.h - berth serve's repairs: desired state in sqlite
  * against what runs.  The daemon's accept loop calls reconcile_tick() from
  * its poll loop; every RECONCILE_INTERVAL_MS (and soon after a connection
  * ends) it forks one pass, which:

@@ -1,5 +1,5 @@
 /*
- * hooks_recover.c - what `berth serve` repairs when it starts, after a crash
+ * recover.c - what `berth serve` repairs when it starts, after a crash
  * or a kill -9: quarantined packs, half-built releases, temp files and links,
  * deploys left "running", processes a cut-off swap left starting, shims
  * that are gone (a reboot), a `current` link that disagrees with the

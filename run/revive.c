@@ -1,14 +1,14 @@
 /*
- * hooks_revive.c - a routed process whose supervisor (shim) is gone: a
+ * revive.c - a routed process whose supervisor (shim) is gone: a
  * kill, a reboot.  Called under the app's lock, by berth serve at start
- * (hooks_procs.c, procs_recover) and by its repairs (hooks_reconcile.c).
+ * (run/procs.c, procs_recover) and by its repairs (run/reconcile.c).
  * A shim killed alone leaves its app's process group running on the port:
  * that is killed first (when the pid in the run dir still leads a group
  * of the app's uid).  Then a new shim starts the same row again: same
  * release, same port.  A process that crashed for good is left crashed,
  * and a shim that dies again and again before it starts its app is given
  * up on (REVIVE_MAX), so nothing restarts in a tight loop.  See
- * hooks_procs.h.
+ * run/procs.h.
  */
 #include <fcntl.h>
 #include <signal.h>

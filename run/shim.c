@@ -1,7 +1,7 @@
 /*
- * hooks_shim.c - the supervisor of one process instance, run as
+ * shim.c - the supervisor of one process instance, run as
  * `berth shim DATA_DIR PROC_ID UID NPROC` in its own session (see
- * hooks_procs.h).
+ * run/procs.h).
  *
  * Loop: read the process row, the release's command and the app's config
  * vars (opened from sqlite on every start, so no secret is ever written to

@@ -1,6 +1,6 @@
 /*
- * hooks_swap.c - the zero-downtime swap; see hooks_swap.h.  Order:
- *   plan      what to start and what to retire (hooks_plan.c): all of
+ * swap.c - the zero-downtime swap; see run/swap.h.  Order:
+ *   plan      what to start and what to retire (run/plan.c): all of
  *             the release's process types x formation, one type of them,
  *             or only what a scale adds and removes
  *   start     a row (state starting) and a shim per instance; web ones get

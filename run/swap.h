@@ -1,5 +1,5 @@
 /*
- * hooks_swap.h - replacing an app's running processes without a failed
+ * swap.h - replacing an app's running processes without a failed
  * request: start the new set on fresh ports, health-check it, make it the
  * routed set in one transaction, point the router at it, then stop the old
  * set after health.grace seconds in the background.  If anything before the
@@ -48,7 +48,7 @@ int swap_processes(const struct conf *c, struct store *st,
     const struct app_rec *app, int version, const struct swap_scope *scope,
     say_fn say, void *ctx, char *why, size_t whylen);
 
-/* hooks_plan.c: out of the running set, what a swap of rel in scope
+/* run/plan.c: out of the running set, what a swap of rel in scope
  * starts (pl) and retires (old).  0 or -1 with why. */
 int plan_swap(struct store *st, const struct app_rec *app,
     const struct release_rec *rel, const struct swap_scope *scope,
@@ -74,7 +74,7 @@ int swap_retire_main(const char *data_dir, const char *app, int grace,
 int swap_stop_all(const struct conf *c, struct store *st,
     const struct app_rec *app, char *why, size_t whylen);
 
-/* hooks_health.c: wait until process p is ready. 0 or -1 with why. */
+/* run/health.c: wait until process p is ready. 0 or -1 with why. */
 struct proc_rec;
 int health_wait(const struct conf *c, const char *app,
     const struct proc_rec *p, const char *path, int timeout_s, char *why,

@@ -1,5 +1,5 @@
 /*
- * hooks_uidbase.c - a change of [server] app_uid_base, handled when berth
+ * uidbase.c - a change of [server] app_uid_base, handled when berth
  * serve starts (before anything of the apps or the proxy starts).
  *
  * As root, an app runs as app_uid_base + its id and builds as that plus

@@ -1,6 +1,6 @@
 /*
  * test_procfile.c - unit tests of Procfile and bin/release parsing
- * (hooks/hooks_procfile.c), of config var sealing (core/secret.c) and of
+ * (run/procfile.c), of config var sealing (core/secret.c) and of
  * hiding config values in build output (core/vars.c).
  */
 #include <string.h>
