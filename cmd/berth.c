@@ -32,7 +32,7 @@
 #include "gitd/gitd.h"
 #include "gitd/gitd_dispatch.h"
 #include "gitd/gitd_server.h"
-#include "deploy/receive.h"
+#include "run/recover.h"
 #include "run/procs.h"
 #include "run/reconcile.h"
 #include "run/swap.h"

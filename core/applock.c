@@ -87,7 +87,7 @@ now_ms(void)
 
 int
 applock_take(const struct conf *c, const char *app, const char *holder,
-    void (*waiting)(void *, const char *), void *arg, char *err,
+    say_fn waiting, void *arg, char *err,
     size_t errlen)
 {
 	char busy[APPLOCK_WHAT_MAX + 32];

@@ -76,7 +76,7 @@ capture_line(void *ctx, const char *line)
  * compile gets CACHE_DIR and ENV_DIR (its files seen by it alone). */
 static int
 run_step(struct deploy *d, const char *pack_dir, const char *step,
-    int timeout, void (*on_line)(void *, const char *), void *ctx,
+    int timeout, say_fn on_line, void *ctx,
     struct spawn_result *res)
 {
 	char prog[PATH_MAX], err[256];

@@ -13,6 +13,7 @@
 
 #include "conf/conf.h"
 #include "core/ident.h"
+#include "core/msg.h"
 #include "core/spawn.h"
 #include "core/store.h"
 #include "core/vars.h"
@@ -27,7 +28,7 @@ struct deploy {
 	git_repository *repo;
 	git_oid commit;
 	char commit_hex[GIT_OID_HEXSZ + 1];
-	void (*say)(void *ctx, const char *line);
+	say_fn say;
 	void *say_ctx;
 
 	int64_t deploy_id;
@@ -48,6 +49,15 @@ struct deploy {
 	size_t log_len;
 	char reason[256];
 };
+
+/* deploy/deploy.c: a deploys row opened for kind ("push", "rollback")
+ * with the app's paths and config vars; 0, or -1 with d->reason (and
+ * d->deploy_id 0 when no row was written). */
+int deploy_init(struct deploy *d, const struct hook_push *p, const char *kind,
+    const git_oid *commit);
+/* Close the deploys row with the outcome, the log and the time since t0
+ * (deploy_now_ms()), and free what d holds. */
+void deploy_finish(struct deploy *d, int ok, long long t0);
 
 /* Say one line to the pusher and to the deploy log. */
 void deploy_say(struct deploy *d, const char *fmt, ...)

@@ -17,7 +17,7 @@
 #include "core/names.h"
 #include "core/path.h"
 #include "gitd/gitd_dispatch.h"
-#include "deploy/receive.h"
+#include "run/app.h"
 #include "run/procs.h"
 #include "router/router.h"
 

@@ -14,7 +14,7 @@
 #include "core/applock.h"
 #include "core/vars.h"
 #include "gitd/gitd_dispatch.h"
-#include "deploy/receive.h"
+#include "run/app.h"
 
 static void
 say_out(void *ctx, const char *line)

@@ -12,7 +12,7 @@
 
 #include "core/applock.h"
 #include "gitd/gitd_dispatch.h"
-#include "deploy/receive.h"
+#include "run/app.h"
 #include "run/procfile.h"
 #include "run/procs.h"
 

@@ -1,7 +1,8 @@
 /*
- * app.c - whole-app operations under the app's lock: destroy and
- * rename.  Destroy goes in the order processes, routing, repository,
- * releases, rows; every step is idempotent and the app's row goes last, so
+ * app.c - whole-app operations under the app's lock (run/app.h):
+ * restart and stop (through the swap, run/swap.c), destroy and rename.
+ * Destroy goes in the order processes, routing, repository, releases,
+ * rows; every step is idempotent and the app's row goes last, so
  * running it again after a crash half-way finishes the job.
  */
 #include <errno.h>
@@ -13,7 +14,7 @@
 #include "core/ident.h"
 #include "core/log.h"
 #include "core/path.h"
-#include "deploy/receive.h"
+#include "run/app.h"
 #include "run/procs.h"
 #include "run/swap.h"
 #include "router/router.h"
@@ -143,6 +144,85 @@ hooks_rename(const struct conf *c, struct store *st, const char *from,
 	rc = a.current_release ? swap_release(c, st, &a, a.current_release, NULL,
 	    NULL, why, wlen) : 0;
 out:
+	close(lock);
+	return rc;
+}
+
+static int
+count_one(void *arg, const struct proc_rec *p)
+{
+	(void)p;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Stopped: a release with processes to run, none of them running (ps:stop
+ * removed them; a crashed one still counts as running). */
+static int
+app_stopped(struct store *st, const struct app_rec *a, int *stopped)
+{
+	struct release_rec rel;
+	int n = 0;
+
+	*stopped = 0;
+	if (store_proc_each(st, a->id, "running", count_one, &n) == -1 ||
+	    store_release_get(st, a->id, a->current_release, &rel) == -1)
+		return -1;
+	for (const char *l = rel.process_types; n == 0 && *l;
+	    l = strchr(l, '\n') + 1)
+		if (strncmp(l, "release:", 8) != 0)
+			*stopped = 1;
+	return 0;
+}
+
+int
+hooks_restart(const struct conf *c, struct store *st, const char *app,
+    const char *holder, const char *type, int flags,
+    say_fn say, void *say_ctx, char *why, size_t wlen)
+{
+	struct swap_scope scope = { type, (flags & RESTART_SCALE) != 0 };
+	struct app_rec a;
+	char err[256];
+	int lock, rc = -1, stopped = 0;
+
+	if ((lock = applock_take(c, app, holder, NULL, NULL, err,
+	    sizeof(err))) == -1) {
+		snprintf(why, wlen, "%s", err);
+		return -1;
+	}
+	if (store_app_get(st, app, &a) != 0)
+		snprintf(why, wlen, "app '%s' does not exist", app);
+	else if (a.current_release == 0)
+		snprintf(why, wlen, "app '%s' has not been deployed yet", app);
+	else if ((flags & RESTART_IF_RUNNING) &&
+	    app_stopped(st, &a, &stopped) == -1)
+		snprintf(why, wlen, "%s", store_error(st));
+	else if (stopped)
+		rc = 1;
+	else
+		rc = swap_processes(c, st, &a, a.current_release, &scope, say,
+		    say_ctx, why, wlen);
+	close(lock);
+	return rc;
+}
+
+int
+hooks_stop(const struct conf *c, struct store *st, const char *app,
+    const char *holder, char *why, size_t wlen)
+{
+	struct app_rec a;
+	char err[256];
+	int lock, rc = -1;
+
+	if ((lock = applock_take(c, app, holder, NULL, NULL, err,
+	    sizeof(err))) == -1) {
+		snprintf(why, wlen, "%s", err);
+		return -1;
+	}
+	if (store_app_get(st, app, &a) != 0)
+		snprintf(why, wlen, "app '%s' does not exist", app);
+	else
+		rc = swap_stop_all(c, st, &a, why, wlen);
 	close(lock);
 	return rc;
 }

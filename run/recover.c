@@ -26,7 +26,7 @@
 #include "core/ident.h"
 #include "core/log.h"
 #include "core/path.h"
-#include "deploy/receive.h"
+#include "run/recover.h"
 #include "run/procs.h"
 #include "run/swap.h"
 

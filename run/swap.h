@@ -12,9 +12,8 @@
 #include <stddef.h>
 
 #include "conf/conf.h"
+#include "core/msg.h"
 #include "core/store.h"
-
-typedef void (*say_fn)(void *ctx, const char *line);
 
 #define MAX_INSTANCES 64
 
