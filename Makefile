@@ -19,8 +19,16 @@ SRC     := $(wildcard conf/*.c core/*.c router/*.c run/*.c deploy/*.c gitd/*.c c
 MAIN    := cmd/berth.c
 LIBSRC  := $(filter-out $(MAIN),$(SRC))
 LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o)
+# the floors (conf/, core/: they include nothing above them, tests/layers.sh)
+# as a library of their own, and what stands on them as another
+FLOORSRC := $(wildcard conf/*.c core/*.c)
+FLOORLIB := $(BUILD)/libberth-floor.a
+UPPERLIB := $(BUILD)/libberth.a
 UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+# unit tests that include only floor headers link the floor library alone
+FLOORTEST := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(shell grep -L \
+             '^\#include "\(router\|run\|deploy\|gitd\|cmd\)/' $(UNITSRC)))
 TOOLSRC := $(wildcard tests/tools/*.c)
 TOOLBIN := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tools/%)
 
@@ -36,9 +44,21 @@ $(BUILD)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BCFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJ)
+$(FLOORLIB): $(FLOORSRC:%.c=$(BUILD)/%.o)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(UPPERLIB): $(filter-out $(FLOORSRC:%.c=$(BUILD)/%.o),$(LIBOBJ))
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(FLOORTEST): $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(FLOORLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(FLOORLIB) $(LDLIBS)
+
+$(filter-out $(FLOORTEST),$(UNITBIN)): $(BUILD)/tests/%: tests/unit/%.c \
+    tests/unit/unit.h $(UPPERLIB) $(FLOORLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UPPERLIB) $(FLOORLIB) \
+	  $(LDLIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(LIBOBJ)
 	@mkdir -p $(dir $@)
