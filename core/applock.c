@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/num.h"
 #include "core/path.h"
 
 #define APPLOCK_RETRY_US 100000
@@ -59,6 +61,7 @@ applock_holder(int fd, char *out, size_t len)
 	char line[APPLOCK_WHAT_MAX + 32], when[16] = "?", *sp, *nl;
 	ssize_t n = pread(fd, line, sizeof(line) - 1, 0);
 	struct tm tm;
+	long long v;
 	time_t t;
 
 	snprintf(out, len, "another operation");
@@ -69,7 +72,7 @@ applock_holder(int fd, char *out, size_t len)
 		*nl = '\0';
 	if ((sp = strchr(line, ' ')) == NULL || sp[1] == '\0')
 		return;
-	t = (time_t)strtoll(line, NULL, 10);
+	t = num_prefix(line, 0, LLONG_MAX, &v, NULL) == 0 ? (time_t)v : 0;
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%H:%M:%S", &tm) == 0)
 		snprintf(when, sizeof(when), "?");

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/num.h"
 #include "core/path.h"
 #include "deploy/archive.h"
 #include "deploy/deploy.h"
@@ -277,9 +279,9 @@ release_retain(struct deploy *d)
 		return;
 	while (n < sizeof(versions) / sizeof(versions[0]) &&
 	    (de = readdir(dp)) != NULL) {
-		char *end;
-		long v = strtol(de->d_name, &end, 10);
-		if (*end == '\0' && v > 0 && de->d_name[0] != '0')
+		long long v;
+		if (de->d_name[0] != '0' &&
+		    num_parse(de->d_name, 1, INT32_MAX, &v) == 0)
 			versions[n++] = (int)v;
 	}
 	closedir(dp);

@@ -15,6 +15,7 @@
 
 #include "core/applock.h"
 #include "core/names.h"
+#include "core/num.h"
 #include "core/path.h"
 #include "gitd/gitd_dispatch.h"
 #include "run/app.h"
@@ -349,8 +350,9 @@ cmd_status(struct gitd_ctx *g, int argc, char **argv)
 	(void)argc, (void)argv;
 	if (pathf(path, sizeof(path), "%s/serve.started", g->conf->data_dir) == 0 &&
 	    (f = fopen(path, "re")) != NULL) {
-		if (fgets(buf, sizeof(buf), f) != NULL)
-			started = atoll(buf);
+		if (fgets(buf, sizeof(buf), f) != NULL &&
+		    num_prefix(buf, 0, LLONG_MAX, &started, NULL) == -1)
+			started = 0;
 		fclose(f);
 	}
 	if (store_app_each(g->st, status_app, &s) == -1 ||

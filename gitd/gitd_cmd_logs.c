@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/num.h"
 #include "core/path.h"
 #include "gitd/gitd_dispatch.h"
 
@@ -131,9 +132,9 @@ int
 cmd_logs(struct gitd_ctx *g, int argc, char **argv)
 {
 	static char names[LOGS_MAX_FILES][256];
-	char dir[PATH_MAX], path[PATH_MAX + 4], *end;
+	char dir[PATH_MAX], path[PATH_MAX + 4];
 	struct lines l = { NULL, 0, 0 };
-	long want = LOGS_DEFAULT;
+	long long want = LOGS_DEFAULT;
 	int tail = 0;
 	size_t n;
 
@@ -143,8 +144,7 @@ cmd_logs(struct gitd_ctx *g, int argc, char **argv)
 		if (strcmp(argv[i], "-f") == 0) {
 			tail = 1;
 		} else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
-			want = strtol(argv[++i], &end, 10);
-			if (*end != '\0' || want < 0 || want > LOGS_MAX) {
+			if (num_parse(argv[++i], 0, LOGS_MAX, &want) == -1) {
 				gitd_errorf(g, "berth: -n takes 0-%d", LOGS_MAX);
 				return 2;
 			}

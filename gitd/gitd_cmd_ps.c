@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/applock.h"
+#include "core/num.h"
 #include "gitd/gitd_dispatch.h"
 #include "run/app.h"
 #include "run/procfile.h"
@@ -138,8 +139,8 @@ has_type(struct gitd_ctx *g, const char *type, size_t len)
 int
 cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv)
 {
-	char type[40], *end;
-	long n;
+	char type[40];
+	long long n;
 
 	for (int i = 2; i < argc; i++) { /* check all before changing any */
 		const char *eq = strchr(argv[i], '=');
@@ -149,8 +150,7 @@ cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv)
 			    "usage: ps:scale APP TYPE=COUNT ...", argv[i]);
 			return 2;
 		}
-		n = strtol(eq + 1, &end, 10);
-		if (eq[1] == '\0' || *end != '\0' || n < 0 || n > SCALE_MAX) {
+		if (num_parse(eq + 1, 0, SCALE_MAX, &n) == -1) {
 			gitd_errorf(g, "berth: count must be 0-%d, got '%.20s'",
 			    SCALE_MAX, eq + 1);
 			return 2;
@@ -164,8 +164,8 @@ cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		const char *eq = strchr(argv[i], '=');
 		snprintf(type, sizeof(type), "%.*s", (int)(eq - argv[i]), argv[i]);
-		if (store_formation_set(g->st, g->app.id, type,
-		    (int)strtol(eq + 1, NULL, 10)) == -1) {
+		(void)num_parse(eq + 1, 0, SCALE_MAX, &n); /* checked above */
+		if (store_formation_set(g->st, g->app.id, type, (int)n) == -1) {
 			gitd_errorf(g, "berth: %s", store_error(g->st));
 			return 1;
 		}

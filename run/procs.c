@@ -9,7 +9,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 
 #include "core/ident.h"
 #include "core/log.h"
+#include "core/num.h"
 #include "core/path.h"
 #include "core/procinfo.h"
 #include "run/procs.h"
@@ -31,8 +34,8 @@ proc_run_dir(const char *data_dir, const char *app, int64_t id, char *out,
 	    (long long)id);
 }
 
-static void
-read_small(const char *dir, const char *name, char *out, size_t len)
+void
+proc_file_read(const char *dir, const char *name, char *out, size_t len)
 {
 	char path[PATH_MAX];
 	ssize_t n = -1;
@@ -46,6 +49,16 @@ read_small(const char *dir, const char *name, char *out, size_t len)
 	close(fd);
 	out[n > 0 ? n : 0] = '\0';
 	out[strcspn(out, "\n")] = '\0';
+}
+
+long long
+proc_file_number(const char *dir, const char *name, long long max)
+{
+	char buf[32];
+	long long v;
+
+	proc_file_read(dir, name, buf, sizeof(buf));
+	return num_parse(buf, 0, max, &v) == 0 ? v : 0;
 }
 
 /* 1 when pid is the shim of process id: it runs as berth's own uid (an
@@ -95,18 +108,15 @@ proc_status(const char *data_dir, const char *app, const struct proc_rec *p,
 	snprintf(out->state, sizeof(out->state), "gone");
 	if (proc_run_dir(data_dir, app, p->id, dir, sizeof(dir)) == -1)
 		return;
-	read_small(dir, "state", buf, sizeof(buf));
+	proc_file_read(dir, "state", buf, sizeof(buf));
 	if (buf[0] && (shim_alive(p->shim_pid, p->id) ||
 	    strcmp(buf, "crashed") == 0 || strcmp(buf, "stopped") == 0))
 		snprintf(out->state, sizeof(out->state), "%.15s", buf);
 	else if (buf[0] == '\0' && shim_alive(p->shim_pid, p->id))
 		snprintf(out->state, sizeof(out->state), "starting");
-	read_small(dir, "pid", buf, sizeof(buf));
-	out->pid = atoi(buf);
-	read_small(dir, "restarts", buf, sizeof(buf));
-	out->restarts = atoi(buf);
-	read_small(dir, "started", buf, sizeof(buf));
-	out->started = atoll(buf);
+	out->pid = (int)proc_file_number(dir, "pid", INT32_MAX);
+	out->restarts = (int)proc_file_number(dir, "restarts", INT32_MAX);
+	out->started = proc_file_number(dir, "started", LLONG_MAX);
 }
 
 int
@@ -182,7 +192,6 @@ static void
 halt(const struct conf *c, const char *app, const struct proc_rec *p,
     char *dir, size_t len)
 {
-	char buf[32];
 	int app_pid;
 
 	if (shim_alive(p->shim_pid, p->id)) {
@@ -195,8 +204,7 @@ halt(const struct conf *c, const char *app, const struct proc_rec *p,
 	}
 	dir[0] = '\0';
 	if (proc_run_dir(c->data_dir, app, p->id, dir, len) == 0) {
-		read_small(dir, "pid", buf, sizeof(buf));
-		if ((app_pid = atoi(buf)) > 1)
+		if ((app_pid = (int)proc_file_number(dir, "pid", INT32_MAX)) > 1)
 			(void)kill(-app_pid, SIGKILL); /* a shim killed hard */
 	}
 }

@@ -70,6 +70,12 @@ int proc_revive(const struct conf *c, struct store *st, const char *app,
 void procs_recover(const struct conf *c, struct store *st,
     const struct app_rec *app);
 
+/* The first line of a run dir's small file (pid, state, started ...), ""
+ * when it is missing. */
+void proc_file_read(const char *dir, const char *name, char *out, size_t len);
+/* Such a file's number, 0 when it is missing or not a number in 0..max. */
+long long proc_file_number(const char *dir, const char *name, long long max);
+
 /* The run dir of a process. 0 or -1. */
 int proc_run_dir(const char *data_dir, const char *app, int64_t id, char *out,
     size_t len);

@@ -11,7 +11,9 @@
  * run/procs.h.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,24 +24,6 @@
 #include "core/log.h"
 #include "core/path.h"
 #include "run/procs.h"
-
-/* One small file of a run dir, first line only ("" if missing). */
-static void
-read_small(const char *dir, const char *name, char *out, size_t len)
-{
-	char path[PATH_MAX];
-	ssize_t n = -1;
-	int fd;
-
-	out[0] = '\0';
-	if (pathf(path, sizeof(path), "%s/%s", dir, name) == -1 ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
-	n = read(fd, out, len - 1);
-	close(fd);
-	out[n > 0 ? n : 0] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-}
 
 /* 1 when pid leads its own process group and runs as uid: the app a
  * shim started (a pid in a run dir may have been reused since). */
@@ -77,16 +61,15 @@ app_leader(int pid, uid_t uid)
 static void
 kill_orphan(const struct conf *c, const char *app, const struct proc_rec *p)
 {
-	char dir[PATH_MAX], buf[32];
+	char dir[PATH_MAX];
 	struct ident who;
 	int pid;
 
 	ident_of_app(c, p->app_id, &who);
 	if (proc_run_dir(c->data_dir, app, p->id, dir, sizeof(dir)) == -1)
 		return;
-	read_small(dir, "pid", buf, sizeof(buf));
-	if ((pid = atoi(buf)) > 1 && app_leader(pid, who.drop ? who.uid :
-	    geteuid())) {
+	if ((pid = (int)proc_file_number(dir, "pid", INT32_MAX)) > 1 &&
+	    app_leader(pid, who.drop ? who.uid : geteuid())) {
 		log_info("killing what %s %s.%d left running (pid %d)", app,
 		    p->type, p->idx, pid);
 		(void)kill(-pid, SIGKILL);
@@ -124,9 +107,8 @@ revived_too_often(const char *dir)
 	long long last = 0, started, now = (long long)time(NULL);
 	int count = 0;
 
-	read_small(dir, "started", buf, sizeof(buf));
-	started = atoll(buf);
-	read_small(dir, "revived", buf, sizeof(buf));
+	started = proc_file_number(dir, "started", LLONG_MAX);
+	proc_file_read(dir, "revived", buf, sizeof(buf));
 	if (sscanf(buf, "%lld %d", &last, &count) != 2 || started >= last)
 		count = 0;
 	snprintf(buf, sizeof(buf), "%lld %d", now, ++count);

@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/num.h"
 #include "core/testpoint.h"
 #include "core/path.h"
 #include "core/vars.h"
@@ -174,6 +176,7 @@ swap_retire_main(const char *data_dir, const char *app, int grace,
 	struct store *st;
 	struct conf c;
 	char db[PATH_MAX], err[256];
+	long long id;
 
 	conf_defaults(&c);
 	snprintf(c.data_dir, sizeof(c.data_dir), "%s", data_dir);
@@ -184,7 +187,8 @@ swap_retire_main(const char *data_dir, const char *app, int grace,
 	/* only the processes this swap replaced: a later swap's old set
 	 * gets its own grace period from its own retire */
 	for (int i = 0; i < nids; i++)
-		if (store_proc_get(st, strtoll(ids[i], NULL, 10), &p) == 0 &&
+		if (num_parse(ids[i], 1, INT64_MAX, &id) == 0 &&
+		    store_proc_get(st, id, &p) == 0 &&
 		    strcmp(p.state, "draining") == 0)
 			proc_stop(&c, st, app, &p);
 	store_close(st);

@@ -19,6 +19,7 @@
  * could not be told apart.
  */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "core/applock.h"
 #include "core/ident.h"
 #include "core/log.h"
+#include "core/num.h"
 #include "core/path.h"
 #include "run/recover.h"
 #include "run/procs.h"
@@ -183,13 +185,17 @@ hooks_uidbase(const struct conf *c, struct store *st, char *err,
 {
 	struct move *m;
 	char v[32];
+	long long v64;
 	int rc, old;
 
 	if ((rc = store_setting_get(st, UIDBASE_SETTING, v, sizeof(v))) == -1) {
 		snprintf(err, errlen, "%s", store_error(st));
 		return -1;
 	}
-	old = rc == 0 ? atoi(v) : c->app_uid_base;
+	if (rc != 0)
+		old = c->app_uid_base;
+	else
+		old = num_parse(v, 0, INT32_MAX, &v64) == 0 ? (int)v64 : 0;
 	if (old == c->app_uid_base || geteuid() != 0)
 		return rc == 0 && old == c->app_uid_base ? 0 :
 		    record(st, c->app_uid_base, err, errlen);
