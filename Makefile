@@ -16,7 +16,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lz
 
 BUILD   ?= build
 SRC     := $(wildcard conf/*.c core/*.c router/*.c run/*.c deploy/*.c gitd/*.c cmd/*.c)
-MAIN    := cmd/berth.c
+MAIN    := $(wildcard cmd/*.c)
 LIBSRC  := $(filter-out $(MAIN),$(SRC))
 LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o)
 # the floors (conf/, core/: they include nothing above them, tests/layers.sh)
@@ -37,7 +37,7 @@ all: berth
 berth: $(BUILD)/berth
 	cp $< $@.tmp && mv -f $@.tmp $@
 
-$(BUILD)/berth: $(BUILD)/cmd/berth.o $(LIBOBJ)
+$(BUILD)/berth: $(MAIN:%.c=$(BUILD)/%.o) $(LIBOBJ)
 	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h)
