@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/num.h"
 
@@ -47,7 +48,8 @@ num_parse_hex(const char *s, unsigned long long max, unsigned long long *out)
 	unsigned long long v;
 	char *end;
 
-	if (!isxdigit((unsigned char)s[0]))
+	/* strtoull would take "0x", spaces and a sign too */
+	if (s[0] == '\0' || s[strspn(s, "0123456789abcdefABCDEF")] != '\0')
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 16);
