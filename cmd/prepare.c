@@ -32,7 +32,7 @@ cmd_prepare(struct conf *c, struct store **st, int *created_key)
 		return -1;
 	}
 	snprintf(c->data_dir, sizeof(c->data_dir), "%s", abs);
-	if (datadir_db(c, db, sizeof(db)) == -1) {
+	if (datadir_db(c->data_dir, db, sizeof(db)) == -1) {
 		fprintf(stderr, "berth: data dir path too long\n");
 		return -1;
 	}

@@ -4,6 +4,7 @@
  * The lock file holds one line, "EPOCH HOLDER", rewritten by each holder.
  */
 #include "core/applock.h"
+#include "core/datadir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +28,7 @@ lock_open(const struct conf *c, const char *app, char *err, size_t errlen)
 	char dir[PATH_MAX], path[PATH_MAX];
 	int fd;
 
-	if (pathf(dir, sizeof(dir), "%s/locks", c->data_dir) == -1 ||
+	if (datadir_path(c->data_dir, "locks", dir, sizeof(dir)) == -1 ||
 	    pathf(path, sizeof(path), "%s/%s.lock", dir, app) == -1 ||
 	    mkdirs(dir, 0700) == -1 ||
 	    (fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,

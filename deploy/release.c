@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "core/log.h"
 #include "core/num.h"
 #include "core/path.h"
@@ -29,8 +30,8 @@ release_paths(struct deploy *d)
 {
 	char rel[PATH_MAX];
 
-	if (pathf(d->app_dir, sizeof(d->app_dir), "%s/apps/%s",
-	    d->conf->data_dir, d->app.name) == -1 ||
+	if (datadir_app(d->conf->data_dir, d->app.name, d->app_dir,
+	    sizeof(d->app_dir)) == -1 ||
 	    pathf(rel, sizeof(rel), "%s/releases", d->app_dir) == -1 ||
 	    pathf(d->cache_dir, sizeof(d->cache_dir), "%s/cache",
 	    d->app_dir) == -1 ||
@@ -154,8 +155,8 @@ release_install(struct deploy *d)
 
 	if (store_release_next(d->st, d->app.id, &d->rel.version) == -1)
 		return deploy_fail(d, "%s", store_error(d->st));
-	if (pathf(dir, sizeof(dir), "%s/releases/%d", d->app_dir,
-	    d->rel.version) == -1)
+	if (datadir_release(d->conf->data_dir, d->app.name, d->rel.version, dir,
+	    sizeof(dir)) == -1)
 		return deploy_fail(d, "path too long");
 	(void)rmtree(dir); /* a leftover of a crash before the row was written */
 	if (rename(d->build_dir, dir) == -1)
@@ -180,8 +181,8 @@ release_uninstall(struct deploy *d)
 	if (store_release_delete(d->st, d->app.id, d->rel.version) == -1)
 		log_warnx("cannot forget release v%d of '%s': %s", d->rel.version,
 		    d->app.name, store_error(d->st));
-	if (pathf(dir, sizeof(dir), "%s/releases/%d", d->app_dir,
-	    d->rel.version) == 0 && rename(dir, d->build_dir) == -1 &&
+	if (datadir_release(d->conf->data_dir, d->app.name, d->rel.version, dir,
+	    sizeof(dir)) == 0 && rename(dir, d->build_dir) == -1 &&
 	    rmtree(dir) == -1)
 		log_warn("cannot remove %s", dir);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/applock.h"
+#include "core/datadir.h"
 #include "core/path.h"
 #include "deploy/archive.h"
 #include "deploy/deploy.h"
@@ -55,7 +56,8 @@ restore_release(struct deploy *d, int version)
 {
 	char dir[PATH_MAX], tar[PATH_MAX], tmp[PATH_MAX], err[256];
 
-	if (pathf(dir, sizeof(dir), "%s/releases/%d", d->app_dir, version) == -1 ||
+	if (datadir_release(d->conf->data_dir, d->app.name, version, dir,
+	    sizeof(dir)) == -1 ||
 	    pathf(tar, sizeof(tar), "%s/releases/%d.tar.gz", d->app_dir,
 	    version) == -1 ||
 	    pathf(tmp, sizeof(tmp), "%s/releases/.restore-%d", d->app_dir,

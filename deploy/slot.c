@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "core/path.h"
 #include "deploy/deploy.h"
 
@@ -19,9 +20,10 @@ try_slots(struct deploy *d)
 	char path[PATH_MAX];
 
 	for (int k = 0; k < d->conf->build_concurrency; k++) {
+		char name[32];
 		int fd;
-		if (pathf(path, sizeof(path), "%s/locks/build-slot-%d.lock",
-		    d->conf->data_dir, k) == -1 ||
+		snprintf(name, sizeof(name), "build-slot-%d.lock", k);
+		if (datadir_lock(d->conf->data_dir, name, path, sizeof(path)) == -1 ||
 		    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
 			return -2;
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/applock.h"
+#include "core/datadir.h"
 #include "core/names.h"
 #include "core/num.h"
 #include "core/path.h"
@@ -267,11 +268,11 @@ status_app(void *arg, const struct app_rec *a)
 	(void)store_proc_each(s->g->st, a->id, NULL, count_proc, &ap);
 	s->running += ap.running;
 	s->crashed += ap.crashed;
-	if (pathf(path, sizeof(path), "%s/apps/%s/releases",
-	    s->g->conf->data_dir, a->name) == 0)
+	if (datadir_app_part(s->g->conf->data_dir, a->name, "releases", path,
+	    sizeof(path)) == 0)
 		s->releases += disk_use(path, 0);
-	if (pathf(path, sizeof(path), "%s/apps/%s/cache", s->g->conf->data_dir,
-	    a->name) == 0)
+	if (datadir_app_part(s->g->conf->data_dir, a->name, "cache", path,
+	    sizeof(path)) == 0)
 		s->caches += disk_use(path, 0);
 	return 0;
 }
@@ -348,7 +349,8 @@ cmd_status(struct gitd_ctx *g, int argc, char **argv)
 	int rc;
 
 	(void)argc, (void)argv;
-	if (pathf(path, sizeof(path), "%s/serve.started", g->conf->data_dir) == 0 &&
+	if (datadir_path(g->conf->data_dir, "serve.started", path,
+	    sizeof(path)) == 0 &&
 	    (f = fopen(path, "re")) != NULL) {
 		if (fgets(buf, sizeof(buf), f) != NULL &&
 		    num_prefix(buf, 0, LLONG_MAX, &started, NULL) == -1)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "core/num.h"
 #include "core/path.h"
 #include "gitd/gitd_dispatch.h"
@@ -154,8 +155,8 @@ cmd_logs(struct gitd_ctx *g, int argc, char **argv)
 			return 2;
 		}
 	}
-	if (pathf(dir, sizeof(dir), "%s/apps/%s/logs", g->conf->data_dir,
-	    g->app.name) == -1)
+	if (datadir_app_part(g->conf->data_dir, g->app.name, "logs", dir,
+	    sizeof(dir)) == -1)
 		return 1;
 	n = log_files(dir, names, LOGS_MAX_FILES);
 	for (size_t i = 0; i < n; i++) {

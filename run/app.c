@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/applock.h"
+#include "core/datadir.h"
 #include "core/ident.h"
 #include "core/log.h"
 #include "core/path.h"
@@ -39,8 +40,8 @@ remove_files(const struct conf *c, const char *app, char *why, size_t wlen)
 {
 	char repo[PATH_MAX], dir[PATH_MAX];
 
-	if (pathf(repo, sizeof(repo), "%s/repos/%s.git", c->data_dir, app) == -1 ||
-	    pathf(dir, sizeof(dir), "%s/apps/%s", c->data_dir, app) == -1) {
+	if (datadir_repo(c->data_dir, app, repo, sizeof(repo)) == -1 ||
+	    datadir_app(c->data_dir, app, dir, sizeof(dir)) == -1) {
 		snprintf(why, wlen, "path too long");
 		return -1;
 	}
@@ -119,10 +120,10 @@ hooks_rename(const struct conf *c, struct store *st, const char *from,
 		goto out;
 	}
 	if (store_app_get(st, from, &a) != 0 ||
-	    pathf(a1, sizeof(a1), "%s/apps/%s", c->data_dir, from) == -1 ||
-	    pathf(a2, sizeof(a2), "%s/apps/%s", c->data_dir, to) == -1 ||
-	    pathf(r1, sizeof(r1), "%s/repos/%s.git", c->data_dir, from) == -1 ||
-	    pathf(r2, sizeof(r2), "%s/repos/%s.git", c->data_dir, to) == -1) {
+	    datadir_app(c->data_dir, from, a1, sizeof(a1)) == -1 ||
+	    datadir_app(c->data_dir, to, a2, sizeof(a2)) == -1 ||
+	    datadir_repo(c->data_dir, from, r1, sizeof(r1)) == -1 ||
+	    datadir_repo(c->data_dir, to, r2, sizeof(r2)) == -1) {
 		snprintf(why, wlen, "app '%s' does not exist", from);
 		goto out;
 	}

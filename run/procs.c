@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "core/ident.h"
 #include "core/log.h"
 #include "core/num.h"
@@ -30,8 +31,7 @@ int
 proc_run_dir(const char *data_dir, const char *app, int64_t id, char *out,
     size_t len)
 {
-	return pathf(out, len, "%s/apps/%s/run/%lld", data_dir, app,
-	    (long long)id);
+	return datadir_run(data_dir, app, (long long)id, out, len);
 }
 
 void

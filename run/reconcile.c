@@ -240,7 +240,7 @@ reconcile_pass(const struct conf *c, int may_start_proxy, int first_failure)
 	char db[PATH_MAX], err[512] = "data dir path too long";
 	int rc;
 
-	if (datadir_db(c, db, sizeof(db)) == -1 ||
+	if (datadir_db(c->data_dir, db, sizeof(db)) == -1 ||
 	    store_open(&ap.st, db, err, sizeof(err)) == -1) {
 		log_warnx("repair: %s", err);
 		return 1;

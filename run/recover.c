@@ -23,8 +23,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/applock.h"
+#include "core/datadir.h"
 #include "core/ident.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "core/path.h"
 #include "run/recover.h"
 #include "run/procs.h"
@@ -61,17 +64,10 @@ sweep(const char *dir, const char *const *prefixes)
 static int
 app_idle(const struct conf *c, const char *app, int *fd)
 {
-	char path[PATH_MAX];
+	char err[ERR_MAX];
 
-	*fd = -1;
-	if (pathf(path, sizeof(path), "%s/locks/%s.lock", c->data_dir, app) == -1 ||
-	    (*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
-		return 0;
-	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
-		return 1;
-	close(*fd);
-	*fd = -1;
-	return 0;
+	return applock_try(c, app, "recovery at start", fd, err,
+	    sizeof(err)) == 1;
 }
 
 struct recover {
@@ -107,8 +103,8 @@ recover_release(struct recover *r, struct app_rec *a)
 
 	if (store_proc_each(r->st, a->id, "running", see_release, &rs) == -1 ||
 	    rs.v == 0 || rs.mixed || rs.v == a->current_release ||
-	    pathf(dir, sizeof(dir), "%s/apps/%s/releases/%d", r->c->data_dir,
-	    a->name, rs.v) == -1 || stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
+	    datadir_release(r->c->data_dir, a->name, rs.v, dir,
+	    sizeof(dir)) == -1 || stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
 		return;
 	if (store_app_set_current(r->st, a->id, rs.v) == -1) {
 		log_warnx("recovery: %s", store_error(r->st));
@@ -131,10 +127,12 @@ recover_current(const struct conf *c, const struct app_rec *a)
 	if (a->current_release <= 0)
 		return;
 	snprintf(want, sizeof(want), "releases/%d", a->current_release);
-	if (pathf(dir, sizeof(dir), "%s/apps/%s/%s", c->data_dir, a->name,
-	    want) == -1 || pathf(cur, sizeof(cur), "%s/apps/%s/current",
-	    c->data_dir, a->name) == -1 || pathf(tmp, sizeof(tmp),
-	    "%s/apps/%s/current.recover", c->data_dir, a->name) == -1 ||
+	if (datadir_app_part(c->data_dir, a->name, want, dir,
+	    sizeof(dir)) == -1 ||
+	    datadir_app_part(c->data_dir, a->name, "current", cur,
+	    sizeof(cur)) == -1 ||
+	    datadir_app_part(c->data_dir, a->name, "current.recover", tmp,
+	    sizeof(tmp)) == -1 ||
 	    stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
 		return;
 	n = readlink(cur, have, sizeof(have) - 1);
@@ -164,7 +162,7 @@ recover_app(void *arg, const struct app_rec *a)
 	struct recover *r = arg;
 	struct app_rec app;
 	struct ident build;
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], repo[PATH_MAX];
 	int fd;
 
 	if (!app_idle(r->c, a->name, &fd)) {
@@ -176,15 +174,15 @@ recover_app(void *arg, const struct app_rec *a)
 	if (ident_kill_all(&build) == -1)
 		log_warn("recovery: cannot stop what uid %lu still runs",
 		    (unsigned long)build.uid);
-	if (pathf(dir, sizeof(dir), "%s/apps/%s", r->c->data_dir, a->name) == 0)
+	if (datadir_app(r->c->data_dir, a->name, dir, sizeof(dir)) == 0)
 		(void)sweep(dir, env_tmp);
-	if (pathf(dir, sizeof(dir), "%s/apps/%s/releases", r->c->data_dir,
-	    a->name) == 0)
+	if (datadir_app_part(r->c->data_dir, a->name, "releases", dir,
+	    sizeof(dir)) == 0)
 		(void)sweep(dir, release_tmp);
-	if (pathf(dir, sizeof(dir), "%s/apps/%s", r->c->data_dir, a->name) == 0)
+	if (datadir_app(r->c->data_dir, a->name, dir, sizeof(dir)) == 0)
 		(void)sweep(dir, app_tmp);
-	if (pathf(dir, sizeof(dir), "%s/repos/%s.git/objects", r->c->data_dir,
-	    a->name) == 0)
+	if (datadir_repo(r->c->data_dir, a->name, repo, sizeof(repo)) == 0 &&
+	    pathf(dir, sizeof(dir), "%s/objects", repo) == 0)
 		(void)sweep(dir, repo_tmp);
 	if (store_deploy_interrupted(r->st, a->id) == -1)
 		log_warnx("recovery: %s", store_error(r->st));

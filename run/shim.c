@@ -180,7 +180,7 @@ load(struct shim *s, int64_t id, char *err, size_t errlen)
 	char db[PATH_MAX];
 	int rc = -1;
 
-	if (pathf(db, sizeof(db), "%s/berth.db", s->data_dir) == -1 ||
+	if (datadir_db(s->data_dir, db, sizeof(db)) == -1 ||
 	    store_open(&st, db, err, errlen) == -1)
 		return -1;
 	if (store_proc_get(st, id, &s->p) != 0) {
@@ -227,7 +227,7 @@ app_name(const char *data_dir, int64_t app_id, char *out, size_t len)
 	char db[PATH_MAX], err[256];
 	int rc;
 
-	if (pathf(db, sizeof(db), "%s/berth.db", data_dir) == -1 ||
+	if (datadir_db(data_dir, db, sizeof(db)) == -1 ||
 	    store_open(&st, db, err, sizeof(err)) == -1)
 		return -1;
 	rc = store_app_name(st, app_id, out, len);
@@ -259,7 +259,7 @@ build_env(struct shim *s, char **env, size_t *n)
 		ADD("PORT=%d", s->p.port);
 	conf_defaults(&c);
 	snprintf(c.data_dir, sizeof(c.data_dir), "%s", s->data_dir);
-	if (pathf(db, sizeof(db), "%s/berth.db", s->data_dir) == -1 ||
+	if (datadir_db(s->data_dir, db, sizeof(db)) == -1 ||
 	    store_open(&st, db, err, sizeof(err)) == -1)
 		return -1;
 	if (store_app_get(st, s->app, &app) != 0 ||
@@ -462,10 +462,10 @@ shim_open(struct shim *s, int64_t id, char *err, size_t errlen)
 	}
 	if (find_command(s, err, errlen) == -1)
 		return -1;
-	if (pathf(s->release_dir, sizeof(s->release_dir), "%s/apps/%s/releases/%d",
-	    s->data_dir, s->app, s->p.release) == -1 ||
-	    pathf(logs, sizeof(logs), "%s/apps/%s/logs", s->data_dir,
-	    s->app) == -1 || (s->logs_fd = open_dir(logs, 0700)) == -1) {
+	if (datadir_release(s->data_dir, s->app, s->p.release, s->release_dir,
+	    sizeof(s->release_dir)) == -1 ||
+	    datadir_app_part(s->data_dir, s->app, "logs", logs,
+	    sizeof(logs)) == -1 || (s->logs_fd = open_dir(logs, 0700)) == -1) {
 		snprintf(err, errlen, "cannot open the logs dir: %s",
 		    strerror(errno));
 		return -1;

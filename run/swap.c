@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "core/log.h"
 #include "core/num.h"
 #include "core/testpoint.h"
@@ -181,7 +182,7 @@ swap_retire_main(const char *data_dir, const char *app, int grace,
 	conf_defaults(&c);
 	snprintf(c.data_dir, sizeof(c.data_dir), "%s", data_dir);
 	sleep((unsigned int)grace);
-	if (pathf(db, sizeof(db), "%s/berth.db", data_dir) == -1 ||
+	if (datadir_db(data_dir, db, sizeof(db)) == -1 ||
 	    store_open(&st, db, err, sizeof(err)) == -1)
 		return 1;
 	/* only the processes this swap replaced: a later swap's old set

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "core/applock.h"
+#include "core/datadir.h"
 #include "core/ident.h"
 #include "core/log.h"
 #include "core/num.h"
@@ -78,8 +79,8 @@ move_tree(struct move *m, const struct app_rec *a, const char *sub,
 {
 	char dir[PATH_MAX];
 
-	if (pathf(dir, sizeof(dir), "%s/apps/%s/%s", m->c->data_dir, a->name,
-	    sub) == -1 || ident_move_tree(dir, from, to) == -1) {
+	if (datadir_app_part(m->c->data_dir, a->name, sub, dir,
+	    sizeof(dir)) == -1 || ident_move_tree(dir, from, to) == -1) {
 		snprintf(m->err, sizeof(m->err), "cannot give '%.*s' from uid %lu"
 		    " to uid %lu: %m", PATH_MAX, dir, (unsigned long)from->uid,
 		    (unsigned long)to->uid);
