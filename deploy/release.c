@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "core/datadir.h"
+#include "core/live.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "core/num.h"
 #include "core/path.h"
 #include "deploy/archive.h"
@@ -209,25 +211,15 @@ release_run(struct deploy *d, int version)
 int
 release_activate(struct deploy *d, int version)
 {
-	char target[64], tmp[PATH_MAX], cur[PATH_MAX];
+	char tag[32], was[64], err[ERR_MAX];
 
-	snprintf(target, sizeof(target), "releases/%d", version);
-	if (pathf(tmp, sizeof(tmp), "%s/current.%lld", d->app_dir,
-	    (long long)d->deploy_id) == -1 ||
-	    pathf(cur, sizeof(cur), "%s/current", d->app_dir) == -1)
-		return deploy_fail(d, "path too long");
-	(void)unlink(tmp);
-	if (symlink(target, tmp) == -1)
-		return deploy_fail(d, "cannot create '%s': %s", tmp,
-		    strerror(errno));
-	if (rename(tmp, cur) == -1) {
-		(void)unlink(tmp);
-		return deploy_fail(d, "cannot swap '%s': %s", cur,
-		    strerror(errno));
-	}
-	if (store_app_set_current(d->st, d->app.id, version) == -1)
+	snprintf(tag, sizeof(tag), "%lld", (long long)d->deploy_id);
+	if (live_link(d->conf->data_dir, d->app.name, version, tag, was,
+	    sizeof(was), err, sizeof(err)) == -1)
+		return deploy_fail(d, "%s", err);
+	if (live_record(d->st, d->app.id, version, err, sizeof(err)) == -1)
 		log_warnx("app '%s' is live at v%d but the db says otherwise: %s",
-		    d->app.name, version, store_error(d->st));
+		    d->app.name, version, err);
 	d->app.current_release = version;
 	return 0;
 }

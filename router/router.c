@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/live.h"
+#include "core/msg.h"
 #include "core/path.h"
 #include "core/spawn.h"
 
@@ -59,15 +61,21 @@ router_update(const struct conf *c, struct store *st, const char *show, int at,
 {
 	struct app_rec app = { 0 };
 	struct routes r;
+	char why[ERR_MAX];
 	int lock, rc;
 
 	err[0] = '\0';
 	if ((lock = router_lock(c, err, errlen)) == -1)
 		return -1;
-	if (show != NULL && (store_app_get(st, show, &app) != 0 ||
-	    store_app_set_current(st, app.id, at) == -1)) {
+	if (show != NULL && store_app_get(st, show, &app) != 0) {
 		snprintf(err, errlen, "cannot record the release of '%s': %s",
 		    show, store_error(st));
+		close(lock);
+		return -1;
+	}
+	if (show != NULL && live_record(st, app.id, at, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "cannot record the release of '%s': %s",
+		    show, why);
 		close(lock);
 		return -1;
 	}
@@ -78,8 +86,8 @@ router_update(const struct conf *c, struct store *st, const char *show, int at,
 		    err, errlen) : caddy_apply(c, &r, err, errlen);
 		routes_free(&r);
 	}
-	if (rc == -1 && show != NULL &&
-	    store_app_set_current(st, app.id, app.current_release) == -1)
+	if (rc == -1 && show != NULL && live_record(st, app.id,
+	    app.current_release, why, sizeof(why)) == -1)
 		snprintf(err + strlen(err), errlen - strlen(err), " (and the"
 		    " release of '%s' could not be put back)", show);
 	close(lock);

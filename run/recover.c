@@ -26,6 +26,7 @@
 #include "core/applock.h"
 #include "core/datadir.h"
 #include "core/ident.h"
+#include "core/live.h"
 #include "core/log.h"
 #include "core/msg.h"
 #include "core/path.h"
@@ -98,7 +99,7 @@ static void
 recover_release(struct recover *r, struct app_rec *a)
 {
 	struct releases_seen rs = { 0, 0 };
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], err[ERR_MAX];
 	struct stat sb;
 
 	if (store_proc_each(r->st, a->id, "running", see_release, &rs) == -1 ||
@@ -106,8 +107,8 @@ recover_release(struct recover *r, struct app_rec *a)
 	    datadir_release(r->c->data_dir, a->name, rs.v, dir,
 	    sizeof(dir)) == -1 || stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
 		return;
-	if (store_app_set_current(r->st, a->id, rs.v) == -1) {
-		log_warnx("recovery: %s", store_error(r->st));
+	if (live_record(r->st, a->id, rs.v, err, sizeof(err)) == -1) {
+		log_warnx("recovery: %s", err);
 		return;
 	}
 	log_info("recovery: '%s' runs v%d: the db said v%d", a->name, rs.v,
@@ -120,35 +121,21 @@ recover_release(struct recover *r, struct app_rec *a)
 static void
 recover_current(const struct conf *c, const struct app_rec *a)
 {
-	char want[64], have[64], dir[PATH_MAX], tmp[PATH_MAX], cur[PATH_MAX];
+	char dir[PATH_MAX], was[64], err[ERR_MAX];
 	struct stat sb;
-	ssize_t n;
+	int rc;
 
-	if (a->current_release <= 0)
+	if (a->current_release <= 0 ||
+	    datadir_release(c->data_dir, a->name, a->current_release, dir,
+	    sizeof(dir)) == -1 || stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
 		return;
-	snprintf(want, sizeof(want), "releases/%d", a->current_release);
-	if (datadir_app_part(c->data_dir, a->name, want, dir,
-	    sizeof(dir)) == -1 ||
-	    datadir_app_part(c->data_dir, a->name, "current", cur,
-	    sizeof(cur)) == -1 ||
-	    datadir_app_part(c->data_dir, a->name, "current.recover", tmp,
-	    sizeof(tmp)) == -1 ||
-	    stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
-		return;
-	n = readlink(cur, have, sizeof(have) - 1);
-	if (n >= 0) {
-		have[n] = '\0';
-		if (strcmp(have, want) == 0)
-			return;
-	}
-	(void)unlink(tmp);
-	if (symlink(want, tmp) == -1 || rename(tmp, cur) == -1) {
-		log_warn("recovery: cannot point '%s' at %s", cur, want);
-		(void)unlink(tmp);
-		return;
-	}
-	log_info("recovery: '%s' current -> %s (was %s)", a->name, want,
-	    n >= 0 ? have : "missing");
+	if ((rc = live_link(c->data_dir, a->name, a->current_release,
+	    "recover", was, sizeof(was), err, sizeof(err))) == -1)
+		log_warnx("recovery: cannot point '%s' current at v%d: %s",
+		    a->name, a->current_release, err);
+	else if (rc == 1)
+		log_info("recovery: '%s' current -> releases/%d (was %s)",
+		    a->name, a->current_release, was[0] ? was : "missing");
 }
 
 static int
