@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/datadir.h"
+#include "core/detach.h"
 #include "core/ident.h"
 #include "core/log.h"
 #include "core/num.h"
@@ -124,52 +125,23 @@ proc_spawn(const struct conf *c, struct store *st, const char *app,
     struct proc_rec *p, char *err, size_t errlen)
 {
 	char id[32], uid[32], nproc[32], dir[PATH_MAX];
-	int fds[2], shim = 0, status;
+	char *argv[] = { "berth", "shim", (char *)c->data_dir, id, uid, nproc,
+	    NULL };
 	struct ident who;
-	pid_t pid;
+	pid_t shim;
 
 	ident_of_app(c, p->app_id, &who);
 	snprintf(id, sizeof(id), "%lld", (long long)p->id);
 	snprintf(uid, sizeof(uid), "%lu", who.drop ? (unsigned long)who.uid : 0UL);
 	snprintf(nproc, sizeof(nproc), "%lu", who.nproc);
 	if (proc_run_dir(c->data_dir, app, p->id, dir, sizeof(dir)) == -1 ||
-	    mkdirs(dir, 0755) == -1 || pipe2(fds, O_CLOEXEC) == -1) {
+	    mkdirs(dir, 0755) == -1) {
 		snprintf(err, errlen, "cannot prepare '%s': %s", dir,
 		    strerror(errno));
 		return -1;
 	}
-	if ((pid = fork()) == -1) {
-		close(fds[0]);
-		close(fds[1]);
-		snprintf(err, errlen, "fork: %s", strerror(errno));
+	if ((shim = detach_self(argv, err, errlen)) == -1)
 		return -1;
-	}
-	if (pid == 0) { /* intermediate: new session, fork the shim, report */
-		pid_t shim_pid;
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		(void)setsid();
-		if ((shim_pid = fork()) == 0) {
-			if (null >= 0) {
-				(void)dup2(null, 0);
-				(void)dup2(null, 1);
-				(void)dup2(null, 2);
-			}
-			(void)close_range(3, ~0U, 0);
-			/* this very binary, even if an upgrade replaced the file */
-			execl("/proc/self/exe", "berth", "shim", c->data_dir, id,
-			    uid, nproc, (char *)NULL);
-			_exit(127);
-		}
-		if (write(fds[1], &shim_pid, sizeof(shim_pid)) != sizeof(shim_pid))
-			_exit(1);
-		_exit(shim_pid > 0 ? 0 : 1);
-	}
-	close(fds[1]);
-	if (read(fds[0], &shim, sizeof(shim)) != sizeof(shim))
-		shim = 0;
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
 	/* until it has exec'd, /proc shows the parent's command line */
 	for (int i = 0; i < 200 && shim > 0 && !shim_alive(shim, p->id); i++)
 		usleep(10000);

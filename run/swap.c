@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/datadir.h"
+#include "core/detach.h"
 #include "core/log.h"
 #include "core/num.h"
 #include "core/testpoint.h"
@@ -128,45 +129,23 @@ static void
 retire_later(const struct conf *c, const char *app, const int64_t *ids,
     size_t nids)
 {
-	char grace[16], idbuf[MAX_INSTANCES * 4][24];
+	char grace[16], idbuf[MAX_INSTANCES * 4][24], err[ERR_MAX];
 	char *argv[MAX_INSTANCES * 4 + 6];
 	size_t argc = 0;
-	pid_t pid;
 
 	snprintf(grace, sizeof(grace), "%d", c->health_grace);
-	if ((pid = fork()) == -1) {
-		log_warn("fork");
-		return;
+	argv[argc++] = "berth";
+	argv[argc++] = "retire";
+	argv[argc++] = (char *)c->data_dir;
+	argv[argc++] = (char *)app;
+	argv[argc++] = grace;
+	for (size_t i = 0; i < nids && i < MAX_INSTANCES * 4; i++) {
+		snprintf(idbuf[i], sizeof(idbuf[i]), "%lld", (long long)ids[i]);
+		argv[argc++] = idbuf[i];
 	}
-	if (pid > 0) {
-		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-			;
-		return;
-	}
-	(void)setsid();
-	if (fork() == 0) {
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			(void)dup2(null, 0);
-			(void)dup2(null, 1);
-			(void)dup2(null, 2);
-		}
-		(void)close_range(3, ~0U, 0);
-		argv[argc++] = "berth";
-		argv[argc++] = "retire";
-		argv[argc++] = (char *)c->data_dir;
-		argv[argc++] = (char *)app;
-		argv[argc++] = grace;
-		for (size_t i = 0; i < nids && i < MAX_INSTANCES * 4; i++) {
-			snprintf(idbuf[i], sizeof(idbuf[i]), "%lld", (long long)ids[i]);
-			argv[argc++] = idbuf[i];
-		}
-		argv[argc] = NULL;
-		/* this very binary, even if an upgrade replaced the file */
-		execv("/proc/self/exe", argv);
-		_exit(127);
-	}
-	_exit(0);
+	argv[argc] = NULL;
+	if (detach_self(argv, err, sizeof(err)) == -1)
+		log_warnx("cannot retire the old processes of '%s': %s", app, err);
 }
 
 int
