@@ -130,10 +130,11 @@ reachable(struct deploy *d)
 		if (datadir_blocked(paths[i], blocked, sizeof(blocked)) == 0 &&
 		    blocked[0] != '\0')
 			return deploy_fail(d, "builds run as uid %lu, who cannot"
-			    " enter '%s' on the way to '%s': put berth under /opt"
-			    " and data_dir under /var/lib/berth, or chmod o+x '%s'",
-			    (unsigned long)d->build_ident.uid, blocked, paths[i],
-			    blocked);
+			    " enter '%s' on the way to '%s': let others through"
+			    " it (chmod o+x '%s'), or set %s in berth.ini to a"
+			    " directory they can reach", (unsigned long)
+			    d->build_ident.uid, blocked, paths[i], blocked,
+			    i == 0 ? "buildpacks_dir" : "data_dir");
 	return 0;
 }
 

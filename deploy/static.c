@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/path.h"
+#include "core/text.h"
 #include "deploy/deploy.h"
 
 #define STATIC_DEPTH_MAX 64
@@ -73,8 +74,8 @@ links_beneath(int sfd, const char *rel, char *bad, size_t len, int depth)
 int
 release_check_static(struct deploy *d)
 {
-	const char *sr = d->rel.static_root, *shown;
-	char bad[PATH_MAX];
+	const char *sr = d->rel.static_root;
+	char bad[PATH_MAX], shown[160];
 	int root, sfd, rc;
 
 	if (sr[0] == '\0')
@@ -97,7 +98,9 @@ release_check_static(struct deploy *d)
 		    " the app: %s", sr, strerror(errno));
 	rc = links_beneath(sfd, ".", bad, sizeof(bad), 0);
 	close(sfd);
-	shown = strncmp(bad, "./", 2) == 0 ? bad + 2 : bad;
+	/* a name from the pushed tree: any bytes but '/' and NUL */
+	text_shown(strncmp(bad, "./", 2) == 0 ? bad + 2 : bad, shown,
+	    sizeof(shown));
 	if (rc == -2)
 		return deploy_fail(d, "'%s/%s' is a symlink that leads outside %s/"
 		    " (or nowhere): the proxy serves %s/ as it is", sr, shown, sr,
