@@ -119,7 +119,8 @@ main(int argc, char **argv)
 		return cmd_usage();
 	if ((cmd->flags & CMD_CONF) &&
 	    (conf_load(&config, conf_path, err, sizeof(err)) == -1 ||
-	    datadir_settle(&config, note, sizeof(note), err, sizeof(err)) == -1)) {
+	    datadir_settle(&config, note, sizeof(note), err,
+	    sizeof(err)) == -1)) {
 		fprintf(stderr, "berth: %s\n", err);
 		return 1;
 	}

@@ -25,7 +25,8 @@ stamp_start(const struct conf *c)
 	char path[PATH_MAX];
 	FILE *f;
 
-	if (datadir_path(c->data_dir, "serve.started", path, sizeof(path)) == -1 ||
+	if (datadir_path(c->data_dir, "serve.started", path,
+	    sizeof(path)) == -1 ||
 	    (f = fopen(path, "we")) == NULL)
 		return;
 	fprintf(f, "%lld\n", (long long)time(NULL));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/datadir.h"
+#include "core/grow.h"
 #include "core/num.h"
 #include "core/path.h"
 #include "gitd/gitd_dispatch.h"
@@ -37,14 +38,8 @@ lines_add_file(struct lines *l, const char *path)
 	if (f == NULL)
 		return;
 	while (fgets(buf, sizeof(buf), f) != NULL) {
-		if (l->n == l->cap) {
-			size_t ncap = l->cap ? l->cap * 2 : 1024;
-			char **nv = realloc(l->v, ncap * sizeof(*nv));
-			if (nv == NULL)
-				break;
-			l->v = nv;
-			l->cap = ncap;
-		}
+		if (grow(&l->v, &l->cap, l->n, sizeof(*l->v), 1024) == -1)
+			break;
 		if ((l->v[l->n] = strdup(buf)) != NULL)
 			l->n++;
 	}

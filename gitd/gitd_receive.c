@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "core/applock.h"
+#include "core/grow.h"
 #include "core/log.h"
 #include "core/path.h"
 #include "gitd/gitd_connect.h"
@@ -284,14 +285,8 @@ receive_commands(struct receive *r)
 		if (r->ncmds == MAX_COMMANDS)
 			return receive_fail(r, "too many update commands (max"
 			    " %d)", MAX_COMMANDS);
-		if (r->ncmds == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct ref_cmd *nv = realloc(r->cmds, ncap * sizeof(*nv));
-			if (nv == NULL)
-				return receive_fail(r, "out of memory");
-			r->cmds = nv;
-			cap = ncap;
-		}
+		if (grow(&r->cmds, &cap, r->ncmds, sizeof(*r->cmds), 8) == -1)
+			return receive_fail(r, "out of memory");
 		if (parse_command(r, r->line, len, &r->cmds[r->ncmds]) == -1)
 			return -1;
 		r->ncmds++;
