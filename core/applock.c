@@ -91,8 +91,7 @@ now_ms(void)
 
 int
 applock_take(const struct conf *c, const char *app, const char *holder,
-    say_fn waiting, void *arg, char *err,
-    size_t errlen)
+    say_fn waiting, void *arg, char *err, size_t errlen)
 {
 	char busy[APPLOCK_WHAT_MAX + 32];
 	long long end = now_ms() + (long long)c->lock_timeout * 1000;

@@ -97,14 +97,11 @@ hooks_rollback(const struct conf *c, struct store *st, const char *app,
 	struct release_rec rel;
 	struct deploy d;
 	long long t0 = deploy_now_ms();
-	char err[256];
 	int lock, ok = 0;
 
-	if ((lock = applock_take(c, app, holder, NULL, NULL, err,
-	    sizeof(err))) == -1) {
-		snprintf(reason, rlen, "%s", err);
+	if ((lock = applock_take(c, app, holder, NULL, NULL, reason,
+	    rlen)) == -1)
 		return -1;
-	}
 	if (deploy_init(&d, &p, "rollback", NULL) == -1 && d.deploy_id == 0) {
 		snprintf(reason, rlen, "%s", d.reason);
 		close(lock);

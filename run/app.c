@@ -62,11 +62,8 @@ hooks_destroy(const struct conf *c, struct store *st, const char *app,
 	char err[1024];
 	int lock, rc = -1;
 
-	if ((lock = applock_take(c, app, holder, NULL, NULL, err,
-	    sizeof(err))) == -1) {
-		snprintf(why, wlen, "%s", err);
+	if ((lock = applock_take(c, app, holder, NULL, NULL, why, wlen)) == -1)
 		return -1;
-	}
 	if (store_app_get(st, app, &a) != 0) {
 		snprintf(why, wlen, "app '%s' does not exist", app);
 		goto out;
@@ -106,15 +103,12 @@ int
 hooks_rename(const struct conf *c, struct store *st, const char *from,
     const char *to, const char *holder, char *why, size_t wlen)
 {
-	char a1[PATH_MAX], a2[PATH_MAX], r1[PATH_MAX], r2[PATH_MAX], err[1024];
+	char a1[PATH_MAX], a2[PATH_MAX], r1[PATH_MAX], r2[PATH_MAX];
 	struct app_rec a, other;
 	int lock, rc = -1;
 
-	if ((lock = applock_take(c, from, holder, NULL, NULL, err,
-	    sizeof(err))) == -1) {
-		snprintf(why, wlen, "%s", err);
+	if ((lock = applock_take(c, from, holder, NULL, NULL, why, wlen)) == -1)
 		return -1;
-	}
 	if (store_app_get(st, to, &other) == 0) {
 		snprintf(why, wlen, "app '%s' already exists", to);
 		goto out;
@@ -183,14 +177,10 @@ hooks_restart(const struct conf *c, struct store *st, const char *app,
 {
 	struct swap_scope scope = { type, (flags & RESTART_SCALE) != 0 };
 	struct app_rec a;
-	char err[256];
 	int lock, rc = -1, stopped = 0;
 
-	if ((lock = applock_take(c, app, holder, NULL, NULL, err,
-	    sizeof(err))) == -1) {
-		snprintf(why, wlen, "%s", err);
+	if ((lock = applock_take(c, app, holder, NULL, NULL, why, wlen)) == -1)
 		return -1;
-	}
 	if (store_app_get(st, app, &a) != 0)
 		snprintf(why, wlen, "app '%s' does not exist", app);
 	else if (a.current_release == 0)
@@ -212,14 +202,10 @@ hooks_stop(const struct conf *c, struct store *st, const char *app,
     const char *holder, char *why, size_t wlen)
 {
 	struct app_rec a;
-	char err[256];
 	int lock, rc = -1;
 
-	if ((lock = applock_take(c, app, holder, NULL, NULL, err,
-	    sizeof(err))) == -1) {
-		snprintf(why, wlen, "%s", err);
+	if ((lock = applock_take(c, app, holder, NULL, NULL, why, wlen)) == -1)
 		return -1;
-	}
 	if (store_app_get(st, app, &a) != 0)
 		snprintf(why, wlen, "app '%s' does not exist", app);
 	else
