@@ -23,6 +23,7 @@
 
 #include "core/live.h"
 #include "core/msg.h"
+#include "core/num.h"
 #include "core/path.h"
 #include "core/spawn.h"
 
@@ -318,7 +319,7 @@ pid_t
 router_pidfile(const char *pidfile, uid_t owner)
 {
 	char buf[32] = "";
-	long pid;
+	long long pid;
 	int fd;
 	ssize_t n;
 
@@ -328,7 +329,8 @@ router_pidfile(const char *pidfile, uid_t owner)
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	pid = strtol(buf, NULL, 10);
+	if (num_prefix(buf, 0, INT32_MAX, &pid, NULL) == -1)
+		pid = 0;
 	if (pid <= 1 || kill((pid_t)pid, 0) == -1)
 		return 0;
 	return pid_live(pid, owner) ? (pid_t)pid : 0;

@@ -29,6 +29,7 @@
 #include "core/live.h"
 #include "core/log.h"
 #include "core/msg.h"
+#include "core/num.h"
 #include "core/path.h"
 #include "run/recover.h"
 #include "run/procs.h"
@@ -206,11 +207,11 @@ recover_router(const struct conf *c)
 	    (d = opendir(dir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		long pid;
+		long long pid;
 		if (strncmp(de->d_name, "stage-", 6) != 0)
 			continue;
-		pid = strtol(de->d_name + 6, NULL, 10);
-		if (pid > 0 && kill((pid_t)pid, 0) == 0)
+		if (num_prefix(de->d_name + 6, 1, INT32_MAX, &pid, NULL) == 0 &&
+		    kill((pid_t)pid, 0) == 0)
 			continue;
 		if (pathf(path, sizeof(path), "%s/%s", dir, de->d_name) == 0 &&
 		    rmtree(path) == 0)
