@@ -62,19 +62,19 @@ cmd_serve(struct conf *c, int argc, char **argv, const char *note)
 		log_warnx("no admin key yet: run 'berth init --admin-key FILE'");
 	stamp_start(c);
 	/* the apps' files and processes follow a changed app_uid_base */
-	if (hooks_uidbase(c, st, err, sizeof(err)) == -1) {
+	if (uidbase_follow(c, st, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		store_close(st);
 		return 1;
 	}
 	/* what a crash or kill -9 left half-done; processes before routing */
-	hooks_recover(c, st);
+	recover_start(c, st);
 	if (router_start(c, st, &started, err, sizeof(err)) == -1)
 		log_warnx("router: %s (apps are not reachable over HTTP until"
 		    " this is fixed; berth serve tries again; pushes still work;"
 		    " draining processes are kept)", err);
 	else
-		hooks_recover_routed(c, st);
+		recover_routed(c, st);
 	testpoint_arm(c);
 	store_close(st);
 	/* forked children open their own libgit2 and sqlite state */

@@ -199,7 +199,7 @@ out:
 }
 
 int
-hooks_deploy(const struct hook_push *p, struct hook_update *u)
+deploy_update(const struct hook_push *p, struct hook_update *u)
 {
 	struct deploy d;
 	long long t0 = deploy_now_ms(), build_ms = 0;

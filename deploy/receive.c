@@ -32,7 +32,7 @@ hooks_receive(struct hook_push *push)
 		struct hook_update *u = &push->updates[i];
 		if (git_oid_is_zero(&u->new_id) || !is_deploy_ref(push, u->ref))
 			continue;
-		(void)hooks_deploy(push, u);
+		(void)deploy_update(push, u);
 		return; /* one deploy per push */
 	}
 }

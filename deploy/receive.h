@@ -44,13 +44,13 @@ void hooks_receive(struct hook_push *push);
 
 /* Deploy update u of the push: build, release, activate.  0 when the new
  * release is live; -1 with u->reject set. */
-int hooks_deploy(const struct hook_push *push, struct hook_update *u);
+int deploy_update(const struct hook_push *push, struct hook_update *u);
 
 /* Make an earlier release live (version 0: the one before the live one),
  * under the app's lock (core/applock.h), taken for holder: what the caller
  * is ("rollback by key 'dev'"), which a caller kept waiting longer than
  * [server] lock_timeout is told.  0, or -1 with reason. */
-int hooks_rollback(const struct conf *c, struct store *st, const char *app,
+int deploy_rollback(const struct conf *c, struct store *st, const char *app,
     const char *holder, int version, say_fn say, void *say_ctx,
     char *reason, size_t rlen);
 

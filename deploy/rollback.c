@@ -88,7 +88,7 @@ restore_release(struct deploy *d, int version)
 }
 
 int
-hooks_rollback(const struct conf *c, struct store *st, const char *app,
+deploy_rollback(const struct conf *c, struct store *st, const char *app,
     const char *holder, int version, say_fn say,
     void *say_ctx, char *reason, size_t rlen)
 {

@@ -197,7 +197,7 @@ cmd_apps_destroy(struct gitd_ctx *g, int argc, char **argv)
 		return 2;
 	}
 	gitd_holder(g, "apps:destroy", holder, sizeof(holder));
-	if (hooks_destroy(g->conf, g->st, g->app.name, holder, why,
+	if (app_destroy(g->conf, g->st, g->app.name, holder, why,
 	    sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: cannot destroy '%s': %s (run the command"
 		    " again to finish)", g->app.name, why);
@@ -218,7 +218,7 @@ cmd_apps_rename(struct gitd_ctx *g, int argc, char **argv)
 		return 2;
 	}
 	gitd_holder(g, "apps:rename", holder, sizeof(holder));
-	if (hooks_rename(g->conf, g->st, g->app.name, argv[2], holder, why,
+	if (app_rename(g->conf, g->st, g->app.name, argv[2], holder, why,
 	    sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: cannot rename '%s': %s", g->app.name, why);
 		return 1;

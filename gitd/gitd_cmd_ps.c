@@ -62,7 +62,7 @@ say_out(void *ctx, const char *line)
 	gitd_printf(ctx, "%s\n", line);
 }
 
-/* Run hooks_restart for the command `what`: 0, or the exit status. */
+/* Run app_restart for the command `what`: 0, or the exit status. */
 static int
 restart(struct gitd_ctx *g, const char *what, const char *type, int flags)
 {
@@ -70,7 +70,7 @@ restart(struct gitd_ctx *g, const char *what, const char *type, int flags)
 	int rc;
 
 	gitd_holder(g, what, holder, sizeof(holder));
-	rc = hooks_restart(g->conf, g->st, g->app.name, holder, type, flags,
+	rc = app_restart(g->conf, g->st, g->app.name, holder, type, flags,
 	    say_out, g, why, sizeof(why));
 	if (rc == -1) {
 		gitd_errorf(g, "berth: %s failed: %s", what, why);
@@ -109,7 +109,7 @@ cmd_ps_stop(struct gitd_ctx *g, int argc, char **argv)
 
 	(void)argc, (void)argv;
 	gitd_holder(g, "stop", holder, sizeof(holder));
-	if (hooks_stop(g->conf, g->st, g->app.name, holder, why,
+	if (app_stop(g->conf, g->st, g->app.name, holder, why,
 	    sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: stop failed: %s", why);
 		return 1;

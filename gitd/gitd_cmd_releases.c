@@ -106,7 +106,7 @@ cmd_rollback(struct gitd_ctx *g, int argc, char **argv)
 		}
 	}
 	gitd_holder(g, "a rollback", holder, sizeof(holder));
-	if (hooks_rollback(g->conf, g->st, g->app.name, holder, (int)v,
+	if (deploy_rollback(g->conf, g->st, g->app.name, holder, (int)v,
 	    say_stdout, g, reason, sizeof(reason)) == -1) {
 		gitd_errorf(g, "berth: rollback failed: %s", reason);
 		return 1;

@@ -53,7 +53,7 @@ remove_files(const struct conf *c, const char *app, char *why, size_t wlen)
 }
 
 int
-hooks_destroy(const struct conf *c, struct store *st, const char *app,
+app_destroy(const struct conf *c, struct store *st, const char *app,
     const char *holder, char *why, size_t wlen)
 {
 	struct stop_all s = { c, st, app };
@@ -100,7 +100,7 @@ out:
 }
 
 int
-hooks_rename(const struct conf *c, struct store *st, const char *from,
+app_rename(const struct conf *c, struct store *st, const char *from,
     const char *to, const char *holder, char *why, size_t wlen)
 {
 	char a1[PATH_MAX], a2[PATH_MAX], r1[PATH_MAX], r2[PATH_MAX];
@@ -171,7 +171,7 @@ app_stopped(struct store *st, const struct app_rec *a, int *stopped)
 }
 
 int
-hooks_restart(const struct conf *c, struct store *st, const char *app,
+app_restart(const struct conf *c, struct store *st, const char *app,
     const char *holder, const char *type, int flags,
     say_fn say, void *say_ctx, char *why, size_t wlen)
 {
@@ -198,7 +198,7 @@ hooks_restart(const struct conf *c, struct store *st, const char *app,
 }
 
 int
-hooks_stop(const struct conf *c, struct store *st, const char *app,
+app_stop(const struct conf *c, struct store *st, const char *app,
     const char *holder, char *why, size_t wlen)
 {
 	struct app_rec a;

@@ -14,7 +14,7 @@
 #include "core/msg.h"
 #include "core/store.h"
 
-/* How hooks_restart goes about it. */
+/* How app_restart goes about it. */
 #define RESTART_SCALE      1 /* only what the formation adds or removes */
 #define RESTART_IF_RUNNING 2 /* a stopped app (ps:stop) stays stopped */
 
@@ -23,21 +23,21 @@
  * ps:start), with the zero-downtime swap, under the app's lock.  0 when
  * done; 1 when RESTART_IF_RUNNING found the app stopped and did nothing;
  * -1 with why. */
-int hooks_restart(const struct conf *c, struct store *st, const char *app,
+int app_restart(const struct conf *c, struct store *st, const char *app,
     const char *holder, const char *type, int flags,
     say_fn say, void *say_ctx, char *why, size_t wlen);
 
 /* Stop all of the app's processes (ps:stop).  0 or -1 with why. */
-int hooks_stop(const struct conf *c, struct store *st, const char *app,
+int app_stop(const struct conf *c, struct store *st, const char *app,
     const char *holder, char *why, size_t wlen);
 
 /* Delete an app: processes, routing, repository, releases, rows, in that
  * order; safe to run again after a crash half-way.  0 or -1 with why. */
-int hooks_destroy(const struct conf *c, struct store *st, const char *app,
+int app_destroy(const struct conf *c, struct store *st, const char *app,
     const char *holder, char *why, size_t wlen);
 
 /* Rename an app (its processes are restarted under the new name). */
-int hooks_rename(const struct conf *c, struct store *st, const char *from,
+int app_rename(const struct conf *c, struct store *st, const char *from,
     const char *to, const char *holder, char *why, size_t wlen);
 
 #endif

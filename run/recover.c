@@ -10,7 +10,7 @@
  * was killed too) and an env dir a cut-off build left (config vars in
  * clear, where they could not be kept off the disk).  The router's staging
  * dirs go only when the process that made them is gone.  Once the router is
- * up again, hooks_recover_routed() retires what a cut-off swap left
+ * up again, recover_routed() retires what a cut-off swap left
  * draining.
  */
 #include <dirent.h>
@@ -221,7 +221,7 @@ recover_router(const struct conf *c)
 }
 
 void
-hooks_recover(const struct conf *c, struct store *st)
+recover_start(const struct conf *c, struct store *st)
 {
 	struct recover r = { c, st };
 
@@ -231,7 +231,7 @@ hooks_recover(const struct conf *c, struct store *st)
 }
 
 void
-hooks_recover_routed(const struct conf *c, struct store *st)
+recover_routed(const struct conf *c, struct store *st)
 {
 	struct recover r = { c, st };
 

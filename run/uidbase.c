@@ -181,7 +181,7 @@ record(struct store *st, int base, char *err, size_t errlen)
 }
 
 int
-hooks_uidbase(const struct conf *c, struct store *st, char *err,
+uidbase_follow(const struct conf *c, struct store *st, char *err,
     size_t errlen)
 {
 	struct move *m;
