@@ -45,6 +45,7 @@ cmd_init(struct conf *c, int argc, char **argv, const char *note)
 			return cmd_usage();
 	}
 	memset(&k, 0, sizeof(k));
+	line[0] = '\0'; /* read_file_line may fail before filling it */
 	if (name_key_valid(name, err, sizeof(err)) == -1) {
 		fprintf(stderr, "berth: invalid key name '%s': %s\n", name, err);
 		return 1;
