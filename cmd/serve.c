@@ -12,6 +12,7 @@
 #include "cmd/cmd.h"
 #include "core/datadir.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "core/testpoint.h"
 #include "gitd/gitd_server.h"
 #include "router/router.h"
@@ -39,7 +40,7 @@ cmd_serve(struct conf *c, int argc, char **argv, const char *note)
 	struct reconcile *rec;
 	struct gitd_chores chores;
 	struct store *st;
-	char err[1024], packs[PATH_MAX + 256];
+	char err[ERR_MAX], packs[PATH_MAX + 256];
 	int created = 0, keys = 0, started, rc;
 
 	(void)argc, (void)argv;

@@ -14,6 +14,6 @@
 
 typedef void (*say_fn)(void *ctx, const char *line);
 
-#define ERR_MAX 512
+#define ERR_MAX 1024
 
 #endif

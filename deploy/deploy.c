@@ -33,6 +33,7 @@
 
 #include "core/applock.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "core/path.h"
 #include "core/testpoint.h"
 #include "deploy/receive.h"
@@ -95,7 +96,7 @@ int
 deploy_init(struct deploy *d, const struct hook_push *p, const char *kind,
     const git_oid *commit)
 {
-	char err[256];
+	char err[ERR_MAX];
 
 	memset(d, 0, sizeof(*d));
 	if (commit != NULL) {
@@ -147,7 +148,7 @@ deploy_finish(struct deploy *d, int ok, long long t0)
 static int
 store_objects(struct deploy *d)
 {
-	char err[256];
+	char err[ERR_MAX];
 
 	if (d->push == NULL || d->push->store_objects == NULL)
 		return 0;

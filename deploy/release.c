@@ -88,7 +88,7 @@ give_cache(struct deploy *d)
 int
 release_export(struct deploy *d)
 {
-	char err[512];
+	char err[ERR_MAX];
 	size_t files = 0;
 	long long t0 = deploy_now_ms();
 	struct export_limits lim = { .max_file = d->conf->max_object_size,
@@ -198,7 +198,7 @@ say_line(void *ctx, const char *line)
 int
 release_run(struct deploy *d, int version)
 {
-	char why[1024];
+	char why[ERR_MAX];
 	long long t0 = deploy_now_ms();
 
 	if (swap_release(d->conf, d->st, &d->app, version, say_line, d, why,
@@ -260,7 +260,7 @@ void
 release_retain(struct deploy *d)
 {
 	char rel[PATH_MAX], dir[PATH_MAX], tar[PATH_MAX], tmp[PATH_MAX];
-	char err[256] = "rename failed";
+	char err[ERR_MAX] = "rename failed";
 	struct in_use busy = { .n = 0 };
 	int versions[4096];
 	size_t n = 0;

@@ -14,6 +14,7 @@
 #include "core/datadir.h"
 #include "core/ident.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "core/path.h"
 #include "run/app.h"
 #include "run/procs.h"
@@ -59,7 +60,7 @@ app_destroy(const struct conf *c, struct store *st, const char *app,
 	struct stop_all s = { c, st, app };
 	struct app_rec a;
 	struct ident who;
-	char err[1024];
+	char err[ERR_MAX];
 	int lock, rc = -1;
 
 	if ((lock = applock_take(c, app, holder, NULL, NULL, why, wlen)) == -1)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "core/msg.h"
 #include "core/text.h"
 
 static int
@@ -128,7 +129,7 @@ procfile_parse(const char *text, char *out, size_t outlen, char *err,
     size_t errlen)
 {
 	const char *line = text;
-	char why[200];
+	char why[ERR_MAX];
 	int lineno = 0;
 
 	out[0] = '\0';
@@ -185,7 +186,7 @@ static int
 yaml_procs(yaml_document_t *doc, yaml_node_t *map, char *procs, size_t plen,
     char *err, size_t errlen)
 {
-	char why[200];
+	char why[ERR_MAX];
 
 	if (map->type == YAML_SCALAR_NODE && map->data.scalar.length == 0)
 		return 0; /* "default_process_types:" with nothing */

@@ -23,6 +23,7 @@
 #include "core/detach.h"
 #include "core/ident.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "core/num.h"
 #include "core/path.h"
 #include "core/procinfo.h"
@@ -222,7 +223,7 @@ recover_one(void *arg, const struct proc_rec *p)
 	const struct conf *c = r->c;
 	struct store *st = r->st;
 	const char *app = r->app;
-	char err[256];
+	char err[ERR_MAX];
 	int rc;
 
 	if (strcmp(p->state, "starting") == 0) {

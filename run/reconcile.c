@@ -26,6 +26,7 @@
 #include "core/applock.h"
 #include "core/datadir.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "core/store.h"
 #include "run/procs.h"
 #include "router/router.h"
@@ -141,7 +142,7 @@ record(struct store *st, const char *app, int ok, const char *what)
 static int
 repair_proxy(const struct conf *c, struct store *st, int may, int first)
 {
-	char err[1024], what[1200];
+	char err[ERR_MAX], what[1200];
 	const char *kind = c->router_kind;
 	int started = 0;
 
@@ -179,7 +180,7 @@ revive_row(void *arg, const struct proc_rec *p)
 {
 	struct app_pass *ap = arg;
 	struct proc_status ps;
-	char err[512], what[700];
+	char err[ERR_MAX], what[ERR_MAX + 200];
 	int rc;
 
 	if (strcmp(p->state, "running") != 0)
@@ -215,7 +216,7 @@ repair_app(void *arg, const struct app_rec *a)
 {
 	struct app_pass ap = { ((struct app_pass *)arg)->c,
 	    ((struct app_pass *)arg)->st, a->name, 0, 0 };
-	char err[256];
+	char err[ERR_MAX];
 	int fd;
 
 	if (store_proc_each(ap.st, a->id, "running", revive_row, &ap) == -1 ||

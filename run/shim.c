@@ -38,6 +38,7 @@
 
 #include "core/datadir.h"
 #include "core/ident.h"
+#include "core/msg.h"
 #include "core/names.h"
 #include "core/path.h"
 #include "core/procinfo.h"
@@ -488,7 +489,7 @@ shim_main(const char *data_dir, int64_t proc_id, unsigned long uid,
     unsigned long nproc)
 {
 	struct shim s;
-	char err[256], msg[512], *env[ENV_MAX + 1];
+	char err[ERR_MAX], msg[512], *env[ENV_MAX + 1];
 	int fast = 0;
 
 	memset(&s, 0, sizeof(s));

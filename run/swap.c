@@ -27,6 +27,7 @@
 #include "core/datadir.h"
 #include "core/detach.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "core/num.h"
 #include "core/testpoint.h"
 #include "core/path.h"
@@ -264,7 +265,7 @@ switch_over(const struct conf *c, struct store *st, const struct app_rec *app,
     char *why, size_t whylen)
 {
 	int64_t ids[MAX_INSTANCES], oids[MAX_INSTANCES * 4];
-	char err[1024];
+	char err[ERR_MAX];
 
 	for (size_t i = 0; i < pl->n; i++)
 		ids[i] = pl->p[i].id;
@@ -359,7 +360,7 @@ swap_stop_all(const struct conf *c, struct store *st, const struct app_rec *app,
 {
 	struct procset *old = calloc(1, sizeof(*old));
 	int64_t oids[MAX_INSTANCES * 4];
-	char err[1024];
+	char err[ERR_MAX];
 	int rc = -1;
 
 	if (old == NULL) {

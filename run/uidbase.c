@@ -29,6 +29,7 @@
 #include "core/datadir.h"
 #include "core/ident.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "core/num.h"
 #include "core/path.h"
 #include "run/recover.h"
@@ -96,7 +97,7 @@ move_app(void *arg, const struct app_rec *a)
 {
 	struct move *m = arg;
 	struct ident from, to, bfrom, bto;
-	char err[256], holder[APPLOCK_WHAT_MAX];
+	char err[ERR_MAX], holder[APPLOCK_WHAT_MAX];
 	int lock, rc = 0;
 
 	snprintf(holder, sizeof(holder), "berth serve moving app_uid_base");
