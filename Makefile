@@ -15,12 +15,20 @@ BCFLAGS := $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lz
 
 BUILD   ?= build
-SRC     := $(wildcard core/*.c conf/*.c gitd/*.c hooks/*.c router/*.c)
-MAIN    := core/berth.c
+SRC     := $(wildcard conf/*.c core/*.c router/*.c run/*.c deploy/*.c gitd/*.c cmd/*.c)
+MAIN    := $(wildcard cmd/*.c)
 LIBSRC  := $(filter-out $(MAIN),$(SRC))
 LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o)
+# the floors (conf/, core/: they include nothing above them, tests/layers.sh)
+# as a library of their own, and what stands on them as another
+FLOORSRC := $(wildcard conf/*.c core/*.c)
+FLOORLIB := $(BUILD)/libberth-floor.a
+UPPERLIB := $(BUILD)/libberth.a
 UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+# unit tests that include only floor headers link the floor library alone
+FLOORTEST := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(shell grep -L \
+             '^\#include "\(router\|run\|deploy\|gitd\|cmd\)/' $(UNITSRC)))
 TOOLSRC := $(wildcard tests/tools/*.c)
 TOOLBIN := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tools/%)
 
@@ -29,16 +37,28 @@ all: berth
 berth: $(BUILD)/berth
 	cp $< $@.tmp && mv -f $@.tmp $@
 
-$(BUILD)/berth: $(BUILD)/core/berth.o $(LIBOBJ)
+$(BUILD)/berth: $(MAIN:%.c=$(BUILD)/%.o) $(LIBOBJ)
 	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(BCFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJ)
+$(FLOORLIB): $(FLOORSRC:%.c=$(BUILD)/%.o)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(UPPERLIB): $(filter-out $(FLOORSRC:%.c=$(BUILD)/%.o),$(LIBOBJ))
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(FLOORTEST): $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(FLOORLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(FLOORLIB) $(LDLIBS)
+
+$(filter-out $(FLOORTEST),$(UNITBIN)): $(BUILD)/tests/%: tests/unit/%.c \
+    tests/unit/unit.h $(UPPERLIB) $(FLOORLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UPPERLIB) $(FLOORLIB) \
+	  $(LDLIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(LIBOBJ)
 	@mkdir -p $(dir $@)

@@ -37,6 +37,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "core/num.h"
 #include "core/path.h"
 
 #define CONF_LINE_MAX 190 /* bytes, without the line end; inih's limit is 197 */
@@ -639,24 +640,17 @@ set_int(const struct conf_key *k, struct conf *c, const char *v, char *why,
     size_t whylen)
 {
 	const char *digits = v[0] == '-' ? v + 1 : v;
-	char *end;
-	long n;
+	long long n;
 
-	if (!isdigit((unsigned char)*digits))
-		goto notint;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (*end != '\0')
-		goto notint;
-	if (errno == ERANGE || n < k->min || n > k->max) {
+	if (num_parse(v, k->min, k->max, &n) == 0) {
+		*(int *)((char *)c + k->off) = (int)n;
+		return 0;
+	}
+	if (*digits != '\0' && digits[strspn(digits, "0123456789")] == '\0')
 		snprintf(why, whylen, "must be between %ld and %ld", k->min,
 		    k->max);
-		return -1;
-	}
-	*(int *)((char *)c + k->off) = (int)n;
-	return 0;
-notint:
-	snprintf(why, whylen, "not an integer");
+	else
+		snprintf(why, whylen, "not an integer");
 	return -1;
 }
 

@@ -4,9 +4,11 @@
  * The lock file holds one line, "EPOCH HOLDER", rewritten by each holder.
  */
 #include "core/applock.h"
+#include "core/datadir.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/num.h"
 #include "core/path.h"
 
 #define APPLOCK_RETRY_US 100000
@@ -25,7 +28,7 @@ lock_open(const struct conf *c, const char *app, char *err, size_t errlen)
 	char dir[PATH_MAX], path[PATH_MAX];
 	int fd;
 
-	if (pathf(dir, sizeof(dir), "%s/locks", c->data_dir) == -1 ||
+	if (datadir_path(c->data_dir, "locks", dir, sizeof(dir)) == -1 ||
 	    pathf(path, sizeof(path), "%s/%s.lock", dir, app) == -1 ||
 	    mkdirs(dir, 0700) == -1 ||
 	    (fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
@@ -59,6 +62,7 @@ applock_holder(int fd, char *out, size_t len)
 	char line[APPLOCK_WHAT_MAX + 32], when[16] = "?", *sp, *nl;
 	ssize_t n = pread(fd, line, sizeof(line) - 1, 0);
 	struct tm tm;
+	long long v;
 	time_t t;
 
 	snprintf(out, len, "another operation");
@@ -69,7 +73,7 @@ applock_holder(int fd, char *out, size_t len)
 		*nl = '\0';
 	if ((sp = strchr(line, ' ')) == NULL || sp[1] == '\0')
 		return;
-	t = (time_t)strtoll(line, NULL, 10);
+	t = num_prefix(line, 0, LLONG_MAX, &v, NULL) == 0 ? (time_t)v : 0;
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%H:%M:%S", &tm) == 0)
 		snprintf(when, sizeof(when), "?");
@@ -87,8 +91,7 @@ now_ms(void)
 
 int
 applock_take(const struct conf *c, const char *app, const char *holder,
-    void (*waiting)(void *, const char *), void *arg, char *err,
-    size_t errlen)
+    say_fn waiting, void *arg, char *err, size_t errlen)
 {
 	char busy[APPLOCK_WHAT_MAX + 32];
 	long long end = now_ms() + (long long)c->lock_timeout * 1000;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "conf/conf.h"
+#include "core/msg.h"
 
 #define APPLOCK_WHAT_MAX 160
 
@@ -23,8 +24,7 @@
  * "app 'APP' is busy: BUSY; try again".
  */
 int applock_take(const struct conf *c, const char *app, const char *holder,
-    void (*waiting)(void *arg, const char *busy), void *arg, char *err,
-    size_t errlen);
+    say_fn waiting, void *arg, char *err, size_t errlen);
 
 /* Take the app's lock for holder only if nobody holds it (berth serve's
  * repairs never wait for a push).  1 taken (*fd to close), 0 busy, -1

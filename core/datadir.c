@@ -76,7 +76,7 @@ datadir_buildpacks(struct conf *c, char *note, size_t notelen, char *err,
 	if (geteuid() != 0 || !(c->auto_paths & CONF_AUTO_BUILDPACKS))
 		return 0;
 	if (datadir_blocked(c->buildpacks_dir, blocked, sizeof(blocked)) == -1 ||
-	    datadir_path(c, "buildpacks", copy, sizeof(copy)) == -1) {
+	    datadir_path(c->data_dir, "buildpacks", copy, sizeof(copy)) == -1) {
 		snprintf(err, errlen, "path too long: '%.64s...'",
 		    c->buildpacks_dir);
 		return -1;
@@ -138,18 +138,6 @@ datadir_init(const struct conf *c, char *err, size_t errlen)
 		}
 	}
 	return 0;
-}
-
-int
-datadir_path(const struct conf *c, const char *name, char *out, size_t len)
-{
-	return pathf(out, len, "%s/%s", c->data_dir, name);
-}
-
-int
-datadir_db(const struct conf *c, char *out, size_t len)
-{
-	return pathf(out, len, "%s/berth.db", c->data_dir);
 }
 
 int

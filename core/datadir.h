@@ -55,10 +55,32 @@ int datadir_init(const struct conf *c, char *err, size_t errlen);
  * enter (mode without o+x), or "" if none.  0 or -1 (cannot check). */
 int datadir_blocked(const char *path, char *out, size_t len);
 
-/* DATA/NAME. 0 or -1. */
-int datadir_path(const struct conf *c, const char *name, char *out, size_t len);
-
+/*
+ * The layout, one function per place; each writes the path to out and
+ * returns 0, or -1 when it does not fit in len or when app is not a valid
+ * app name (core/names.h).
+ */
+/* DATA/NAME (berth.db, serve.started ...) */
+int datadir_path(const char *data_dir, const char *name, char *out,
+    size_t len);
 /* DATA/berth.db */
-int datadir_db(const struct conf *c, char *out, size_t len);
+int datadir_db(const char *data_dir, char *out, size_t len);
+/* DATA/apps/APP: what the app's deploys and processes keep */
+int datadir_app(const char *data_dir, const char *app, char *out, size_t len);
+/* DATA/apps/APP/PART: releases, current (the live release's link), cache,
+ * logs, run, ... */
+int datadir_app_part(const char *data_dir, const char *app, const char *part,
+    char *out, size_t len);
+/* DATA/apps/APP/releases/N */
+int datadir_release(const char *data_dir, const char *app, int version,
+    char *out, size_t len);
+/* DATA/apps/APP/run/ID: the state files of process row ID's shim */
+int datadir_run(const char *data_dir, const char *app, long long proc_id,
+    char *out, size_t len);
+/* DATA/repos/APP.git */
+int datadir_repo(const char *data_dir, const char *app, char *out, size_t len);
+/* DATA/locks/NAME (APP.lock, router.lock, build-slot-N.lock ...) */
+int datadir_lock(const char *data_dir, const char *name, char *out,
+    size_t len);
 
 #endif

@@ -5,7 +5,7 @@
  * the old uid goes to the new uid, each of the old gid to the new gid;
  * nothing else changes.  The walk goes by file descriptor and never
  * follows a symlink; it runs while nothing of the old uid runs any more
- * (hooks/hooks_uidbase.c stops it first), so nobody changes the tree
+ * (run/uidbase.c stops it first), so nobody changes the tree
  * under it.
  */
 #include "core/ident.h"

@@ -2,7 +2,7 @@
  * log.h - the operator's log (stderr, one line per event, time-stamped).
  * OpenBSD-style: log_warn appends strerror(errno), log_warnx does not;
  * fatal/fatalx log and exit(1).  The pusher never sees these lines; what the
- * pusher sees goes through the protocol (see gitd/ and hooks/).
+ * pusher sees goes through the protocol (see gitd/ and deploy/).
  */
 #ifndef BERTH_LOG_H
 #define BERTH_LOG_H

@@ -6,10 +6,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "core/num.h"
 
 /* The value after "Name:\t" on a line of status text, or NULL. */
 static const char *
@@ -32,6 +35,7 @@ procinfo_get(pid_t pid, struct procinfo *out)
 {
 	char path[64], buf[2048];
 	const char *uid, *ppid, *state;
+	long long u, pp;
 	ssize_t n;
 	int fd;
 
@@ -45,10 +49,12 @@ procinfo_get(pid_t pid, struct procinfo *out)
 	buf[n] = '\0';
 	if ((uid = field(buf, "Uid")) == NULL ||
 	    (ppid = field(buf, "PPid")) == NULL ||
-	    (state = field(buf, "State")) == NULL)
+	    (state = field(buf, "State")) == NULL ||
+	    num_prefix(uid, 0, UINT32_MAX, &u, NULL) == -1 ||
+	    num_prefix(ppid, 0, INT32_MAX, &pp, NULL) == -1)
 		return -1;
-	out->uid = (uid_t)strtoul(uid, NULL, 10);
-	out->ppid = (pid_t)strtol(ppid, NULL, 10);
+	out->uid = (uid_t)u;
+	out->ppid = (pid_t)pp;
 	out->state = *state;
 	return 0;
 }
@@ -70,9 +76,9 @@ procinfo_uid_running(uid_t uid, pid_t except)
 	if ((d = opendir("/proc")) == NULL)
 		return -1;
 	while (!found && (de = readdir(d)) != NULL) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		if (*end != '\0' || pid <= 0 || pid == (long)except)
+		long long pid;
+		if (num_parse(de->d_name, 1, INT32_MAX, &pid) == -1 ||
+		    pid == (long long)except)
 			continue;
 		found = procinfo_get((pid_t)pid, &pi) == 0 && pi.uid == uid &&
 		    procinfo_running(&pi);
@@ -84,7 +90,9 @@ procinfo_uid_running(uid_t uid, pid_t except)
 int
 procinfo_kill_children(void)
 {
-	char path[64], buf[4096], *p, *end;
+	char path[64], buf[4096];
+	const char *p, *end;
+	long long pid;
 	ssize_t n;
 	int fd, count = 0;
 
@@ -95,9 +103,8 @@ procinfo_kill_children(void)
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	for (p = buf; *p; p = end) {
-		long pid = strtol(p, &end, 10);
-		if (end == p)
+	for (p = buf + strspn(buf, " \n"); *p; p = end + strspn(end, " \n")) {
+		if (num_prefix(p, 0, INT32_MAX, &pid, &end) == -1)
 			break;
 		if (pid > 1 && kill((pid_t)pid, SIGKILL) == 0)
 			count++;

@@ -2,7 +2,7 @@
  * procinfo.h - what /proc says about a process: its real uid, its parent
  * and whether it still runs (a zombie has exited: it holds no file and
  * can write nothing).  Used to tell a real supervisor from an app that
- * copies its command line (hooks_procs.c), to wait until nothing of a
+ * copies its command line (run/procs.c), to wait until nothing of a
  * build's uid is left (core/ident.c), and by a subreaper (the keeper of a
  * build step, a process's shim) to end the orphans of what it started.
  * Reads with plain open/read, so a forked child may call it.

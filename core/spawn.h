@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "core/ident.h"
+#include "core/msg.h"
 
 #define SPAWN_LINE_MAX 4096 /* longer output lines are split */
 
@@ -31,7 +32,7 @@ struct spawn_opts {
 	char *const *envp;
 	const char *cwd;             /* NULL: inherit */
 	int timeout_s;               /* 0: none */
-	void (*on_line)(void *ctx, const char *line); /* NULL: discard */
+	say_fn on_line;              /* each line of output; NULL: discard */
 	void *ctx;
 	unsigned long long memory_limit; /* bytes of heap (RLIMIT_DATA); 0: none */
 	const struct ident *ident;   /* who to run as; NULL: berth's own user */

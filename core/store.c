@@ -249,6 +249,26 @@ store_done(struct store *st, sqlite3_stmt *s, const char *what)
 	return 0;
 }
 
+int
+store_next(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		store_fail(st, what);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_end(sqlite3_stmt *s)
+{
+	sqlite3_finalize(s);
+	return 0;
+}
+
 void
 store_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col)
 {
@@ -339,17 +359,12 @@ store_key_each(struct store *st, int (*fn)(void *, const struct key_rec *),
 	if (store_prepare(st, "SELECT " KEY_COLS " FROM keys ORDER BY name;",
 	    &s) == -1)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_next(st, s, "list keys")) == 1) {
 		key_from_row(s, &k);
-		if (fn(arg, &k) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		if (fn(arg, &k) != 0)
+			return store_end(s);
 	}
-	if (rc != SQLITE_DONE)
-		store_fail(st, "list keys");
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 static int
@@ -492,20 +507,15 @@ store_app_each(struct store *st, int (*fn)(void *, const struct app_rec *),
 	if (store_prepare(st, "SELECT id, name, created_at, current_release"
 	    " FROM apps ORDER BY name;", &s) == -1)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_next(st, s, "list apps")) == 1) {
 		a.id = sqlite3_column_int64(s, 0);
 		store_copy_text(a.name, sizeof(a.name), s, 1);
 		a.created_at = sqlite3_column_int64(s, 2);
 		a.current_release = sqlite3_column_int(s, 3);
-		if (fn(arg, &a) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		if (fn(arg, &a) != 0)
+			return store_end(s);
 	}
-	if (rc != SQLITE_DONE)
-		store_fail(st, "list apps");
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 int
@@ -595,7 +605,7 @@ store_audit_each(struct store *st, const char *app, int limit,
 		sqlite3_finalize(s);
 		return store_fail(st, "bind");
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_next(st, s, "read audit")) == 1) {
 		memset(&r, 0, sizeof(r));
 		r.id = sqlite3_column_int64(s, 0);
 		r.at = sqlite3_column_int64(s, 1);
@@ -605,13 +615,8 @@ store_audit_each(struct store *st, const char *app, int limit,
 		store_copy_text(r.app, sizeof(r.app), s, 5);
 		store_copy_text(r.command, sizeof(r.command), s, 6);
 		store_copy_text(r.outcome, sizeof(r.outcome), s, 7);
-		if (fn(arg, &r) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		if (fn(arg, &r) != 0)
+			return store_end(s);
 	}
-	if (rc != SQLITE_DONE)
-		store_fail(st, "read audit");
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }

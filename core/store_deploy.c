@@ -107,17 +107,12 @@ store_release_each(struct store *st, int64_t app_id,
 		return -1;
 	if (sqlite3_bind_int64(s, 1, app_id) != SQLITE_OK)
 		return bind_fail(st, s);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_next(st, s, "list releases")) == 1) {
 		release_from_row(s, &r);
-		if (fn(arg, &r) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		if (fn(arg, &r) != 0)
+			return store_end(s);
 	}
-	if (rc != SQLITE_DONE)
-		store_fail(st, "list releases");
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 int
@@ -213,7 +208,7 @@ store_deploy_each(struct store *st, int64_t app_id, int limit,
 		return -1;
 	if (sqlite3_bind_int64(s, 1, app_id) || sqlite3_bind_int(s, 2, limit))
 		return bind_fail(st, s);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_next(st, s, "list deploys")) == 1) {
 		memset(&d, 0, sizeof(d));
 		d.id = sqlite3_column_int64(s, 0);
 		d.app_id = sqlite3_column_int64(s, 1);
@@ -224,15 +219,10 @@ store_deploy_each(struct store *st, int64_t app_id, int limit,
 		store_copy_text(d.reason, sizeof(d.reason), s, 6);
 		d.started_at = sqlite3_column_int64(s, 7);
 		d.duration_ms = sqlite3_column_int64(s, 8);
-		if (fn(arg, &d) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		if (fn(arg, &d) != 0)
+			return store_end(s);
 	}
-	if (rc != SQLITE_DONE)
-		store_fail(st, "list deploys");
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 int
@@ -303,17 +293,12 @@ store_config_each(struct store *st, int64_t app_id,
 		return -1;
 	if (sqlite3_bind_int64(s, 1, app_id) != SQLITE_OK)
 		return bind_fail(st, s);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_next(st, s, "list config vars")) == 1) {
 		const char *name = (const char *)sqlite3_column_text(s, 0);
 		const void *v = sqlite3_column_blob(s, 1);
 		size_t len = (size_t)sqlite3_column_bytes(s, 1);
-		if (fn(arg, name ? name : "", v, len) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		if (fn(arg, name ? name : "", v, len) != 0)
+			return store_end(s);
 	}
-	if (rc != SQLITE_DONE)
-		store_fail(st, "list config vars");
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }

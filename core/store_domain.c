@@ -80,17 +80,12 @@ store_domain_each(struct store *st, int64_t app_id,
 		sqlite3_finalize(s);
 		return store_fail(st, "bind");
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_next(st, s, "list domains")) == 1) {
 		const unsigned char *d = sqlite3_column_text(s, 0);
-		if (fn(arg, d ? (const char *)d : "") != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		if (fn(arg, d ? (const char *)d : "") != 0)
+			return store_end(s);
 	}
-	if (rc != SQLITE_DONE)
-		store_fail(st, "list domains");
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 int

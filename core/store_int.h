@@ -20,4 +20,21 @@ int store_prepare(struct store *st, const char *sql, sqlite3_stmt **out);
 int store_done(struct store *st, sqlite3_stmt *s, const char *what);
 void store_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col);
 
+/*
+ * The row loop, the same for every query that lists:
+ *
+ *	while ((rc = store_next(st, s, "list apps")) == 1) {
+ *		... read the row's columns, call the caller's fn ...
+ *		if (fn(arg, &a) != 0)
+ *			return store_end(s);
+ *	}
+ *	return rc;
+ *
+ * store_next steps s: 1 with a row to read; 0 after the last row and -1 on
+ * an error (store_fail(what)), both with s finalized.  store_end finalizes
+ * s when the caller stops early, and returns 0.
+ */
+int store_next(struct store *st, sqlite3_stmt *s, const char *what);
+int store_end(sqlite3_stmt *s);
+
 #endif

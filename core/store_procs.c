@@ -122,17 +122,12 @@ store_proc_each(struct store *st, int64_t app_id, const char *state,
 		sqlite3_finalize(s);
 		return store_fail(st, "bind");
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_next(st, s, "list processes")) == 1) {
 		proc_from_row(s, &p);
-		if (fn(arg, &p) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		if (fn(arg, &p) != 0)
+			return store_end(s);
 	}
-	if (rc != SQLITE_DONE)
-		store_fail(st, "list processes");
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 static int

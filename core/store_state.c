@@ -1,8 +1,8 @@
 /*
  * store_state.c - what `berth serve` keeps about itself in sqlite: the
- * repairs it made without a person (hooks/hooks_reconcile.c writes them,
+ * repairs it made without a person (run/reconcile.c writes them,
  * `status` shows them), and a few settings it must remember across starts
- * (the app_uid_base the apps' files belong to, hooks/hooks_uidbase.c).
+ * (the app_uid_base the apps' files belong to, run/uidbase.c).
  * See store.h.
  */
 #include <string.h>
@@ -52,22 +52,17 @@ store_repair_each(struct store *st, int limit,
 		sqlite3_finalize(s);
 		return store_fail(st, "bind");
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_next(st, s, "list repairs")) == 1) {
 		memset(&r, 0, sizeof(r));
 		r.id = sqlite3_column_int64(s, 0);
 		r.at = sqlite3_column_int64(s, 1);
 		store_copy_text(r.app, sizeof(r.app), s, 2);
 		store_copy_text(r.what, sizeof(r.what), s, 3);
 		r.ok = sqlite3_column_int(s, 4);
-		if (fn(arg, &r) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
+		if (fn(arg, &r) != 0)
+			return store_end(s);
 	}
-	if (rc != SQLITE_DONE)
-		store_fail(st, "list repairs");
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 int

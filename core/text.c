@@ -1,10 +1,11 @@
 /*
- * text.c - printable UTF-8 without control characters, and the same made
- * safe for a terminal; see text.h.
+ * text.c - printable UTF-8 without control characters, shown safely in a
+ * message or made safe for a terminal; see text.h.
  */
-#include "core/text.h"
-
+#include <stdio.h>
 #include <string.h>
+
+#include "core/text.h"
 
 /* Length of the UTF-8 sequence at p (n bytes left) when it is valid and
  * decodes to a printable code point; 0 otherwise. */
@@ -58,6 +59,30 @@ text_printable(const char *s, size_t len, int allow_tab, size_t *bad)
 		i += n;
 	}
 	return 1;
+}
+
+char *
+text_shown(const char *s, char *out, size_t outlen)
+{
+	size_t n = strlen(s), o = 0, bad;
+
+	out[0] = '\0';
+	while (n > 0 && o + 1 < outlen) {
+		size_t good = text_printable(s, n, 0, &bad) ? n : bad;
+		size_t take = good < outlen - 1 - o ? good : outlen - 1 - o;
+		memcpy(out + o, s, take);
+		o += take;
+		if (take < good || good == n)
+			break;
+		if (o + 4 >= outlen)
+			break;
+		o += (size_t)snprintf(out + o, outlen - o, "\\x%02x",
+		    (unsigned char)s[good]);
+		s += good + 1;
+		n -= good + 1;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* Length of a colour sequence (ESC [ digits and semicolons m, at most 32

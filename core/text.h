@@ -17,6 +17,10 @@
  * offset of the first bad byte in *bad (when bad is not NULL). */
 int text_printable(const char *s, size_t len, int allow_tab, size_t *bad);
 
+/* s made safe to show in a message: every byte text_printable refuses
+ * (a tab too) is written as \xNN; truncated to fit out.  Returns out. */
+char *text_shown(const char *s, char *out, size_t outlen);
+
 /* Make the len bytes at s safe for a terminal, in place: printable UTF-8
  * and tabs stay, and so do colour sequences (ESC [ digits and ';' m);
  * every other byte that is a control character or not part of valid UTF-8

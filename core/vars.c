@@ -1,6 +1,7 @@
 /*
  * vars.c - loading, setting and naming config vars; see vars.h.
  */
+#include "core/grow.h"
 #include "core/vars.h"
 
 #include <stdio.h>
@@ -25,14 +26,8 @@ load_one(void *arg, const char *name, const void *blob, size_t len)
 	char *plain;
 	size_t plen;
 
-	if (l->out->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		struct var *nv = realloc(l->out->v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return l->failed = 1;
-		l->out->v = nv;
-		l->cap = ncap;
-	}
+	if (grow(&l->out->v, &l->cap, l->out->n, sizeof(*l->out->v), 16) == -1)
+		return l->failed = 1;
 	if ((plain = malloc(len + 1)) == NULL)
 		return l->failed = 1;
 	if (secret_open(l->key, l->app, name, blob, len, plain, &plen) == -1) {

@@ -14,11 +14,13 @@
 #include <unistd.h>
 
 #include "core/applock.h"
+#include "core/datadir.h"
 #include "core/names.h"
+#include "core/num.h"
 #include "core/path.h"
 #include "gitd/gitd_dispatch.h"
-#include "hooks/hooks.h"
-#include "hooks/hooks_procs.h"
+#include "run/app.h"
+#include "run/procs.h"
 #include "router/router.h"
 
 int
@@ -195,7 +197,7 @@ cmd_apps_destroy(struct gitd_ctx *g, int argc, char **argv)
 		return 2;
 	}
 	gitd_holder(g, "apps:destroy", holder, sizeof(holder));
-	if (hooks_destroy(g->conf, g->st, g->app.name, holder, why,
+	if (app_destroy(g->conf, g->st, g->app.name, holder, why,
 	    sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: cannot destroy '%s': %s (run the command"
 		    " again to finish)", g->app.name, why);
@@ -216,7 +218,7 @@ cmd_apps_rename(struct gitd_ctx *g, int argc, char **argv)
 		return 2;
 	}
 	gitd_holder(g, "apps:rename", holder, sizeof(holder));
-	if (hooks_rename(g->conf, g->st, g->app.name, argv[2], holder, why,
+	if (app_rename(g->conf, g->st, g->app.name, argv[2], holder, why,
 	    sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: cannot rename '%s': %s", g->app.name, why);
 		return 1;
@@ -266,11 +268,11 @@ status_app(void *arg, const struct app_rec *a)
 	(void)store_proc_each(s->g->st, a->id, NULL, count_proc, &ap);
 	s->running += ap.running;
 	s->crashed += ap.crashed;
-	if (pathf(path, sizeof(path), "%s/apps/%s/releases",
-	    s->g->conf->data_dir, a->name) == 0)
+	if (datadir_app_part(s->g->conf->data_dir, a->name, "releases", path,
+	    sizeof(path)) == 0)
 		s->releases += disk_use(path, 0);
-	if (pathf(path, sizeof(path), "%s/apps/%s/cache", s->g->conf->data_dir,
-	    a->name) == 0)
+	if (datadir_app_part(s->g->conf->data_dir, a->name, "cache", path,
+	    sizeof(path)) == 0)
 		s->caches += disk_use(path, 0);
 	return 0;
 }
@@ -347,10 +349,12 @@ cmd_status(struct gitd_ctx *g, int argc, char **argv)
 	int rc;
 
 	(void)argc, (void)argv;
-	if (pathf(path, sizeof(path), "%s/serve.started", g->conf->data_dir) == 0 &&
+	if (datadir_path(g->conf->data_dir, "serve.started", path,
+	    sizeof(path)) == 0 &&
 	    (f = fopen(path, "re")) != NULL) {
-		if (fgets(buf, sizeof(buf), f) != NULL)
-			started = atoll(buf);
+		if (fgets(buf, sizeof(buf), f) != NULL &&
+		    num_prefix(buf, 0, LLONG_MAX, &started, NULL) == -1)
+			started = 0;
 		fclose(f);
 	}
 	if (store_app_each(g->st, status_app, &s) == -1 ||

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/names.h"
+#include "core/num.h"
 #include "gitd/gitd_dispatch.h"
 
 /* Every text column goes through gitd_json_text: a row whose command
@@ -28,14 +29,13 @@ cmd_audit(struct gitd_ctx *g, int argc, char **argv)
 	static const char *const cols[] = { "id", "at", "key", "app", "command",
 	    "outcome", "duration_ms", NULL };
 	const char *app = NULL;
-	char why[128], *end;
-	long n = 50;
+	char why[128];
+	long long n = 50;
 	json_t *rows;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
-			n = strtol(argv[++i], &end, 10);
-			if (*end != '\0' || n < 1 || n > 10000) {
+			if (num_parse(argv[++i], 1, 10000, &n) == -1) {
 				gitd_errorf(g, "berth: -n takes 1-10000");
 				return 2;
 			}

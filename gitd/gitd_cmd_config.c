@@ -14,7 +14,7 @@
 #include "core/applock.h"
 #include "core/vars.h"
 #include "gitd/gitd_dispatch.h"
-#include "hooks/hooks.h"
+#include "run/app.h"
 
 static void
 say_out(void *ctx, const char *line)
@@ -38,7 +38,7 @@ restart_app(struct gitd_ctx *g)
 		return 0;
 	}
 	gitd_holder(g, "a config change", holder, sizeof(holder));
-	rc = hooks_restart(g->conf, g->st, g->app.name, holder, NULL,
+	rc = app_restart(g->conf, g->st, g->app.name, holder, NULL,
 	    RESTART_IF_RUNNING, say_out, g, why, sizeof(why));
 	if (rc == -1) {
 		gitd_errorf(g, "berth: the config is saved, but the restart"

@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/datadir.h"
+#include "core/grow.h"
+#include "core/num.h"
 #include "core/path.h"
 #include "core/text.h"
 #include "gitd/gitd_dispatch.h"
@@ -52,14 +55,8 @@ lines_add_file(struct lines *l, const char *path)
 	if (f == NULL)
 		return;
 	while (fgets(buf, sizeof(buf), f) != NULL) {
-		if (l->n == l->cap) {
-			size_t ncap = l->cap ? l->cap * 2 : 1024;
-			char **nv = realloc(l->v, ncap * sizeof(*nv));
-			if (nv == NULL)
-				break;
-			l->v = nv;
-			l->cap = ncap;
-		}
+		if (grow(&l->v, &l->cap, l->n, sizeof(*l->v), 1024) == -1)
+			break;
 		if ((l->v[l->n] = strdup(buf)) != NULL)
 			l->n++;
 	}
@@ -148,9 +145,9 @@ int
 cmd_logs(struct gitd_ctx *g, int argc, char **argv)
 {
 	static char names[LOGS_MAX_FILES][256];
-	char dir[PATH_MAX], path[PATH_MAX + 4], *end;
+	char dir[PATH_MAX], path[PATH_MAX + 4];
 	struct lines l = { NULL, 0, 0 };
-	long want = LOGS_DEFAULT;
+	long long want = LOGS_DEFAULT;
 	int tail = 0;
 	size_t n;
 
@@ -160,8 +157,7 @@ cmd_logs(struct gitd_ctx *g, int argc, char **argv)
 		if (strcmp(argv[i], "-f") == 0) {
 			tail = 1;
 		} else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
-			want = strtol(argv[++i], &end, 10);
-			if (*end != '\0' || want < 0 || want > LOGS_MAX) {
+			if (num_parse(argv[++i], 0, LOGS_MAX, &want) == -1) {
 				gitd_errorf(g, "berth: -n takes 0-%d", LOGS_MAX);
 				return 2;
 			}
@@ -171,8 +167,8 @@ cmd_logs(struct gitd_ctx *g, int argc, char **argv)
 			return 2;
 		}
 	}
-	if (pathf(dir, sizeof(dir), "%s/apps/%s/logs", g->conf->data_dir,
-	    g->app.name) == -1)
+	if (datadir_app_part(g->conf->data_dir, g->app.name, "logs", dir,
+	    sizeof(dir)) == -1)
 		return 1;
 	n = log_files(dir, names, LOGS_MAX_FILES);
 	for (size_t i = 0; i < n; i++) {

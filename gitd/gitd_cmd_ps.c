@@ -1,7 +1,7 @@
 /*
  * gitd_cmd_ps.c - ps, ps:scale, ps:restart, ps:stop, ps:start.  Listing
  * reads the process rows and what each supervisor reports in its run dir;
- * the rest hands over to hooks/ (zero-downtime swap under the app's lock):
+ * the rest hands over to run/ (zero-downtime swap under the app's lock):
  * ps:scale starts and stops only the instances it adds or removes, and
  * ps:restart APP TYPE replaces only that type's.
  */
@@ -11,10 +11,11 @@
 #include <time.h>
 
 #include "core/applock.h"
+#include "core/num.h"
 #include "gitd/gitd_dispatch.h"
-#include "hooks/hooks.h"
-#include "hooks/hooks_procfile.h"
-#include "hooks/hooks_procs.h"
+#include "run/app.h"
+#include "run/procfile.h"
+#include "run/procs.h"
 
 #define SCALE_MAX 16
 
@@ -61,7 +62,7 @@ say_out(void *ctx, const char *line)
 	gitd_printf(ctx, "%s\n", line);
 }
 
-/* Run hooks_restart for the command `what`: 0, or the exit status. */
+/* Run app_restart for the command `what`: 0, or the exit status. */
 static int
 restart(struct gitd_ctx *g, const char *what, const char *type, int flags)
 {
@@ -69,7 +70,7 @@ restart(struct gitd_ctx *g, const char *what, const char *type, int flags)
 	int rc;
 
 	gitd_holder(g, what, holder, sizeof(holder));
-	rc = hooks_restart(g->conf, g->st, g->app.name, holder, type, flags,
+	rc = app_restart(g->conf, g->st, g->app.name, holder, type, flags,
 	    say_out, g, why, sizeof(why));
 	if (rc == -1) {
 		gitd_errorf(g, "berth: %s failed: %s", what, why);
@@ -108,7 +109,7 @@ cmd_ps_stop(struct gitd_ctx *g, int argc, char **argv)
 
 	(void)argc, (void)argv;
 	gitd_holder(g, "stop", holder, sizeof(holder));
-	if (hooks_stop(g->conf, g->st, g->app.name, holder, why,
+	if (app_stop(g->conf, g->st, g->app.name, holder, why,
 	    sizeof(why)) == -1) {
 		gitd_errorf(g, "berth: stop failed: %s", why);
 		return 1;
@@ -138,8 +139,8 @@ has_type(struct gitd_ctx *g, const char *type, size_t len)
 int
 cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv)
 {
-	char type[40], *end;
-	long n;
+	char type[40];
+	long long n;
 
 	for (int i = 2; i < argc; i++) { /* check all before changing any */
 		const char *eq = strchr(argv[i], '=');
@@ -149,8 +150,7 @@ cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv)
 			    "usage: ps:scale APP TYPE=COUNT ...", argv[i]);
 			return 2;
 		}
-		n = strtol(eq + 1, &end, 10);
-		if (eq[1] == '\0' || *end != '\0' || n < 0 || n > SCALE_MAX) {
+		if (num_parse(eq + 1, 0, SCALE_MAX, &n) == -1) {
 			gitd_errorf(g, "berth: count must be 0-%d, got '%.20s'",
 			    SCALE_MAX, eq + 1);
 			return 2;
@@ -164,8 +164,8 @@ cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		const char *eq = strchr(argv[i], '=');
 		snprintf(type, sizeof(type), "%.*s", (int)(eq - argv[i]), argv[i]);
-		if (store_formation_set(g->st, g->app.id, type,
-		    (int)strtol(eq + 1, NULL, 10)) == -1) {
+		(void)num_parse(eq + 1, 0, SCALE_MAX, &n); /* checked above */
+		if (store_formation_set(g->st, g->app.id, type, (int)n) == -1) {
 			gitd_errorf(g, "berth: %s", store_error(g->st));
 			return 1;
 		}

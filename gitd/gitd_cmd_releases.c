@@ -1,7 +1,7 @@
 /*
  * gitd_cmd_releases.c - releases, deploys, rollback, and the build logs
  * behind `logs APP --build`.  The
- * listing handlers read sqlite; rollback hands over to hooks/ (data flows
+ * listing handlers read sqlite; rollback hands over to deploy/ (data flows
  * gitd -> hooks), which takes the app's lock and swaps `current`.
  */
 #include <stdio.h>
@@ -9,9 +9,10 @@
 #include <string.h>
 
 #include "core/applock.h"
+#include "core/num.h"
 #include "gitd/gitd_dispatch.h"
-#include "hooks/hooks.h"
-#include "hooks/hooks_procfile.h"
+#include "deploy/receive.h"
+#include "run/procfile.h"
 
 static int
 release_row(void *arg, const struct release_rec *r)
@@ -93,20 +94,19 @@ say_stdout(void *ctx, const char *line)
 int
 cmd_rollback(struct gitd_ctx *g, int argc, char **argv)
 {
-	char reason[256], holder[APPLOCK_WHAT_MAX], *end;
-	long v = 0;
+	char reason[256], holder[APPLOCK_WHAT_MAX];
+	long long v = 0;
 
 	if (argc == 3) {
 		const char *s = argv[2][0] == 'v' ? argv[2] + 1 : argv[2];
-		v = strtol(s, &end, 10);
-		if (*s == '\0' || *end != '\0' || v <= 0 || v > 1000000) {
+		if (num_parse(s, 1, 1000000, &v) == -1) {
 			gitd_errorf(g, "berth: '%.40s' is not a release number\n"
 			    "usage: rollback APP [RELEASE]", argv[2]);
 			return 2;
 		}
 	}
 	gitd_holder(g, "a rollback", holder, sizeof(holder));
-	if (hooks_rollback(g->conf, g->st, g->app.name, holder, (int)v,
+	if (deploy_rollback(g->conf, g->st, g->app.name, holder, (int)v,
 	    say_stdout, g, reason, sizeof(reason)) == -1) {
 		gitd_errorf(g, "berth: rollback failed: %s", reason);
 		return 1;
@@ -130,15 +130,16 @@ int
 cmd_build_log(struct gitd_ctx *g, const char *deploy)
 {
 	struct last l = { 0 };
-	char *log, *end;
+	long long id;
+	char *log;
 	int rc;
 
 	if (deploy != NULL) {
-		l.id = strtoll(deploy, &end, 10);
-		if (*end != '\0' || l.id <= 0) {
+		if (num_parse(deploy, 1, INT64_MAX, &id) == -1) {
 			gitd_errorf(g, "berth: '%.40s' is not a deploy id", deploy);
 			return 2;
 		}
+		l.id = id;
 	} else if (store_deploy_each(g->st, g->app.id, 1, last_deploy, &l) == -1) {
 		gitd_errorf(g, "berth: %s", store_error(g->st));
 		return 1;

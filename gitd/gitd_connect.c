@@ -22,6 +22,7 @@
  * reachable from the tips: at least as strict as git.  A failure names one
  * missing (or mistyped) object.
  */
+#include "core/grow.h"
 #include "gitd/gitd_connect.h"
 
 #include <stdarg.h>
@@ -88,14 +89,8 @@ link_to(void *ctx, const unsigned char *id, int type)
 			    packfmt_type_name(type));
 		return 0;
 	}
-	if (w->ntodo == w->cap) {
-		size_t ncap = w->cap ? w->cap * 2 : 256;
-		struct ext *nv = realloc(w->todo, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return cfail(w, "out of memory");
-		w->todo = nv;
-		w->cap = ncap;
-	}
+	if (grow(&w->todo, &w->cap, w->ntodo, sizeof(*w->todo), 256) == -1)
+		return cfail(w, "out of memory");
 	memcpy(w->todo[w->ntodo].id, id, OID_RAW);
 	w->todo[w->ntodo++].type = type;
 	return 0;
@@ -104,14 +99,8 @@ link_to(void *ctx, const unsigned char *id, int type)
 static int
 add_commit(struct walk *w, const git_oid *id)
 {
-	if (w->ncommits == w->ccap) {
-		size_t ncap = w->ccap ? w->ccap * 2 : 64;
-		git_oid *nv = realloc(w->commits, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return cfail(w, "out of memory");
-		w->commits = nv;
-		w->ccap = ncap;
-	}
+	if (grow(&w->commits, &w->ccap, w->ncommits, sizeof(*w->commits), 64) == -1)
+		return cfail(w, "out of memory");
 	git_oid_cpy(&w->commits[w->ncommits++], id);
 	return 0;
 }

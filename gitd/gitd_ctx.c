@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/datadir.h"
 #include "core/log.h"
 #include "core/path.h"
 #include "gitd/gitd.h"
@@ -91,7 +92,7 @@ gitd_printf(struct gitd_ctx *g, const char *fmt, ...)
 int
 gitd_repo_path(const struct conf *c, const char *app, char *out, size_t len)
 {
-	return pathf(out, len, "%s/repos/%s.git", c->data_dir, app);
+	return datadir_repo(c->data_dir, app, out, len);
 }
 
 int

@@ -10,6 +10,7 @@
  *   trees     the tree of each commit sent, down to the blobs, skipping
  *             what is marked or already counted.
  */
+#include "core/grow.h"
 #include "gitd/gitd_fetchset.h"
 
 #include <stdarg.h>
@@ -69,14 +70,8 @@ add(struct fwalk *w, const unsigned char *id)
 		return 0;
 	if ((r = oidset_add(&fs->index, id, (uint32_t)fs->n, NULL)) != 1)
 		return r == -1 ? ffail(w, "out of memory") : 0;
-	if (fs->n == fs->cap) {
-		size_t ncap = fs->cap ? fs->cap * 2 : 1024;
-		struct send_obj *nv = realloc(fs->v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return ffail(w, "out of memory");
-		fs->v = nv;
-		fs->cap = ncap;
-	}
+	if (grow(&fs->v, &fs->cap, fs->n, sizeof(*fs->v), 1024) == -1)
+		return ffail(w, "out of memory");
 	memset(&fs->v[fs->n], 0, sizeof(fs->v[0]));
 	memcpy(fs->v[fs->n++].id, id, OID_RAW);
 	return 1;
@@ -85,14 +80,8 @@ add(struct fwalk *w, const unsigned char *id)
 static int
 push_tree(struct fwalk *w, const unsigned char *id)
 {
-	if (w->depth == w->cap) {
-		size_t ncap = w->cap ? w->cap * 2 : 256;
-		void *nv = realloc(w->stack, ncap * OID_RAW);
-		if (nv == NULL)
-			return ffail(w, "out of memory");
-		w->stack = nv;
-		w->cap = ncap;
-	}
+	if (grow(&w->stack, &w->cap, w->depth, OID_RAW, 256) == -1)
+		return ffail(w, "out of memory");
 	memcpy(w->stack[w->depth++], id, OID_RAW);
 	return 0;
 }
@@ -186,14 +175,8 @@ static int
 push_id(struct fwalk *w, unsigned char (**v)[OID_RAW], size_t *n, size_t *cap,
     const unsigned char *id)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 1024;
-		void *nv = realloc(*v, ncap * OID_RAW);
-		if (nv == NULL)
-			return ffail(w, "out of memory");
-		*v = nv;
-		*cap = ncap;
-	}
+	if (grow(v, cap, *n, OID_RAW, 1024) == -1)
+		return ffail(w, "out of memory");
 	memcpy((*v)[(*n)++], id, OID_RAW);
 	return 0;
 }

@@ -10,6 +10,7 @@
  */
 #include "gitd/gitd_pack.h"
 
+#include "core/datadir.h"
 #include "core/log.h"
 #include "core/path.h"
 
@@ -173,9 +174,11 @@ index_slot(const struct conf *conf, char *err, size_t errlen)
 
 	for (;;) {
 		for (int k = 0; k < PACK_SLOTS; k++) {
+			char name[32];
 			int fd;
-			if (pathf(path, sizeof(path), "%s/locks/index-slot-%d"
-			    ".lock", conf->data_dir, k) == -1 ||
+			snprintf(name, sizeof(name), "index-slot-%d.lock", k);
+			if (datadir_lock(conf->data_dir, name, path,
+			    sizeof(path)) == -1 ||
 			    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC,
 			    0600)) == -1) {
 				snprintf(err, errlen, "cannot open an index slot"

@@ -10,7 +10,7 @@
  *   pack      receive the pack into quarantine (gitd_pack.c)
  *   connect   every object the new tips need is there (gitd_connect.c)
  *   check     ref names, objects present, policy
- *   deploy    the receive hook (hooks/), which may reject updates
+ *   deploy    the receive hook (deploy/), which may reject updates
  *   update    migrate the pack, move refs with compare-and-swap
  *   report    report-status (on side-band 1 when negotiated)
  * A malformed stream ends the session with a message on stderr; per-ref
@@ -27,12 +27,13 @@
 #include <unistd.h>
 
 #include "core/applock.h"
+#include "core/grow.h"
 #include "core/log.h"
 #include "core/path.h"
 #include "gitd/gitd_connect.h"
 #include "gitd/gitd_pack.h"
 #include "gitd/gitd_refs.h"
-#include "hooks/hooks.h"
+#include "deploy/receive.h"
 
 #define RECEIVE_CAPS "report-status side-band-64k delete-refs ofs-delta " \
 	"atomic quiet push-options object-format=sha1 agent=berth/" BERTH_VERSION
@@ -284,14 +285,8 @@ receive_commands(struct receive *r)
 		if (r->ncmds == MAX_COMMANDS)
 			return receive_fail(r, "too many update commands (max"
 			    " %d)", MAX_COMMANDS);
-		if (r->ncmds == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct ref_cmd *nv = realloc(r->cmds, ncap * sizeof(*nv));
-			if (nv == NULL)
-				return receive_fail(r, "out of memory");
-			r->cmds = nv;
-			cap = ncap;
-		}
+		if (grow(&r->cmds, &cap, r->ncmds, sizeof(*r->cmds), 8) == -1)
+			return receive_fail(r, "out of memory");
 		if (parse_command(r, r->line, len, &r->cmds[r->ncmds]) == -1)
 			return -1;
 		r->ncmds++;

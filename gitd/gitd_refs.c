@@ -8,6 +8,7 @@
  * git_transaction first, compare each current value by hand (the locks keep
  * other writers out), then commit.
  */
+#include "core/grow.h"
 #include "gitd/gitd_refs.h"
 
 #include <stdio.h>
@@ -43,18 +44,12 @@ refs_list(git_repository *repo, struct ref_list *out, char *err, size_t errlen)
 			git_reference_free(ref); /* dangling symref: skip */
 			continue;
 		}
-		if (out->n == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct ref_ent *nv = realloc(out->v, ncap * sizeof(*nv));
-			if (nv == NULL) {
-				git_reference_free(resolved);
-				git_reference_free(ref);
-				snprintf(err, errlen, "out of memory");
-				rc = -1;
-				break;
-			}
-			out->v = nv;
-			cap = ncap;
+		if (grow(&out->v, &cap, out->n, sizeof(*out->v), 32) == -1) {
+			git_reference_free(resolved);
+			git_reference_free(ref);
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			break;
 		}
 		e = &out->v[out->n++];
 		memset(e, 0, sizeof(*e));

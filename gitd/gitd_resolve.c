@@ -16,6 +16,7 @@
  * Every commit, tree and tag made here has its links recorded (one set per
  * thread, merged into ix->links at the end), for the connectivity check.
  */
+#include "core/grow.h"
 #include "gitd/gitd_index.h"
 
 #include <errno.h>
@@ -386,15 +387,9 @@ apply_delta(struct worker *w, uint32_t kid, uint32_t bi,
 static int
 push_frame(struct worker *w, const struct frame *f, unsigned char *data)
 {
-	if (w->depth == w->cap) {
-		size_t ncap = w->cap ? w->cap * 2 : 64;
-		struct frame *nv = realloc(w->stack, ncap * sizeof(*nv));
-		if (nv == NULL) {
-			free(data);
-			return werr(w, "out of memory");
-		}
-		w->stack = nv;
-		w->cap = ncap;
+	if (grow(&w->stack, &w->cap, w->depth, sizeof(*w->stack), 64) == -1) {
+		free(data);
+		return werr(w, "out of memory");
 	}
 	w->stack[w->depth] = *f;
 	w->stack[w->depth++].data = data;

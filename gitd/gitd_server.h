@@ -13,7 +13,7 @@
 #include "conf/conf.h"
 
 /* Work the daemon does beside its connections (berth serve's repairs,
- * hooks/hooks_reconcile.h): tick(arg) from the poll loop, returning the
+ * run/reconcile.h): tick(arg) from the poll loop, returning the
  * milliseconds until it wants to be called again; reaped(arg, pid,
  * status) for every child the loop reaps, 1 when the child was its own
  * (0: a connection ended); stop(arg) once, before the daemon waits for

@@ -79,9 +79,9 @@ gitd_session_run(const struct conf *conf, ssh_bind bind, int fd,
 		close(fd);
 		return SESSION_NO_AUTH;
 	}
-	if (datadir_db(conf, db, sizeof(db)) == -1 ||
+	if (datadir_db(conf->data_dir, db, sizeof(db)) == -1 ||
 	    store_open(&ss.st, db, err, sizeof(err)) == -1) {
-		log_warnx("%s", datadir_db(conf, db, sizeof(db)) == -1 ?
+		log_warnx("%s", datadir_db(conf->data_dir, db, sizeof(db)) == -1 ?
 		    "data dir path too long" : err);
 		close(fd);
 		return SESSION_NO_AUTH;

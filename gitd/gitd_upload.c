@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/log.h"
 #include "gitd/gitd_fetchset.h"
 #include "gitd/gitd_pack.h"
@@ -210,14 +211,8 @@ upload_wants(struct upload *u)
 			    u->line + 5);
 		if (u->nwants == MAX_WANTS)
 			return upload_fail(u, "too many wants");
-		if (u->nwants == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			git_oid *nv = realloc(u->wants, ncap * sizeof(*nv));
-			if (nv == NULL)
-				return upload_fail(u, "out of memory");
-			u->wants = nv;
-			cap = ncap;
-		}
+		if (grow(&u->wants, &cap, u->nwants, sizeof(*u->wants), 16) == -1)
+			return upload_fail(u, "out of memory");
 		git_oid_cpy(&u->wants[u->nwants++], &id);
 	}
 	return u->nwants > 0;
@@ -239,14 +234,8 @@ have_common(struct upload *u, const git_oid *id, size_t *cap)
 	git_odb_free(odb);
 	if (!ok || u->ncommons == MAX_HAVES)
 		return 0;
-	if (u->ncommons == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		git_oid *nv = realloc(u->commons, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return 0;
-		u->commons = nv;
-		*cap = ncap;
-	}
+	if (grow(&u->commons, cap, u->ncommons, sizeof(*u->commons), 64) == -1)
+		return 0;
 	git_oid_cpy(&u->commons[u->ncommons++], id);
 	return 1;
 }

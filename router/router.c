@@ -21,6 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/live.h"
+#include "core/msg.h"
+#include "core/num.h"
 #include "core/path.h"
 #include "core/spawn.h"
 
@@ -59,15 +62,21 @@ router_update(const struct conf *c, struct store *st, const char *show, int at,
 {
 	struct app_rec app = { 0 };
 	struct routes r;
+	char why[ERR_MAX];
 	int lock, rc;
 
 	err[0] = '\0';
 	if ((lock = router_lock(c, err, errlen)) == -1)
 		return -1;
-	if (show != NULL && (store_app_get(st, show, &app) != 0 ||
-	    store_app_set_current(st, app.id, at) == -1)) {
+	if (show != NULL && store_app_get(st, show, &app) != 0) {
 		snprintf(err, errlen, "cannot record the release of '%s': %s",
 		    show, store_error(st));
+		close(lock);
+		return -1;
+	}
+	if (show != NULL && live_record(st, app.id, at, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "cannot record the release of '%s': %s",
+		    show, why);
 		close(lock);
 		return -1;
 	}
@@ -78,8 +87,8 @@ router_update(const struct conf *c, struct store *st, const char *show, int at,
 		    err, errlen) : caddy_apply(c, &r, err, errlen);
 		routes_free(&r);
 	}
-	if (rc == -1 && show != NULL &&
-	    store_app_set_current(st, app.id, app.current_release) == -1)
+	if (rc == -1 && show != NULL && live_record(st, app.id,
+	    app.current_release, why, sizeof(why)) == -1)
 		snprintf(err + strlen(err), errlen - strlen(err), " (and the"
 		    " release of '%s' could not be put back)", show);
 	close(lock);
@@ -310,7 +319,7 @@ pid_t
 router_pidfile(const char *pidfile, uid_t owner)
 {
 	char buf[32] = "";
-	long pid;
+	long long pid;
 	int fd;
 	ssize_t n;
 
@@ -320,7 +329,8 @@ router_pidfile(const char *pidfile, uid_t owner)
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	pid = strtol(buf, NULL, 10);
+	if (num_prefix(buf, 0, INT32_MAX, &pid, NULL) == -1)
+		pid = 0;
 	if (pid <= 1 || kill((pid_t)pid, 0) == -1)
 		return 0;
 	return pid_live(pid, owner) ? (pid_t)pid : 0;

@@ -24,6 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/num.h"
+
 #define SOCKETS_MAX 64
 
 /* An address as the kernel's tables compare it. */
@@ -68,10 +70,13 @@ parse_hex(const char *hex, struct addr *a)
 	a->v6 = len == 32;
 	for (size_t w = 0; w < len / 8; w++) {
 		char word[9];
+		unsigned long long x;
 		uint32_t v;
 		memcpy(word, hex + w * 8, 8);
 		word[8] = '\0';
-		v = (uint32_t)strtoul(word, NULL, 16);
+		if (num_parse_hex(word, UINT32_MAX, &x) == -1)
+			return -1;
+		v = (uint32_t)x;
 		memcpy(a->b + w * 4, &v, 4);
 	}
 	/* ::ffff:a.b.c.d is the IPv4 address a.b.c.d */
@@ -193,12 +198,13 @@ router_holders(const char *addr, int port, struct holder *out, size_t max,
 	if ((d = opendir("/proc")) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL && *n < max) {
+		long long pid;
 		int i;
-		if (!isdigit((unsigned char)de->d_name[0]) ||
+		if (num_parse(de->d_name, 1, INT32_MAX, &pid) == -1 ||
 		    (i = holds(de->d_name, &s)) == -1)
 			continue;
 		seen[i] = 1;
-		out[*n].pid = (pid_t)atol(de->d_name);
+		out[*n].pid = (pid_t)pid;
 		out[*n].uid = s.uid[i];
 		router_cmdline(out[*n].pid, out[*n].cmd, sizeof(out[*n].cmd));
 		(*n)++;

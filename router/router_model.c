@@ -67,7 +67,7 @@ fill_route(struct collect *k, const struct app_rec *a, int release,
 		snprintf(k->err, k->errlen, "static root path too long");
 		return -1;
 	}
-	/* static_root itself is plain (hooks_procfile.c); the data dir is the
+	/* static_root itself is plain (run/procfile.c); the data dir is the
 	 * admin's, and must not hold what nginx would read as syntax */
 	if (strpbrk(r->static_root, "\"'\\$;{}# \t\r\n") != NULL) {
 		snprintf(k->err, k->errlen, "static root '%s' holds characters the"

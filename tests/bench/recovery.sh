@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/bench/recovery.sh - how long a site stays down when what serves it
-# dies, with berth serve repairing it by itself (hooks/hooks_reconcile.h).
+# dies, with berth serve repairing it by itself (run/reconcile.h).
 #
 # What it measures: for each router kind (caddy, then nginx), one berth
 # that manages the real proxy, with one app (a small Python HTTP server,

@@ -51,6 +51,7 @@ cd "$1"
 mkdir -p public && echo "<h1>linked</h1>" > public/index.html
 case $(cat linker) in
 leak) ln -s /etc/passwd public/leak ;;
+escape) ln -s /etc/passwd "public/$(printf 'x\033[2Jy')" ;;
 climb) ln -s .. public/up ;;
 chain) mkdir public/sub && ln -s .. public/sub/up &&
 	ln -s "sub/up/../../$(basename "$1")/public/index.html" public/out ;;
@@ -218,6 +219,7 @@ unreachable_buildpacks() {
 	fi
 	chmod 755 "$T/buildpacks"
 	contains "$T/err" "cannot enter '$T/buildpacks' on the way to '$T/buildpacks'"
+	contains "$T/err" "chmod o+x '$T/buildpacks'), or set buildpacks_dir in berth.ini"
 	git -C "$T/alpha" reset -q --hard HEAD~1
 }
 
@@ -233,10 +235,13 @@ link_push() {
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
 static_links_stay_inside() {
-	for how in leak climb chain symroot; do
+	for how in leak escape climb chain symroot; do
 		link_push $how && { echo "a static site made with '$how' went live"; return 1; }
 		case $how in
 		leak) contains "$T/err" "'public/leak' is a symlink that leads outside public/" ;;
+		# a link's name is the pusher's text: shown, never sent to a terminal
+		escape) contains "$T/err" "'public/x\\x1b[2Jy' is a symlink that leads outside" &&
+			expect "no escape byte reaches the pusher" fails grep -q $'\033' "$T/err" ;;
 		chain) contains "$T/err" "'public/out' is a symlink that leads outside public/" ;;
 		symroot) contains "$T/err" "static_root 'public' goes through a symlink" ;;
 		esac || return 1

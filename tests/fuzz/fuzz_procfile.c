@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hooks/hooks_procfile.h"
+#include "run/procfile.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "core/text.h"
-#include "hooks/hooks_procfile.h"
+#include "run/procfile.h"
 
 static void
 check_list(const char *procs)

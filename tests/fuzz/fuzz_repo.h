@@ -84,7 +84,7 @@ fuzz_repo_init(void)
 	fuzz_conf.max_object_size = 1 << 20;   /* each input stays quick */
 	fuzz_conf.max_push_inflated = 8 << 20;
 	if (git_libgit2_init() < 0 || datadir_init(&fuzz_conf, err, sizeof(err)) ||
-	    datadir_db(&fuzz_conf, db, sizeof(db)) ||
+	    datadir_db(fuzz_conf.data_dir, db, sizeof(db)) ||
 	    store_open(&fuzz_st, db, err, sizeof(err)) ||
 	    store_app_create(fuzz_st, "app", &fuzz_app) ||
 	    gitd_repo_path(&fuzz_conf, "app", path, sizeof(path)) ||

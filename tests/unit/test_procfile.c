@@ -1,13 +1,13 @@
 /*
  * test_procfile.c - unit tests of Procfile and bin/release parsing
- * (hooks/hooks_procfile.c), of config var sealing (core/secret.c) and of
+ * (run/procfile.c), of config var sealing (core/secret.c) and of
  * hiding config values in build output (core/vars.c).
  */
 #include <string.h>
 
 #include "core/secret.h"
 #include "core/vars.h"
-#include "hooks/hooks_procfile.h"
+#include "run/procfile.h"
 #include "unit.h"
 
 static char out[4096], err[256], sr[256];

@@ -2,7 +2,7 @@
  * test_seal.c - unit tests of what keeps a build from reaching further than
  * its release: the check of a sealed tree (ident_check_tree, core/ident.h)
  * refuses a FIFO, a file the take missed, a writable or setuid file; the
- * names kept out of buildpack steps (hooks_buildenv.c) are the loader's
+ * names kept out of buildpack steps (deploy/buildenv.c) are the loader's
  * and the interpreters' start-up variables, not the app's own settings.
  */
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 
 #include "core/ident.h"
 #include "core/path.h"
-#include "hooks/hooks_deploy.h"
+#include "deploy/deploy.h"
 #include "unit.h"
 
 static char top[] = "/tmp/berth-seal-XXXXXX";

@@ -1,11 +1,15 @@
 /*
- * test_text.c - core/text.c: what counts as printable, and what text_clean
- * leaves of hostile output on its way to a terminal.
+ * test_text.c - unit tests of core/text.c: text_printable; text_shown,
+ * which makes the pusher's text (a file name in the pushed tree) safe to
+ * put in a message (escape sequences, newlines, tabs and bytes that are
+ * not UTF-8 come out as \xNN, printable UTF-8 as it is, and the result
+ * always fits); and text_clean, which keeps the colours of hostile output
+ * and makes every other control '?' on its way to a terminal.
  */
 #include <string.h>
 
 #include "core/text.h"
-#include "tests/unit/unit.h"
+#include "unit.h"
 
 /* text_clean on a copy of in; 1 when the result is want. */
 static int
@@ -22,6 +26,7 @@ cleans_to(const char *in, const char *want)
 int
 main(void)
 {
+	char out[64], tiny[6];
 	size_t bad = 0;
 
 	CHECK(text_printable("web: python3 app.py", 19, 0, NULL));
@@ -47,5 +52,22 @@ main(void)
 	CHECK(cleans_to("\x1b[31;", "?[31;"));
 	CHECK(cleans_to("del\x7f", "del?"));
 	CHECK(cleans_to("", ""));
+
+	CHECK(strcmp(text_shown("public/leak", out, sizeof(out)),
+	    "public/leak") == 0);
+	CHECK(strcmp(text_shown("x\033[2Jy", out, sizeof(out)),
+	    "x\\x1b[2Jy") == 0);
+	CHECK(strcmp(text_shown("a\nb\tc", out, sizeof(out)),
+	    "a\\x0ab\\x09c") == 0);
+	CHECK(strcmp(text_shown("caf\xc3\xa9", out, sizeof(out)),
+	    "caf\xc3\xa9") == 0);
+	CHECK(strcmp(text_shown("\xff\xfe", out, sizeof(out)),
+	    "\\xff\\xfe") == 0);
+	CHECK(strcmp(text_shown("\x9b" "1m", out, sizeof(out)), "\\x9b1m") == 0);
+	CHECK(strcmp(text_shown("", out, sizeof(out)), "") == 0);
+	/* what does not fit is cut, never an escape in halves */
+	CHECK(strcmp(text_shown("abcdefgh", tiny, sizeof(tiny)), "abcde") == 0);
+	CHECK(strcmp(text_shown("ab\033cd", tiny, sizeof(tiny)), "ab") == 0);
+	CHECK(strlen(text_shown("\033\033\033\033", tiny, sizeof(tiny))) <= 5);
 	return unit_done();
 }

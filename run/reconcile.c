@@ -1,0 +1,254 @@
+/*
+ * reconcile.c - berth serve's repairs (see run/reconcile.h).
+ *
+ * The daemon forks each pass: a pass may wait (for the router's lock, for
+ * Caddy or nginx to start, for a supervisor to exec), and the accept loop
+ * must not; a pass also opens its own sqlite handle, so no database state
+ * ever crosses a fork.  One pass at a time; its exit status tells the
+ * daemon whether a proxy start failed, so the next attempt backs off.
+ *
+ * A pass looks without locks first (the process rows, /proc) and takes an
+ * app's lock only when something of it needs a repair, without waiting:
+ * an app busy with a push or a ps command is repaired by a later pass.
+ */
+#include "run/reconcile.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/applock.h"
+#include "core/datadir.h"
+#include "core/log.h"
+#include "core/msg.h"
+#include "core/store.h"
+#include "run/procs.h"
+#include "router/router.h"
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+void
+reconcile_init(struct reconcile *r, const struct conf *c)
+{
+	memset(r, 0, sizeof(*r));
+	r->conf = *c;
+	r->conf.test_pause[0] = '\0'; /* repairs never stop at a test point */
+	r->next_ms = now_ms() + RECONCILE_INTERVAL_MS;
+}
+
+int
+reconcile_tick(void *arg)
+{
+	struct reconcile *r = arg;
+	long long now = now_ms();
+	int may, first;
+	pid_t pid;
+
+	if (r->child == 0 && now >= r->next_ms) {
+		may = now >= r->proxy_retry_ms;
+		first = r->proxy_fails == 0;
+		if ((pid = fork()) == -1) {
+			log_warn("cannot fork a repair pass");
+		} else if (pid == 0) {
+			/* its own name: `pgrep -x berth` finds connections only */
+			(void)prctl(PR_SET_NAME, "berth-repair", 0, 0, 0);
+			/* not the daemon's handlers, which wake the daemon */
+			(void)signal(SIGTERM, SIG_DFL);
+			(void)signal(SIGINT, SIG_DFL);
+			(void)signal(SIGCHLD, SIG_DFL);
+			_exit(reconcile_pass(&r->conf, may, first));
+		} else {
+			r->child = pid;
+			r->last_ms = now;
+		}
+		r->next_ms = now + RECONCILE_INTERVAL_MS;
+	}
+	if (r->child != 0)
+		return RECONCILE_INTERVAL_MS;
+	return r->next_ms > now ? (int)(r->next_ms - now) : 0;
+}
+
+int
+reconcile_reaped(void *arg, pid_t pid, int status)
+{
+	struct reconcile *r = arg;
+	long long now = now_ms();
+	int backoff;
+
+	if (pid != r->child) {
+		/* a connection ended: what it did may want a look soon (but
+		 * many short connections must not run passes back to back) */
+		long long soon = now + RECONCILE_SOON_MS;
+		if (soon < r->last_ms + RECONCILE_GAP_MS)
+			soon = r->last_ms + RECONCILE_GAP_MS;
+		if (r->next_ms > soon)
+			r->next_ms = soon;
+		return 0;
+	}
+	r->child = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == RECONCILE_PROXY_FAILED) {
+		r->proxy_fails++;
+		backoff = r->proxy_fails > 5 ? RECONCILE_PROXY_BACKOFF :
+		    1 << (r->proxy_fails - 1);
+		if (backoff > RECONCILE_PROXY_BACKOFF)
+			backoff = RECONCILE_PROXY_BACKOFF;
+		r->proxy_retry_ms = now + backoff * 1000LL;
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) ==
+	    RECONCILE_PROXY_OK) {
+		r->proxy_fails = 0;
+		r->proxy_retry_ms = 0;
+	} else if (!WIFEXITED(status) ||
+	    WEXITSTATUS(status) != RECONCILE_PROXY_WAITING) {
+		log_warnx("repair pass %ld ended %s %d", (long)pid,
+		    WIFSIGNALED(status) ? "by signal" : "with status",
+		    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	}
+	return 1;
+}
+
+void
+reconcile_stop(void *arg)
+{
+	struct reconcile *r = arg;
+	int status;
+
+	while (r->child != 0 && waitpid(r->child, &status, 0) == -1 &&
+	    errno == EINTR)
+		;
+	r->child = 0;
+}
+
+static void
+record(struct store *st, const char *app, int ok, const char *what)
+{
+	if (store_repair_add(st, app, what, ok) == -1)
+		log_warnx("cannot record a repair: %s", store_error(st));
+}
+
+/* The managed proxy: started again when it is not running. */
+static int
+repair_proxy(const struct conf *c, struct store *st, int may, int first)
+{
+	char err[ERR_MAX], what[1200];
+	const char *kind = c->router_kind;
+	int started = 0;
+
+	if (!c->router_manage || router_pid(c) != 0)
+		return RECONCILE_PROXY_OK;
+	if (!may)
+		return RECONCILE_PROXY_WAITING;
+	if (router_start(c, st, &started, err, sizeof(err)) == -1) {
+		snprintf(what, sizeof(what), "%s is not running and could not be"
+		    " started: %s", kind, err);
+		log_warnx("repair: %s", what);
+		if (first)
+			record(st, NULL, 0, what);
+		return RECONCILE_PROXY_FAILED;
+	}
+	if (started) {
+		snprintf(what, sizeof(what), "%s restarted", kind);
+		log_info("repair: %s was not running: restarted it (pid %ld)",
+		    kind, (long)router_pid(c));
+		record(st, NULL, 1, what);
+	}
+	return RECONCILE_PROXY_OK;
+}
+
+struct app_pass {
+	const struct conf *c;
+	struct store *st;
+	const char *app;
+	int needed;   /* rows that want a revive (the look before the lock) */
+	int locked;   /* the lock is held: revive them */
+};
+
+static int
+revive_row(void *arg, const struct proc_rec *p)
+{
+	struct app_pass *ap = arg;
+	struct proc_status ps;
+	char err[ERR_MAX], what[ERR_MAX + 200];
+	int rc;
+
+	if (strcmp(p->state, "running") != 0)
+		return 0;
+	proc_status(ap->c->data_dir, ap->app, p, &ps);
+	if (strcmp(ps.state, "gone") != 0 && strcmp(ps.state, "stopped") != 0)
+		return 0;
+	if (!ap->locked) {
+		ap->needed++;
+		return 0;
+	}
+	if ((rc = proc_revive(ap->c, ap->st, ap->app, p, err,
+	    sizeof(err))) == 0)
+		return 0;
+	if (rc == 1)
+		snprintf(what, sizeof(what), "%s.%d of %s restarted (its supervisor"
+		    " was gone)", p->type, p->idx, ap->app);
+	else
+		snprintf(what, sizeof(what), "%s.%d of %s could not be restarted:"
+		    " %s", p->type, p->idx, ap->app, err);
+	if (rc == 1)
+		log_info("repair: %s", what);
+	else
+		log_warnx("repair: %s", what);
+	record(ap->st, ap->app, rc == 1, what);
+	return 0;
+}
+
+/* The app's routed processes whose supervisor is gone: revived, under the
+ * app's lock when nobody else holds it. */
+static int
+repair_app(void *arg, const struct app_rec *a)
+{
+	struct app_pass ap = { ((struct app_pass *)arg)->c,
+	    ((struct app_pass *)arg)->st, a->name, 0, 0 };
+	char err[ERR_MAX];
+	int fd;
+
+	if (store_proc_each(ap.st, a->id, "running", revive_row, &ap) == -1 ||
+	    ap.needed == 0)
+		return 0;
+	if (applock_try(ap.c, a->name, "berth serve's repairs", &fd, err,
+	    sizeof(err)) != 1) {
+		log_debug("repair: '%s' is busy; next pass", a->name);
+		return 0;
+	}
+	ap.locked = 1;
+	if (store_proc_each(ap.st, a->id, "running", revive_row, &ap) == -1)
+		log_warnx("repair: %s", store_error(ap.st));
+	close(fd);
+	return 0;
+}
+
+int
+reconcile_pass(const struct conf *c, int may_start_proxy, int first_failure)
+{
+	struct app_pass ap = { c, NULL, NULL, 0, 0 };
+	char db[PATH_MAX], err[512] = "data dir path too long";
+	int rc;
+
+	if (datadir_db(c->data_dir, db, sizeof(db)) == -1 ||
+	    store_open(&ap.st, db, err, sizeof(err)) == -1) {
+		log_warnx("repair: %s", err);
+		return 1;
+	}
+	rc = repair_proxy(c, ap.st, may_start_proxy, first_failure);
+	if (store_app_each(ap.st, repair_app, &ap) == -1)
+		log_warnx("repair: %s", store_error(ap.st));
+	store_close(ap.st);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/*
+ * reconcile.h - berth serve's repairs: desired state in sqlite
+ * against what runs.  The daemon's accept loop calls reconcile_tick() from
+ * its poll loop; every RECONCILE_INTERVAL_MS (and soon after a connection
+ * ends) it forks one pass, which:
+ *   - restarts the managed proxy when it is not running, with the whole
+ *     routing table (router_start: nobody else may hold http_listen);
+ *   - revives the supervisor (shim) of every routed process whose shim is
+ *     gone, on the same port, unless the process crashed for good;
+ * and records each repair (the `repairs` table, shown by `status`) and
+ * logs it.  An app whose lock is held (a push, a rollback, a ps command)
+ * is left alone until the next pass; an app the user stopped has no
+ * process rows, so nothing of it is started.  A proxy that fails to start
+ * is tried again after 1, 2, 4 ... 30 s.
+ */
+#ifndef BERTH_HOOKS_RECONCILE_H
+#define BERTH_HOOKS_RECONCILE_H
+
+#include <sys/types.h>
+
+#include "conf/conf.h"
+
+#define RECONCILE_INTERVAL_MS 500
+#define RECONCILE_SOON_MS 100      /* after a connection ended ... */
+#define RECONCILE_GAP_MS 250       /* ... but never closer to the last */
+#define RECONCILE_PROXY_BACKOFF 30 /* seconds between failed starts, at most */
+
+/* The daemon's side of the repairs (one per berth serve). */
+struct reconcile {
+	struct conf conf;          /* a copy, with test points disarmed */
+	pid_t child;               /* the pass running now, 0 if none */
+	long long last_ms;         /* when the last pass started */
+	long long next_ms;         /* when the next pass may start */
+	long long proxy_retry_ms;  /* no proxy start before this */
+	int proxy_fails;           /* failed proxy starts in a row */
+};
+
+void reconcile_init(struct reconcile *r, const struct conf *c);
+
+/* From the daemon's poll loop: start a pass if one is due.  Returns the
+ * milliseconds until it wants to be called again. */
+int reconcile_tick(void *r);
+
+/* The daemon reaped pid: 1 when it was a pass (its outcome is noted),
+ * else 0 (a connection ended: a pass runs soon). */
+int reconcile_reaped(void *r, pid_t pid, int status);
+
+/* On shutdown: wait for a pass that is still running. */
+void reconcile_stop(void *r);
+
+/* One pass, in the calling process: repairs, each recorded and logged.
+ * may_start_proxy 0 skips a proxy start (backing off); first_failure 1
+ * records a failed start in the repairs table (later ones of the same
+ * streak are only logged).  Returns what became of the proxy: */
+#define RECONCILE_PROXY_OK 0      /* running, started, or not managed */
+#define RECONCILE_PROXY_FAILED 2  /* not running, and the start failed */
+#define RECONCILE_PROXY_WAITING 3 /* not running; not tried (backing off) */
+int reconcile_pass(const struct conf *c, int may_start_proxy,
+    int first_failure);
+
+#endif
