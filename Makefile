@@ -15,7 +15,13 @@ BCFLAGS := $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lz
 
 BUILD   ?= build
-SRC     := $(wildcard core/*.c conf/*.c gitd/*.c hooks/*.c router/*.c)
+# berth-shim (run/berth_shim*.c, run/relay*.c) links only libc and the
+# few core/ files it names; berth itself has none of it
+SHIMONLY := $(wildcard run/berth_shim*.c run/relay*.c)
+SHIMSRC := $(SHIMONLY) core/ident.c core/procinfo.c core/path.c core/names.c
+SHIMOBJ := $(SHIMSRC:%.c=$(BUILD)/%.o)
+SRC     := $(wildcard core/*.c conf/*.c gitd/*.c hooks/*.c router/*.c) \
+           $(filter-out $(SHIMONLY),$(wildcard run/*.c))
 MAIN    := core/berth.c
 LIBSRC  := $(filter-out $(MAIN),$(SRC))
 LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o)
@@ -26,11 +32,16 @@ TOOLBIN := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 all: berth
 
-berth: $(BUILD)/berth
+# berth runs the berth-shim beside its own binary
+berth: $(BUILD)/berth $(BUILD)/berth-shim
 	cp $< $@.tmp && mv -f $@.tmp $@
+	cp $(BUILD)/berth-shim berth-shim.tmp && mv -f berth-shim.tmp berth-shim
 
-$(BUILD)/berth: $(BUILD)/core/berth.o $(LIBOBJ)
-	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/berth: $(BUILD)/core/berth.o $(LIBOBJ) $(BUILD)/berth-shim
+	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/core/berth.o $(LIBOBJ) $(LDLIBS)
+
+$(BUILD)/berth-shim: $(SHIMOBJ)
+	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
@@ -89,10 +100,11 @@ LOCALSTATEDIR ?= /var
 UNITDIR       ?= $(PREFIX)/lib/systemd/system
 PACKFILES     := $(shell find buildpacks -type f | LC_ALL=C sort)
 
-install: $(BUILD)/berth
+install: $(BUILD)/berth $(BUILD)/berth-shim
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/berth
 	install -m 755 $(BUILD)/berth $(DESTDIR)$(BINDIR)/berth
+	install -m 755 $(BUILD)/berth-shim $(DESTDIR)$(BINDIR)/berth-shim
 	for f in $(PACKFILES); do \
 	  if [ -x "$$f" ]; then m=755; else m=644; fi; \
 	  install -D -m $$m "$$f" "$(DESTDIR)$(LIBDIR)/$$f" || exit 1; \
@@ -114,7 +126,8 @@ install: $(BUILD)/berth
 
 # The config and the data dir stay: they are the admin's.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/berth $(DESTDIR)$(MANDIR)/man8/berth.8 \
+	rm -f $(DESTDIR)$(BINDIR)/berth $(DESTDIR)$(BINDIR)/berth-shim \
+	  $(DESTDIR)$(MANDIR)/man8/berth.8 \
 	  $(DESTDIR)$(UNITDIR)/berth.service
 	rm -rf $(DESTDIR)$(LIBDIR)
 
@@ -122,7 +135,7 @@ bench: $(BUILD)/berth
 	BERTH=$(abspath $(BUILD)/berth) tests/bench/run
 
 clean:
-	rm -rf build build-asan build-fuzz berth
+	rm -rf build build-asan build-fuzz berth berth-shim
 
 .PHONY: all berth test test-unit test-asan bench clean fuzz fuzz-bins \
 	install uninstall
