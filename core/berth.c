@@ -32,6 +32,7 @@
 #include "gitd/gitd.h"
 #include "gitd/gitd_dispatch.h"
 #include "gitd/gitd_server.h"
+#include "run/shim_spawn.h"
 #include "hooks/hooks.h"
 #include "hooks/hooks_procs.h"
 #include "hooks/hooks_reconcile.h"
@@ -274,6 +275,7 @@ cmd_serve(const char *note)
 		store_close(st);
 		return 1;
 	}
+	upstream_migrate_req(); /* run/shim_spawn.h */
 	/* what a crash or kill -9 left half-done; processes before routing */
 	hooks_recover(&config, st);
 	if (router_start(&config, st, &started, err, sizeof(err)) == -1)

@@ -43,6 +43,10 @@ void proc_status(const char *data_dir, const char *app,
 /* Start the shim of an existing row; records its pid.  0 or -1 with err. */
 int proc_spawn(const struct conf *c, struct store *st, const char *app,
     struct proc_rec *p, char *err, size_t errlen);
+/* The same; with ready, *ready is a pipe on which a web process's shim
+ * says "ready" once it joined the app's upstream (run/shim_spawn.h). */
+int proc_spawn_ready(const struct conf *c, struct store *st, const char *app,
+    struct proc_rec *p, int *ready, char *err, size_t errlen);
 
 /* SIGTERM the shim and wait until it is gone; keep row and run dir (a
  * later revive starts it again). */

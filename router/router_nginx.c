@@ -75,6 +75,10 @@ nginx_apply(const struct conf *c, const struct routes *r, char *err,
 	(void)rmtree(stg);
 	if (stage(c, r, sites, stg, err, errlen) == -1)
 		goto out;
+	if (router_sites_same(r, base, sites, stg)) {
+		rc = 0; /* nothing to apply: no reload */
+		goto out;
+	}
 	if (pathf(conf, sizeof(conf), "%s/nginx.conf", stg) == -1 ||
 	    router_run((char *[]){ NGINX, "-t", "-q", "-p", stg, "-c", conf,
 	    NULL }, out, sizeof(out)) != 0) {
@@ -82,11 +86,14 @@ nginx_apply(const struct conf *c, const struct routes *r, char *err,
 		    out);
 		goto out;
 	}
-	if (install(r, sites, stg, err, errlen) == -1)
+	if (router_applied_mark(base, 0) == -1 ||
+	    install(r, sites, stg, err, errlen) == -1)
 		goto out;
 	testpoint(c, "router-reload"); /* new files in place, nginx not told */
 	if (reload(c, err, errlen) == -1)
 		goto out;
+	if (router_applied_mark(base, 1) == -1)
+		log_warn("cannot mark the nginx config applied");
 	rc = 0;
 out:
 	(void)rmtree(stg);
@@ -210,8 +217,8 @@ render_site(const struct conf *c, const struct route *r, char *out, size_t len)
 	if (n < 0 || (size_t)n >= len - o) return -1; \
 	o += (size_t)n; } while (0)
 
-	EMIT("# berth: app %s v%d (generated; edits are overwritten)\n",
-	    r->app, r->release);
+	/* no release here: a deploy behind the same upstream changes nothing */
+	EMIT("# berth: app %s (generated; edits are overwritten)\n", r->app);
 	if (r->nports > 0) {
 		EMIT("upstream berth_%s {\n", r->app);
 		for (size_t i = 0; i < r->nports; i++)
