@@ -36,6 +36,8 @@
 static void
 sayf(say_fn say, void *ctx, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void retire_old(const struct conf *c, const char *app,
+    const struct procset *old);
 
 static void
 sayf(say_fn say, void *ctx, const char *fmt, ...)
@@ -226,18 +228,14 @@ swap_retire_left(const struct conf *c, struct store *st,
     const struct app_rec *app)
 {
 	struct procset *ci = calloc(1, sizeof(*ci));
-	int64_t ids[MAX_INSTANCES * 4];
 
 	if (ci == NULL)
 		return;
 	if (store_proc_each(st, app->id, "draining", collect, ci) == 0 &&
 	    ci->n > 0) {
-		for (size_t i = 0; i < ci->n; i++)
-			ids[i] = ci->p[i].id;
-		log_info("recovery: '%s' has %zu draining process%s; stopping them"
-		    " after %d s", app->name, ci->n, ci->n == 1 ? "" : "es",
-		    c->health_grace);
-		retire_later(c, app->name, ids, ci->n, c->health_grace);
+		log_info("recovery: '%s' has %zu draining process%s; retiring"
+		    " them", app->name, ci->n, ci->n == 1 ? "" : "es");
+		retire_old(c, app->name, ci);
 	}
 	free(ci);
 }
@@ -294,8 +292,10 @@ retire_old(const struct conf *c, const char *app, const struct procset *old)
 		else
 			other[no++] = old->p[i].id;
 	}
-	if (nw > 0)
+	if (nw > 0) {
+		shim_leave(c, app, old->p, old->n);
 		retire_later(c, app, web, nw, 0);
+	}
 	if (no > 0)
 		retire_later(c, app, other, no, c->health_grace);
 }

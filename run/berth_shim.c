@@ -319,8 +319,10 @@ on_signals(struct shim *s)
 			reap(s);
 		else if (!s->term) {
 			s->term = 1;
-			if (s->relay != NULL)
+			if (s->relay != NULL) {
 				relay_retire(s->relay);
+				bshim_put(&s->log, "state", "retiring");
+			}
 		}
 	}
 }

@@ -49,4 +49,9 @@ int shim_wait_ready(const struct conf *c, const char *app,
     const struct proc_rec *p, int ready_fd, const char *path, int timeout_s,
     char *why, size_t whylen);
 
+/* retire.c: SIGTERM the shims of the web processes among p[0..n) and
+ * wait (at most 2 s) until their relays have left the upstream. */
+void shim_leave(const struct conf *c, const char *app,
+    const struct proc_rec *p, size_t n);
+
 #endif

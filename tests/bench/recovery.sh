@@ -44,6 +44,7 @@ GOAL=2
 # berth re-executes its own binary for every supervisor: a private copy,
 # so a rebuild of build/berth while this runs cannot break it
 cp "$BERTH" "$T/berth"
+cp "$(dirname "$BERTH")/berth-shim" "$T/berth-shim" # started beside berth
 BERTH=$T/berth
 for p in $ROUTERS; do
 	command -v "$p" >/dev/null || die "$p not found in PATH"

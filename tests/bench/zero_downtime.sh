@@ -79,6 +79,7 @@ APP=web
 # supervisor and every retirement: run a private copy, so that a rebuild of
 # build/berth while this runs (make in the same tree) cannot break a deploy
 cp "$BERTH" "$T/berth"
+cp "$(dirname "$BERTH")/berth-shim" "$T/berth-shim" # started beside berth
 BERTH=$T/berth
 
 BUILDPACKS=$REPO_ROOT/buildpacks
