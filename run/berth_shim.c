@@ -538,6 +538,7 @@ main(int argc, char **argv)
 		if (events(&s, -1) == -1)
 			break;
 	relay_free(s.relay);
+	free(s.envbuf);
 	bshim_put(&s.log, "state", "stopped");
 	bshim_line(&s.log, "berth: stopped");
 	return 0;

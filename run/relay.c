@@ -17,6 +17,8 @@
 
 #include "run/relay_int.h"
 
+static void free_dead(struct relay *r);
+
 int64_t
 relay_now_ms(void)
 {
@@ -76,6 +78,7 @@ relay_free(struct relay *r)
 		return;
 	while (r->conns)
 		relay_conn_close(r, r->conns, 1);
+	free_dead(r);
 	close_listener(r);
 	relay_handoff_close(r);
 	if (r->hfd != -1)
@@ -240,7 +243,20 @@ relay_conn_close(struct relay *r, struct relay_conn *c, int hard)
 	put_pipe(r, c->ca, c->n_ca);
 	put_pipe(r, c->ac, c->n_ac);
 	unlink_conn(r, c);
-	free(c);
+	c->dead = 1;
+	c->next = r->dead;
+	r->dead = c;
+}
+
+static void
+free_dead(struct relay *r)
+{
+	struct relay_conn *c;
+
+	while ((c = r->dead) != NULL) {
+		r->dead = c->next;
+		free(c);
+	}
 }
 
 /* Connect c to the app's own port. */
@@ -373,7 +389,8 @@ dispatch(struct relay *r, struct epoll_event *ev)
 		return relay_health_event(r);
 	case T_CLIENT:
 	case T_APP:
-		relay_conn_event(r, (struct relay_end *)tg, ev->events);
+		if (!((struct relay_end *)tg)->c->dead)
+			relay_conn_event(r, (struct relay_end *)tg, ev->events);
 		break;
 	}
 	return 0;
@@ -403,5 +420,6 @@ relay_step(struct relay *r)
 	if (r->draining && relay_now_ms() >= r->drain_deadline)
 		while (r->conns) /* tunnels, streams: FIN, RST mid-exchange */
 			relay_conn_close(r, r->conns, !relay_boundary(r->conns));
+	free_dead(r);
 	return joined;
 }

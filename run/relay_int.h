@@ -45,6 +45,7 @@ struct relay_conn {
 	unsigned want_start : 1; /* the next app bytes start a response */
 	unsigned final_seen : 1; /* a final response since the client's bytes */
 	unsigned tunnel : 1;     /* a 101 went through: no boundaries */
+	unsigned dead : 1;       /* closed; freed at the end of relay_step */
 	struct relay_conn *prev, *next;
 };
 
@@ -61,6 +62,8 @@ struct relay {
 	int joined, accepting, draining;
 	int64_t drain_deadline;
 	struct relay_conn *conns;
+	struct relay_conn *dead; /* closed in this step (epoll may still
+	                          * hold an event for them): freed after it */
 	int nconns;
 	int pool[RELAY_POOL_MAX][2];
 	int npool;

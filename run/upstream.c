@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,23 +23,66 @@
 #include "run/shim_spawn.h"
 
 #define MIGRATE_REQ "/proc/sys/net/ipv4/tcp_migrate_req"
+#define UPSTREAM_MIN 10000 /* stable upstream ports: UPSTREAM_MIN up to the
+                              ephemeral range */
 
-/* A free loopback port (the kernel's pick), or 0. */
+/* The low end of the kernel's ephemeral port range. */
 static int
-free_port(void)
+ephemeral_low(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd, port = 0;
+	char buf[64] = "";
+	ssize_t n;
+	int fd, low;
+
+	if ((fd = open("/proc/sys/net/ipv4/ip_local_port_range",
+	    O_RDONLY | O_CLOEXEC)) == -1)
+		return 32768;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	low = atoi(buf);
+	return low > UPSTREAM_MIN + 1000 ? low : 32768;
+}
+
+/* 1 when 127.0.0.1:port can be bound now. */
+static int
+bindable(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		.sin_port = htons((uint16_t)port) };
+	int fd, ok;
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return 0;
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
+	ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
 	close(fd);
-	return port;
+	return ok;
+}
+
+/*
+ * A free loopback port below the ephemeral range, or 0.  The kernel never
+ * hands those out as the local port of an outgoing connection, so the port
+ * stays free for the app's relays while none is joined (a restart, a
+ * stopped app); the apps' own ports are the kernel's picks, which are all
+ * ephemeral.
+ */
+static int
+free_port(void)
+{
+	int low = ephemeral_low();
+	unsigned int r;
+
+	for (int i = 0; i < 200; i++) {
+		int port;
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			return 0;
+		port = UPSTREAM_MIN + (int)(r % (unsigned int)(low - UPSTREAM_MIN));
+		if (bindable(port))
+			return port;
+	}
+	errno = EADDRINUSE;
+	return 0;
 }
 
 int
