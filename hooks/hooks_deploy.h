@@ -47,6 +47,7 @@ struct deploy {
 	char *log;                  /* everything said, for the deploys row */
 	size_t log_len;
 	char reason[256];
+	long long t0;               /* deploy_now_ms() at its start */
 };
 
 /* Say one line to the pusher and to the deploy log. */

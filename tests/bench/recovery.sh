@@ -171,7 +171,7 @@ PY
 			both) pids="$(proxy_pids "$data" "$router") $(shim_and_group "$data")" ;;
 			reboot)
 				pids="$BERTH_PID $(proxy_pids "$data" "$router") $(shim_and_group "$data")"
-				pids="$pids $(pgrep -f "berth shim $data " | tr '\n' ' ')"
+				pids="$pids $(pgrep -f " shim $data " | tr '\n' ' ')"
 				;;
 			esac
 			start=$(date +%s.%N)
