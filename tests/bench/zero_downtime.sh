@@ -37,7 +37,7 @@
 #     replaced it to the moment berth had stopped it (its run dir gone),
 #     against [health] grace;
 #   - for each lost request and each answer not 2xx/3xx, its time from the
-#     nearest proxy switch (Caddy: "load complete" in its log; nginx: a new
+#     nearest proxy switch (Caddy: "server running" in its log; nginx: a new
 #     worker process) and from the nearest stop of an old process;
 #   - the proxy's error log lines (by kind) if any request failed;
 #   - a control (BENCH_CONTROL=1, the default): the same load during 20
@@ -486,10 +486,11 @@ stop_load() {
 }
 
 # switches: the moments (epoch s) the proxy switched to a new config, one a
-# line: Caddy's "load complete" (its log), nginx's new workers (watcher)
+# line: Caddy's "server running" (its log; "load complete" comes for an
+# unchanged config too), nginx's new workers (watcher)
 switches() {
 	case $ROUTER in
-	caddy) sed -n 's/.*"ts":\([0-9.e+]*\),.*"msg":"load complete".*/\1/p' \
+	caddy) sed -n 's/.*"ts":\([0-9.e+]*\),.*"msg":"server running".*/\1/p' \
 		"$BERTH_DATA/router/caddy/caddy.log" | awk '{ printf "%.3f\n", $1 }' ;;
 	nginx) awk '$2 == "worker" { print $1 }' "$BERTH_DIR/procs.log" ;;
 	esac

@@ -47,6 +47,24 @@ in_flight_request_finishes() {
 	expect "well before the grace (3 s) was over" python3 -c 'import sys, time; sys.exit(time.time() - float(sys.argv[1]) > 3.5)' "$t0"
 }
 
+# A redeploy behind the app's stable upstream changes no proxy config, so
+# the proxy is not reloaded (a reload closes idle keep-alive connections);
+# a domain change still is.
+# (Caddy logs "load complete" for a config it found unchanged too; "server
+# running" only when it really started the servers of a new config)
+loads() { grep -c '"msg":"server running"' "$DATA/router/caddy/caddy.log" || true; }
+no_reload_on_deploy() {
+	local before
+	before=$(loads)
+	push_version three-b
+	http web.localhost / > "$T/out"; contains "$T/out" "three-b"
+	expect "Caddy did not load a new config ($before -> $(loads))" [ "$(loads)" = "$before" ]
+	as admin domains:add web swap.example > /dev/null
+	expect "a domain change does ($before -> $(loads))" [ "$(loads)" -gt "$before" ]
+	http swap.example / > "$T/out"; contains "$T/out" "three-b"
+	as admin domains:remove web swap.example > /dev/null
+}
+
 binary_replaced() {
 	# `make install`-style upgrade: a new file renamed over the running one
 	cp "$T/berth" "$T/berth.new" && mv -f "$T/berth.new" "$T/berth"
@@ -58,5 +76,6 @@ binary_replaced() {
 }
 
 t "a request in flight on the old release finishes; then it stops" in_flight_request_finishes
+t "a redeploy does not reload the proxy" no_reload_on_deploy
 t "the binary replaced under a running berth serve: deploys still start processes" binary_replaced
 finish
