@@ -8,8 +8,12 @@
  *   check     health_wait() on every new instance
  *   promote   one transaction: old running -> draining, new -> running
  *   route     router_update() (not when a partial swap changes no
- *             port); on failure promote is undone
- *   retire    a detached process stops the draining set after the grace
+ *             port; the proxy names the app's stable upstream, so it is
+ *             told only when its config changes); on failure promote is
+ *             undone
+ *   retire    old web processes leave the app's upstream before the push
+ *             returns (run/retire.c), then drain and stop by themselves;
+ *             a detached process stops the rest after the grace
  */
 #include <errno.h>
 #include <fcntl.h>
