@@ -6,7 +6,8 @@
  * as root, core/ident.h) in its release dir, with its output on a pipe
  * copied line by line to its log; a web process's relay (run/relay.h)
  * health-checks it and joins the app's upstream port.  When the app exits
- * by itself, wait 1, 2, 4 ... 60 s and start it again, unless it crashed
+ * by itself, start it again (at once after a run of BSHIM_FAST_SECONDS
+ * or more, else after 1, 2, 4 ... 60 s), unless it crashed
  * fast BSHIM_FAST_CRASHES times in a row (state crashed, the shim exits).
  * SIGTERM: the relay retires (its connections go to the newest relay),
  * then the app gets SIGTERM (SIGKILL after BSHIM_STOP_TIMEOUT s), state
@@ -467,7 +468,9 @@ after_exit(struct shim *s, time_t t0, int *fast)
 	}
 	s->restarts++;
 	bshim_put(&s->log, "state", "backoff");
-	delay = *fast == 0 ? 1 : 1 << (*fast - 1);
+	/* after a long run at once (its requests wait in the relay's
+	 * backlog), then 1, 2, 4 ... BSHIM_BACKOFF_MAX s */
+	delay = *fast == 0 ? 0 : 1 << (*fast - 1);
 	return pause_ms(s, (delay > BSHIM_BACKOFF_MAX ? BSHIM_BACKOFF_MAX :
 	    delay) * 1000LL) == -1 ? 0 : 1;
 }
