@@ -35,7 +35,8 @@ TOOLBIN := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 all: berth
 
-# berth runs the berth-shim beside its own binary
+# berth runs the berth-shim beside its own binary (a checkout), else
+# ../lib/berth/berth-shim from its directory (an install)
 berth: $(BUILD)/berth $(BUILD)/berth-shim
 	cp $< $@.tmp && mv -f $@.tmp $@
 	cp $(BUILD)/berth-shim berth-shim.tmp && mv -f berth-shim.tmp berth-shim
@@ -107,7 +108,7 @@ install: $(BUILD)/berth $(BUILD)/berth-shim
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/berth
 	install -m 755 $(BUILD)/berth $(DESTDIR)$(BINDIR)/berth
-	install -m 755 $(BUILD)/berth-shim $(DESTDIR)$(BINDIR)/berth-shim
+	install -D -m 755 $(BUILD)/berth-shim $(DESTDIR)$(LIBDIR)/berth-shim
 	for f in $(PACKFILES); do \
 	  if [ -x "$$f" ]; then m=755; else m=644; fi; \
 	  install -D -m $$m "$$f" "$(DESTDIR)$(LIBDIR)/$$f" || exit 1; \
@@ -129,8 +130,7 @@ install: $(BUILD)/berth $(BUILD)/berth-shim
 
 # The config and the data dir stay: they are the admin's.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/berth $(DESTDIR)$(BINDIR)/berth-shim \
-	  $(DESTDIR)$(MANDIR)/man8/berth.8 \
+	rm -f $(DESTDIR)$(BINDIR)/berth $(DESTDIR)$(MANDIR)/man8/berth.8 \
 	  $(DESTDIR)$(UNITDIR)/berth.service
 	rm -rf $(DESTDIR)$(LIBDIR)
 

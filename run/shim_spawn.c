@@ -21,21 +21,24 @@
 #include "hooks/hooks_procfile.h"
 #include "run/shim_spawn.h"
 
-/* berth-shim in the directory of the running berth binary. */
+/* berth-shim beside the running berth binary (a checkout's build), else
+ * ../lib/berth/berth-shim from its directory (an install: LIBDIR). */
 static int
 shim_path(char *out, size_t len)
 {
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], *dir, *del;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *del;
 
 	if (n <= 0)
 		return -1;
 	exe[n] = '\0';
 	if ((del = strstr(exe, " (deleted)")) != NULL && del[10] == '\0')
 		*del = '\0'; /* an upgrade replaced berth: its dir still holds */
-	return snprintf(out, len, "%s/berth-shim", dirname(exe)) >= (int)len ?
-	    -1 : 0;
+	dir = dirname(exe);
+	if (pathf(out, len, "%s/berth-shim", dir) == 0 &&
+	    access(out, X_OK) == 0)
+		return 0;
+	return pathf(out, len, "%s/../lib/berth/berth-shim", dir);
 }
 
 /* Append NAME=VALUE\0 to the memfd; -1 on a write error. */
