@@ -37,7 +37,9 @@ add_domain(void *arg, const char *domain)
 }
 
 /* Web processes run behind the app's stable upstream port (run/relay.h):
- * the route names that one port, the same for every release. */
+ * the route names that port, the same for every release, once per
+ * instance, so that a proxy retries a request that one instance's
+ * relay dropped (it died) and the kernel gives the retry to another. */
 static int
 route_upstream(struct store *st, const struct app_rec *a, struct route *r)
 {
@@ -45,10 +47,8 @@ route_upstream(struct store *st, const struct app_rec *a, struct route *r)
 
 	if (store_app_upstream(st, a->id, &port) != 0)
 		return -1;
-	if (port > 0) {
-		r->ports[0] = port;
-		r->nports = 1;
-	}
+	for (size_t i = 0; port > 0 && i < r->nports; i++)
+		r->ports[i] = port;
 	return 0;
 }
 

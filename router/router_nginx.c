@@ -223,7 +223,9 @@ render_site(const struct conf *c, const struct route *r, char *out, size_t len)
 	if (r->nports > 0) {
 		EMIT("upstream berth_%s {\n", r->app);
 		for (size_t i = 0; i < r->nports; i++)
-			EMIT("\tserver 127.0.0.1:%d;\n", r->ports[i]);
+			/* never "down": it is the same port for every
+			 * instance (router_model.c) */
+			EMIT("\tserver 127.0.0.1:%d max_fails=0;\n", r->ports[i]);
 		EMIT("\tkeepalive 16;\n}\n");
 	}
 	EMIT("server {\n\tlisten %s%s%s:%d;\n\tserver_name",
