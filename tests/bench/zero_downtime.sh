@@ -645,7 +645,7 @@ bench_router() {
 	grace_report
 	WHEN_STOPS=1
 	report_load "$PUSHES redeploys"
-	RESULTS+=("bench zero-downtime $ROUTER: requests=$SENT failed=$FAILED lost=$(kv lost) p99=$(p99)ms (no deploys: ${IDLE_P99}ms, ratio $(awk -v a="$(p99)" -v b="$IDLE_P99" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'))")
+	RESULTS+=("bench zero-downtime $ROUTER: requests=$SENT failed=$FAILED lost=$(kv lost) p99=$(p99)ms (no deploys: ${IDLE_P99}ms, ratio $(awk -v a="$(p99)" -v b="$IDLE_P99" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'))")
 
 	if [ "$CONTROL" = 1 ]; then
 		# the same load while the proxy only reloads: each domain change
