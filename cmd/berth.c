@@ -5,9 +5,9 @@
  *   berth serve [-c FILE]
  *   berth check [-c FILE]
  *   berth [-c FILE] COMMAND ...   any SSH command, run locally as admin
- *   berth shim DATA_DIR PROC_ID UID NPROC  (internal) the supervisor of one
- *                                          process
  *   berth retire DATA_DIR APP SECONDS ID...  (internal) stop an old set
+ * (The supervisor of each app process is a program of its own, berth-shim:
+ * run/berth_shim.c.)
  * One table of sub-commands, each with its arity and whether it needs the
  * config; what is not in it is an SSH command for the gate
  * (cmd/local.c).  main loads the one config struct (paths resolved once,
@@ -45,7 +45,6 @@ struct command {
 	int (*run)(struct conf *c, int argc, char **argv, const char *note);
 };
 
-static int cmd_shim(struct conf *c, int argc, char **argv, const char *note);
 static int cmd_retire(struct conf *c, int argc, char **argv,
     const char *note);
 static int cmd_version(struct conf *c, int argc, char **argv,
@@ -54,7 +53,6 @@ static int cmd_check(struct conf *c, int argc, char **argv, const char *note);
 static int cmd_help(struct conf *c, int argc, char **argv, const char *note);
 
 static const struct command commands[] = {
-	{ "shim", 4, 4, 0, cmd_shim },
 	{ "retire", 3, ARGS_ANY, 0, cmd_retire },
 	{ "version", 0, ARGS_ANY, 0, cmd_version },
 	{ "--version", 0, ARGS_ANY, 0, cmd_version },
@@ -166,25 +164,6 @@ cmd_check(struct conf *c, int argc, char **argv, const char *note)
 	if (note[0] != '\0')
 		printf("%s\n", note);
 	return 0;
-}
-
-/* berth shim DATA_DIR PROC_ID UID NPROC: the supervisor of one app
- * process (started by berth, not by people; run/shim.c) */
-static int
-cmd_shim(struct conf *c, int argc, char **argv, const char *note)
-{
-	long long id, uid, nproc;
-
-	(void)c, (void)argc, (void)note;
-	log_init("berth shim", 0);
-	if (num_parse(argv[2], 1, INT64_MAX, &id) == -1 ||
-	    num_parse(argv[3], 0, UINT32_MAX, &uid) == -1 ||
-	    num_parse(argv[4], 0, LONG_MAX, &nproc) == -1) {
-		log_warnx("shim: expected DATA_DIR PROC_ID UID NPROC");
-		return 2;
-	}
-	return shim_main(argv[1], id, (unsigned long)uid,
-	    (unsigned long)nproc);
 }
 
 /* berth retire DATA_DIR APP SECONDS ID...: stop an app's old processes

@@ -18,6 +18,7 @@
 #include "router/router.h"
 #include "run/reconcile.h"
 #include "run/recover.h"
+#include "run/shim_spawn.h"
 
 /* DATA/serve.started: when this daemon started, for `status`. */
 static void
@@ -68,6 +69,7 @@ cmd_serve(struct conf *c, int argc, char **argv, const char *note)
 		store_close(st);
 		return 1;
 	}
+	upstream_migrate_req(); /* run/shim_spawn.h */
 	/* what a crash or kill -9 left half-done; processes before routing */
 	recover_start(c, st);
 	if (router_start(c, st, &started, err, sizeof(err)) == -1)

@@ -111,6 +111,9 @@ static const char *const migrations[] = {
 	"CREATE TABLE settings ("
 	"  name TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL);",
+	/* 6: each app's stable upstream port, the one the proxy names for
+	 * it; every release's web processes join it (run/relay.h) */
+	"ALTER TABLE apps ADD COLUMN upstream_port INTEGER NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -104,6 +104,10 @@ int store_release_get(struct store *st, int64_t app_id, int version,
 int store_release_each(struct store *st, int64_t app_id,
     int (*fn)(void *, const struct release_rec *), void *arg);
 int store_app_set_current(struct store *st, int64_t app_id, int version);
+/* The app's stable upstream port, 0 when it has none yet
+ * (store_upstream.c). */
+int store_app_upstream(struct store *st, int64_t app_id, int *port);
+int store_app_set_upstream(struct store *st, int64_t app_id, int port);
 /* The row of a release that never went live (its deploy failed). */
 int store_release_delete(struct store *st, int64_t app_id, int version);
 

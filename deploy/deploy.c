@@ -102,6 +102,7 @@ deploy_init(struct deploy *d, const struct hook_push *p, const char *kind,
 	char err[ERR_MAX];
 
 	memset(d, 0, sizeof(*d));
+	d->t0 = deploy_now_ms();
 	if (commit != NULL) {
 		d->commit = *commit;
 		git_oid_tostr(d->commit_hex, sizeof(d->commit_hex), commit);

@@ -48,6 +48,7 @@ struct deploy {
 	char *log;                  /* everything said, for the deploys row */
 	size_t log_len;
 	char reason[256];
+	long long t0;               /* deploy_now_ms() at its start */
 };
 
 /* deploy/deploy.c: a deploys row opened for kind ("push", "rollback")

@@ -90,7 +90,6 @@ release_export(struct deploy *d)
 {
 	char err[ERR_MAX];
 	size_t files = 0;
-	long long t0 = deploy_now_ms();
 	struct export_limits lim = { .max_file = d->conf->max_object_size,
 	    .max_total = d->conf->build_max_export };
 
@@ -107,8 +106,9 @@ release_export(struct deploy *d)
 	    give_cache(d) == -1)
 		return deploy_fail(d, "cannot hand the build to uid %lu: %s",
 		    (unsigned long)d->build_ident.uid, strerror(errno));
-	deploy_say(d, "-----> Checked out %.7s (%zu files) in %.2f s",
-	    d->commit_hex, files, (deploy_now_ms() - t0) / 1000.0);
+	/* from the deploy's start: its lock, records and slot included */
+	deploy_say(d, "-----> Checked out %.7s (%zu files) in %.3f s",
+	    d->commit_hex, files, (deploy_now_ms() - d->t0) / 1000.0);
 	return 0;
 }
 

@@ -82,6 +82,12 @@ int nginx_start(const struct conf *c, const struct routes *r, char *err,
 pid_t nginx_pid(const struct conf *c);
 void nginx_stop(const struct conf *c);
 
+/* router_same.c: 1 when applying r would change no file in sites and the
+ * last apply reached nginx (base/applied); mark sets or clears that. */
+int router_sites_same(const struct routes *r, const char *base,
+    const char *sites, const char *stg);
+int router_applied_mark(const char *base, int applied);
+
 /* Listeners (router_listen.c): the processes listening on addr:port (a
  * wildcard address on that port counts), at most max.  A socket whose
  * holder berth cannot see (another user's, when not root) has pid 0.  0,

@@ -2,7 +2,8 @@
  * router_model.c - the routing table as data: for every app with a live
  * release (or the one being deployed), its host names (APP.BASE_DOMAIN
  * first, then domains:add ones), and either the absolute directory of its
- * static files in that release or the ports of its web processes.  Both
+ * static files in that release or the ports of its web processes (the
+ * app's one stable upstream port once it has one).  Both
  * back ends render from this, so they route the same way.
  */
 #include <stdio.h>
@@ -35,6 +36,22 @@ add_domain(void *arg, const char *domain)
 	return 0;
 }
 
+/* Web processes run behind the app's stable upstream port (run/relay.h):
+ * the route names that port, the same for every release, once per
+ * instance, so that a proxy retries a request that one instance's
+ * relay dropped (it died) and the kernel gives the retry to another. */
+static int
+route_upstream(struct store *st, const struct app_rec *a, struct route *r)
+{
+	int port;
+
+	if (store_app_upstream(st, a->id, &port) != 0)
+		return -1;
+	for (size_t i = 0; port > 0 && i < r->nports; i++)
+		r->ports[i] = port;
+	return 0;
+}
+
 static int
 fill_route(struct collect *k, const struct app_rec *a, int release,
     struct route *r)
@@ -58,6 +75,10 @@ fill_route(struct collect *k, const struct app_rec *a, int release,
 	if (store_domain_each(k->st, a->id, add_domain, r) == -1 ||
 	    store_web_ports(k->st, a->id, release, r->ports, ROUTE_PORTS_MAX,
 	    &r->nports) == -1) {
+		snprintf(k->err, k->errlen, "%s", store_error(k->st));
+		return -1;
+	}
+	if (r->nports > 0 && route_upstream(k->st, a, r) == -1) {
 		snprintf(k->err, k->errlen, "%s", store_error(k->st));
 		return -1;
 	}

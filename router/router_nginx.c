@@ -75,6 +75,11 @@ nginx_apply(const struct conf *c, const struct routes *r, char *err,
 	(void)rmtree(stg);
 	if (stage(c, r, sites, stg, err, errlen) == -1)
 		goto out;
+	if (router_sites_same(r, base, sites, stg)) {
+		testpoint(c, "router-reload"); /* the same moment, for the tests */
+		rc = 0; /* nothing to apply: no reload */
+		goto out;
+	}
 	if (pathf(conf, sizeof(conf), "%s/nginx.conf", stg) == -1 ||
 	    router_run((char *[]){ NGINX, "-t", "-q", "-p", stg, "-c", conf,
 	    NULL }, out, sizeof(out)) != 0) {
@@ -82,11 +87,14 @@ nginx_apply(const struct conf *c, const struct routes *r, char *err,
 		    out);
 		goto out;
 	}
-	if (install(r, sites, stg, err, errlen) == -1)
+	if (router_applied_mark(base, 0) == -1 ||
+	    install(r, sites, stg, err, errlen) == -1)
 		goto out;
 	testpoint(c, "router-reload"); /* new files in place, nginx not told */
 	if (reload(c, err, errlen) == -1)
 		goto out;
+	if (router_applied_mark(base, 1) == -1)
+		log_warn("cannot mark the nginx config applied");
 	rc = 0;
 out:
 	(void)rmtree(stg);
@@ -210,12 +218,14 @@ render_site(const struct conf *c, const struct route *r, char *out, size_t len)
 	if (n < 0 || (size_t)n >= len - o) return -1; \
 	o += (size_t)n; } while (0)
 
-	EMIT("# berth: app %s v%d (generated; edits are overwritten)\n",
-	    r->app, r->release);
+	/* no release here: a deploy behind the same upstream changes nothing */
+	EMIT("# berth: app %s (generated; edits are overwritten)\n", r->app);
 	if (r->nports > 0) {
 		EMIT("upstream berth_%s {\n", r->app);
 		for (size_t i = 0; i < r->nports; i++)
-			EMIT("\tserver 127.0.0.1:%d;\n", r->ports[i]);
+			/* never "down": it is the same port for every
+			 * instance (router_model.c) */
+			EMIT("\tserver 127.0.0.1:%d max_fails=0;\n", r->ports[i]);
 		EMIT("\tkeepalive 16;\n}\n");
 	}
 	EMIT("server {\n\tlisten %s%s%s:%d;\n\tserver_name",
@@ -389,8 +399,7 @@ wait_reloaded(const char *before)
 static int
 reload(const struct conf *c, char *err, size_t errlen)
 {
-	char before[1024];
-	char out[1024], conf[PATH_MAX], base[PATH_MAX];
+	char before[1024], out[1024];
 	pid_t pid;
 
 	if (!c->router_manage) {
@@ -406,11 +415,10 @@ reload(const struct conf *c, char *err, size_t errlen)
 	if ((pid = managed_pid(c)) == 0)
 		return 0; /* not running: it reads the files when it starts */
 	children(pid, before, sizeof(before));
-	if (pathf(base, sizeof(base), "%s/nginx", c->router_config_dir) == -1 ||
-	    pathf(conf, sizeof(conf), "%s/nginx.conf", base) == -1 ||
-	    router_run((char *[]){ NGINX, "-p", base, "-c", conf, "-s", "reload",
-	    NULL }, out, sizeof(out)) != 0) {
-		snprintf(err, errlen, "nginx reload failed: %s", out);
+	/* what `nginx -s reload` does, without parsing the whole config once
+	 * more in a new process (nginx -t already checked it) */
+	if (kill(pid, SIGHUP) == -1) {
+		snprintf(err, errlen, "nginx reload failed: %s", strerror(errno));
 		return -1;
 	}
 	wait_reloaded(before);

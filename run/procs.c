@@ -28,6 +28,7 @@
 #include "core/path.h"
 #include "core/procinfo.h"
 #include "run/procs.h"
+#include "run/shim_spawn.h"
 
 int
 proc_run_dir(const char *data_dir, const char *app, int64_t id, char *out,
@@ -125,37 +126,106 @@ int
 proc_spawn(const struct conf *c, struct store *st, const char *app,
     struct proc_rec *p, char *err, size_t errlen)
 {
-	char id[32], uid[32], nproc[32], dir[PATH_MAX];
-	char *argv[] = { "berth", "shim", (char *)c->data_dir, id, uid, nproc,
-	    NULL };
-	struct ident who;
+	return proc_spawn_ready(c, st, app, p, NULL, err, errlen);
+}
+
+/* Fork the intermediate, which forks the shim in a new session and
+ * reports its pid; the report pipe closes when the shim has exec'd. */
+static pid_t
+fork_shim(const struct shim_cmd *sc, int ready_fd, char *err, size_t errlen)
+{
+	int fds[2], shim = 0, status;
+	char done;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) { /* intermediate: new session, fork the shim, report */
+		pid_t shim_pid;
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		(void)setsid();
+		if ((shim_pid = fork()) == 0) {
+			if (null >= 0) {
+				(void)dup2(null, 0);
+				(void)dup2(null, 1);
+				(void)dup2(null, 2);
+			}
+			shim_exec(sc, ready_fd);
+			_exit(127);
+		}
+		if (write(fds[1], &shim_pid, sizeof(shim_pid)) != sizeof(shim_pid))
+			_exit(1);
+		_exit(shim_pid > 0 ? 0 : 1);
+	}
+	close(fds[1]);
+	if (read(fds[0], &shim, sizeof(shim)) != sizeof(shim))
+		shim = 0;
+	while (shim > 0 && read(fds[0], &done, 1) == -1 && errno == EINTR)
+		; /* EOF: the shim has exec'd (or died) */
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	return shim;
+}
+
+int
+proc_spawn_ready(const struct conf *c, struct store *st, const char *app,
+    struct proc_rec *p, int *ready, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	struct shim_cmd *sc;
+	int rfds[2] = { -1, -1 };
 	pid_t shim;
 
-	ident_of_app(c, p->app_id, &who);
-	snprintf(id, sizeof(id), "%lld", (long long)p->id);
-	snprintf(uid, sizeof(uid), "%lu", who.drop ? (unsigned long)who.uid : 0UL);
-	snprintf(nproc, sizeof(nproc), "%lu", who.nproc);
 	if (proc_run_dir(c->data_dir, app, p->id, dir, sizeof(dir)) == -1 ||
-	    mkdirs(dir, 0755) == -1) {
+	    mkdirs(dir, 0755) == -1 ||
+	    (ready != NULL && pipe2(rfds, O_CLOEXEC) == -1)) {
 		snprintf(err, errlen, "cannot prepare '%s': %s", dir,
 		    strerror(errno));
 		return -1;
 	}
-	if ((shim = detach_self(argv, err, errlen)) == -1)
+	if ((sc = calloc(1, sizeof(*sc))) == NULL ||
+	    shim_prepare(c, st, app, p, sc, err, errlen) == -1) {
+		if (sc == NULL)
+			snprintf(err, errlen, "out of memory");
+		free(sc);
+		if (rfds[0] >= 0) {
+			close(rfds[0]);
+			close(rfds[1]);
+		}
 		return -1;
-	/* until it has exec'd, /proc shows the parent's command line */
+	}
+	shim = fork_shim(sc, rfds[1], err, errlen);
+	shim_cmd_release(sc);
+	free(sc);
+	if (rfds[1] >= 0)
+		close(rfds[1]);
 	for (int i = 0; i < 200 && shim > 0 && !shim_alive(shim, p->id); i++)
-		usleep(10000);
+		usleep(10000); /* only if the exec report was lost */
 	if (shim <= 0 || !shim_alive(shim, p->id)) {
 		snprintf(err, errlen, "cannot start the supervisor of %s.%d",
 		    p->type, p->idx);
+		if (rfds[0] >= 0)
+			close(rfds[0]);
 		return -1;
 	}
 	p->shim_pid = shim;
 	if (store_proc_set_shim(st, p->id, shim) == -1) {
 		snprintf(err, errlen, "%s", store_error(st));
+		if (rfds[0] >= 0)
+			close(rfds[0]);
 		return -1;
 	}
+	if (ready != NULL)
+		*ready = rfds[0];
 	return 0;
 }
 

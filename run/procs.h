@@ -32,10 +32,6 @@ struct proc_status {
 	long long started; /* epoch seconds of the current run */
 };
 
-/* The shim's main loop (never returns to the caller's caller). */
-int shim_main(const char *data_dir, int64_t proc_id, unsigned long uid,
-    unsigned long nproc);
-
 /* What the shim of a process reports, read from its run dir. */
 void proc_status(const char *data_dir, const char *app,
     const struct proc_rec *p, struct proc_status *out);
@@ -43,6 +39,10 @@ void proc_status(const char *data_dir, const char *app,
 /* Start the shim of an existing row; records its pid.  0 or -1 with err. */
 int proc_spawn(const struct conf *c, struct store *st, const char *app,
     struct proc_rec *p, char *err, size_t errlen);
+/* The same; with ready, *ready is a pipe on which a web process's shim
+ * says "ready" once it joined the app's upstream (run/shim_spawn.h). */
+int proc_spawn_ready(const struct conf *c, struct store *st, const char *app,
+    struct proc_rec *p, int *ready, char *err, size_t errlen);
 
 /* SIGTERM the shim and wait until it is gone; keep row and run dir (a
  * later revive starts it again). */

@@ -8,8 +8,12 @@
  *   check     health_wait() on every new instance
  *   promote   one transaction: old running -> draining, new -> running
  *   route     router_update() (not when a partial swap changes no
- *             port); on failure promote is undone
- *   retire    a detached process stops the draining set after the grace
+ *             port; the proxy names the app's stable upstream, so it is
+ *             told only when its config changes); on failure promote is
+ *             undone
+ *   retire    old web processes leave the app's upstream before the push
+ *             returns (run/retire.c), then drain and stop by themselves;
+ *             a detached process stops the rest after the grace
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,10 +40,13 @@
 #include "run/procs.h"
 #include "run/swap.h"
 #include "router/router.h"
+#include "run/shim_spawn.h"
 
 static void
 sayf(say_fn say, void *ctx, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void retire_old(const struct conf *c, const char *app,
+    const struct procset *old);
 
 static void
 sayf(say_fn say, void *ctx, const char *fmt, ...)
@@ -84,7 +91,7 @@ stop_plan(const struct conf *c, struct store *st, const struct app_rec *app,
 
 static int
 start_plan(const struct conf *c, struct store *st, const struct app_rec *app,
-    struct plan *pl, char *why, size_t whylen)
+    struct plan *pl, int *ready, char *why, size_t whylen)
 {
 	for (size_t i = 0; i < pl->n; i++) {
 		struct proc_rec *p = &pl->p[i];
@@ -96,20 +103,25 @@ start_plan(const struct conf *c, struct store *st, const struct app_rec *app,
 			snprintf(why, whylen, "%s", store_error(st));
 			return -1;
 		}
-		if (proc_spawn(c, st, app->name, p, why, whylen) == -1)
+		if (proc_spawn_ready(c, st, app->name, p, p->port ? &ready[i] :
+		    NULL, why, whylen) == -1)
 			return -1;
 	}
 	return 0;
 }
 
+/* A web process is ready once its shim joined the app's upstream
+ * (run/shim_spawn.h); another once it runs (health_wait). */
 static int
 check_plan(const struct conf *c, const struct app_rec *app, struct plan *pl,
-    const char *path, say_fn say, void *ctx, char *why, size_t whylen)
+    const int *ready, const char *path, say_fn say, void *ctx, char *why,
+    size_t whylen)
 {
 	for (size_t i = 0; i < pl->n; i++) {
 		struct proc_rec *p = &pl->p[i];
-		if (health_wait(c, app->name, p, path, c->health_timeout, why,
-		    whylen) == -1)
+		if ((p->port ? shim_wait_ready(c, app->name, p, ready[i], path,
+		    c->health_timeout, why, whylen) : health_wait(c, app->name, p,
+		    path, c->health_timeout, why, whylen)) == -1)
 			return -1;
 		if (p->port)
 			sayf(say, ctx, "       %s.%d healthy on port %d", p->type,
@@ -128,13 +140,13 @@ check_plan(const struct conf *c, const struct app_rec *app, struct plan *pl,
  */
 static void
 retire_later(const struct conf *c, const char *app, const int64_t *ids,
-    size_t nids)
+    size_t nids, int grace_s)
 {
 	char grace[16], idbuf[MAX_INSTANCES * 4][24], err[ERR_MAX];
 	char *argv[MAX_INSTANCES * 4 + 6];
 	size_t argc = 0;
 
-	snprintf(grace, sizeof(grace), "%d", c->health_grace);
+	snprintf(grace, sizeof(grace), "%d", grace_s);
 	argv[argc++] = "berth";
 	argv[argc++] = "retire";
 	argv[argc++] = (char *)c->data_dir;
@@ -205,18 +217,14 @@ swap_retire_left(const struct conf *c, struct store *st,
     const struct app_rec *app)
 {
 	struct procset *ci = calloc(1, sizeof(*ci));
-	int64_t ids[MAX_INSTANCES * 4];
 
 	if (ci == NULL)
 		return;
 	if (store_proc_each(st, app->id, "draining", collect, ci) == 0 &&
 	    ci->n > 0) {
-		for (size_t i = 0; i < ci->n; i++)
-			ids[i] = ci->p[i].id;
-		log_info("recovery: '%s' has %zu draining process%s; stopping them"
-		    " after %d s", app->name, ci->n, ci->n == 1 ? "" : "es",
-		    c->health_grace);
-		retire_later(c, app->name, ids, ci->n);
+		log_info("recovery: '%s' has %zu draining process%s; retiring"
+		    " them", app->name, ci->n, ci->n == 1 ? "" : "es");
+		retire_old(c, app->name, ci);
 	}
 	free(ci);
 }
@@ -258,6 +266,29 @@ has_port(const struct proc_rec *p, size_t n)
 	return 0;
 }
 
+/* Retire the old set: web processes at once (their relays leave the
+ * upstream and hand their connections to the new set, draining for up
+ * to [health] grace themselves), others after [health] grace. */
+static void
+retire_old(const struct conf *c, const char *app, const struct procset *old)
+{
+	int64_t web[MAX_INSTANCES * 4], other[MAX_INSTANCES * 4];
+	size_t nw = 0, no = 0;
+
+	for (size_t i = 0; i < old->n; i++) {
+		if (old->p[i].port > 0)
+			web[nw++] = old->p[i].id;
+		else
+			other[no++] = old->p[i].id;
+	}
+	if (nw > 0) {
+		shim_leave(c, app, old->p, old->n);
+		retire_later(c, app, web, nw, 0);
+	}
+	if (no > 0)
+		retire_later(c, app, other, no, c->health_grace);
+}
+
 /* New set running, old set draining, the router told; -1 undoes it. */
 static int
 switch_over(const struct conf *c, struct store *st, const struct app_rec *app,
@@ -282,8 +313,7 @@ switch_over(const struct conf *c, struct store *st, const struct app_rec *app,
 		(void)store_proc_promote(st, ids, pl->n, oids, old->n, 1);
 		return -1;
 	}
-	if (old->n > 0)
-		retire_later(c, app->name, oids, old->n);
+	retire_old(c, app->name, old);
 	return 0;
 }
 
@@ -297,8 +327,10 @@ swap_processes(const struct conf *c, struct store *st,
 	struct plan *pl = NULL;
 	struct vars vs;
 	const char *path;
-	int rc = -1, route;
+	int rc = -1, route, ready[MAX_INSTANCES];
 
+	for (size_t i = 0; i < MAX_INSTANCES; i++)
+		ready[i] = -1;
 	if (store_release_get(st, app->id, version, &rel) != 0) {
 		snprintf(why, whylen, "app '%s' has no release v%d", app->name,
 		    version);
@@ -325,8 +357,8 @@ swap_processes(const struct conf *c, struct store *st,
 		sayf(say, ctx, "-----> Starting %zu process%s of v%d (health check"
 		    " %s, timeout %d s)", pl->n, pl->n == 1 ? "" : "es", version,
 		    path, c->health_timeout);
-	if (start_plan(c, st, app, pl, why, whylen) == -1 ||
-	    check_plan(c, app, pl, path, say, ctx, why, whylen) == -1)
+	if (start_plan(c, st, app, pl, ready, why, whylen) == -1 ||
+	    check_plan(c, app, pl, ready, path, say, ctx, why, whylen) == -1)
 		goto fail;
 	testpoint(c, "healthy");
 	/* a full swap always routes (a static site, a rollback); a partial
@@ -347,6 +379,9 @@ swap_processes(const struct conf *c, struct store *st,
 fail:
 	stop_plan(c, st, app, pl);
 out:
+	for (size_t i = 0; pl != NULL && i < pl->n; i++)
+		if (ready[i] >= 0)
+			close(ready[i]);
 	vars_free(&vs);
 	free(running);
 	free(old);

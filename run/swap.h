@@ -1,10 +1,12 @@
 /*
  * swap.h - replacing an app's running processes without a failed
- * request: start the new set on fresh ports, health-check it, make it the
- * routed set in one transaction, point the router at it, then stop the old
- * set after health.grace seconds in the background.  If anything before the
- * router switch fails, the new set is stopped and the old one never stopped
- * serving.
+ * request: start the new set on fresh ports behind the app's stable
+ * upstream (run/relay.h), wait until it is healthy and has joined, make it
+ * the routed set in one transaction, tell the router (a no-op unless its
+ * config changes), then retire the old set: web processes leave the
+ * upstream at once and drain, others stop after health.grace seconds.  If
+ * anything before the router switch fails, the new set is stopped and the
+ * old one never stopped serving.
  */
 #ifndef BERTH_HOOKS_SWAP_H
 #define BERTH_HOOKS_SWAP_H

@@ -44,6 +44,7 @@ GOAL=2
 # berth re-executes its own binary for every supervisor: a private copy,
 # so a rebuild of build/berth while this runs cannot break it
 cp "$BERTH" "$T/berth"
+cp "$(dirname "$BERTH")/berth-shim" "$T/berth-shim" # started beside berth
 BERTH=$T/berth
 for p in $ROUTERS; do
 	command -v "$p" >/dev/null || die "$p not found in PATH"
@@ -170,7 +171,7 @@ PY
 			both) pids="$(proxy_pids "$data" "$router") $(shim_and_group "$data")" ;;
 			reboot)
 				pids="$BERTH_PID $(proxy_pids "$data" "$router") $(shim_and_group "$data")"
-				pids="$pids $(pgrep -f "berth shim $data " | tr '\n' ' ')"
+				pids="$pids $(pgrep -f " shim $data " | tr '\n' ' ')"
 				;;
 			esac
 			start=$(date +%s.%N)

@@ -10,11 +10,15 @@
 # with 200 and "revision N".  After a first push (which creates the app, not
 # under load), wrk sends HTTP requests to the proxy with "Host:
 # web.localhost" (2 threads, 16 keep-alive connections, each sending its
-# next request as soon as the previous answer is in) while BENCH_PUSHES (20)
+# next request as soon as the previous answer is in) while BENCH_PUSHES (50)
 # commits, each changing the revision, are pushed one after the other; each
-# push deploys: build, start the new web process on a fresh port, health
-# check, switch the proxy, and stop the old process [health] grace (5) s
-# later.  wrk runs from 1 s before the first push until 1 s after the last
+# push deploys: build, start the new web process on a fresh port behind
+# its supervisor's relay, health check, the relay joins the app's stable
+# upstream port (which the proxy's config names: no proxy reload), and the
+# old relay leaves it, hands its keep-alive connections to the new one at
+# request boundaries, drains and stops the old process (run/relay.h).
+# Before the pushes, the same load runs BENCH_IDLE (10) s with no deploy:
+# its p99 latency is the reference for the p99 during the redeploys.  wrk runs from 1 s before the first push until 1 s after the last
 # old process is gone (its run dir removed), so the load covers every push,
 # every switch and every retirement; then it is stopped with SIGINT.
 #
@@ -33,7 +37,7 @@
 #     replaced it to the moment berth had stopped it (its run dir gone),
 #     against [health] grace;
 #   - for each lost request and each answer not 2xx/3xx, its time from the
-#     nearest proxy switch (Caddy: "load complete" in its log; nginx: a new
+#     nearest proxy switch (Caddy: "server running" in its log; nginx: a new
 #     worker process) and from the nearest stop of an old process;
 #   - the proxy's error log lines (by kind) if any request failed;
 #   - a control (BENCH_CONTROL=1, the default): the same load during 20
@@ -41,8 +45,9 @@
 #     the app, each of which makes berth re-render and reload the proxy):
 #     the failures that the proxy's reload alone causes.
 # Last, the lines
-#     bench zero-downtime caddy: requests=N failed=M
-#     bench zero-downtime nginx: requests=N failed=M
+#     bench zero-downtime caddy: requests=N failed=M lost=L p99=Xms
+#       (no deploys: Yms, ratio X/Y)
+#     bench zero-downtime nginx: ...
 # (N = requests sent during the redeploys), after those of the controls.
 # Every push must exit 0 and report release vN with N counting up, and at
 # the end the proxy must serve the last revision: anything else fails the
@@ -51,7 +56,8 @@
 #
 # How to run:  make bench      (runs tests/bench/run with BERTH set)
 #          or  BERTH=/abs/path/build/berth tests/bench/zero_downtime.sh
-# Knobs (environment): BENCH_PUSHES (default 20), BENCH_ROUTERS (default
+# Knobs (environment): BENCH_PUSHES (default 50), BENCH_IDLE (s of load
+# with no deploy, default 10), BENCH_ROUTERS (default
 # "caddy nginx"), BENCH_CONNECTIONS (wrk's -c, default 16), BENCH_GRACE
 # (sets [health] grace; default: berth's own default, 5 s), BENCH_CONTROL
 # (1 or 0, default 1), BENCH_KEEP=1 keeps the temporary directory (serve
@@ -62,7 +68,8 @@
 set -euo pipefail
 export LC_ALL=C # "." in $EPOCHREALTIME and in awk's numbers
 
-PUSHES=${BENCH_PUSHES:-20}
+PUSHES=${BENCH_PUSHES:-50}
+IDLE=${BENCH_IDLE:-10}
 ROUTERS=${BENCH_ROUTERS:-caddy nginx}
 CONNS=${BENCH_CONNECTIONS:-16}
 GRACE=${BENCH_GRACE:-}
@@ -79,6 +86,7 @@ APP=web
 # supervisor and every retirement: run a private copy, so that a rebuild of
 # build/berth while this runs (make in the same tree) cannot break a deploy
 cp "$BERTH" "$T/berth"
+cp "$(dirname "$BERTH")/berth-shim" "$T/berth-shim" # started beside berth
 BERTH=$T/berth
 
 BUILDPACKS=$REPO_ROOT/buildpacks
@@ -425,8 +433,9 @@ watch_procs() {
 
 # grace_report: for each release replaced under load (v1..vPUSHES, one web
 # process each, process ids increasing with the version), the time from the
-# end of the push that replaced it to the moment berth had stopped it: the
-# grace it really got.  Negative: stopped before that push even returned.
+# end of the push that replaced it to the moment berth had stopped it: its
+# relay drains what it serves (up to [health] grace) and then stops it, so
+# this is short.  Negative: stopped before that push even returned.
 grace_report() {
 	awk -v pushes="$PUSHES" -v grace="${GRACE:-5}" '
 		FILENAME ~ /timeline$/ && $1 == "push" { end[$2] = $4 }
@@ -436,17 +445,17 @@ grace_report() {
 			# ids in increasing order = versions 1, 2, ...
 			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
 				if (ids[j] < ids[i]) { t = ids[i]; ids[i] = ids[j]; ids[j] = t }
-			short = 0; min = ""; list = ""
+			long = 0; max = ""; list = ""
 			for (v = 1; v <= pushes && v <= n; v++) {
 				id = ids[v]
 				if (!(id in gone) || !((v + 1) in end)) continue
 				g = gone[id] - end[v + 1]
 				list = list sprintf(" v%d:%.2f", v, g)
-				if (g < grace - 0.5) short++
-				if (min == "" || g < min) min = g
+				if (g > grace) long++
+				if (max == "" || g > max) max = g
 			}
-			printf "  grace the old processes got (s after the push replacing them returned; [health] grace %s s):\n   %s\n", grace, list
-			printf "  %d of %d old processes were stopped more than 0.5 s before their grace was over (shortest %.2f s)\n", short, pushes, min
+			printf "  when the old processes were gone (s after the push replacing them returned; drained, at most [health] grace %s s):\n   %s\n", grace, list
+			printf "  %d of %d old processes took longer than the grace (longest %.2f s)\n", long, pushes, max
 		}' "$BERTH_DIR/timeline" "$BERTH_DIR/procs.log"
 }
 
@@ -477,10 +486,11 @@ stop_load() {
 }
 
 # switches: the moments (epoch s) the proxy switched to a new config, one a
-# line: Caddy's "load complete" (its log), nginx's new workers (watcher)
+# line: Caddy's "server running" (its log; "load complete" comes for an
+# unchanged config too), nginx's new workers (watcher)
 switches() {
 	case $ROUTER in
-	caddy) sed -n 's/.*"ts":\([0-9.e+]*\),.*"msg":"load complete".*/\1/p' \
+	caddy) sed -n 's/.*"ts":\([0-9.e+]*\),.*"msg":"server running".*/\1/p' \
 		"$BERTH_DATA/router/caddy/caddy.log" | awk '{ printf "%.3f\n", $1 }' ;;
 	nginx) awk '$2 == "worker" { print $1 }' "$BERTH_DIR/procs.log" ;;
 	esac
@@ -520,6 +530,9 @@ when() {
 				printf "  %s, s from the nearest stop of an old process (%d of %d within 0.15 s):%s%s\n", label, nb, k, b, (k > 40 ? " ..." : "")
 		}' "$T/ev-switch" "$T/ev-stop"
 }
+
+# p99: the p99 latency (ms) of the last load, from the zd-latency line
+p99() { sed -n 's/^zd-latency .*p99=\([0-9.]*\)ms.*/\1/p' "$LOAD_OUT"; }
 
 # kv KEY: the value of KEY=... in the zd-counts line of wrk's output
 kv() { sed -n "s/^zd-counts.* $1=\([0-9]*\).*/\1/p" "$LOAD_OUT"; }
@@ -600,6 +613,12 @@ bench_router() {
 	expect_revision 0
 	echo "  first push (creates $APP, no load): v1 in $PUSH_S s, serves revision 0"
 
+	start_load idle
+	sleep "$IDLE"
+	stop_load
+	IDLE_P99=$(p99)
+	echo "  the same load for $IDLE s with no deploy: $(kv sent) requests, latency $(sed -n 's/^zd-latency //p' "$LOAD_OUT")"
+
 	watch_procs >"$BERTH_DIR/procs.log" &
 	WATCH_PID=$!
 	start_load redeploys
@@ -626,7 +645,7 @@ bench_router() {
 	grace_report
 	WHEN_STOPS=1
 	report_load "$PUSHES redeploys"
-	RESULTS+=("bench zero-downtime $ROUTER: requests=$SENT failed=$FAILED")
+	RESULTS+=("bench zero-downtime $ROUTER: requests=$SENT failed=$FAILED lost=$(kv lost) p99=$(p99)ms (no deploys: ${IDLE_P99}ms, ratio $(awk -v a="$(p99)" -v b="$IDLE_P99" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'))")
 
 	if [ "$CONTROL" = 1 ]; then
 		# the same load while the proxy only reloads: each domain change

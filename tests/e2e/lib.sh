@@ -53,12 +53,12 @@ cleanup() {
 stop_apps() {
 	# a retire still waiting out its grace would open the db mid-cleanup
 	pkill -KILL -f "berth retire $T/data " 2>/dev/null
-	pkill -TERM -f "berth shim $T/data " 2>/dev/null
+	pkill -TERM -f "shim $T/data " 2>/dev/null
 	for _ in $(seq 100); do
-		pgrep -f "berth shim $T/data " > /dev/null || return 0
+		pgrep -f "shim $T/data " > /dev/null || return 0
 		sleep 0.1
 	done
-	pkill -KILL -f "berth shim $T/data " 2>/dev/null
+	pkill -KILL -f "shim $T/data " 2>/dev/null
 	return 0
 }
 

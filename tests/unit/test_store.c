@@ -60,7 +60,8 @@ test_ids_not_reused(void)
 	store_close(st);
 }
 
-/* Make the file look like schema 3 with apps 1, 2 and 7. */
+/* Make the file look like schema 3 with apps 1, 2 and 7 (what migrations
+ * 4 and later add is taken out again). */
 static int
 make_schema3(void)
 {
@@ -74,6 +75,7 @@ make_schema3(void)
 	    " (2, 'b', 0), (7, 'c', 0);"
 	    "DROP TRIGGER app_ids_last; DROP TABLE app_ids;"
 	    "DROP TABLE repairs; DROP TABLE settings;"
+	    "ALTER TABLE apps DROP COLUMN upstream_port;"
 	    "PRAGMA user_version = 3;", NULL, NULL, NULL);
 	sqlite3_close(h);
 	return rc == SQLITE_OK ? 0 : -1;
