@@ -115,7 +115,8 @@ static const char *check_url_path(const char *);
 static int parse_port(const char *, int *);
 static int size_shift(const char *);
 
-static const char *const router_kinds[] = { "caddy", "nginx", NULL };
+/* router/router.c has a back end for each (tests/unit/test_render.c) */
+const char *const conf_router_kinds[] = { "caddy", "nginx", NULL };
 static const char *const https_modes[] = { "auto", "off", NULL };
 
 #define FIELD(f) .off = offsetof(struct conf, f), \
@@ -153,7 +154,7 @@ static const struct conf_key conf_keys[] = {
 	INT("server", "app_uid_base", app_uid_base, 1000, 2100000000),
 	INT("server", "app_max_processes", app_max_processes, 8, 1000000),
 
-	ENUM("router", "kind", router_kind, router_kinds),
+	ENUM("router", "kind", router_kind, conf_router_kinds),
 	BOOL("router", "manage", router_manage),
 	LISTEN("router", "http_listen", http_listen_addr, http_listen_port),
 	STR("router", "config_dir", router_config_dir, NULL),

@@ -78,6 +78,10 @@ struct conf {
 	int health_grace;                /* seconds, 5 */
 };
 
+/* The names [router] kind may take, NULL-terminated: the proxies
+ * router/ has a back end for. */
+extern const char *const conf_router_kinds[];
+
 /* Fill c with the built-in defaults (data dir ./berth-data, listen
  * 127.0.0.1:2222, ...).  Never fails. */
 void conf_defaults(struct conf *c);
