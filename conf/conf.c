@@ -1,5 +1,5 @@
 /*
- * conf.c - load berth's configuration (design.md, "Configuration").
+ * conf.c - load berth's configuration (conf/berth.ini lists every key).
  *
  * In: an ini file (conf/berth.ini shows every key).  Out: a struct conf
  * (conf.h) that every other module reads.  Every key is a row in conf_keys[]
@@ -12,8 +12,7 @@
  * long lines (it splits them), indented lines (continuations of the previous
  * value) and long section or key names (it truncates them).
  *
- * Paths resolve once, here, at load (design.md "Decisions from what real
- * use showed"): a relative path in the file is relative to the file's
+ * Paths resolve once, here, at load: a relative path in the file is relative to the file's
  * directory, and without a file to the directory berth started in, so a
  * build or a proxy running elsewhere sees the same absolute path.
  *
