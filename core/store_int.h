@@ -1,6 +1,7 @@
 /*
  * store_int.h - what the store_*.c files share and nobody else sees: the
- * handle and the statement helpers.  Include only from core/store*.c.
+ * handle and the statement helpers.  Include only from core/store*.c (and
+ * the store's unit tests).
  */
 #ifndef BERTH_STORE_INT_H
 #define BERTH_STORE_INT_H
@@ -19,5 +20,9 @@ int store_prepare(struct store *st, const char *sql, sqlite3_stmt **out);
 /* Step a statement that returns no rows, then finalize it. */
 int store_done(struct store *st, sqlite3_stmt *s, const char *what);
 void store_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col);
+
+/* The script that brings the schema from version - 1 to version, NULL
+ * past the last (the unit tests build every older schema with it). */
+const char *store_migration(int version);
 
 #endif
