@@ -1,10 +1,12 @@
 /*
- * conf.c - load berth's configuration (conf/berth.ini lists every key).
+ * conf.c - load berth's configuration.
  *
  * In: an ini file (conf/berth.ini shows every key).  Out: a struct conf
  * (conf.h) that every other module reads.  Every key is a row in conf_keys[]
- * below: {section, name, type, field, limits, check}; the handler looks the
- * key up there and a per-type setter parses and stores the value.
+ * below: {section, name, type, field, limits, check, default}; the handler
+ * looks the key up there and a per-type setter parses and stores the value.
+ * The defaults go through the same setters, and tests/unit/test_conf.c
+ * holds conf/berth.ini to them.
  *
  * Debian's inih (r55) cannot be rebuilt with our options, so we feed it
  * through our own line reader (conf_reader_next), which counts lines for

@@ -11,8 +11,8 @@
  * caller sees is nginx's own.  In managed mode berth also writes the main
  * config (CONFIG_DIR/nginx/nginx.conf) and starts nginx with it; otherwise
  * the operator includes the sites dir (sites/NAME.conf) from their own
- * nginx.conf and sets
- * [router] reload.
+ * nginx.conf and sets [router] reload.  The staging dir of a process that
+ * died mid-apply is swept at the next start (nginx_sweep).
  */
 #include <dirent.h>
 #include <errno.h>
