@@ -9,9 +9,9 @@
  * to go are whatever still runs as its build's uid (a build whose keeper
  * was killed too) and an env dir a cut-off build left (config vars in
  * clear, where they could not be kept off the disk).  The router's staging
- * dirs go (router_sweep) only when the process that made them is gone.  Once the router is
- * up again, hooks_recover_routed() retires what a cut-off swap left
- * draining.
+ * dirs go (router_sweep) only when the process that made them is gone.
+ * Once the router is up again, hooks_recover_routed() retires what a
+ * cut-off swap left draining.
  */
 #include <dirent.h>
 #include <fcntl.h>

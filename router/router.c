@@ -1,10 +1,10 @@
 /*
  * router.c - the router's front: one writer at a time (an flock on
  * DATA/locks/router.lock), the table of back ends and the choice of one
- * by [router] kind, the managed proxy's start (with the whole routing table, under the lock),
- * and helpers that run the proxy's own tools without a shell and keep
- * their messages (for a daemon that fails to start, the cause from its
- * log).  See router.h.
+ * by [router] kind, the managed proxy's start (with the whole routing
+ * table, under the lock), and helpers that run the proxy's own tools
+ * without a shell and keep their messages (for a daemon that fails to
+ * start, the cause from its log).  See router.h.
  */
 #include "router/router.h"
 
