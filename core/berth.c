@@ -1,6 +1,6 @@
 /*
- * berth.c - the command line on the server (README.md, "The server's
- * command line"):
+ * berth.c - the command line on the server (design.md "The command line on
+ * the server"):
  *   berth init [-c FILE] --admin-key PUBKEY_FILE [--admin-name NAME]
  *   berth serve [-c FILE]
  *   berth check [-c FILE]
