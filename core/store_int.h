@@ -15,14 +15,14 @@ struct store {
 	char err[256];
 };
 
+/* The script that brings the schema from version - 1 to version, NULL
+ * past the last (the unit tests build every older schema with it). */
+const char *store_migration(int version);
+
 int store_fail(struct store *st, const char *what);
 int store_prepare(struct store *st, const char *sql, sqlite3_stmt **out);
 /* Step a statement that returns no rows, then finalize it. */
 int store_done(struct store *st, sqlite3_stmt *s, const char *what);
 void store_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col);
-
-/* The script that brings the schema from version - 1 to version, NULL
- * past the last (the unit tests build every older schema with it). */
-const char *store_migration(int version);
 
 #endif

@@ -1,10 +1,10 @@
 /*
  * router.c - the router's front: one writer at a time (an flock on
- * DATA/locks/router.lock), the table of back ends and the choice of one
- * by [router] kind, the managed proxy's start (with the whole routing
- * table, under the lock), and helpers that run the proxy's own tools
- * without a shell and keep their messages (for a daemon that fails to
- * start, the cause from its log).  See router.h.
+ * DATA/locks/router.lock), the choice of back end from [router] kind, the
+ * managed proxy's start (with the whole routing table, under the lock),
+ * and helpers that run the proxy's own tools without a shell and keep
+ * their messages (for a daemon that fails to start, the cause from its
+ * log).  See router.h.
  */
 #include "router/router.h"
 
@@ -21,46 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/log.h"
 #include "core/path.h"
 #include "core/spawn.h"
-
-static const struct router_backend *const backends[] = {
-	&router_caddy,
-	&router_nginx,
-};
-
-#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
-
-const struct router_backend *
-router_backend_find(const char *name)
-{
-	for (size_t i = 0; i < NBACKENDS; i++)
-		if (strcmp(backends[i]->name, name) == 0)
-			return backends[i];
-	return NULL;
-}
-
-/* conf_load accepts only the names of conf_router_kinds, and the unit
- * test checks each has a back end: a miss is a bug. */
-static const struct router_backend *
-backend(const struct conf *c)
-{
-	const struct router_backend *b = router_backend_find(c->router_kind);
-
-	if (b == NULL)
-		fatalx("%s:%d: no router back end '%s'", __FILE__, __LINE__,
-		    c->router_kind);
-	return b;
-}
-
-void
-router_sweep(const struct conf *c)
-{
-	for (size_t i = 0; i < NBACKENDS; i++)
-		if (backends[i]->sweep != NULL)
-			backends[i]->sweep(c);
-}
 
 static int
 router_lock(const struct conf *c, char *err, size_t errlen)
@@ -112,7 +74,7 @@ router_update(const struct conf *c, struct store *st, const char *show, int at,
 	if (routes_collect(c, st, NULL, 0, &r, err, errlen) == -1) {
 		rc = -1;
 	} else {
-		rc = backend(c)->apply(c, &r, err, errlen);
+		rc = router_backend(c)->apply(c, &r, err, errlen);
 		routes_free(&r);
 	}
 	if (rc == -1 && show != NULL &&
@@ -138,7 +100,7 @@ router_start(const struct conf *c, struct store *st, int *started, char *err,
 	if ((lock = router_lock(c, err, errlen)) == -1)
 		return -1;
 	if ((rc = routes_collect(c, st, NULL, 0, &r, err, errlen)) == 0) {
-		rc = backend(c)->start(c, &r, err, errlen);
+		rc = router_backend(c)->start(c, &r, err, errlen);
 		routes_free(&r);
 	}
 	close(lock);
@@ -151,7 +113,7 @@ router_pid(const struct conf *c)
 {
 	if (!c->router_manage)
 		return 0;
-	return backend(c)->pid(c);
+	return router_backend(c)->pid(c);
 }
 
 struct out {

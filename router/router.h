@@ -70,10 +70,10 @@ pid_t router_pid(const struct conf *c);
 void router_sweep(const struct conf *c);
 
 /*
- * A back end: one per proxy, all in one table (router.c), picked by
- * [router] kind.  The names are conf/conf.h's conf_router_kinds, the list
- * the config is checked against; tests/unit/test_render.c checks that
- * each has a back end here.
+ * A back end: one per proxy, all in one table (router_backends.c),
+ * picked by [router] kind.  The names are conf/conf.h's
+ * conf_router_kinds, the list the config is checked against;
+ * tests/unit/test_render.c checks that each has a back end.
  *   apply  render routes r, have the proxy validate them, switch to them
  *   start  start the managed proxy with r (it is not running)
  *   pid    the managed proxy's pid, 0 when it is not running
@@ -92,6 +92,8 @@ struct router_backend {
 
 /* The back end called name, or NULL. */
 const struct router_backend *router_backend_find(const char *name);
+/* The back end of [router] kind (never NULL: conf_load checked it). */
+const struct router_backend *router_backend(const struct conf *c);
 
 extern const struct router_backend router_caddy;  /* router_caddy.c */
 extern const struct router_backend router_nginx;  /* router_nginx.c */
