@@ -128,6 +128,26 @@ test_var_names(void)
 	each(vars_name_valid, bad, -1);
 }
 
+/* The checks that answer yes or no, in each()'s shape. */
+static int
+proc_type(const char *name, char *why, size_t len)
+{
+	return procfile_name_valid(name) ? 0 :
+	    (snprintf(why, len, "not a process type"), -1);
+}
+
+static int
+ref_name(const char *name, char *why, size_t len)
+{
+	int valid = 0;
+
+	if (git_reference_name_is_valid(&valid, name) < 0 || !valid) {
+		snprintf(why, len, "not a valid ref name");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 test_process_types(void)
 {
@@ -136,13 +156,8 @@ test_process_types(void)
 	static const char *const bad[] = { "", "../web", "a/b", "a b", "a.b",
 		"web\n", "a:b", "123456789012345678901234567890123", NULL };
 
-	for (const char *const *t = ok; *t; t++)
-		CHECK(procfile_name_valid(*t) == 1);
-	for (const char *const *t = bad; *t; t++) {
-		CHECK(procfile_name_valid(*t) == 0);
-		if (procfile_name_valid(*t))
-			fprintf(stderr, "  process type '%s' accepted\n", *t);
-	}
+	each(proc_type, ok, 0);
+	each(proc_type, bad, -1);
 }
 
 /* berth takes libgit2's word on a pushed ref's name, then allows only
@@ -158,15 +173,9 @@ test_refs(void)
 		"refs/heads/a^", "refs/heads/a:b", "refs/heads/a?", "refs/heads/*",
 		"refs/heads/a\\b", "refs/heads/", "refs/heads/.hidden",
 		"refs/heads/a/", "/refs/heads/a", "refs/heads//a", NULL };
-	int valid;
 
-	for (const char *const *r = ok; *r; r++)
-		CHECK(git_reference_name_is_valid(&valid, *r) == 0 && valid);
-	for (const char *const *r = bad; *r; r++) {
-		CHECK(git_reference_name_is_valid(&valid, *r) == 0 && !valid);
-		if (valid)
-			fprintf(stderr, "  ref '%s' accepted\n", *r);
-	}
+	each(ref_name, ok, 0);
+	each(ref_name, bad, -1);
 }
 
 int
