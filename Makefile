@@ -87,6 +87,10 @@ test: $(BUILD)/berth $(UNITBIN) $(TOOLBIN)
 test-unit: $(UNITBIN)
 	for t in $(UNITBIN); do $$t || exit 1; done
 
+# rewrite tests/unit/golden/ from the renderers (a change meant; read the diff)
+golden: $(BUILD)/tests/test_render
+	BERTH_GOLDEN_UPDATE=1 $<
+
 # (a tiny cache of delta bases in gitd_packset.c, so that the tests evict
 # and re-read bases all the time and ASan sees any use after an eviction)
 test-asan:
@@ -161,5 +165,5 @@ bench: $(BUILD)/berth
 clean:
 	rm -rf build build-asan build-fuzz berth berth-shim
 
-.PHONY: all berth test test-unit test-asan bench clean fuzz fuzz-bins \
+.PHONY: all berth test test-unit test-asan golden bench clean fuzz fuzz-bins \
 	install uninstall

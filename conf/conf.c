@@ -1,10 +1,12 @@
 /*
- * conf.c - load berth's configuration (design.md, "Configuration").
+ * conf.c - load berth's configuration.
  *
  * In: an ini file (conf/berth.ini shows every key).  Out: a struct conf
  * (conf.h) that every other module reads.  Every key is a row in conf_keys[]
- * below: {section, name, type, field, limits, check}; the handler looks the
- * key up there and a per-type setter parses and stores the value.
+ * below: {section, name, type, field, limits, check, default}; the handler
+ * looks the key up there and a per-type setter parses and stores the value.
+ * The defaults go through the same setters, and tests/unit/test_conf.c
+ * holds conf/berth.ini to them.
  *
  * Debian's inih (r55) cannot be rebuilt with our options, so we feed it
  * through our own line reader (conf_reader_next), which counts lines for
@@ -12,8 +14,7 @@
  * long lines (it splits them), indented lines (continuations of the previous
  * value) and long section or key names (it truncates them).
  *
- * Paths resolve once, here, at load (design.md "Decisions from what real
- * use showed"): a relative path in the file is relative to the file's
+ * Paths resolve once, here, at load: a relative path in the file is relative to the file's
  * directory, and without a file to the directory berth started in, so a
  * build or a proxy running elsewhere sees the same absolute path.
  *
@@ -58,6 +59,7 @@ struct conf_key {
 	const char *const *choices;   /* T_ENUM: NULL-terminated */
 	const char *(*check)(const char *value); /* problem, or NULL if fine */
 	unsigned auto_bit;            /* CONF_AUTO_* that setting it clears */
+	const char *def;              /* the default, as berth.ini spells it */
 };
 
 /* One file being parsed: the user pointer for both reader and handler. */
@@ -116,63 +118,73 @@ static const char *check_url_path(const char *);
 static int parse_port(const char *, int *);
 static int size_shift(const char *);
 
-static const char *const router_kinds[] = { "caddy", "nginx", NULL };
+/* router/router.c has a back end for each (tests/unit/test_render.c) */
+const char *const conf_router_kinds[] = { "caddy", "nginx", NULL };
 static const char *const https_modes[] = { "auto", "off", NULL };
 
 #define FIELD(f) .off = offsetof(struct conf, f), \
 	.size = sizeof(((struct conf *)0)->f)
-#define STR(s, k, f, chk) { s, k, T_STRING, FIELD(f), .check = chk }
-#define INT(s, k, f, lo, hi) { s, k, T_INT, FIELD(f), .min = lo, .max = hi }
-#define BOOL(s, k, f) { s, k, T_BOOL, FIELD(f) }
-#define SIZE(s, k, f, lo) { s, k, T_SIZE, FIELD(f), .min = lo }
-#define SIZE_TO(s, k, f, lo, hi) \
-	{ s, k, T_SIZE, FIELD(f), .min = lo, .max = hi }
-#define ENUM(s, k, f, list) { s, k, T_ENUM, FIELD(f), .choices = list }
-#define LISTEN(s, k, a, p) \
-	{ s, k, T_LISTEN, FIELD(a), .port_off = offsetof(struct conf, p) }
+#define STR(s, k, f, chk, d) \
+	{ s, k, T_STRING, FIELD(f), .check = chk, .def = d }
+#define INT(s, k, f, lo, hi, d) \
+	{ s, k, T_INT, FIELD(f), .min = lo, .max = hi, .def = d }
+#define BOOL(s, k, f, d) { s, k, T_BOOL, FIELD(f), .def = d }
+#define SIZE(s, k, f, lo, d) { s, k, T_SIZE, FIELD(f), .min = lo, .def = d }
+#define SIZE_TO(s, k, f, lo, hi, d) \
+	{ s, k, T_SIZE, FIELD(f), .min = lo, .max = hi, .def = d }
+#define ENUM(s, k, f, list, d) \
+	{ s, k, T_ENUM, FIELD(f), .choices = list, .def = d }
+#define LISTEN(s, k, a, p, d) { s, k, T_LISTEN, FIELD(a), \
+	.port_off = offsetof(struct conf, p), .def = d }
 
 static const struct conf_key conf_keys[] = {
-	LISTEN("server", "listen", listen_addr, listen_port),
+	LISTEN("server", "listen", listen_addr, listen_port, "127.0.0.1:2222"),
 	{ "server", "data_dir", T_STRING, FIELD(data_dir),
-	    .check = check_nonempty, .auto_bit = CONF_AUTO_DATA_DIR },
-	STR("server", "host_key", host_key, NULL),
-	STR("server", "deploy_branch", deploy_branch, check_branch),
-	SIZE("server", "max_push_size", max_push_size, 1),
+	    .check = check_nonempty, .auto_bit = CONF_AUTO_DATA_DIR,
+	    .def = "./berth-data" },
+	STR("server", "host_key", host_key, NULL, ""),
+	STR("server", "deploy_branch", deploy_branch, check_branch, "main"),
+	SIZE("server", "max_push_size", max_push_size, 1, "1G"),
 	SIZE_TO("server", "max_object_size", max_object_size, 1024,
-	    (1L << 31) - 1),
-	SIZE("server", "max_push_inflated", max_push_inflated, 1024),
-	INT("server", "max_connections", max_connections, 1, 10000),
-	INT("server", "auth_timeout", auth_timeout, 1, 3600),
-	INT("server", "idle_timeout", idle_timeout, 1, 86400),
-	INT("server", "max_unauthenticated", max_unauthenticated, 1, 10000),
-	INT("server", "auth_timeout_busy", auth_timeout_busy, 1, 3600),
-	INT("server", "per_address_connections", per_address_connections, 1, 10000),
-	INT("server", "auth_fail_limit", auth_fail_limit, 1, 100000),
-	INT("server", "auth_fail_block", auth_fail_block, 1, 86400),
-	INT("server", "lock_timeout", lock_timeout, 1, 86400),
-	INT("server", "pack_timeout", pack_timeout, 1, 86400),
-	INT("server", "app_uid_base", app_uid_base, 1000, 2100000000),
-	INT("server", "app_max_processes", app_max_processes, 8, 1000000),
+	    (1L << 31) - 1, "100M"),
+	SIZE("server", "max_push_inflated", max_push_inflated, 1024, "8G"),
+	INT("server", "max_connections", max_connections, 1, 10000, "64"),
+	INT("server", "auth_timeout", auth_timeout, 1, 3600, "30"),
+	INT("server", "idle_timeout", idle_timeout, 1, 86400, "300"),
+	INT("server", "max_unauthenticated", max_unauthenticated, 1, 10000,
+	    "16"),
+	INT("server", "auth_timeout_busy", auth_timeout_busy, 1, 3600, "5"),
+	INT("server", "per_address_connections", per_address_connections, 1, 10000,
+	    "16"),
+	INT("server", "auth_fail_limit", auth_fail_limit, 1, 100000, "10"),
+	INT("server", "auth_fail_block", auth_fail_block, 1, 86400, "300"),
+	INT("server", "lock_timeout", lock_timeout, 1, 86400, "120"),
+	INT("server", "pack_timeout", pack_timeout, 1, 86400, "600"),
+	INT("server", "app_uid_base", app_uid_base, 1000, 2100000000,
+	    "2000000000"),
+	INT("server", "app_max_processes", app_max_processes, 8, 1000000,
+	    "1024"),
 
-	ENUM("router", "kind", router_kind, router_kinds),
-	BOOL("router", "manage", router_manage),
-	LISTEN("router", "http_listen", http_listen_addr, http_listen_port),
-	STR("router", "config_dir", router_config_dir, NULL),
-	STR("router", "reload", router_reload, NULL),
-	STR("router", "base_domain", base_domain, check_hostname),
-	ENUM("router", "https", router_https, https_modes),
-	SIZE("router", "max_body_size", router_max_body, 1),
+	ENUM("router", "kind", router_kind, conf_router_kinds, "caddy"),
+	BOOL("router", "manage", router_manage, "yes"),
+	LISTEN("router", "http_listen", http_listen_addr, http_listen_port,
+	    "127.0.0.1:8080"),
+	STR("router", "config_dir", router_config_dir, NULL, ""),
+	STR("router", "reload", router_reload, NULL, ""),
+	STR("router", "base_domain", base_domain, check_hostname, "localhost"),
+	ENUM("router", "https", router_https, https_modes, "auto"),
+	SIZE("router", "max_body_size", router_max_body, 1, "100M"),
 
-	INT("build", "timeout", build_timeout, 1, 86400),
-	INT("build", "concurrency", build_concurrency, 1, 64),
-	STR("build", "buildpacks_dir", buildpacks_dir, NULL),
-	INT("build", "keep_releases", keep_releases, 1, 1000),
-	SIZE("build", "memory_limit", build_memory_limit, 1),
-	SIZE("build", "max_export_size", build_max_export, 1024),
+	INT("build", "timeout", build_timeout, 1, 86400, "900"),
+	INT("build", "concurrency", build_concurrency, 1, 64, "2"),
+	STR("build", "buildpacks_dir", buildpacks_dir, NULL, ""),
+	INT("build", "keep_releases", keep_releases, 1, 1000, "5"),
+	SIZE("build", "memory_limit", build_memory_limit, 1, "1G"),
+	SIZE("build", "max_export_size", build_max_export, 1024, "2G"),
 
-	STR("health", "path", health_path, check_url_path),
-	INT("health", "timeout", health_timeout, 1, 3600),
-	INT("health", "grace", health_grace, 0, 3600),
+	STR("health", "path", health_path, check_url_path, "/"),
+	INT("health", "timeout", health_timeout, 1, 3600, "30"),
+	INT("health", "grace", health_grace, 0, 3600, "5"),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -186,51 +198,37 @@ static const conf_setter conf_setters[T_NTYPES] = {
 	[T_ENUM] = set_enum,
 };
 
+/* Each key's default, through its own setter: the table is the one place a
+ * default is written (test_conf checks conf/berth.ini against it). */
 void
 conf_defaults(struct conf *c)
 {
+	char why[128];
+
 	memset(c, 0, sizeof(*c));
-	strcpy(c->listen_addr, "127.0.0.1");
-	c->listen_port = 2222;
-	strcpy(c->data_dir, "./berth-data");
-	strcpy(c->deploy_branch, "main");
-	c->max_push_size = 1ULL << 30;
-	c->max_object_size = 100ULL << 20;
-	c->max_push_inflated = 8ULL << 30;
-	c->max_connections = 64;
-	c->auth_timeout = 30;
-	c->idle_timeout = 300;
-	c->max_unauthenticated = 16;
-	c->auth_timeout_busy = 5;
-	c->per_address_connections = 16;
-	c->auth_fail_limit = 10;
-	c->auth_fail_block = 300;
-	c->lock_timeout = 120;
-	c->pack_timeout = 600;
-	c->app_uid_base = 2000000000;
-	c->app_max_processes = 1024;
-
-	strcpy(c->router_kind, "caddy");
-	c->router_manage = 1;
-	strcpy(c->http_listen_addr, "127.0.0.1");
-	c->http_listen_port = 8080;
-	strcpy(c->base_domain, "localhost");
-	strcpy(c->router_https, "auto");
-	c->router_max_body = 100ULL << 20;
-
-	c->build_timeout = 900;
-	c->build_concurrency = 2;
-	c->keep_releases = 5;
-	c->build_memory_limit = 1ULL << 30;
-	c->build_max_export = 2ULL << 30;
-
-	strcpy(c->health_path, "/");
-	c->health_timeout = 30;
-	c->health_grace = 5;
+	for (size_t i = 0; i < CONF_NKEYS; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		/* a default its own row refuses is a bug (test_conf) */
+		if ((k->check != NULL && k->check(k->def) != NULL) ||
+		    conf_setters[k->type](k, c, k->def, why, sizeof(why)) == -1)
+			abort();
+	}
 }
 
-/* Build the result in a scratch copy so that a failed reload (SIGHUP)
- * leaves the running configuration as it was. */
+int
+conf_key_default(size_t i, const char **section, const char **name,
+    const char **def)
+{
+	if (i >= CONF_NKEYS)
+		return -1;
+	*section = conf_keys[i].section;
+	*name = conf_keys[i].name;
+	*def = conf_keys[i].def;
+	return 0;
+}
+
+/* Build the result in a scratch copy so that a failed load leaves *c as it
+ * was. */
 int
 conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {

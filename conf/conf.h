@@ -6,7 +6,7 @@
  * lines, long names) is an error that names the file and the line.
  *
  * The loaded struct is the only global state berth keeps; it is filled once
- * at start (and again on SIGHUP) and read everywhere else.
+ * at start and read everywhere else (a changed file takes a restart).
  */
 #ifndef BERTH_CONF_H
 #define BERTH_CONF_H
@@ -78,9 +78,19 @@ struct conf {
 	int health_grace;                /* seconds, 5 */
 };
 
+/* The names [router] kind may take, NULL-terminated: the proxies
+ * router/ has a back end for. */
+extern const char *const conf_router_kinds[];
+
 /* Fill c with the built-in defaults (data dir ./berth-data, listen
- * 127.0.0.1:2222, ...).  Never fails. */
+ * 127.0.0.1:2222, ...): each key's default in conf.c's table.  Never
+ * fails. */
 void conf_defaults(struct conf *c);
+
+/* Key i of the table: its section, name and default as berth.ini spells
+ * it.  0, or -1 past the last key. */
+int conf_key_default(size_t i, const char **section, const char **name,
+    const char **def);
 
 /*
  * Load the configuration: defaults first, then the file.  path NULL means the
@@ -93,8 +103,7 @@ void conf_defaults(struct conf *c);
  * host_key and router_config_dir under data_dir, buildpacks_dir the
  * buildpacks shipped with this binary (conf_shipped_buildpacks).
  * Returns 0 on success; -1 with a message "FILE:LINE: problem" (or
- * "cannot open 'FILE': reason") in err, and *c left unchanged (so a failed
- * reload keeps the running configuration).
+ * "cannot open 'FILE': reason") in err, and *c left unchanged.
  */
 int conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 

@@ -1,5 +1,6 @@
 /*
- * datadir.h - the layout of the data dir (design.md "Files"), its creation,
+ * datadir.h - the layout of the data dir (README.md, "Where data and logs
+ * live"), its creation,
  * and, for a root berth, making sure the apps' uids can reach it.
  * Everything berth writes lives under conf->data_dir:
  *   berth.db, host_ed25519, repos/APP.git, apps/APP/, locks/, router/,

@@ -118,6 +118,13 @@ static const char *const migrations[] = {
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 static int store_migrate(struct store *st);
+
+const char *
+store_migration(int version)
+{
+	return version >= 1 && version <= NMIGRATIONS ? migrations[version - 1] :
+	    NULL;
+}
 static int store_exec(struct store *st, const char *sql);
 static void key_from_row(sqlite3_stmt *s, struct key_rec *k);
 

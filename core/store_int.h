@@ -1,6 +1,7 @@
 /*
  * store_int.h - what the store_*.c files share and nobody else sees: the
- * handle and the statement helpers.  Include only from core/store*.c.
+ * handle and the statement helpers.  Include only from core/store*.c (and
+ * the store's unit tests).
  */
 #ifndef BERTH_STORE_INT_H
 #define BERTH_STORE_INT_H
@@ -13,6 +14,10 @@ struct store {
 	sqlite3 *db;
 	char err[256];
 };
+
+/* The script that brings the schema from version - 1 to version, NULL
+ * past the last (the unit tests build every older schema with it). */
+const char *store_migration(int version);
 
 int store_fail(struct store *st, const char *what);
 int store_prepare(struct store *st, const char *sql, sqlite3_stmt **out);

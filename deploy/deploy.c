@@ -1,5 +1,6 @@
 /*
- * deploy.c - one deploy, its stages in order (design.md step 4):
+ * deploy.c - one deploy, its stages in order (README.md, "What a
+ * push does"):
  *   record     a deploys row (status running)
  *   prepare    paths, config vars, a build slot
  *   export     the pushed tree into releases/.build-ID

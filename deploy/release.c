@@ -1,5 +1,6 @@
 /*
- * release.c - a release's life on disk (design.md "Files"):
+ * release.c - a release's life on disk (README.md, "Where data and
+ * logs live"):
  *   apps/APP/releases/.build-ID   the tree being built (export, compile)
  *   apps/APP/releases/N           a built release (rename of the build dir)
  *   apps/APP/releases/N.tar.gz    an archived release beyond keep_releases

@@ -1,7 +1,7 @@
 /*
  * gitd_session.c - one SSH connection in a forked child (see
  * gitd_session.h).  libssh server mode with callbacks; the pitfalls that
- * shape this file are in shared/research/git-ssh-libraries.md section 2.2:
+ * shape this file:
  *  - the pubkey callback checks signature_state itself (libssh would accept
  *    a bad signature if told to);
  *  - channel callbacks are set when the channel is opened, so the exec

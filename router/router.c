@@ -83,8 +83,7 @@ router_update(const struct conf *c, struct store *st, const char *show, int at,
 	if (routes_collect(c, st, NULL, 0, &r, err, errlen) == -1) {
 		rc = -1;
 	} else {
-		rc = strcmp(c->router_kind, "nginx") == 0 ? nginx_apply(c, &r,
-		    err, errlen) : caddy_apply(c, &r, err, errlen);
+		rc = router_backend(c)->apply(c, &r, err, errlen);
 		routes_free(&r);
 	}
 	if (rc == -1 && show != NULL && live_record(st, app.id,
@@ -99,7 +98,6 @@ int
 router_start(const struct conf *c, struct store *st, int *started, char *err,
     size_t errlen)
 {
-	int nginx = strcmp(c->router_kind, "nginx") == 0;
 	struct routes r;
 	int lock, rc;
 
@@ -111,8 +109,7 @@ router_start(const struct conf *c, struct store *st, int *started, char *err,
 	if ((lock = router_lock(c, err, errlen)) == -1)
 		return -1;
 	if ((rc = routes_collect(c, st, NULL, 0, &r, err, errlen)) == 0) {
-		rc = nginx ? nginx_start(c, &r, err, errlen) :
-		    caddy_start(c, &r, err, errlen);
+		rc = router_backend(c)->start(c, &r, err, errlen);
 		routes_free(&r);
 	}
 	close(lock);
@@ -125,19 +122,7 @@ router_pid(const struct conf *c)
 {
 	if (!c->router_manage)
 		return 0;
-	return strcmp(c->router_kind, "nginx") == 0 ? nginx_pid(c) :
-	    caddy_pid(c);
-}
-
-void
-router_stop(const struct conf *c)
-{
-	if (!c->router_manage)
-		return;
-	if (strcmp(c->router_kind, "nginx") == 0)
-		nginx_stop(c);
-	else
-		caddy_stop(c);
+	return router_backend(c)->pid(c);
 }
 
 struct out {

@@ -64,23 +64,53 @@ int router_start(const struct conf *c, struct store *st, int *started,
  * Unmanaged: 0. */
 pid_t router_pid(const struct conf *c);
 
-/* Managed mode: stop the proxy berth started. */
-void router_stop(const struct conf *c);
+/* Leftovers of proxy work by processes that are gone (nginx's staging
+ * dirs), for every back end: one kind may have been switched for another.
+ * Crash recovery calls this at start. */
+void router_sweep(const struct conf *c);
 
-/* Back ends (router_caddy.c, router_nginx.c). */
-/* X_start: start the managed proxy with the routes r (it is not running). */
-int caddy_apply(const struct conf *c, const struct routes *r, char *err,
-    size_t errlen);
-int caddy_start(const struct conf *c, const struct routes *r, char *err,
-    size_t errlen);
-pid_t caddy_pid(const struct conf *c);
-void caddy_stop(const struct conf *c);
-int nginx_apply(const struct conf *c, const struct routes *r, char *err,
-    size_t errlen);
-int nginx_start(const struct conf *c, const struct routes *r, char *err,
-    size_t errlen);
-pid_t nginx_pid(const struct conf *c);
-void nginx_stop(const struct conf *c);
+/*
+ * A back end: one per proxy, all in one table (router_backends.c),
+ * picked by [router] kind.  The names are conf/conf.h's
+ * conf_router_kinds, the list the config is checked against;
+ * tests/unit/test_render.c checks that each has a back end.
+ *   apply  render routes r, have the proxy validate them, switch to them
+ *   start  start the managed proxy with r (it is not running)
+ *   pid    the managed proxy's pid, 0 when it is not running
+ *   sweep  remove leftovers of processes that are gone (NULL: none)
+ * apply and start: 0, or -1 with the reason in err.
+ */
+struct router_backend {
+	const char *name;
+	int (*apply)(const struct conf *c, const struct routes *r, char *err,
+	    size_t errlen);
+	int (*start)(const struct conf *c, const struct routes *r, char *err,
+	    size_t errlen);
+	pid_t (*pid)(const struct conf *c);
+	void (*sweep)(const struct conf *c);
+};
+
+/* The back end called name, or NULL. */
+const struct router_backend *router_backend_find(const char *name);
+/* The back end of [router] kind (never NULL: conf_load checked it). */
+const struct router_backend *router_backend(const struct conf *c);
+
+extern const struct router_backend router_caddy;  /* router_caddy.c */
+extern const struct router_backend router_nginx;  /* router_nginx.c */
+
+/*
+ * The renderers, pure (no files, no processes), public for the golden
+ * tests (tests/unit/test_render.c).  caddy_render: the whole JSON config
+ * Caddy gets for routes r (malloc'd), or NULL.  nginx_render_site: the
+ * file sites/APP.conf for one route; nginx_render_main: the main config of
+ * a managed nginx whose prefix is dir and whose sites are in sites.  Both
+ * return the length written into out, or -1 if len is too small.
+ */
+char *caddy_render(const struct conf *c, const struct routes *r);
+int nginx_render_site(const struct conf *c, const struct route *r, char *out,
+    size_t len);
+int nginx_render_main(const struct conf *c, const char *dir,
+    const char *sites, char *out, size_t len);
 
 /* router_same.c: 1 when applying r would change no file in sites and the
  * last apply reached nginx (base/applied); mark sets or clears that. */

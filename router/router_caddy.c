@@ -163,11 +163,10 @@ render(const struct conf *c, const struct routes *rs, const char *home)
 	snprintf(listen, sizeof(listen), "%s%s%s:%d",
 	    strchr(c->http_listen_addr, ':') ? "[" : "", c->http_listen_addr,
 	    strchr(c->http_listen_addr, ':') ? "]" : "", c->http_listen_port);
-	if (c->router_manage)
-		snprintf(admin, sizeof(admin), "unix/%s/admin.sock", home);
-	else
-		snprintf(admin, sizeof(admin), "localhost:2019");
-	snprintf(storage, sizeof(storage), "%s/data", home);
+	if ((c->router_manage ? pathf(admin, sizeof(admin), "unix/%s/admin.sock",
+	    home) : pathf(admin, sizeof(admin), "localhost:2019")) == -1 ||
+	    pathf(storage, sizeof(storage), "%s/data", home) == -1)
+		return NULL;
 	servers = json_pack("{s:{s:[s], s:o, s:{s:b}}}", "berth", "listen",
 	    listen, "routes", server_routes(c, rs, 0), "automatic_https",
 	    "disable", 1);
@@ -196,6 +195,7 @@ collect(char *data, size_t size, size_t n, void *arg)
 }
 
 static void proxy_ident(const struct conf *c, struct ident *who);
+static pid_t caddy_pid(const struct conf *c);
 
 struct peer_check {
 	curl_socket_t fd; /* the admin socket, opened by open_admin */
@@ -363,21 +363,23 @@ save(const char *dir, const char *name, const char *body, mode_t mode)
 	}
 }
 
-/* The config for routes r as Caddy gets it (malloc'd), or NULL. */
-static char *
-render_body(const struct conf *c, const struct routes *r, const char *home)
+/* The config for routes r as Caddy gets it (router.h). */
+char *
+caddy_render(const struct conf *c, const struct routes *r)
 {
+	char home[PATH_MAX];
 	json_t *cfg;
 	char *body;
 
-	if ((cfg = render(c, r, home)) == NULL)
+	if (pathf(home, sizeof(home), "%s/caddy/home",
+	    c->router_config_dir) == -1 || (cfg = render(c, r, home)) == NULL)
 		return NULL;
 	body = json_dumps(cfg, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(cfg);
 	return body;
 }
 
-int
+static int
 caddy_apply(const struct conf *c, const struct routes *r, char *err,
     size_t errlen)
 {
@@ -389,7 +391,7 @@ caddy_apply(const struct conf *c, const struct routes *r, char *err,
 		    c->router_config_dir, strerror(errno));
 		return -1;
 	}
-	if ((body = render_body(c, r, home)) == NULL) {
+	if ((body = caddy_render(c, r)) == NULL) {
 		snprintf(err, errlen, "cannot render the Caddy config");
 		return -1;
 	}
@@ -463,7 +465,7 @@ is_pid(pid_t pid, void *arg)
 	return pid == *(const pid_t *)arg;
 }
 
-int
+static int
 caddy_start(const struct conf *c, const struct routes *r, char *err,
     size_t errlen)
 {
@@ -491,7 +493,7 @@ caddy_start(const struct conf *c, const struct routes *r, char *err,
 	if (pathf(conf, sizeof(conf), "%s/boot.json", dir) == -1 ||
 	    pathf(pidf, sizeof(pidf), "%s/caddy.pid", home) == -1 ||
 	    pathf(log, sizeof(log), "%s/caddy.log", dir) == -1 ||
-	    (body = render_body(c, &none, home)) == NULL) {
+	    (body = caddy_render(c, &none)) == NULL) {
 		snprintf(err, errlen, "cannot render the Caddy config");
 		return -1;
 	}
@@ -528,7 +530,7 @@ caddy_start(const struct conf *c, const struct routes *r, char *err,
 	return caddy_apply(c, r, err, errlen);
 }
 
-pid_t
+static pid_t
 caddy_pid(const struct conf *c)
 {
 	char home[PATH_MAX];
@@ -539,13 +541,10 @@ caddy_pid(const struct conf *c)
 	return managed_pid(c, home);
 }
 
-void
-caddy_stop(const struct conf *c)
-{
-	char home[PATH_MAX];
-	pid_t pid;
-
-	if (pathf(home, sizeof(home), "%s/caddy/home", c->router_config_dir) == 0 &&
-	    (pid = managed_pid(c, home)) != 0)
-		(void)kill(pid, SIGTERM);
-}
+const struct router_backend router_caddy = {
+	.name = "caddy",
+	.apply = caddy_apply,
+	.start = caddy_start,
+	.pid = caddy_pid,
+	.sweep = NULL,
+};

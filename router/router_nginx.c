@@ -11,8 +11,8 @@
  * caller sees is nginx's own.  In managed mode berth also writes the main
  * config (CONFIG_DIR/nginx/nginx.conf) and starts nginx with it; otherwise
  * the operator includes the sites dir (sites/NAME.conf) from their own
- * nginx.conf and sets
- * [router] reload.
+ * nginx.conf and sets [router] reload.  The staging dir of a process that
+ * died mid-apply is swept at the next start (nginx_sweep).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/num.h"
 #include "core/path.h"
 #include "core/testpoint.h"
 #include "router/router.h"
@@ -39,8 +40,6 @@
 #define NGINX_NAMES_BUCKET 1024
 #define NGINX_NAMES_MAX 16384
 
-static int render_site(const struct conf *c, const struct route *r, char *out,
-    size_t len);
 static int write_main(const struct conf *c, const char *dir,
     const char *sites, char *err, size_t errlen);
 static int write_file(const char *path, const char *data, size_t len);
@@ -59,7 +58,7 @@ dirs(const struct conf *c, char *base, char *sites, char *stg)
 	    mkdirs(sites, 0755) == -1 ? -1 : 0;
 }
 
-int
+static int
 nginx_apply(const struct conf *c, const struct routes *r, char *err,
     size_t errlen)
 {
@@ -136,7 +135,7 @@ stage(const struct conf *c, const struct routes *r, const char *sites,
 	closedir(d);
 	/* ... with berth's own files replaced by the new ones */
 	for (size_t i = 0; i < r->n; i++) {
-		int n = render_site(c, &r->v[i], buf, SITE_MAX);
+		int n = nginx_render_site(c, &r->v[i], buf, SITE_MAX);
 		if (n < 0 || pathf(path, sizeof(path), "%s/%s.conf", ssites,
 		    r->v[i].app) == -1 || write_file(path, buf, (size_t)n) == -1)
 			goto fail;
@@ -207,8 +206,9 @@ install(const struct routes *r, const char *sites, const char *stg, char *err,
 	return 0;
 }
 
-static int
-render_site(const struct conf *c, const struct route *r, char *out, size_t len)
+int
+nginx_render_site(const struct conf *c, const struct route *r, char *out,
+    size_t len)
 {
 	size_t o = 0;
 	int n;
@@ -259,14 +259,13 @@ render_site(const struct conf *c, const struct route *r, char *out, size_t len)
 	return (int)o;
 }
 
-static int
-write_main(const struct conf *c, const char *dir, const char *sites, char *err,
-    size_t errlen)
+int
+nginx_render_main(const struct conf *c, const char *dir, const char *sites,
+    char *out, size_t len)
 {
-	char path[PATH_MAX], buf[4096];
 	int n;
 
-	n = snprintf(buf, sizeof(buf),
+	n = snprintf(out, len,
 	    "# berth: managed nginx (generated)\n"
 	    "worker_processes 1;\n"
 	    "pid %s/nginx.pid;\n"
@@ -294,7 +293,18 @@ write_main(const struct conf *c, const char *dir, const char *sites, char *err,
 	    strchr(c->http_listen_addr, ':') ? "[" : "", c->http_listen_addr,
 	    strchr(c->http_listen_addr, ':') ? "]" : "", c->http_listen_port,
 	    sites);
-	if (n < 0 || (size_t)n >= sizeof(buf) ||
+	return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
+static int
+write_main(const struct conf *c, const char *dir, const char *sites, char *err,
+    size_t errlen)
+{
+	char path[PATH_MAX], buf[4096];
+	int n;
+
+	n = nginx_render_main(c, dir, sites, buf, sizeof(buf));
+	if (n < 0 ||
 	    pathf(path, sizeof(path), "%s/tmp", dir) == -1 ||
 	    mkdirs(path, 0700) == -1 ||
 	    pathf(path, sizeof(path), "%s/nginx.conf", dir) == -1 ||
@@ -477,7 +487,7 @@ stop_orphans(const struct conf *c, const char *base)
 		}
 }
 
-int
+static int
 nginx_start(const struct conf *c, const struct routes *r, char *err,
     size_t errlen)
 {
@@ -521,17 +531,41 @@ nginx_start(const struct conf *c, const struct routes *r, char *err,
 	return 0;
 }
 
-pid_t
+static pid_t
 nginx_pid(const struct conf *c)
 {
 	return managed_pid(c);
 }
 
-void
-nginx_stop(const struct conf *c)
+/* CONFIG_DIR/nginx/stage-PID dirs of processes that are gone. */
+static void
+nginx_sweep(const struct conf *c)
 {
-	pid_t pid = managed_pid(c);
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
 
-	if (pid != 0)
-		(void)kill(pid, SIGQUIT);
+	if (pathf(dir, sizeof(dir), "%s/nginx", c->router_config_dir) == -1 ||
+	    (d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		long long pid;
+		if (strncmp(de->d_name, "stage-", 6) != 0)
+			continue;
+		if (num_prefix(de->d_name + 6, 1, INT32_MAX, &pid, NULL) == 0 &&
+		    kill((pid_t)pid, 0) == 0)
+			continue;
+		if (pathf(path, sizeof(path), "%s/%s", dir, de->d_name) == 0 &&
+		    rmtree(path) == 0)
+			log_info("recovery: removed %s", path);
+	}
+	closedir(d);
 }
+
+const struct router_backend router_nginx = {
+	.name = "nginx",
+	.apply = nginx_apply,
+	.start = nginx_start,
+	.pid = nginx_pid,
+	.sweep = nginx_sweep,
+};

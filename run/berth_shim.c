@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 
 #include "core/ident.h"
 #include "core/names.h"
+#include "core/num.h"
 #include "core/path.h"
 #include "core/procinfo.h"
 #include "run/berth_shim.h"
@@ -109,18 +111,20 @@ usage(void)
 static int
 relay_args(struct shim *s, char **a, struct relay_opts *o)
 {
-	int up = atoi(a[11]);
+	long long up, instances, grace;
 
 	memset(o, 0, sizeof(*o));
-	if (!digits(a[11]) || !digits(a[12]) || !digits(a[13]) ||
-	    up <= 0 || up > 65535 || s->port > 65535 || !health_valid(a[14]))
+	if (num_parse(a[11], 1, 65535, &up) == -1 ||
+	    num_parse(a[12], 0, INT_MAX, &instances) == -1 ||
+	    num_parse(a[13], 0, INT_MAX, &grace) == -1 || s->port > 65535 ||
+	    !health_valid(a[14]))
 		return -1;
 	o->upstream.sin_family = AF_INET;
 	o->upstream.sin_port = htons((uint16_t)up);
 	o->upstream.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	o->app_port = s->port;
-	o->instances = atoi(a[12]);
-	o->grace_ms = atoi(a[13]);
+	o->instances = (int)instances;
+	o->grace_ms = (int)grace;
 	snprintf(o->health, sizeof(o->health), "%s", a[14]);
 	snprintf(o->self, sizeof(o->self), "%s/handoff", s->id);
 	o->run_fd = -1;
@@ -156,7 +160,7 @@ read_env(struct shim *s)
 static int
 parse(struct shim *s, int argc, char **argv)
 {
-	unsigned long uid, nproc;
+	long long release, uid, nproc, port, ready = -1;
 
 	if (argc < 18 || strcmp(argv[1], "shim") != 0 ||
 	    strcmp(argv[16], "--") != 0)
@@ -171,12 +175,17 @@ parse(struct shim *s, int argc, char **argv)
 	    !digits(argv[8]) || !digits(argv[9]) || !digits(argv[10]) ||
 	    s->data_dir[0] != '/')
 		usage();
-	s->release = atoi(argv[7]);
-	uid = strtoul(argv[8], NULL, 10);
-	nproc = strtoul(argv[9], NULL, 10);
-	s->port = atoi(argv[10]);
-	ident_of_uid((uid_t)uid, nproc, &s->ident);
-	s->ready_fd = strcmp(argv[15], "-") == 0 ? -1 : atoi(argv[15]);
+	if (num_parse(argv[7], 0, INT_MAX, &release) == -1 ||
+	    num_parse(argv[8], 0, UINT32_MAX, &uid) == -1 ||
+	    num_parse(argv[9], 0, LONG_MAX, &nproc) == -1 ||
+	    num_parse(argv[10], 0, 65535, &port) == -1 ||
+	    (strcmp(argv[15], "-") != 0 &&
+	    num_parse(argv[15], 0, INT_MAX, &ready) == -1))
+		usage();
+	s->release = (int)release;
+	s->port = (int)port;
+	ident_of_uid((uid_t)uid, (unsigned long)nproc, &s->ident);
+	s->ready_fd = (int)ready;
 	s->args = argv;
 	s->argv = argv + 17;
 	if (pathf(s->release_dir, sizeof(s->release_dir), "%s/apps/%s/releases/%d",

@@ -9,9 +9,9 @@
  * to go are whatever still runs as its build's uid (a build whose keeper
  * was killed too) and an env dir a cut-off build left (config vars in
  * clear, where they could not be kept off the disk).  The router's staging
- * dirs go only when the process that made them is gone.  Once the router is
- * up again, recover_routed() retires what a cut-off swap left
- * draining.
+ * dirs go (router_sweep) only when the process that made them is gone.
+ * Once the router is up again, recover_routed() retires what a cut-off
+ * swap left draining.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -34,6 +34,7 @@
 #include "run/recover.h"
 #include "run/procs.h"
 #include "run/swap.h"
+#include "router/router.h"
 
 /* Remove the entries of dir whose names start with one of the prefixes. */
 static int
@@ -195,31 +196,6 @@ retire_app(void *arg, const struct app_rec *a)
 	return 0;
 }
 
-/* router/nginx/stage-PID dirs of processes that are gone. */
-static void
-recover_router(const struct conf *c)
-{
-	char dir[PATH_MAX], path[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	if (pathf(dir, sizeof(dir), "%s/nginx", c->router_config_dir) == -1 ||
-	    (d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		long long pid;
-		if (strncmp(de->d_name, "stage-", 6) != 0)
-			continue;
-		if (num_prefix(de->d_name + 6, 1, INT32_MAX, &pid, NULL) == 0 &&
-		    kill((pid_t)pid, 0) == 0)
-			continue;
-		if (pathf(path, sizeof(path), "%s/%s", dir, de->d_name) == 0 &&
-		    rmtree(path) == 0)
-			log_info("recovery: removed %s", path);
-	}
-	closedir(d);
-}
-
 void
 recover_start(const struct conf *c, struct store *st)
 {
@@ -227,7 +203,7 @@ recover_start(const struct conf *c, struct store *st)
 
 	if (store_app_each(st, recover_app, &r) == -1)
 		log_warnx("recovery: %s", store_error(st));
-	recover_router(c);
+	router_sweep(c);
 }
 
 void

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/num.h"
 #include "run/relay_int.h"
 
 static void
@@ -87,6 +88,7 @@ health_send(struct relay *r)
 int
 relay_health_event(struct relay *r)
 {
+	long long code;
 	ssize_t n;
 
 	if (r->hstate == 1) {
@@ -104,7 +106,8 @@ relay_health_event(struct relay *r)
 		return 0;
 	r->hbuf[r->hlen] = '\0';
 	if (r->hlen >= 12 && strncmp(r->hbuf, "HTTP/1.", 7) == 0)
-		r->last_status = atoi(r->hbuf + 9);
+		r->last_status = num_prefix(r->hbuf + 9, 100, 999, &code,
+		    NULL) == 0 ? (int)code : 0;
 	else
 		r->last_status = 0;
 	if (r->last_status >= 100 && r->last_status < 500) {

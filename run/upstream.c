@@ -19,6 +19,7 @@
 
 #include "core/log.h"
 #include "core/path.h"
+#include "core/num.h"
 #include "run/procs.h"
 #include "run/shim_spawn.h"
 
@@ -32,7 +33,8 @@ ephemeral_low(void)
 {
 	char buf[64] = "";
 	ssize_t n;
-	int fd, low;
+	long long low;
+	int fd;
 
 	if ((fd = open("/proc/sys/net/ipv4/ip_local_port_range",
 	    O_RDONLY | O_CLOEXEC)) == -1)
@@ -40,8 +42,9 @@ ephemeral_low(void)
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	low = atoi(buf);
-	return low > UPSTREAM_MIN + 1000 ? low : 32768;
+	if (num_prefix(buf, 1, 65535, &low, NULL) == -1)
+		return 32768;
+	return low > UPSTREAM_MIN + 1000 ? (int)low : 32768;
 }
 
 /* 1 when 127.0.0.1:port can be bound now. */
@@ -129,6 +132,7 @@ static int
 last_health(const struct conf *c, const char *app, const struct proc_rec *p)
 {
 	char path[PATH_MAX], buf[16] = "";
+	long long v;
 	ssize_t n;
 	int fd;
 
@@ -139,7 +143,7 @@ last_health(const struct conf *c, const char *app, const struct proc_rec *p)
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	return atoi(buf);
+	return num_prefix(buf, 0, 999, &v, NULL) == 0 ? (int)v : 0;
 }
 
 static long long

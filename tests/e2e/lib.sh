@@ -98,7 +98,8 @@ start_server() {
 	"$BERTH" -c "$T/berth.ini" serve > "$T/serve.log" 2>&1 &
 	SERVER_PID=$!
 	SERVER_STARTED=1
-	for _ in $(seq 100); do
+	# up to 30 s: a loaded machine (five suites at once) took over 5
+	for _ in $(seq 600); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
 		sleep 0.05
 	done

@@ -650,6 +650,79 @@ test_parse_listen(void)
 	    strcmp(addr, "127.0.0.1") == 0);
 }
 
+/* One "key = value" of berth.ini, set or commented out ("; key = v"). */
+struct ini_entry {
+	char section[48], key[48], value[200];
+	int used;
+};
+
+/* Read path's entries; a comment line counts only when it reads like
+ * "; key = value" with a key that has no space. */
+static size_t
+ini_entries(const char *path, struct ini_entry *out, size_t max)
+{
+	char line[256], section[48] = "", key[48], value[200];
+	size_t n = 0;
+	FILE *f = fopen(path, "re");
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL && n < max) {
+		char *p = line;
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(p, "[%47[^]]]", section) == 1)
+			continue;
+		if (*p == ';' || *p == '#')
+			for (p++; *p == ' '; p++)
+				;
+		value[0] = '\0';
+		if (sscanf(p, "%47[a-z_] = %199[^\n]", key, value) < 1 ||
+		    strncmp(p + strlen(key), " =", 2) != 0)
+			continue;
+		snprintf(out[n].section, sizeof(out[n].section), "%s", section);
+		snprintf(out[n].key, sizeof(out[n].key), "%s", key);
+		snprintf(out[n].value, sizeof(out[n].value), "%s", value);
+		out[n++].used = 0;
+	}
+	fclose(f);
+	return n;
+}
+
+/* conf/berth.ini against the table: every key there with its default, and
+ * no key the table lacks. */
+static void
+test_ini_matches_table(void)
+{
+	static struct ini_entry e[256];
+	const char *section, *name, *def;
+	size_t n = ini_entries("conf/berth.ini", e, 256), i, j;
+
+	CHECK(n > 30);
+	for (i = 0; conf_key_default(i, &section, &name, &def) == 0; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(e[j].section, section) == 0 &&
+			    strcmp(e[j].key, name) == 0)
+				break;
+		CHECK(j < n && strcmp(e[j].value, def) == 0);
+		if (j == n)
+			fprintf(stderr, "  conf/berth.ini lacks [%s] %s\n",
+			    section, name);
+		else if (strcmp(e[j].value, def) != 0)
+			fprintf(stderr, "  conf/berth.ini: [%s] %s = '%s', the"
+			    " default is '%s'\n", section, name, e[j].value, def);
+		if (j < n)
+			e[j].used = 1;
+	}
+	CHECK(i > 30);
+	for (j = 0; j < n; j++) {
+		CHECK(e[j].used);
+		if (!e[j].used)
+			fprintf(stderr, "  conf/berth.ini names [%s] %s, which"
+			    " berth does not know\n", e[j].section, e[j].key);
+	}
+}
+
 int
 main(void)
 {
@@ -657,6 +730,7 @@ main(void)
 	test_every_type();
 	test_bools();
 	test_example();
+	test_ini_matches_table();
 	test_errors();
 	test_names();
 	test_reader_edges();
