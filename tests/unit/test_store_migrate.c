@@ -50,6 +50,8 @@ static const char *const fixtures[] = {
 	"INSERT INTO repairs (at, app, what, ok) VALUES (1, 'alpha',"
 	" 'restarted web.1', 1);"
 	"INSERT INTO settings VALUES ('app_uid_base', '2000000000');",
+	/* 6 */
+	"UPDATE apps SET upstream_port = 20001 WHERE id = 1;",
 };
 #define NFIXTURES ((int)(sizeof(fixtures) / sizeof(fixtures[0])))
 
@@ -189,6 +191,13 @@ check_later(struct store *st, int v)
 		    count == 2);
 	} else {
 		CHECK(store_domain_add(st, 1, "alpha.example.com") == 0);
+	}
+	if (v >= 6) {
+		CHECK(store_app_upstream(st, 1, &count) == 0 && count == 20001);
+	} else {
+		CHECK(store_app_upstream(st, 1, &count) == 0 && count == 0);
+		CHECK(store_app_set_upstream(st, 1, 20002) == 0 &&
+		    store_app_upstream(st, 1, &count) == 0 && count == 20002);
 	}
 	if (v >= 5) {
 		n = 0;
