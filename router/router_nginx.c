@@ -28,6 +28,7 @@
 #include "core/path.h"
 #include "core/testpoint.h"
 #include "router/router.h"
+#include "router/router_tls.h"
 
 #define SITE_MAX (64 * 1024)
 #define NGINX "/usr/sbin/nginx"
@@ -199,10 +200,13 @@ install(const struct routes *r, const char *sites, const char *stg, char *err,
 	return 0;
 }
 
+/* An app's plain server (the names without a certificate), then its
+ * HTTPS servers (router_nginx_tls.c). */
 static int
 render_site(const struct conf *c, const struct route *r, char *out, size_t len)
 {
-	size_t o = 0;
+	char acme[PATH_MAX + 128];
+	size_t o = 0, plain = 0;
 	int n;
 
 #define EMIT(...) do { \
@@ -218,12 +222,42 @@ render_site(const struct conf *c, const struct route *r, char *out, size_t len)
 			EMIT("\tserver 127.0.0.1:%d;\n", r->ports[i]);
 		EMIT("\tkeepalive 16;\n}\n");
 	}
-	EMIT("server {\n\tlisten %s%s%s:%d;\n\tserver_name",
-	    strchr(c->http_listen_addr, ':') ? "[" : "", c->http_listen_addr,
-	    strchr(c->http_listen_addr, ':') ? "]" : "", c->http_listen_port);
 	for (size_t i = 0; i < r->ndomains; i++)
-		EMIT(" %s", r->domains[i]);
-	EMIT(";\n\tclient_max_body_size %llu;\n",
+		plain += !tls_has_cert(c, r->domains[i]);
+	if (plain > 0) {
+		if (nginx_tls_challenge(c, acme, sizeof(acme)) == -1)
+			return -1;
+		EMIT("server {\n\tlisten %s%s%s:%d;\n\tserver_name",
+		    strchr(c->http_listen_addr, ':') ? "[" : "",
+		    c->http_listen_addr, strchr(c->http_listen_addr, ':') ?
+		    "]" : "", c->http_listen_port);
+		for (size_t i = 0; i < r->ndomains; i++)
+			if (!tls_has_cert(c, r->domains[i]))
+				EMIT(" %s", r->domains[i]);
+		EMIT(";\n%s", acme);
+		if (nginx_site_body(c, r, out, len, &o) == -1)
+			return -1;
+		EMIT("}\n");
+	}
+#undef EMIT
+	if (nginx_tls_render(c, r, out, len, &o) == -1)
+		return -1;
+	return (int)o;
+}
+
+int
+nginx_site_body(const struct conf *c, const struct route *r, char *out,
+    size_t len, size_t *op)
+{
+	size_t o = *op;
+	int n;
+
+#define EMIT(...) do { \
+	n = snprintf(out + o, len - o, __VA_ARGS__); \
+	if (n < 0 || (size_t)n >= len - o) return -1; \
+	o += (size_t)n; } while (0)
+
+	EMIT("\tclient_max_body_size %llu;\n",
 	    (unsigned long long)c->router_max_body);
 	if (r->nports > 0) {
 		EMIT("\tlocation / {\n\t\tproxy_pass http://berth_%s;\n"
@@ -244,18 +278,24 @@ render_site(const struct conf *c, const struct route *r, char *out, size_t len)
 		EMIT("\tlocation / {\n\t\treturn 503 \"app %s has no running web"
 		    " process\\n\";\n\t}\n", r->app);
 	}
-	EMIT("}\n");
 #undef EMIT
-	return (int)o;
+	*op = o;
+	return 0;
 }
 
 static int
 write_main(const struct conf *c, const char *dir, const char *sites, char *err,
     size_t errlen)
 {
-	char path[PATH_MAX], buf[4096];
+	char path[PATH_MAX], buf[8192], tls[256], acme[PATH_MAX + 128];
 	int n;
 
+	/* HTTPS: the challenges on the default server, a default TLS server */
+	if (nginx_tls_main(c, tls, sizeof(tls)) == -1 ||
+	    nginx_tls_challenge(c, acme, sizeof(acme)) == -1) {
+		snprintf(err, errlen, "nginx main config: path too long");
+		return -1;
+	}
 	n = snprintf(buf, sizeof(buf),
 	    "# berth: managed nginx (generated)\n"
 	    "worker_processes 1;\n"
@@ -276,14 +316,15 @@ write_main(const struct conf *c, const char *dir, const char *sites, char *err,
 	    "\tscgi_temp_path %s/tmp/scgi;\n"
 	    "\tmap $http_upgrade $berth_connection_upgrade {\n"
 	    "\t\tdefault upgrade;\n\t\t'' close;\n\t}\n"
-	    "\tserver {\n\t\tlisten %s%s%s:%d default_server;\n"
-	    "\t\treturn 404 \"no app here\\n\";\n\t}\n"
+	    "\tserver {\n\t\tlisten %s%s%s:%d default_server;\n%s"
+	    "\t\tlocation / {\n\t\t\treturn 404 \"no app here\\n\";\n\t\t}\n"
+	    "\t}\n%s"
 	    "\tinclude %s/*.conf;\n"
 	    "}\n", dir, dir, NGINX_NAMES_BUCKET, NGINX_NAMES_MAX, dir, dir, dir,
 	    dir, dir,
 	    strchr(c->http_listen_addr, ':') ? "[" : "", c->http_listen_addr,
 	    strchr(c->http_listen_addr, ':') ? "]" : "", c->http_listen_port,
-	    sites);
+	    acme, tls, sites);
 	if (n < 0 || (size_t)n >= sizeof(buf) ||
 	    pathf(path, sizeof(path), "%s/tmp", dir) == -1 ||
 	    mkdirs(path, 0700) == -1 ||
