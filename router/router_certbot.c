@@ -66,12 +66,16 @@ certbot_dirs(const struct conf *c, char dirs[4][PATH_MAX])
 	    "webroot" };
 	char base[PATH_MAX];
 
+	/* nginx's workers (another uid) read the webroot: the way there is
+	 * traversable, the webroot readable; the rest stays berth's */
 	if (pathf(base, sizeof(base), "%s/certbot", c->router_config_dir) == -1 ||
-	    mkdirs(base, 0755) == -1 || chmod(base, 0755) == -1)
+	    mkdirs(base, 0711) == -1 || chmod(c->router_config_dir, 0711) == -1 ||
+	    chmod(base, 0711) == -1)
 		return -1;
 	for (int i = 0; i < 4; i++)
 		if (pathf(dirs[i], PATH_MAX, "%s/%s", base, names[i]) == -1 ||
-		    mkdirs(dirs[i], i == 3 ? 0755 : 0700) == -1)
+		    mkdirs(dirs[i], i == 3 ? 0755 : 0700) == -1 ||
+		    chmod(dirs[i], i == 3 ? 0755 : 0700) == -1)
 			return -1;
 	return 0;
 }
