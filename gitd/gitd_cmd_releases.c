@@ -93,7 +93,7 @@ say_stdout(void *ctx, const char *line)
 int
 cmd_rollback(struct gitd_ctx *g, int argc, char **argv)
 {
-	char reason[256], holder[APPLOCK_WHAT_MAX], *end;
+	char reason[1024], holder[APPLOCK_WHAT_MAX], *end;
 	long v = 0;
 
 	if (argc == 3) {

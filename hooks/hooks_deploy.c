@@ -208,7 +208,9 @@ hooks_deploy(const struct hook_push *p, struct hook_update *u)
 	int ok;
 
 	if (deploy_init(&d, p, "push", &u->new_id) == -1 && d.deploy_id == 0) {
-		snprintf(u->reject, sizeof(u->reject), "%s", d.reason);
+		/* the ng line is short; the whole reason went to the log */
+		snprintf(u->reject, sizeof(u->reject), "%.*s",
+		    (int)sizeof(u->reject) - 1, d.reason);
 		return -1;
 	}
 	ok = d.reason[0] == '\0';

@@ -46,7 +46,7 @@ struct deploy {
 	struct release_rec rel;
 	char *log;                  /* everything said, for the deploys row */
 	size_t log_len;
-	char reason[256];
+	char reason[1024];          /* whole: a proxy's message is long */
 };
 
 /* Say one line to the pusher and to the deploy log. */

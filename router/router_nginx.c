@@ -60,6 +60,22 @@ dirs(const struct conf *c, char *base, char *sites, char *stg)
 	    mkdirs(sites, 0755) == -1 ? -1 : 0;
 }
 
+/* nginx's message names the staging copies: name the real files instead
+ * (a hand-written sites/ file is copied byte for byte, so its line numbers
+ * hold; berth's own files are named where they will be installed). */
+static void
+unstage(char *msg, const char *stg, const char *base)
+{
+	size_t sl = strlen(stg), bl = strlen(base);
+	char *p = msg;
+
+	while ((p = strstr(p, stg)) != NULL) {
+		memcpy(p, base, bl);
+		memmove(p + bl, p + sl, strlen(p + sl) + 1);
+		p += bl;
+	}
+}
+
 int
 nginx_apply(const struct conf *c, const struct routes *r, char *err,
     size_t errlen)
@@ -79,6 +95,7 @@ nginx_apply(const struct conf *c, const struct routes *r, char *err,
 	if (pathf(conf, sizeof(conf), "%s/nginx.conf", stg) == -1 ||
 	    router_run((char *[]){ NGINX, "-t", "-q", "-p", stg, "-c", conf,
 	    NULL }, out, sizeof(out)) != 0) {
+		unstage(out, stg, base);
 		snprintf(err, errlen, "nginx rejected the new configuration: %s",
 		    out);
 		goto out;
