@@ -138,6 +138,28 @@ listens_where_told() {
 	diff -u "$T/want" "$T/got"
 }
 
+serial() { # the serial of the certificate served for $DOMAIN
+	echo | openssl s_client -connect "127.0.0.1:$HTTPS_PORT" \
+		-servername "$DOMAIN" 2> /dev/null | openssl x509 -noout -serial
+}
+
+# nginx: certbot renews (here forced, as `certbot renew` does near the
+# end of a certificate); berth serve notices the new files and reloads
+# nginx, which then serves the new certificate
+renewed_is_served() {
+	local before cb=$DATA/router/certbot
+	before=$(serial)
+	[ -n "$before" ]
+	REQUESTS_CA_BUNDLE=$PEBBLE/ca.pem certbot renew --force-renewal --no-random-sleep-on-renew \
+		--non-interactive --config-dir "$cb/config" --work-dir "$cb/work" \
+		--logs-dir "$cb/logs" --server "https://127.0.0.1:$PEBBLE_PORT/dir" \
+		> "$T/out" 2>&1 || { cat "$T/out"; return 1; }
+	expect "the renewed certificate served within a minute" \
+		until_ok 60 sh -c "[ \"\$(echo | openssl s_client -connect 127.0.0.1:$HTTPS_PORT \
+		-servername $DOMAIN 2> /dev/null | openssl x509 -noout -serial)\" != '$before' ]"
+	shop_https
+}
+
 status_says_ok() {
 	as admin status > "$T/out"
 	contains "$T/out" "https:             $DOMAIN (app shop): certificate OK"

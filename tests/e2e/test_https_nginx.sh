@@ -6,6 +6,7 @@ t "a domain gets a certificate; the app answers over verified HTTPS" obtain_and_
 t "HTTP redirects to HTTPS once the certificate exists; .localhost stays HTTP" http_redirects
 t "the proxy listens on http_listen and https_listen only" listens_where_told
 t "status shows the certificate" status_says_ok
+t "a renewed certificate is served without a restart" renewed_is_served
 t "domains:remove: the certificate is no longer served for the name" removed_not_served
 t "ACME fails: the domain stays on HTTP and status says why" acme_fails
 finish
