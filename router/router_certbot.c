@@ -26,7 +26,7 @@
 #include "core/spawn.h"
 
 #define CERTBOT "/usr/bin/certbot"
-#define CERTBOT_TIMEOUT 300 /* seconds; an order polls the CA */
+#define CERTBOT_TIMEOUT 120 /* seconds; an order polls the CA */
 
 struct certbot_out {
 	char *buf;

@@ -248,10 +248,10 @@ due(const struct conf *c, const char *name, int seconds)
 	return 1;
 }
 
-/* nginx: certificates for the domains that lack one (not those that
- * failed within the hour), then a renew now and then. */
-static void
-certbot_pass(const struct conf *c, const struct routes *r)
+/* The first domain of r that lacks a certificate and did not fail within
+ * the hour, or NULL. */
+static const char *
+next_missing(const struct conf *c, const struct routes *r)
 {
 	char why[TLS_WHY_MAX];
 	time_t at;
@@ -259,18 +259,31 @@ certbot_pass(const struct conf *c, const struct routes *r)
 	for (size_t i = 0; i < r->n; i++)
 		for (size_t d = 0; d < r->v[i].ndomains; d++) {
 			const char *dom = r->v[i].domains[d];
-			if (!tls_wanted(c, dom) || tls_has_cert(c, dom) ||
-			    (tls_why(c, dom, why, sizeof(why), &at) &&
+			if (tls_wanted(c, dom) && !tls_has_cert(c, dom) &&
+			    !(tls_why(c, dom, why, sizeof(why), &at) &&
 			    time(NULL) - at < TLS_RETRY_AFTER))
-				continue;
-			if (certbot_obtain(c, dom, why, sizeof(why)) == 0)
-				log_info("got a certificate for %s", dom);
-			else
-				log_warnx("no certificate for %s: %s", dom, why);
+				return dom;
 		}
-	if (due(c, "renewed", TLS_RENEW_EVERY) &&
-	    certbot_renew(c, why, sizeof(why)) == -1)
+	return NULL;
+}
+
+/* nginx: one missing certificate per pass (a pass that waits for certbot
+ * delays the other repairs), then a renew now and then. */
+static void
+certbot_pass(const struct conf *c, const struct routes *r)
+{
+	char why[TLS_WHY_MAX];
+	const char *dom;
+
+	if ((dom = next_missing(c, r)) != NULL) {
+		if (certbot_obtain(c, dom, why, sizeof(why)) == 0)
+			log_info("got a certificate for %s", dom);
+		else
+			log_warnx("no certificate for %s: %s", dom, why);
+	} else if (due(c, "renewed", TLS_RENEW_EVERY) &&
+	    certbot_renew(c, why, sizeof(why)) == -1) {
 		log_warnx("certbot renew: %s", why);
+	}
 }
 
 void

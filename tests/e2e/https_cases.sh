@@ -174,8 +174,13 @@ removed_not_served() {
 	fi
 	http "$DOMAIN" / -o /dev/null -w '%{http_code}' > "$T/code"
 	contains "$T/code" 404
-	https shop.localhost -o /dev/null 2> /dev/null && return 1
-	return 0
+	# no name left to serve: https_listen still speaks only TLS, and
+	# shows no certificate (not plain HTTP, not another name's)
+	if curl -sk -m 10 --resolve "$DOMAIN:$HTTPS_PORT:127.0.0.1" \
+	    "https://$DOMAIN:$HTTPS_PORT/" -o /dev/null 2> "$T/out"; then
+		echo "https_listen answered without a certificate"; return 1
+	fi
+	expect "a TLS refusal, not plain HTTP" fails grep -q "wrong version" "$T/out"
 }
 
 # ACME fails (the CA is gone): the domain is served over HTTP, and status
