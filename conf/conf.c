@@ -494,6 +494,12 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "path too long under '%.64s...'", base);
 		return -1;
 	}
+	/* a root Caddy cannot read would make it refuse every config */
+	if (c->acme_ca_root[0] != '\0' && access(c->acme_ca_root, R_OK) == -1) {
+		snprintf(err, errlen, "acme_ca_root: cannot read '%s': %s",
+		    c->acme_ca_root, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

@@ -70,7 +70,7 @@ log_append(struct deploy *d, const char *line)
 void
 deploy_say(struct deploy *d, const char *fmt, ...)
 {
-	char line[1024];
+	char line[sizeof(d->reason) + 32]; /* a whole reason, with its prefix */
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -240,12 +240,16 @@ due(const struct conf *c, const char *name, int seconds)
 	if (stat(path, &sb) == 0 && time(NULL) - sb.st_mtime < seconds &&
 	    sb.st_mtime <= time(NULL))
 		return 0;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		log_warn("cannot open '%s'", path);
 		return 0;
-	(void)futimens(fd, NULL);
-	close(fd);
-	return 1;
+	}
+	if (futimens(fd, NULL) == -1) {
+		log_warn("cannot touch '%s'", path);
+		close(fd);
+		return 0;
+	}
+	return close(fd) == 0;
 }
 
 /* The first domain of r that lacks a certificate and did not fail within
