@@ -263,7 +263,7 @@ own_dir(int fd, const struct owner *o, int depth)
 	DIR *d;
 	int rc = 0;
 
-	if (depth > 256) {
+	if (depth > IDENT_DEPTH_MAX) {
 		close(fd);
 		errno = ELOOP;
 		return -1;

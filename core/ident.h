@@ -39,6 +39,9 @@ struct ident {
  * app_uid_base is at most 2100000000, and uid_t has room up to 4294967294). */
 #define IDENT_BUILD_OFFSET 1000000000U
 
+/* How deep the tree walks below go; deeper is an error (ELOOP). */
+#define IDENT_DEPTH_MAX 256
+
 /* The identity of app app_id's processes under c. */
 void ident_of_app(const struct conf *c, int64_t app_id, struct ident *id);
 

@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHECK_DEPTH_MAX 256
 
 struct check {
 	const struct ident *app;
@@ -89,7 +88,7 @@ check_dir(struct check *c, int fd, size_t plen, int depth)
 	DIR *d;
 	int rc = 0;
 
-	if (depth > CHECK_DEPTH_MAX) {
+	if (depth > IDENT_DEPTH_MAX) {
 		close(fd);
 		snprintf(c->bad, c->badlen, "'%s' is nested too deep", c->path);
 		return -1;

@@ -1,7 +1,10 @@
 /*
- * text.c - printable UTF-8 without control characters; see text.h.
+ * text.c - printable UTF-8 without control characters, and the same made
+ * safe for a terminal; see text.h.
  */
 #include "core/text.h"
+
+#include <string.h>
 
 /* Length of the UTF-8 sequence at p (n bytes left) when it is valid and
  * decodes to a printable code point; 0 otherwise. */
@@ -55,4 +58,38 @@ text_printable(const char *s, size_t len, int allow_tab, size_t *bad)
 		i += n;
 	}
 	return 1;
+}
+
+/* Length of a colour sequence (ESC [ digits and semicolons m, at most 32
+ * bytes) at p, n bytes left; 0 when p holds anything else. */
+static size_t
+sgr_len(const unsigned char *p, size_t n)
+{
+	size_t i = 2;
+
+	if (n < 3 || p[0] != 0x1b || p[1] != '[')
+		return 0;
+	while (i < n && i < 32 && ((p[i] >= '0' && p[i] <= '9') || p[i] == ';'))
+		i++;
+	return i < n && p[i] == 'm' ? i + 1 : 0;
+}
+
+size_t
+text_clean(char *s, size_t len)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t i = 0, o = 0, n;
+
+	while (i < len) {
+		if ((n = sgr_len(p + i, len - i)) == 0 &&
+		    (n = utf8_char(p + i, len - i, 1)) == 0) {
+			p[o++] = '?';
+			i++;
+			continue;
+		}
+		memmove(p + o, p + i, n);
+		o += n;
+		i += n;
+	}
+	return o;
 }

@@ -17,4 +17,13 @@
  * offset of the first bad byte in *bad (when bad is not NULL). */
 int text_printable(const char *s, size_t len, int allow_tab, size_t *bad);
 
+/* Make the len bytes at s safe for a terminal, in place: printable UTF-8
+ * and tabs stay, and so do colour sequences (ESC [ digits and ';' m);
+ * every other byte that is a control character or not part of valid UTF-8
+ * becomes '?'.  Never longer than before; returns the new length (the
+ * caller terminates).  For a buildpack's or an app's output on its way to
+ * a terminal: no cursor moves, title changes, OSC 52 clipboard writes or
+ * fake "remote:" lines drawn over real ones. */
+size_t text_clean(char *s, size_t len);
+
 #endif

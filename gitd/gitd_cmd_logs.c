@@ -3,7 +3,8 @@
  * App logs are the supervisors' files DATA/apps/APP/logs/TYPE.IDX.log (and
  * the rotated .1), every line starting with an ISO time stamp, so merging
  * them is a sort.  -f then follows the files (polling, rotation aware)
- * until the client goes away.
+ * until the client goes away.  Lines go out with terminal controls made
+ * harmless (print_line).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/path.h"
+#include "core/text.h"
 #include "gitd/gitd_dispatch.h"
 
 #define LOGS_MAX_FILES 64
@@ -20,6 +22,21 @@
 #define LOGS_MAX 10000
 
 int cmd_build_log(struct gitd_ctx *g, const char *deploy);
+
+/* One line of an app's log to the client, with what could drive its
+ * terminal made harmless (core/text.h): apps print what they like. */
+static int
+print_line(struct gitd_ctx *g, char *line)
+{
+	size_t len = strlen(line);
+	int nl = len > 0 && line[len - 1] == '\n';
+
+	len = text_clean(line, len - (size_t)nl);
+	if (nl)
+		line[len++] = '\n';
+	line[len] = '\0';
+	return gitd_printf(g, "%s", line);
+}
 
 struct lines {
 	char **v;
@@ -101,7 +118,7 @@ follow(struct gitd_ctx *g, const char *dir)
 			while (fgets(buf, sizeof(buf), f) != NULL &&
 			    buf[strlen(buf) - 1] == '\n') {
 				offs[i] += (off_t)strlen(buf);
-				if (gitd_printf(g, "%s", buf) == -1) {
+				if (print_line(g, buf) == -1) {
 					fclose(f);
 					return 0; /* the client went away */
 				}
@@ -167,7 +184,7 @@ cmd_logs(struct gitd_ctx *g, int argc, char **argv)
 	if (l.n > 1)
 		qsort(l.v, l.n, sizeof(*l.v), cmp_line);
 	for (size_t i = l.n > (size_t)want ? l.n - (size_t)want : 0; i < l.n; i++)
-		gitd_printf(g, "%s", l.v[i]);
+		print_line(g, l.v[i]);
 	for (size_t i = 0; i < l.n; i++)
 		free(l.v[i]);
 	free(l.v);

@@ -36,6 +36,7 @@
 #include "core/log.h"
 #include "core/path.h"
 #include "core/testpoint.h"
+#include "core/text.h"
 #include "hooks/hooks.h"
 #include "hooks/hooks_archive.h"
 #include "hooks/hooks_deploy.h"
@@ -76,6 +77,7 @@ deploy_say(struct deploy *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	line[text_clean(line, strlen(line))] = '\0'; /* buildpack output */
 	log_append(d, line);
 	if (d->say != NULL)
 		d->say(d->say_ctx, line); /* a gone pusher does not stop us */
@@ -89,6 +91,7 @@ deploy_fail(struct deploy *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
 	va_end(ap);
+	d->reason[text_clean(d->reason, strlen(d->reason))] = '\0';
 	deploy_say(d, " !     %s", d->reason);
 	return -1;
 }

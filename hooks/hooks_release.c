@@ -123,7 +123,9 @@ release_seal(struct deploy *d)
 		return deploy_fail(d, "cannot stop what the build left running as"
 		    " uid %lu", (unsigned long)d->build_ident.uid);
 	if (ident_take_tree(d->build_dir, &d->build_ident, &d->app_ident) == -1)
-		return deploy_fail(d, "cannot take the build back from uid %lu: %s",
+		return errno == ELOOP ? deploy_fail(d, "the build left directories"
+		    " nested more than %d levels deep", IDENT_DEPTH_MAX) :
+		    deploy_fail(d, "cannot take the build back from uid %lu: %s",
 		    (unsigned long)d->build_ident.uid, strerror(errno));
 	if (ident_check_tree(d->build_dir, &d->app_ident, bad, sizeof(bad)) == -1)
 		return deploy_fail(d, "the built tree is not sealed: %s", bad[0] ?

@@ -110,6 +110,7 @@ deep_tree_destroyed() {
 	git init -q "$d" && echo x > "$d/deep" && git -C "$d" add . && git -C "$d" commit -qm deep
 	git_as admin -C "$d" push "$(remote deep)" main > "$T/out" 2>&1 || true
 	contains "$T/out" "made two trees 5000 deep"
+	contains "$T/out" "the build left directories nested more than 256 levels deep"
 	as admin apps:destroy deep --force > "$T/out"
 	contains "$T/out" "destroyed app 'deep'"
 	expect "nothing left" [ ! -e "$DATA/apps/deep" ] && [ ! -e "$DATA/repos/deep.git" ]

@@ -3,6 +3,7 @@
 # a process type smuggled in by a newline in bin/release's YAML (a type
 # becomes a file name root writes to), LD_PRELOAD and other loader
 # variables set with config:set to take over the buildpack's own programs,
+# escape sequences printed to drive the pusher's terminal,
 # a setsid daemon that keeps a descriptor open to rewrite the release once
 # it is sealed, a FIFO left in the release, a build that outlives its
 # killed connection or its pusher, config vars left on disk, a descriptor
@@ -39,6 +40,9 @@ daemon)	# keeps a descriptor into the tree, to write after the seal
 		< /dev/null > /dev/null 2>&1 &
 	while [ ! -s "\$2/daemon.pid" ]; do sleep 0.05; done; sleep 0.3 ;;
 fifo)	mkfifo "\$1/pipe" ;;
+escapes) # a window title, a clipboard write (OSC 52), a cleared screen, a
+	# fake line drawn over the real one; and a colour, which may stay
+	printf 'title \033]0;pwned\007 clip \033]52;c;cm0gLXJmIH4=\007 cls \033[2J\033[H fake\r\033[Kremote: ok \033[32mgreen\033[0m\n' ;;
 wait*)	# until the test says go; a daemon beside it
 	setsid sleep 3001 < /dev/null > /dev/null 2>&1 &
 	echo "secret seen: \$(cat "\$3/SECRET_TOKEN")"
@@ -104,6 +108,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+print("app says \033]0;pwned\007 \033[31mred\033[0m", flush=True)
 http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
 PY
 	cc -shared -fPIC -o "$T/evil/evil.so" "$T/evil.c"
@@ -126,6 +131,28 @@ injected_type_refused() {
 	expect "root wrote nothing at the smuggled path" [ -z "$(ls "$T" | grep pwned)" ]
 	expect "no process of that type" [ "$(sql "SELECT count(*) FROM processes WHERE type LIKE '%pwned%'")" = 0 ]
 	http evil.localhost / > "$T/out"; contains "$T/out" "clean"
+}
+
+# no escape sequence but a colour (ESC [ digits m) in FILE
+only_colours() { ! grep -qP '\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]' "$1"; }
+
+# what bin/compile and the app print reaches the pusher, `logs --build`
+# and `logs` with its terminal controls made '?'; colours stay
+hostile_output_harmless() {
+	attack escapes || { cat "$T/err"; return 1; }
+	contains "$T/err" "title ?]0;pwned? clip ?]52;c;cm0gLXJmIH4=? cls ?[2J?[H fake?[Kremote: ok"
+	# (git itself ends each remote line with ESC [K when TERM is set)
+	expect "no title, clipboard, bell or screen control reached the pusher" \
+		fails grep -qP '\033\]|\007|\033\[2J|\033\[H' "$T/err"
+	expect "the colour stays" grep -q $'\033\\[32mgreen\033\\[0m' "$T/err"
+	as dev logs evil --build > "$T/out"
+	contains "$T/out" "title ?]0;pwned? clip"
+	expect "the stored log has no control but colours" only_colours "$T/out"
+	for _ in $(seq 100); do
+		as dev logs evil > "$T/out"; grep -q "app says" "$T/out" && break; sleep 0.1
+	done
+	contains "$T/out" "app says ?]0;pwned? "
+	expect "the app's log has no control but colours" only_colours "$T/out"
 }
 
 loader_vars_kept_out() {
@@ -295,6 +322,7 @@ tampered_list_refused() {
 
 t "a deployer's app and key" setup
 t "a newline in bin/release's YAML cannot add a process type (a root-written path)" injected_type_refused
+t "hostile output of a build and an app cannot drive the terminal" hostile_output_harmless
 t "config:set LD_PRELOAD and other loader variables never reach a buildpack step" loader_vars_kept_out
 t "a setsid daemon of bin/compile is gone before the seal: the release stays as sealed" daemon_cannot_touch_sealed_release
 t "the tree is checked after the seal: a FIFO is refused" fifo_refused_after_seal
