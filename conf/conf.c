@@ -115,6 +115,9 @@ static const char *check_nonempty(const char *);
 static const char *check_branch(const char *);
 static const char *check_hostname(const char *);
 static const char *check_url_path(const char *);
+static const char *check_listen_opt(const char *);
+static const char *check_email(const char *);
+static const char *check_https_url(const char *);
 static int parse_port(const char *, int *);
 static int size_shift(const char *);
 
@@ -174,6 +177,11 @@ static const struct conf_key conf_keys[] = {
 	STR("router", "base_domain", base_domain, check_hostname, "localhost"),
 	ENUM("router", "https", router_https, https_modes, "auto"),
 	SIZE("router", "max_body_size", router_max_body, 1, "100M"),
+	STR("router", "https_listen", https_listen, check_listen_opt, ""),
+	STR("router", "acme_email", acme_email, check_email, ""),
+	STR("router", "acme_ca", acme_ca, check_https_url,
+	    "https://acme-v02.api.letsencrypt.org/directory"),
+	STR("router", "acme_ca_root", acme_ca_root, NULL, ""),
 
 	INT("build", "timeout", build_timeout, 1, 86400, "900"),
 	INT("build", "concurrency", build_concurrency, 1, 64, "2"),
@@ -458,6 +466,13 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 		c->auto_paths |= CONF_AUTO_HOST_KEY;
 	if (c->router_config_dir[0] == '\0')
 		c->auto_paths |= CONF_AUTO_ROUTER_DIR;
+	/* checked by check_listen_opt when it was read */
+	if (c->https_listen[0] != '\0' && conf_parse_listen(c->https_listen,
+	    c->https_listen_addr, sizeof(c->https_listen_addr),
+	    &c->https_listen_port) == -1) {
+		snprintf(err, errlen, "https_listen: not a numeric address:port");
+		return -1;
+	}
 	if (c->buildpacks_dir[0] == '\0') {
 		c->auto_paths |= CONF_AUTO_BUILDPACKS;
 		if (conf_shipped_buildpacks(c->buildpacks_dir,
@@ -473,8 +488,15 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 	    conf_resolve(c->router_config_dir, sizeof(c->router_config_dir),
 	    base) == -1 ||
 	    conf_resolve(c->buildpacks_dir, sizeof(c->buildpacks_dir),
-	    base) == -1 || conf_derive_data(c) == -1) {
+	    base) == -1 || conf_resolve(c->acme_ca_root,
+	    sizeof(c->acme_ca_root), base) == -1 || conf_derive_data(c) == -1) {
 		snprintf(err, errlen, "path too long under '%.64s...'", base);
+		return -1;
+	}
+	/* a root Caddy cannot read would make it refuse every config */
+	if (c->acme_ca_root[0] != '\0' && access(c->acme_ca_root, R_OK) == -1) {
+		snprintf(err, errlen, "acme_ca_root: cannot read '%s': %s",
+		    c->acme_ca_root, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -790,6 +812,61 @@ check_url_path(const char *v)
 		if ((unsigned char)*v <= ' ' || *v == 0x7f)
 			return "must not contain spaces or control characters";
 	return NULL;
+}
+
+/* Empty (no HTTPS listener) or a numeric address:port. */
+static const char *
+check_listen_opt(const char *v)
+{
+	char addr[CONF_ADDR_MAX];
+	int port;
+
+	if (*v == '\0' || conf_parse_listen(v, addr, sizeof(addr), &port) == 0)
+		return NULL;
+	return "not a numeric address:port (such as 0.0.0.0:443), nor empty";
+}
+
+/* Empty, or local@host with a plain local part: it goes into certbot's
+ * argv and Caddy's JSON. */
+static const char *
+check_email(const char *v)
+{
+	static const char local[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-";
+	const char *at = strchr(v, '@');
+	char host[CONF_NAME_MAX];
+	size_t i;
+
+	if (*v == '\0')
+		return NULL;
+	if (at == NULL || at == v || v[0] == '-' ||
+	    strspn(v, local) != (size_t)(at - v))
+		return "not an email address (local@host.name)";
+	for (i = 0; at[1 + i] != '\0' && i < sizeof(host) - 1; i++)
+		host[i] = (char)tolower((unsigned char)at[1 + i]);
+	host[i] = '\0';
+	return check_hostname(host) == NULL && strchr(host, '.') != NULL ?
+	    NULL : "not an email address (local@host.name)";
+}
+
+/* An https:// URL without spaces, quotes or control characters. */
+static const char *
+check_https_url(const char *v)
+{
+	if (strncmp(v, "https://", 8) != 0 || v[8] == '\0' || v[8] == '/')
+		return "must be an https:// URL";
+	for (; *v != '\0'; v++)
+		if ((unsigned char)*v <= ' ' || *v == 0x7f || *v == '"' ||
+		    *v == '\\')
+			return "must not contain spaces, quotes or control"
+			    " characters";
+	return NULL;
+}
+
+int
+conf_https(const struct conf *c)
+{
+	return strcmp(c->router_https, "auto") == 0 && c->https_listen_port > 0;
 }
 
 int

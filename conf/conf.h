@@ -61,7 +61,13 @@ struct conf {
 	char router_config_dir[PATH_MAX]; /* default: DATA_DIR/router */
 	char router_reload[PATH_MAX];    /* command for an unmanaged proxy */
 	char base_domain[CONF_NAME_MAX]; /* localhost */
-	char router_https[8];            /* auto | off (Caddy's automatic HTTPS) */
+	char router_https[8];            /* auto | off */
+	char https_listen[CONF_ADDR_MAX + 8]; /* "" (no TLS) or addr:port */
+	char https_listen_addr[CONF_ADDR_MAX]; /* derived from https_listen */
+	int https_listen_port;           /* 0 when https_listen is empty */
+	char acme_email[CONF_NAME_MAX];  /* "" (no account email) */
+	char acme_ca[CONF_NAME_MAX];     /* the ACME directory URL */
+	char acme_ca_root[PATH_MAX];     /* "" or a PEM file: the CA's TLS root */
 	uint64_t router_max_body;        /* request body limit, "100M" */
 
 	/* [build] */
@@ -122,6 +128,9 @@ int conf_shipped_buildpacks(char *out, size_t len);
 
 /* Parse "host:port", "[v6]:port" into addr/port. 0 on success, -1 if bad. */
 int conf_parse_listen(const char *s, char *addr, size_t addrlen, int *port);
+
+/* 1 when the proxy serves HTTPS: [router] https = auto and https_listen set. */
+int conf_https(const struct conf *c);
 
 /* Parse a size: "1024", "512K", "100M", "1G" (powers of 1024). 0 or -1. */
 int conf_parse_size(const char *s, uint64_t *out);

@@ -65,7 +65,7 @@ struct deploy_rec {
 	char commit[STORE_OID_MAX];
 	int release;        /* the release it made live, 0 if none */
 	char status[16];    /* running | succeeded | failed */
-	char reason[256];
+	char reason[1024];
 	int64_t started_at;
 	int64_t duration_ms;
 };

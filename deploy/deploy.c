@@ -71,7 +71,7 @@ log_append(struct deploy *d, const char *line)
 void
 deploy_say(struct deploy *d, const char *fmt, ...)
 {
-	char line[1024];
+	char line[sizeof(d->reason) + 32]; /* a whole reason, with its prefix */
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -212,7 +212,9 @@ deploy_update(const struct hook_push *p, struct hook_update *u)
 	int ok;
 
 	if (deploy_init(&d, p, "push", &u->new_id) == -1 && d.deploy_id == 0) {
-		snprintf(u->reject, sizeof(u->reject), "%s", d.reason);
+		/* the ng line is short; the whole reason went to the log */
+		snprintf(u->reject, sizeof(u->reject), "%.*s",
+		    (int)sizeof(u->reject) - 1, d.reason);
 		return -1;
 	}
 	ok = d.reason[0] == '\0';

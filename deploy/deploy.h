@@ -47,7 +47,7 @@ struct deploy {
 	struct release_rec rel;
 	char *log;                  /* everything said, for the deploys row */
 	size_t log_len;
-	char reason[256];
+	char reason[1024];          /* whole: a proxy's message is long */
 	long long t0;               /* deploy_now_ms() at its start */
 };
 

@@ -22,6 +22,7 @@
 #include "run/app.h"
 #include "run/procs.h"
 #include "router/router.h"
+#include "router/router_tls.h"
 
 int
 cmd_help(struct gitd_ctx *g, int argc, char **argv)
@@ -298,6 +299,30 @@ proxy_json(const struct conf *c)
 	    "managed", c->router_manage, "running", pid != 0, "pid", (int)pid);
 }
 
+/* One line per domain to serve over HTTPS: its certificate, or why it
+ * has none (it is served over HTTP meanwhile). */
+static void
+status_https(struct gitd_ctx *g, json_t *list)
+{
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(list, i, d) {
+		const char *why = json_string_value(json_object_get(d, "error"));
+		if (json_is_true(json_object_get(d, "https")))
+			gitd_printf(g, "https:             %s (app %s): certificate"
+			    " OK\n", json_string_value(json_object_get(d,
+			    "domain")), json_string_value(json_object_get(d,
+			    "app")));
+		else
+			gitd_printf(g, "https:             %s (app %s): NO"
+			    " CERTIFICATE, served over HTTP: %s\n",
+			    json_string_value(json_object_get(d, "domain")),
+			    json_string_value(json_object_get(d, "app")),
+			    why ? why : "not obtained yet");
+	}
+}
+
 /* The lines after status's fields: the proxy, then the latest repairs
  * ("repaired: caddy restarted 18:02:11"). */
 static void
@@ -320,6 +345,7 @@ status_text(struct gitd_ctx *g, json_t *obj)
 		gitd_printf(g, " (pid %lld)", (long long)json_integer_value(
 		    json_object_get(p, "pid")));
 	gitd_printf(g, "\n");
+	status_https(g, json_object_get(obj, "https"));
 	localtime_r(&now, &today);
 	json_array_foreach(json_object_get(obj, "repairs"), i, r) {
 		if (i == STATUS_REPAIRS_TEXT)
@@ -344,7 +370,9 @@ cmd_status(struct gitd_ctx *g, int argc, char **argv)
 	struct status s = { g, 0, 0, 0, 0, 0 };
 	char path[PATH_MAX], buf[64] = "";
 	long long started = 0;
-	json_t *obj, *repairs = json_array();
+	json_t *obj, *repairs = json_array(), *https;
+	struct routes routes;
+	char err[1024];
 	FILE *f;
 	int rc;
 
@@ -364,12 +392,20 @@ cmd_status(struct gitd_ctx *g, int argc, char **argv)
 		gitd_errorf(g, "berth: %s", store_error(g->st));
 		return 1;
 	}
-	obj = json_pack("{s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:o, s:o}",
+	if (routes_collect(g->conf, g->st, NULL, 0, &routes, err,
+	    sizeof(err)) == -1) {
+		json_decref(repairs);
+		gitd_errorf(g, "berth: %s", err);
+		return 1;
+	}
+	https = tls_status(g->conf, &routes);
+	routes_free(&routes);
+	obj = json_pack("{s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:o, s:o, s:o}",
 	    "version", BERTH_VERSION, "uptime_s", (json_int_t)(started ?
 	    time(NULL) - started : 0), "apps", s.apps, "processes_running",
 	    s.running, "processes_crashed", s.crashed, "releases_bytes",
 	    (json_int_t)s.releases, "caches_bytes", (json_int_t)s.caches,
-	    "proxy", proxy_json(g->conf), "repairs", repairs);
+	    "proxy", proxy_json(g->conf), "repairs", repairs, "https", https);
 	json_incref(obj);
 	rc = gitd_emit_object(g, obj, keys);
 	if (rc == 0 && !g->json)

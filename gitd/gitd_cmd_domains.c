@@ -3,6 +3,7 @@
  * validated (core/names.c), must not belong to another app (the error names
  * the app that has it), and takes effect through the router; if the proxy
  * rejects the result, the change is undone and the proxy's message shown.
+ * With HTTPS on, a new domain's certificate is asked for (router_tls.h).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "core/path.h"
 #include "gitd/gitd_dispatch.h"
 #include "router/router.h"
+#include "router/router_tls.h"
 
 static int
 add_domain(void *arg, const char *domain)
@@ -76,6 +78,31 @@ apply(struct gitd_ctx *g, int (*undo)(struct store *, int64_t, const char *),
 	return 1;
 }
 
+/* HTTPS for a new domain (router_tls.h): nginx gets its certificate now;
+ * a failure leaves the domain on HTTP, and says why. */
+static void
+https_added(struct gitd_ctx *g, const char *domain)
+{
+	char err[TLS_WHY_MAX], url[DOMAIN_MAX + 32];
+
+	if (!tls_wanted(g->conf, domain))
+		return;
+	tls_url(g->conf, domain, url, sizeof(url));
+	if (strcmp(g->conf->router_kind, "caddy") == 0) {
+		gitd_printf(g, "Caddy is getting a certificate for %s; until it"
+		    " has one, the domain is served over HTTP (see 'status')\n",
+		    domain);
+		return;
+	}
+	if (tls_domain_added(g->conf, g->st, domain, err, sizeof(err)) == 0) {
+		gitd_printf(g, "%s is served over HTTPS\n", url);
+		return;
+	}
+	gitd_errorf(g, "berth: no certificate for %s: %s\nberth: %s is served"
+	    " over HTTP; berth serve tries again within the hour (see"
+	    " 'status')", domain, err, domain);
+}
+
 static int
 undo_add(struct store *st, int64_t app, const char *domain)
 {
@@ -119,6 +146,7 @@ cmd_domains_add(struct gitd_ctx *g, int argc, char **argv)
 	if (apply(g, undo_add, domain) != 0)
 		return 1;
 	gitd_printf(g, "added %s to %s\n", domain, g->app.name);
+	https_added(g, domain);
 	return 0;
 }
 
@@ -147,6 +175,7 @@ cmd_domains_remove(struct gitd_ctx *g, int argc, char **argv)
 	}
 	if (apply(g, undo_remove, domain) != 0)
 		return 1;
+	tls_domain_removed(g->conf, domain);
 	gitd_printf(g, "removed %s from %s\n", domain, g->app.name);
 	return 0;
 }

@@ -94,7 +94,7 @@ say_stdout(void *ctx, const char *line)
 int
 cmd_rollback(struct gitd_ctx *g, int argc, char **argv)
 {
-	char reason[256], holder[APPLOCK_WHAT_MAX];
+	char reason[1024], holder[APPLOCK_WHAT_MAX];
 	long long v = 0;
 
 	if (argc == 3) {

@@ -7,6 +7,7 @@
  * log).  See router.h.
  */
 #include "router/router.h"
+#include "router/router_tls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,6 +85,8 @@ router_update(const struct conf *c, struct store *st, const char *show, int at,
 		rc = -1;
 	} else {
 		rc = router_backend(c)->apply(c, &r, err, errlen);
+		if (rc == 0 && conf_https(c))
+			tls_note_served(c, &r); /* router_tls.h */
 		routes_free(&r);
 	}
 	if (rc == -1 && show != NULL && live_record(st, app.id,

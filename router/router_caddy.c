@@ -9,10 +9,10 @@
  * no file formats to quote, no `caddy reload` that could apply half a
  * directory, and the error text comes straight from Caddy.
  *
- * Servers: "berth" listens on [router] http_listen without automatic HTTPS
- * (every host when https = off; only names under .localhost when https =
- * auto); with https = auto, real domains go to "berth_tls" on :443 with
- * Caddy's automatic HTTPS.  In managed mode the admin API listens on a unix
+ * Servers: "berth" listens on [router] http_listen without automatic HTTPS;
+ * with HTTPS on, real domains also go to "berth_tls" on https_listen with
+ * Caddy's automatic HTTPS (router_caddy_tls.c), and their HTTP redirects
+ * there once Caddy holds their certificate.  In managed mode the admin API listens on a unix
  * socket in CONFIG_DIR/caddy/home; unmanaged, on Caddy's default
  * localhost:2019.
  *
@@ -43,6 +43,7 @@
 #include "core/path.h"
 #include "core/testpoint.h"
 #include "router/router.h"
+#include "router/router_tls.h"
 
 #define CADDY "/usr/bin/caddy"
 
@@ -50,15 +51,6 @@ struct reply {
 	char buf[2048];
 	size_t len;
 };
-
-static int
-local_name(const char *d)
-{
-	size_t n = strlen(d);
-
-	return strcmp(d, "localhost") == 0 ||
-	    (n > 10 && strcmp(d + n - 10, ".localhost") == 0);
-}
 
 static json_t *
 route_handlers(const struct route *r)
@@ -124,13 +116,16 @@ server_routes(const struct conf *c, const struct routes *rs, int tls)
 	for (size_t i = 0; i < rs->n; i++) {
 		json_t *hosts = json_array();
 		char id[80];
+		json_t *redirect = tls ? NULL : caddy_tls_redirect(c, &rs->v[i]);
+		/* HTTPS: the names to serve over TLS; HTTP: the rest, and
+		 * those whose certificate Caddy has not got yet */
 		for (size_t d = 0; d < rs->v[i].ndomains; d++) {
 			const char *dom = rs->v[i].domains[d];
-			int on_tls = strcmp(c->router_https, "auto") == 0 &&
-			    !local_name(dom);
-			if (on_tls == tls)
+			if (tls ? tls_wanted(c, dom) : !tls_has_cert(c, dom))
 				json_array_append_new(hosts, json_string(dom));
 		}
+		if (redirect != NULL)
+			json_array_append_new(routes, redirect);
 		if (json_array_size(hosts) == 0) {
 			json_decref(hosts);
 			continue;
@@ -158,7 +153,7 @@ static json_t *
 render(const struct conf *c, const struct routes *rs, const char *home)
 {
 	char listen[96], admin[PATH_MAX + 8], storage[PATH_MAX];
-	json_t *servers, *tls_routes;
+	json_t *servers, *tls;
 
 	snprintf(listen, sizeof(listen), "%s%s%s:%d",
 	    strchr(c->http_listen_addr, ':') ? "[" : "", c->http_listen_addr,
@@ -170,16 +165,15 @@ render(const struct conf *c, const struct routes *rs, const char *home)
 	servers = json_pack("{s:{s:[s], s:o, s:{s:b}}}", "berth", "listen",
 	    listen, "routes", server_routes(c, rs, 0), "automatic_https",
 	    "disable", 1);
-	tls_routes = server_routes(c, rs, 1);
-	if (json_array_size(tls_routes) > 0)
-		json_object_set_new(servers, "berth_tls", json_pack("{s:[s], s:o}",
-		    "listen", ":443", "routes", tls_routes));
-	else
-		json_decref(tls_routes);
-	return json_pack("{s:{s:s, s:[s]}, s:{s:s, s:s}, s:{s:{s:i, s:o}}}",
-	    "admin", "listen", admin, "origins", "localhost",
+	/* HTTPS only on https_listen (router_caddy_tls.c) */
+	if ((tls = caddy_tls_server(c, server_routes(c, rs, 1))) != NULL)
+		json_object_set_new(servers, "berth_tls", tls);
+	return json_pack("{s:{s:s, s:[s]}, s:{s:s, s:s}, s:{s:{s:i, s:i, s:o},"
+	    " s:o}}", "admin", "listen", admin, "origins", "localhost",
 	    "storage", "module", "file_system", "root", storage,
-	    "apps", "http", "http_port", c->http_listen_port, "servers", servers);
+	    "apps", "http", "http_port", c->http_listen_port, "https_port",
+	    conf_https(c) ? c->https_listen_port : 443, "servers", servers,
+	    "tls", caddy_tls_app(c));
 }
 
 static size_t

@@ -29,6 +29,7 @@
 #include "core/path.h"
 #include "core/testpoint.h"
 #include "router/router.h"
+#include "router/router_tls.h"
 
 #define SITE_MAX (64 * 1024)
 #define NGINX "/usr/sbin/nginx"
@@ -58,6 +59,22 @@ dirs(const struct conf *c, char *base, char *sites, char *stg)
 	    mkdirs(sites, 0755) == -1 ? -1 : 0;
 }
 
+/* nginx's message names the staging copies: name the real files instead
+ * (a hand-written sites/ file is copied byte for byte, so its line numbers
+ * hold; berth's own files are named where they will be installed). */
+static void
+unstage(char *msg, const char *stg, const char *base)
+{
+	size_t sl = strlen(stg), bl = strlen(base);
+	char *p = msg;
+
+	while ((p = strstr(p, stg)) != NULL) {
+		memcpy(p, base, bl);
+		memmove(p + bl, p + sl, strlen(p + sl) + 1);
+		p += bl;
+	}
+}
+
 static int
 nginx_apply(const struct conf *c, const struct routes *r, char *err,
     size_t errlen)
@@ -82,6 +99,7 @@ nginx_apply(const struct conf *c, const struct routes *r, char *err,
 	if (pathf(conf, sizeof(conf), "%s/nginx.conf", stg) == -1 ||
 	    router_run((char *[]){ NGINX, "-t", "-q", "-p", stg, "-c", conf,
 	    NULL }, out, sizeof(out)) != 0) {
+		unstage(out, stg, base);
 		snprintf(err, errlen, "nginx rejected the new configuration: %s",
 		    out);
 		goto out;
@@ -206,11 +224,14 @@ install(const struct routes *r, const char *sites, const char *stg, char *err,
 	return 0;
 }
 
+/* An app's plain server (the names without a certificate), then its
+ * HTTPS servers (router_nginx_tls.c). */
 int
 nginx_render_site(const struct conf *c, const struct route *r, char *out,
     size_t len)
 {
-	size_t o = 0;
+	char acme[PATH_MAX + 128];
+	size_t o = 0, plain = 0;
 	int n;
 
 #define EMIT(...) do { \
@@ -228,12 +249,42 @@ nginx_render_site(const struct conf *c, const struct route *r, char *out,
 			EMIT("\tserver 127.0.0.1:%d max_fails=0;\n", r->ports[i]);
 		EMIT("\tkeepalive 16;\n}\n");
 	}
-	EMIT("server {\n\tlisten %s%s%s:%d;\n\tserver_name",
-	    strchr(c->http_listen_addr, ':') ? "[" : "", c->http_listen_addr,
-	    strchr(c->http_listen_addr, ':') ? "]" : "", c->http_listen_port);
 	for (size_t i = 0; i < r->ndomains; i++)
-		EMIT(" %s", r->domains[i]);
-	EMIT(";\n\tclient_max_body_size %llu;\n",
+		plain += !tls_has_cert(c, r->domains[i]);
+	if (plain > 0) {
+		if (nginx_tls_challenge(c, acme, sizeof(acme)) == -1)
+			return -1;
+		EMIT("server {\n\tlisten %s%s%s:%d;\n\tserver_name",
+		    strchr(c->http_listen_addr, ':') ? "[" : "",
+		    c->http_listen_addr, strchr(c->http_listen_addr, ':') ?
+		    "]" : "", c->http_listen_port);
+		for (size_t i = 0; i < r->ndomains; i++)
+			if (!tls_has_cert(c, r->domains[i]))
+				EMIT(" %s", r->domains[i]);
+		EMIT(";\n%s", acme);
+		if (nginx_site_body(c, r, out, len, &o) == -1)
+			return -1;
+		EMIT("}\n");
+	}
+#undef EMIT
+	if (nginx_tls_render(c, r, out, len, &o) == -1)
+		return -1;
+	return (int)o;
+}
+
+int
+nginx_site_body(const struct conf *c, const struct route *r, char *out,
+    size_t len, size_t *op)
+{
+	size_t o = *op;
+	int n;
+
+#define EMIT(...) do { \
+	n = snprintf(out + o, len - o, __VA_ARGS__); \
+	if (n < 0 || (size_t)n >= len - o) return -1; \
+	o += (size_t)n; } while (0)
+
+	EMIT("\tclient_max_body_size %llu;\n",
 	    (unsigned long long)c->router_max_body);
 	if (r->nports > 0) {
 		EMIT("\tlocation / {\n\t\tproxy_pass http://berth_%s;\n"
@@ -254,17 +305,22 @@ nginx_render_site(const struct conf *c, const struct route *r, char *out,
 		EMIT("\tlocation / {\n\t\treturn 503 \"app %s has no running web"
 		    " process\\n\";\n\t}\n", r->app);
 	}
-	EMIT("}\n");
 #undef EMIT
-	return (int)o;
+	*op = o;
+	return 0;
 }
 
 int
 nginx_render_main(const struct conf *c, const char *dir, const char *sites,
     char *out, size_t len)
 {
+	char tls[256], acme[PATH_MAX + 128];
 	int n;
 
+	/* HTTPS: the challenges on the default server, a default TLS server */
+	if (nginx_tls_main(c, tls, sizeof(tls)) == -1 ||
+	    nginx_tls_challenge(c, acme, sizeof(acme)) == -1)
+		return -1;
 	n = snprintf(out, len,
 	    "# berth: managed nginx (generated)\n"
 	    "worker_processes 1;\n"
@@ -285,14 +341,15 @@ nginx_render_main(const struct conf *c, const char *dir, const char *sites,
 	    "\tscgi_temp_path %s/tmp/scgi;\n"
 	    "\tmap $http_upgrade $berth_connection_upgrade {\n"
 	    "\t\tdefault upgrade;\n\t\t'' close;\n\t}\n"
-	    "\tserver {\n\t\tlisten %s%s%s:%d default_server;\n"
-	    "\t\treturn 404 \"no app here\\n\";\n\t}\n"
+	    "\tserver {\n\t\tlisten %s%s%s:%d default_server;\n%s"
+	    "\t\tlocation / {\n\t\t\treturn 404 \"no app here\\n\";\n\t\t}\n"
+	    "\t}\n%s"
 	    "\tinclude %s/*.conf;\n"
 	    "}\n", dir, dir, NGINX_NAMES_BUCKET, NGINX_NAMES_MAX, dir, dir, dir,
 	    dir, dir,
 	    strchr(c->http_listen_addr, ':') ? "[" : "", c->http_listen_addr,
 	    strchr(c->http_listen_addr, ':') ? "]" : "", c->http_listen_port,
-	    sites);
+	    acme, tls, sites);
 	return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
@@ -300,7 +357,7 @@ static int
 write_main(const struct conf *c, const char *dir, const char *sites, char *err,
     size_t errlen)
 {
-	char path[PATH_MAX], buf[4096];
+	char path[PATH_MAX], buf[8192];
 	int n;
 
 	n = nginx_render_main(c, dir, sites, buf, sizeof(buf));

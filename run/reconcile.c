@@ -30,6 +30,7 @@
 #include "core/store.h"
 #include "run/procs.h"
 #include "router/router.h"
+#include "router/router_tls.h"
 
 static long long
 now_ms(void)
@@ -249,6 +250,8 @@ reconcile_pass(const struct conf *c, int may_start_proxy, int first_failure)
 	rc = repair_proxy(c, ap.st, may_start_proxy, first_failure);
 	if (store_app_each(ap.st, repair_app, &ap) == -1)
 		log_warnx("repair: %s", store_error(ap.st));
+	if (rc == RECONCILE_PROXY_OK)
+		tls_pass(c, ap.st); /* certificates (router_tls.h) */
 	store_close(ap.st);
 	return rc;
 }

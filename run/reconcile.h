@@ -7,6 +7,9 @@
  *     routing table (router_start: nobody else may hold http_listen);
  *   - revives the supervisor (shim) of every routed process whose shim is
  *     gone, on the same port, unless the process crashed for good;
+ *   - with HTTPS on, keeps the certificates (tls_pass, router_tls.h):
+ *     certbot for nginx, and a re-render when a certificate appeared or
+ *     was renewed;
  * and records each repair (the `repairs` table, shown by `status`) and
  * logs it.  An app whose lock is held (a push, a rollback, a ps command)
  * is left alone until the next pass; an app the user stopped has no

@@ -75,9 +75,11 @@ free_port() {
 
 # start_server [extra ini lines, with their [section] headers...]
 # The server gets its own copy of the shipped buildpacks in $T/buildpacks.
+# E2E_HTTP_PORT picks the proxy's HTTP port (else a free one); E2E_HTTPS
+# sets [router] https (else off).
 start_server() {
 	PORT=$(free_port)
-	HTTP_PORT=$(free_port)
+	HTTP_PORT=${E2E_HTTP_PORT:-$(free_port)}
 	DATA=$T/data
 	for k in admin dev stranger; do
 		[ -f "$T/$k" ] || ssh-keygen -q -t ed25519 -N '' -C "$k" -f "$T/$k"
@@ -89,8 +91,8 @@ start_server() {
 		printf '[server]\nlisten = 127.0.0.1:%s\ndata_dir = %s\napp_uid_base = %s\n' \
 			"$PORT" "$DATA" "$UID_BASE"
 		printf '[build]\nbuildpacks_dir = %s\n' "$T/buildpacks"
-		printf '[router]\nkind = %s\nhttp_listen = 127.0.0.1:%s\nhttps = off\n' \
-			"${ROUTER:-caddy}" "$HTTP_PORT"
+		printf '[router]\nkind = %s\nhttp_listen = 127.0.0.1:%s\nhttps = %s\n' \
+			"${ROUTER:-caddy}" "$HTTP_PORT" "${E2E_HTTPS:-off}"
 		for l in "$@"; do printf '%s\n' "$l"; done
 	} > "$T/berth.ini"
 	"$BERTH" -c "$T/berth.ini" init --admin-key "$T/admin.pub" > "$T/init.log" 2>&1 ||

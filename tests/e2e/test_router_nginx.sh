@@ -21,6 +21,13 @@ hand_written_bad_file() {
 	fi
 	contains "$T/out" "nginx rejected the new configuration"
 	contains "$T/out" 'unknown directive "bogus_directive"'
+	# the real file and line, not the staging copy nginx -t read
+	contains "$T/out" "in $sites/zz-by-hand.conf:3"
+	expect "no stage-NNNN path in the message" fails grep -q 'stage-' "$T/out"
+	# the deploy's row keeps nginx's whole message, to its last words
+	as admin deploys alpha --json > "$T/out"
+	contains "$T/out" "in $sites/zz-by-hand.conf:3"
+	contains "$T/out" "test failed"
 	http alpha.localhost / > "$T/out"; contains "$T/out" "alpha two"
 	http beta.localhost / > "$T/out"; contains "$T/out" "beta one"
 	expect "the hand-written file is left alone" [ -f "$sites/zz-by-hand.conf" ]

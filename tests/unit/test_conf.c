@@ -106,6 +106,12 @@ same_settings(const struct conf *a, const struct conf *b)
 	    strcmp(a->router_config_dir, b->router_config_dir) == 0 &&
 	    strcmp(a->router_reload, b->router_reload) == 0 &&
 	    strcmp(a->base_domain, b->base_domain) == 0 &&
+	    strcmp(a->router_https, b->router_https) == 0 &&
+	    strcmp(a->https_listen, b->https_listen) == 0 &&
+	    a->https_listen_port == b->https_listen_port &&
+	    strcmp(a->acme_email, b->acme_email) == 0 &&
+	    strcmp(a->acme_ca, b->acme_ca) == 0 &&
+	    strcmp(a->acme_ca_root, b->acme_ca_root) == 0 &&
 	    a->build_timeout == b->build_timeout &&
 	    a->build_concurrency == b->build_concurrency &&
 	    strcmp(a->buildpacks_dir, b->buildpacks_dir) == 0 &&
@@ -723,6 +729,63 @@ test_ini_matches_table(void)
 	}
 }
 
+/* [router] https_listen, acme_email, acme_ca, acme_ca_root. */
+static void
+test_https(void)
+{
+	static const char *const good_email[] = { "", "ops@example.com",
+		"a.b+c_d-e@mail.example.org", "X@EXAMPLE.COM" };
+	static const char *const bad_email[] = { "ops", "@example.com",
+		"ops@", "ops@localhost", "-x@example.com", "a b@example.com",
+		"a\"b@example.com", "ops@exa mple.com", "ops@-x.com" };
+	static const char *const good_ca[] = {
+		"https://acme-staging-v02.api.letsencrypt.org/directory",
+		"https://127.0.0.1:14000/dir" };
+	static const char *const bad_ca[] = { "", "http://example.com/dir",
+		"https://", "https:///dir", "https://a b/dir",
+		"https://a/\"dir", "ftp://x" };
+	struct conf c;
+	char err[ERRLEN], root[64], text[128];
+	size_t i;
+
+	conf_defaults(&c);
+	CHECK(strcmp(c.router_https, "auto") == 0);
+	CHECK(strcmp(c.https_listen, "") == 0 && c.https_listen_port == 0);
+	CHECK(strcmp(c.acme_ca,
+	    "https://acme-v02.api.letsencrypt.org/directory") == 0);
+	CHECK(c.acme_email[0] == '\0' && c.acme_ca_root[0] == '\0');
+	/* auto without a listener is HTTP only: no *:443 nobody asked for */
+	CHECK(!conf_https(&c));
+	CHECK(load_text(&c, "[router]\nhttps_listen = 0.0.0.0:443\n", err) == 0);
+	CHECK(conf_https(&c) && c.https_listen_port == 443 &&
+	    strcmp(c.https_listen_addr, "0.0.0.0") == 0);
+	CHECK(load_text(&c, "[router]\nhttps = off\nhttps_listen = [::1]:8443\n",
+	    err) == 0);
+	CHECK(!conf_https(&c) && c.https_listen_port == 8443 &&
+	    strcmp(c.https_listen_addr, "::1") == 0);
+	expect_error("[router]\nhttps_listen = localhost:443\n", 2,
+	    "'router.https_listen'");
+	expect_error("[router]\nhttps_listen = 443\n", 2, "address:port");
+	for (i = 0; i < sizeof(good_email) / sizeof(good_email[0]); i++)
+		expect_value("router", "acme_email", good_email[i], 0);
+	for (i = 0; i < sizeof(bad_email) / sizeof(bad_email[0]); i++)
+		expect_value("router", "acme_email", bad_email[i], -1);
+	for (i = 0; i < sizeof(good_ca) / sizeof(good_ca[0]); i++)
+		expect_value("router", "acme_ca", good_ca[i], 0);
+	for (i = 0; i < sizeof(bad_ca) / sizeof(bad_ca[0]); i++)
+		expect_value("router", "acme_ca", bad_ca[i], -1);
+	/* a relative root resolves against the file's directory (/tmp) */
+	write_file(root, "-----BEGIN CERTIFICATE-----\n", 28);
+	snprintf(text, sizeof(text), "[router]\nacme_ca_root = %s\n", root + 5);
+	CHECK(load_text(&c, text, err) == 0);
+	CHECK(strcmp(c.acme_ca_root, root) == 0);
+	unlink(root);
+	/* one that cannot be read is refused (Caddy would refuse every
+	 * config with it) */
+	CHECK(load_text(&c, text, err) == -1);
+	CHECK(strstr(err, "acme_ca_root: cannot read") != NULL);
+}
+
 int
 main(void)
 {
@@ -740,5 +803,6 @@ main(void)
 	test_search();
 	test_parse_size();
 	test_parse_listen();
+	test_https();
 	return unit_done();
 }

@@ -186,6 +186,15 @@ test_cases(void)
 	v[0] = route("shop", 12, shop_domains, NULL, one_web);
 	render_case("domains", &c, v, 1);
 
+	/* HTTPS on a listener of its own, certificates from the CA (none on
+	 * disk yet: nginx serves the names over HTTP with the challenge dir) */
+	strcpy(c.https_listen, "0.0.0.0:443");
+	strcpy(c.https_listen_addr, "0.0.0.0");
+	c.https_listen_port = 443;
+	strcpy(c.acme_email, "ops@example.com");
+	render_case("https_listen", &c, v, 1);
+	base_conf(&c);
+
 	v[0] = route("shop", 12, shop_domains, NULL, one_web);
 	v[1] = route("site", 3, site_domains,
 	    "/srv/berth/apps/site/releases/3/public", NULL);
