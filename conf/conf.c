@@ -169,6 +169,15 @@ static const struct conf_key conf_keys[] = {
 	SIZE("build", "memory_limit", build_memory_limit, 1),
 	SIZE("build", "max_export_size", build_max_export, 1024),
 
+	INT("upkeep", "gc_auto_packs", gc_auto_packs, 0, 10000),
+	INT("upkeep", "gc_grace_days", gc_grace_days, 0, 3650),
+	SIZE("upkeep", "min_free_space", min_free_space, 0),
+	INT("upkeep", "keep_archives", keep_archives, 0, 10000),
+	INT("upkeep", "archive_max_days", archive_max_days, 0, 36500),
+	SIZE("upkeep", "cache_max_size", cache_max_size, 0),
+	INT("upkeep", "keep_deploys", keep_deploys, 1, 1000000),
+	INT("upkeep", "audit_max_days", audit_max_days, 1, 36500),
+
 	STR("health", "path", health_path, check_url_path),
 	INT("health", "timeout", health_timeout, 1, 3600),
 	INT("health", "grace", health_grace, 0, 3600),
@@ -222,6 +231,14 @@ conf_defaults(struct conf *c)
 	c->keep_releases = 5;
 	c->build_memory_limit = 1ULL << 30;
 	c->build_max_export = 2ULL << 30;
+
+	c->gc_auto_packs = 8;
+	c->gc_grace_days = 14;
+	c->min_free_space = 1ULL << 30;
+	c->keep_archives = 10;
+	c->cache_max_size = 1ULL << 30;
+	c->keep_deploys = 100;
+	c->audit_max_days = 365;
 
 	strcpy(c->health_path, "/");
 	c->health_timeout = 30;

@@ -50,6 +50,8 @@ int cmd_apps_info(struct gitd_ctx *g, int argc, char **argv);
 int cmd_apps_destroy(struct gitd_ctx *g, int argc, char **argv);
 int cmd_apps_rename(struct gitd_ctx *g, int argc, char **argv);
 int cmd_status(struct gitd_ctx *g, int argc, char **argv);
+int cmd_apps_gc(struct gitd_ctx *g, int argc, char **argv);
+int cmd_apps_purge_cache(struct gitd_ctx *g, int argc, char **argv);
 int cmd_audit(struct gitd_ctx *g, int argc, char **argv);
 int cmd_keys(struct gitd_ctx *g, int argc, char **argv);
 int cmd_keys_add(struct gitd_ctx *g, int argc, char **argv);

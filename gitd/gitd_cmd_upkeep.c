@@ -1,0 +1,96 @@
+/*
+ * gitd_cmd_upkeep.c - disk upkeep on demand: `apps:gc APP` repacks the
+ * app's repository now (gitd/gitd_gc.h; berth serve also does it by itself
+ * once gc_auto_packs packs pile up), `apps:purge-cache APP` empties its
+ * build cache (core/upkeep.h).  Both hold the app's lock, so they never
+ * overlap a push, a rollback or each other.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/applock.h"
+#include "core/upkeep.h"
+#include "gitd/gitd_dispatch.h"
+#include "gitd/gitd_gc.h"
+
+static void
+lock_waiting(void *arg, const char *busy)
+{
+	struct gitd_ctx *g = arg;
+
+	gitd_errorf(g, "berth: app '%s' is busy: %s; waiting for it to finish"
+	    " (at most %d s)", g->app.name, busy, g->conf->lock_timeout);
+}
+
+static int
+take_lock(struct gitd_ctx *g, const char *what)
+{
+	char holder[APPLOCK_WHAT_MAX], err[512];
+	int fd;
+
+	gitd_holder(g, what, holder, sizeof(holder));
+	if ((fd = applock_take(g->conf, g->app.name, holder, lock_waiting, g,
+	    err, sizeof(err))) == -1)
+		gitd_errorf(g, "berth: %s", err);
+	return fd;
+}
+
+int
+cmd_apps_gc(struct gitd_ctx *g, int argc, char **argv)
+{
+	static const char *const keys[] = { "app", "packed", "packs_before",
+	    "packs_after", "objects", "bytes_before", "bytes_after",
+	    "kept_packs", "seconds", NULL };
+	struct gc_result r;
+	char path[PATH_MAX], err[512];
+	json_t *obj;
+	int fd, rc;
+
+	(void)argc, (void)argv;
+	if (gitd_repo_path(g->conf, g->app.name, path, sizeof(path)) == -1) {
+		gitd_errorf(g, "berth: repository path too long");
+		return 1;
+	}
+	if ((fd = take_lock(g, "a gc")) == -1)
+		return 1;
+	rc = gc_repo(g->conf, path, (long long)g->conf->gc_grace_days * 86400,
+	    &r, err, sizeof(err));
+	close(fd);
+	if (rc == -1) {
+		gitd_errorf(g, "berth: gc of '%s' failed: %s", g->app.name, err);
+		return 1;
+	}
+	obj = json_pack("{s:s, s:b, s:i, s:i, s:i, s:I, s:I, s:i, s:f}", "app",
+	    g->app.name, "packed", r.packed, "packs_before", (int)r.packs_before,
+	    "packs_after", (int)r.packs_after, "objects", (int)r.objects,
+	    "bytes_before", (json_int_t)r.bytes_before, "bytes_after",
+	    (json_int_t)r.bytes_after, "kept_packs", (int)r.kept, "seconds",
+	    r.seconds);
+	if (obj == NULL) {
+		gitd_errorf(g, "berth: out of memory");
+		return 1;
+	}
+	return gitd_emit_object(g, obj, keys) == 0 ? 0 : 1;
+}
+
+int
+cmd_apps_purge_cache(struct gitd_ctx *g, int argc, char **argv)
+{
+	char err[512];
+	uint64_t freed = 0;
+	int fd, rc;
+
+	(void)argc, (void)argv;
+	if ((fd = take_lock(g, "a cache purge")) == -1)
+		return 1;
+	rc = upkeep_purge_cache(g->conf, g->app.name, &freed, err, sizeof(err));
+	close(fd);
+	if (rc == -1) {
+		gitd_errorf(g, "berth: %s", err);
+		return 1;
+	}
+	gitd_printf(g, "build cache of '%s' cleared (%llu bytes freed)\n",
+	    g->app.name, (unsigned long long)freed);
+	return 0;
+}
