@@ -169,6 +169,7 @@ static const struct conf_key conf_keys[] = {
 	SIZE("build", "memory_limit", build_memory_limit, 1),
 	SIZE("build", "max_export_size", build_max_export, 1024),
 
+	INT("upkeep", "interval", upkeep_interval, 1, 86400),
 	INT("upkeep", "gc_auto_packs", gc_auto_packs, 0, 10000),
 	INT("upkeep", "gc_grace_days", gc_grace_days, 0, 3650),
 	SIZE("upkeep", "min_free_space", min_free_space, 0),
@@ -232,6 +233,7 @@ conf_defaults(struct conf *c)
 	c->build_memory_limit = 1ULL << 30;
 	c->build_max_export = 2ULL << 30;
 
+	c->upkeep_interval = 600;
 	c->gc_auto_packs = 8;
 	c->gc_grace_days = 14;
 	c->min_free_space = 1ULL << 30;

@@ -73,6 +73,7 @@ struct conf {
 	uint64_t build_max_export;       /* files a deploy exports, "2G" */
 
 	/* [upkeep] (gitd/gitd_gc.h, core/upkeep.h) */
+	int upkeep_interval;             /* seconds between retention passes, 600 */
 	int gc_auto_packs;               /* repack a repo with this many packs, 8;
 	                                  * 0: only on demand (apps:gc) */
 	int gc_grace_days;               /* unreachable objects kept, 14 days */

@@ -32,6 +32,7 @@
 #include "gitd/gitd.h"
 #include "gitd/gitd_dispatch.h"
 #include "gitd/gitd_server.h"
+#include "gitd/gitd_upkeep.h"
 #include "hooks/hooks.h"
 #include "hooks/hooks_procs.h"
 #include "hooks/hooks_reconcile.h"
@@ -245,7 +246,8 @@ static int
 cmd_serve(const char *note)
 {
 	struct reconcile *rec;
-	struct gitd_chores chores;
+	struct upkeep_chore *up;
+	struct gitd_chores chores, all;
 	struct store *st;
 	char err[1024], packs[PATH_MAX + 256];
 	int created = 0, keys = 0, started, rc;
@@ -294,7 +296,15 @@ cmd_serve(const char *note)
 	reconcile_init(rec, &config);
 	chores = (struct gitd_chores){ reconcile_tick, reconcile_reaped,
 	    reconcile_stop, rec };
-	rc = gitd_serve(&config, &chores);
+	/* and beside the repairs, the disk upkeep (gitd/gitd_upkeep.h) */
+	if ((up = malloc(sizeof(*up))) == NULL) {
+		log_warnx("out of memory");
+		free(rec);
+		return 1;
+	}
+	upkeep_chore_init(up, &config, &chores, &all);
+	rc = gitd_serve(&config, &all);
+	free(up);
 	free(rec);
 	return rc;
 }

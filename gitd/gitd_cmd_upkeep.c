@@ -94,3 +94,81 @@ cmd_apps_purge_cache(struct gitd_ctx *g, int argc, char **argv)
 	    g->app.name, (unsigned long long)freed);
 	return 0;
 }
+
+/* status: what one app takes on disk. */
+json_t *
+upkeep_app_json(const struct conf *c, const char *app)
+{
+	struct app_usage u;
+
+	upkeep_app_usage(c, app, &u);
+	return json_pack("{s:s, s:I, s:i, s:I, s:i, s:I, s:I, s:I}", "app", app,
+	    "repo_bytes", (json_int_t)u.repo, "packs", u.packs,
+	    "releases_bytes", (json_int_t)u.releases, "archives", u.archives,
+	    "archives_bytes", (json_int_t)u.archive_bytes, "cache_bytes",
+	    (json_int_t)u.cache, "logs_bytes", (json_int_t)u.logs);
+}
+
+/* status: the data dir's free space, and whether pushes are refused. */
+json_t *
+upkeep_disk_json(const struct conf *c)
+{
+	uint64_t avail = 0, total = 0;
+	int known = upkeep_free_space(c, &avail, &total) == 0;
+
+	return json_pack("{s:s, s:I, s:I, s:I, s:b}", "data_dir", c->data_dir,
+	    "free_bytes", (json_int_t)avail, "total_bytes", (json_int_t)total,
+	    "min_free_bytes", (json_int_t)c->min_free_space, "low", known &&
+	    c->min_free_space > 0 && avail < c->min_free_space);
+}
+
+static void
+human(long long n, char *out, size_t len)
+{
+	static const char units[] = "BKMGTP";
+	double v = (double)n;
+	int u = 0;
+
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, len, u == 0 ? "%.0f%c" : "%.1f%c", v, units[u]);
+}
+
+static long long
+num(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* status's lines about the disk: the free space, then one line an app. */
+void
+upkeep_status_text(struct gitd_ctx *g, json_t *disk, json_t *apps)
+{
+	char f[16], t[16], r[16], rel[16], a[16], ca[16], l[16];
+	json_t *o;
+	size_t i;
+
+	human(num(disk, "free_bytes"), f, sizeof(f));
+	human(num(disk, "total_bytes"), t, sizeof(t));
+	gitd_printf(g, "disk:              %s free of %s in %s\n", f, t,
+	    json_string_value(json_object_get(disk, "data_dir")));
+	if (json_is_true(json_object_get(disk, "low"))) {
+		human(num(disk, "min_free_bytes"), f, sizeof(f));
+		gitd_printf(g, "LOW DISK:          pushes are refused below [upkeep]"
+		    " min_free_space (%s); free space (apps:gc APP,"
+		    " apps:purge-cache APP) or lower min_free_space\n", f);
+	}
+	json_array_foreach(apps, i, o) {
+		human(num(o, "repo_bytes"), r, sizeof(r));
+		human(num(o, "releases_bytes"), rel, sizeof(rel));
+		human(num(o, "archives_bytes"), a, sizeof(a));
+		human(num(o, "cache_bytes"), ca, sizeof(ca));
+		human(num(o, "logs_bytes"), l, sizeof(l));
+		gitd_printf(g, "  %-16s repo %s (%lld packs), releases %s, archives"
+		    " %s (%lld), cache %s, logs %s\n", json_string_value(
+		    json_object_get(o, "app")), r, num(o, "packs"), rel, a,
+		    num(o, "archives"), ca, l);
+	}
+}
