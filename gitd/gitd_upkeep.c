@@ -193,6 +193,7 @@ upkeep_pass(const struct conf *c, int full)
 		return 1;
 	}
 	git_libgit2_init();
+	log_debug("upkeep pass%s", full ? " (full)" : "");
 	if (store_app_each(p.st, pass_app, &p) == -1) {
 		log_warnx("upkeep: %s", store_error(p.st));
 		p.failed = 1;
