@@ -392,6 +392,19 @@ out:
 	return ok;
 }
 
+/* What git may have written beside a pack (a person ran git gc). */
+static void
+drop_extras(const struct gc *g, const char *name)
+{
+	static const char *const exts[] = { ".rev", ".bitmap", ".mtimes" };
+	char p[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (pathf(p, sizeof(p), "%s/pack/%s%s", g->objdir, name,
+		    exts[i]) == 0)
+			(void)unlink(p);
+}
+
 /* The packs that were there before: gone when the new pack holds all
  * their objects or they are past the grace; a .keep keeps one. */
 static void
@@ -413,8 +426,8 @@ gc_drop_packs(struct gc *g)
 			continue;
 		}
 		/* the .idx first: a pack is only found through it */
-		if (unlink(idx) == 0)
-			(void)unlink(pack);
+		if (unlink(idx) == 0 && unlink(pack) == 0)
+			drop_extras(g, g->old[i]);
 	}
 }
 
