@@ -118,6 +118,43 @@ upkeep_pack_count(const char *repo)
 	return n;
 }
 
+static int
+newer(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec &&
+	    a->tv_nsec > b->tv_nsec);
+}
+
+int
+upkeep_new_packs(const char *repo)
+{
+	char p[PATH_MAX], f[PATH_MAX];
+	struct stat stamp, sb;
+	struct dirent *de;
+	DIR *d;
+	int n = 0, have;
+
+	if (pathf(p, sizeof(p), "%s/" UPKEEP_GC_STAMP, repo) == -1)
+		return -1;
+	have = stat(p, &stamp) == 0;
+	if (pathf(p, sizeof(p), "%s/objects/pack", repo) == -1)
+		return -1;
+	if ((d = opendir(p)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (strncmp(de->d_name, "pack-", 5) != 0 || len < 5 ||
+		    strcmp(de->d_name + len - 4, ".idx") != 0 ||
+		    pathf(f, sizeof(f), "%s/%s", p, de->d_name) == -1 ||
+		    stat(f, &sb) == -1)
+			continue;
+		if (!have || newer(&sb.st_mtim, &stamp.st_mtim))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
 /* The version of an archive name "N.tar.gz", or 0. */
 static int
 archive_version(const char *name)

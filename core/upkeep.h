@@ -46,6 +46,12 @@ void upkeep_app_usage(const struct conf *c, const char *app,
 /* Packs (.idx files) of the bare repository at path, or -1. */
 int upkeep_pack_count(const char *repo);
 
+/* Packs that arrived since the last repack (newer than REPO/berth-gc.stamp,
+ * which the repack writes): what the automatic repack counts, so packs a
+ * repack keeps through their grace do not set off another one. */
+#define UPKEEP_GC_STAMP "berth-gc.stamp"
+int upkeep_new_packs(const char *repo);
+
 /* Bytes a tree takes on disk (no symlink followed). */
 uint64_t upkeep_du(const char *path);
 

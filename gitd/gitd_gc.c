@@ -22,6 +22,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <git2.h>
 #include <stdio.h>
@@ -77,6 +78,7 @@ static int gc_packed_already(struct gc *g);
 static int gc_write(struct gc *g);
 static int gc_install(struct gc *g);
 static void gc_drop_packs(struct gc *g);
+static void gc_stamp(struct gc *g, const char *path);
 static void gc_drop_loose(struct gc *g, int remove, uint32_t *left);
 
 int
@@ -117,6 +119,7 @@ gc_repo(const struct conf *c, const char *path, long long grace,
 	testpoint(c, "gc-renamed");
 	gc_drop_packs(&g);
 	gc_drop_loose(&g, 1, &res->loose_after);
+	gc_stamp(&g, path);
 	res->packed = 1;
 	res->objects = (uint32_t)g.fs.n;
 	res->packs_after = upkeep_pack_count(path) < 0 ? 0 :
@@ -252,6 +255,33 @@ add_want(struct gc *g, const git_oid *id)
 	return 0;
 }
 
+static int
+by_age(const void *a, const void *b)
+{
+	const struct pack_file *x = a, *y = b;
+	struct stat sx, sy;
+
+	if (fstat(x->fd, &sx) == -1 || fstat(y->fd, &sy) == -1)
+		return 0;
+	if (sx.st_mtim.tv_sec != sy.st_mtim.tv_sec)
+		return sx.st_mtim.tv_sec < sy.st_mtim.tv_sec ? -1 : 1;
+	return (sx.st_mtim.tv_nsec > sy.st_mtim.tv_nsec) -
+	    (sx.st_mtim.tv_nsec < sy.st_mtim.tv_nsec);
+}
+
+/* An object in several packs is taken from the oldest (packset_find
+ * returns the first): the pack it arrived in, where it is stored as its
+ * pusher's git made it, usually a delta.  Later copies are the whole
+ * bases berth's indexer appended to complete a thin pack.  A delta's base
+ * then always comes from an older pack, or the same one, so the choice
+ * makes no delta cycle; and bases are written first (OFS_DELTA).  Before
+ * anything is read, while the packset holds no pack index. */
+static void
+oldest_first(struct packset *ps)
+{
+	qsort(ps->p, ps->n, sizeof(ps->p[0]), by_age);
+}
+
 /* Everything the refs and HEAD reach. */
 static int
 gc_collect(struct gc *g)
@@ -273,6 +303,7 @@ gc_collect(struct gc *g)
 	g->ps_open = 1;
 	if (packset_open(&g->ps, g->repo) == -1)
 		return gc_fail(g, "cannot read the packs: %s", g->ps.err);
+	oldest_first(&g->ps);
 	g->fs_built = 1;
 	if (fetchset_build(&g->fs, g->repo, &g->ps, g->wants, g->nwants, NULL,
 	    0, err, sizeof(err)) == -1)
@@ -390,6 +421,23 @@ all_reachable(const struct gc *g, const char *path)
 out:
 	fclose(f);
 	return ok;
+}
+
+/* When this repack ended (core/upkeep.h: upkeep_new_packs): the packs
+ * kept for their grace are older, and do not set off the next repack. */
+static void
+gc_stamp(struct gc *g, const char *path)
+{
+	char p[PATH_MAX];
+	int fd;
+
+	(void)g;
+	/* at worst (no stamp) the next automatic repack comes sooner */
+	if (pathf(p, sizeof(p), "%s/" UPKEEP_GC_STAMP, path) == -1 ||
+	    (fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) == -1)
+		return;
+	(void)futimens(fd, NULL);
+	(void)close(fd);
 }
 
 /* What git may have written beside a pack (a person ran git gc). */

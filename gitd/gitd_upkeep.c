@@ -162,7 +162,7 @@ pass_app(void *arg, const struct app_rec *a)
 
 	if (gitd_repo_path(p->c, a->name, repo, sizeof(repo)) == -1)
 		return 0;
-	packs = upkeep_pack_count(repo);
+	packs = upkeep_new_packs(repo);
 	want_gc = p->c->gc_auto_packs > 0 && packs >= p->c->gc_auto_packs;
 	if (!want_gc && !p->full)
 		return 0;
