@@ -135,7 +135,7 @@ auto_gc() {
 	push_branch 3 work
 	git -C "$W" checkout -q main
 	until_ok '[ "$(packs site)" -eq 1 ]'
-	contains "$T/serve.log" "upkeep: repacked 'site'"
+	until_ok 'grep -q "upkeep: repacked '"'site'"'" "$T/serve.log"'
 	fsck_clean site
 }
 t "berth serve repacks by itself once gc_auto_packs packs pile up" auto_gc
