@@ -35,9 +35,8 @@ upkeep_free_space(const struct conf *c, uint64_t *avail, uint64_t *total)
 	return 0;
 }
 
-/* "1.5G", "300M", "12K", "100B": for messages. */
-static void
-human(uint64_t n, char *out, size_t len)
+void
+upkeep_human(uint64_t n, char *out, size_t len)
 {
 	static const char units[] = "BKMGTP";
 	double v = (double)n;
@@ -59,8 +58,8 @@ upkeep_disk_check(const struct conf *c, char *err, size_t errlen)
 	if (c->min_free_space == 0 || upkeep_free_space(c, &avail, &total) ==
 	    -1 || avail >= c->min_free_space)
 		return 0;
-	human(avail, a, sizeof(a));
-	human(c->min_free_space, m, sizeof(m));
+	upkeep_human(avail, a, sizeof(a));
+	upkeep_human(c->min_free_space, m, sizeof(m));
 	snprintf(err, errlen, "the server is low on disk space: %s free in '%s',"
 	    " less than [upkeep] min_free_space (%s); an admin can free space"
 	    " (`apps:gc APP`, `apps:purge-cache APP`, `status` shows what each"

@@ -52,6 +52,9 @@ int upkeep_pack_count(const char *repo);
 #define UPKEEP_GC_STAMP "berth-gc.stamp"
 int upkeep_new_packs(const char *repo);
 
+/* A size for people: "1.5G", "300.0M", "12.0K", "100B". */
+void upkeep_human(uint64_t n, char *out, size_t len);
+
 /* Bytes a tree takes on disk (no symlink followed). */
 uint64_t upkeep_du(const char *path);
 

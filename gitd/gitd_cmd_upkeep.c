@@ -122,24 +122,16 @@ upkeep_disk_json(const struct conf *c)
 	    c->min_free_space > 0 && avail < c->min_free_space);
 }
 
-static void
-human(long long n, char *out, size_t len)
-{
-	static const char units[] = "BKMGTP";
-	double v = (double)n;
-	int u = 0;
-
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(out, len, u == 0 ? "%.0f%c" : "%.1f%c", v, units[u]);
-}
-
 static long long
 num(json_t *o, const char *k)
 {
 	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static void
+human(long long n, char *out, size_t len)
+{
+	upkeep_human(n < 0 ? 0 : (uint64_t)n, out, len);
 }
 
 /* status's lines about the disk: the free space, then one line an app. */

@@ -498,7 +498,7 @@ gc_drop_loose(struct gc *g, int remove, uint32_t *left)
 		while ((de = readdir(d)) != NULL) {
 			if (strlen(de->d_name) != GIT_OID_HEXSZ - 2)
 				continue;
-			snprintf(full, sizeof(full), "%c%c%s", hex[i >> 4],
+			snprintf(full, sizeof(full), "%c%c%.38s", hex[i >> 4],
 			    hex[i & 15], de->d_name);
 			if (git_oid_fromstr(&oid, full) < 0 ||
 			    pathf(p, sizeof(p), "%s/%s", dir, de->d_name) == -1)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -133,6 +134,8 @@ struct pass {
 	const struct conf *c;
 	struct store *st;
 	int full, failed;
+	struct app_rec *apps;  /* listed first: no read stays open while */
+	size_t napps;          /* a repack runs or a prune writes */
 };
 
 static void
@@ -154,22 +157,37 @@ gc_app(struct pass *p, const struct app_rec *a, const char *repo)
 }
 
 static int
-pass_app(void *arg, const struct app_rec *a)
+list_app(void *arg, const struct app_rec *a)
 {
 	struct pass *p = arg;
+	struct app_rec *nv;
+
+	if ((nv = realloc(p->apps, (p->napps + 1) * sizeof(*nv))) == NULL) {
+		log_warnx("upkeep: out of memory");
+		p->failed = 1;
+		return 1;
+	}
+	p->apps = nv;
+	p->apps[p->napps++] = *a;
+	return 0;
+}
+
+static void
+pass_app(struct pass *p, const struct app_rec *a)
+{
 	char repo[PATH_MAX], err[512];
 	int packs, fd, want_gc;
 
 	if (gitd_repo_path(p->c, a->name, repo, sizeof(repo)) == -1)
-		return 0;
+		return;
 	packs = upkeep_new_packs(repo);
 	want_gc = p->c->gc_auto_packs > 0 && packs >= p->c->gc_auto_packs;
 	if (!want_gc && !p->full)
-		return 0;
+		return;
 	if (applock_try(p->c, a->name, "berth serve's upkeep", &fd, err,
 	    sizeof(err)) != 1) {
 		log_debug("upkeep: '%s' is busy; next pass", a->name);
-		return 0;
+		return;
 	}
 	if (want_gc)
 		gc_app(p, a, repo);
@@ -178,13 +196,12 @@ pass_app(void *arg, const struct app_rec *a)
 		p->failed = 1;
 	}
 	close(fd);
-	return 0;
 }
 
 int
 upkeep_pass(const struct conf *c, int full)
 {
-	struct pass p = { c, NULL, full, 0 };
+	struct pass p = { c, NULL, full, 0, NULL, 0 };
 	char db[PATH_MAX], err[512] = "data dir path too long";
 
 	if (datadir_db(c, db, sizeof(db)) == -1 ||
@@ -194,10 +211,13 @@ upkeep_pass(const struct conf *c, int full)
 	}
 	git_libgit2_init();
 	log_debug("upkeep pass%s", full ? " (full)" : "");
-	if (store_app_each(p.st, pass_app, &p) == -1) {
+	if (store_app_each(p.st, list_app, &p) == -1) {
 		log_warnx("upkeep: %s", store_error(p.st));
 		p.failed = 1;
 	}
+	for (size_t i = 0; i < p.napps; i++)
+		pass_app(&p, &p.apps[i]);
+	free(p.apps);
 	if (full && upkeep_db(c, p.st, err, sizeof(err)) == -1) {
 		log_warnx("upkeep: %s", err);
 		p.failed = 1;

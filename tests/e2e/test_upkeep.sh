@@ -36,6 +36,7 @@ restart_with() { # restart_with TESTPOINT|"" INI-LINES...
 	local tp=$1
 	shift
 	stop_server
+	cat "$T/serve.log" >> "$T/serve.before"  # start_server starts a new one
 	BERTH_TEST_PAUSE=$tp start_server "$@"
 }
 
@@ -197,4 +198,6 @@ purge_and_status() {
 }
 t "apps:purge-cache; status shows each app's disk use" purge_and_status
 
+# finish looks for crashes and sanitizer reports in the whole run's log
+cat "$T/serve.before" "$T/serve.log" > "$T/serve.all" && mv "$T/serve.all" "$T/serve.log"
 finish
