@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/applock.h"
+#include "core/path.h"
 #include "core/upkeep.h"
 #include "gitd/gitd_dispatch.h"
 #include "gitd/gitd_gc.h"
@@ -113,13 +114,19 @@ upkeep_app_json(const struct conf *c, const char *app)
 json_t *
 upkeep_disk_json(const struct conf *c)
 {
-	uint64_t avail = 0, total = 0;
+	uint64_t avail = 0, total = 0, db = 0;
 	int known = upkeep_free_space(c, &avail, &total) == 0;
+	char p[PATH_MAX];
 
-	return json_pack("{s:s, s:I, s:I, s:I, s:b}", "data_dir", c->data_dir,
-	    "free_bytes", (json_int_t)avail, "total_bytes", (json_int_t)total,
-	    "min_free_bytes", (json_int_t)c->min_free_space, "low", known &&
-	    c->min_free_space > 0 && avail < c->min_free_space);
+	if (pathf(p, sizeof(p), "%s/berth.db", c->data_dir) == 0)
+		db += upkeep_du(p);
+	if (pathf(p, sizeof(p), "%s/berth.db-wal", c->data_dir) == 0)
+		db += upkeep_du(p);
+	return json_pack("{s:s, s:I, s:I, s:I, s:b, s:I}", "data_dir",
+	    c->data_dir, "free_bytes", (json_int_t)avail, "total_bytes",
+	    (json_int_t)total, "min_free_bytes", (json_int_t)c->min_free_space,
+	    "low", known && c->min_free_space > 0 && avail < c->min_free_space,
+	    "db_bytes", (json_int_t)db);
 }
 
 static long long
@@ -144,8 +151,9 @@ upkeep_status_text(struct gitd_ctx *g, json_t *disk, json_t *apps)
 
 	human(num(disk, "free_bytes"), f, sizeof(f));
 	human(num(disk, "total_bytes"), t, sizeof(t));
-	gitd_printf(g, "disk:              %s free of %s in %s\n", f, t,
-	    json_string_value(json_object_get(disk, "data_dir")));
+	human(num(disk, "db_bytes"), r, sizeof(r));
+	gitd_printf(g, "disk:              %s free of %s in %s (berth.db %s)\n",
+	    f, t, json_string_value(json_object_get(disk, "data_dir")), r);
 	if (json_is_true(json_object_get(disk, "low"))) {
 		human(num(disk, "min_free_bytes"), f, sizeof(f));
 		gitd_printf(g, "LOW DISK:          pushes are refused below [upkeep]"

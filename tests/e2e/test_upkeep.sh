@@ -177,8 +177,13 @@ retention() {
 	sql "insert into audit (at, fingerprint, app, command, outcome, duration_ms) values (1, 'x', 'site', 'ancient', 'ok', 0)"
 	until_ok '[ "$(sql "select count(*) from audit where command = '"'ancient'"'")" -eq 0 ]'
 	contains "$T/serve.log" "build cache cleared"
+	# berth.db: 4 MiB of free pages are vacuumed away, the WAL checkpointed
+	sql "create table junk (x); insert into junk select randomblob(4096) from generate_series(1, 1024); drop table junk;" 2> /dev/null ||
+		sql "create table junk (x); with recursive n(i) as (select 1 union all select i + 1 from n where i < 1024) insert into junk select randomblob(4096) from n; drop table junk;"
+	until_ok 'grep -q "berth.db vacuumed" "$T/serve.log"'
+	until_ok '[ ! -s "$DATA/berth.db-wal" ]'
 }
-t "retention: archives, build cache, deploys, audit rows" retention
+t "retention: archives, build cache, deploys, audit rows, berth.db vacuumed" retention
 
 purge_and_status() {
 	mkdir -p "$DATA/apps/site/cache"
