@@ -178,6 +178,7 @@ static const struct conf_key conf_keys[] = {
 	SIZE("upkeep", "cache_max_size", cache_max_size, 0),
 	INT("upkeep", "keep_deploys", keep_deploys, 1, 1000000),
 	INT("upkeep", "audit_max_days", audit_max_days, 1, 36500),
+	INT("upkeep", "logs_max_days", logs_max_days, 1, 36500),
 
 	STR("health", "path", health_path, check_url_path),
 	INT("health", "timeout", health_timeout, 1, 3600),
@@ -241,6 +242,7 @@ conf_defaults(struct conf *c)
 	c->cache_max_size = 1ULL << 30;
 	c->keep_deploys = 100;
 	c->audit_max_days = 365;
+	c->logs_max_days = 30;
 
 	strcpy(c->health_path, "/");
 	c->health_timeout = 30;

@@ -83,6 +83,7 @@ struct conf {
 	uint64_t cache_max_size;         /* one app's build cache, "1G" */
 	int keep_deploys;                /* deploy rows (and logs) per app, 100 */
 	int audit_max_days;              /* audit rows kept, 365 days */
+	int logs_max_days;               /* logs of processes gone, 30 days */
 
 	/* [health] */
 	char health_path[CONF_NAME_MAX]; /* / */

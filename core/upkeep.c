@@ -277,6 +277,78 @@ retain_archives(const struct conf *c, const char *app)
 	}
 }
 
+struct live_logs {
+	char (*names)[STORE_NAME_MAX]; /* "TYPE.N" of each process row */
+	size_t n;
+	int failed;
+};
+
+static int
+note_proc(void *arg, const struct proc_rec *p)
+{
+	struct live_logs *l = arg;
+	void *nv;
+
+	if ((nv = realloc(l->names, (l->n + 1) * sizeof(*l->names))) == NULL) {
+		l->failed = 1;
+		return -1;
+	}
+	l->names = nv;
+	snprintf(l->names[l->n++], STORE_NAME_MAX, "%s.%d", p->type, p->idx);
+	return 0;
+}
+
+/* TYPE.N of a log file name "TYPE.N.log" or "TYPE.N.log.1" is live. */
+static int
+is_live(const struct live_logs *l, const char *name)
+{
+	const char *e = strstr(name, ".log");
+
+	if (e == NULL || (strcmp(e, ".log") != 0 && strcmp(e, ".log.1") != 0))
+		return 1; /* not a process log: not ours to remove */
+	for (size_t i = 0; i < l->n; i++)
+		if (strlen(l->names[i]) == (size_t)(e - name) &&
+		    strncmp(l->names[i], name, (size_t)(e - name)) == 0)
+			return 1;
+	return 0;
+}
+
+/* The logs of process instances that no longer exist, once nothing was
+ * written to them for logs_max_days. */
+static int
+retain_logs(const struct conf *c, struct store *st, const struct app_rec *a)
+{
+	struct live_logs l = { NULL, 0, 0 };
+	char dir[PATH_MAX], f[PATH_MAX];
+	struct dirent *de;
+	struct stat sb;
+	time_t now = time(NULL);
+	DIR *d;
+
+	if (store_proc_each(st, a->id, NULL, note_proc, &l) == -1 || l.failed) {
+		free(l.names);
+		return -1; /* without the whole list, nothing is removed */
+	}
+	if (pathf(dir, sizeof(dir), "%s/apps/%s/logs", c->data_dir, a->name) ==
+	    -1 || (d = opendir(dir)) == NULL) {
+		free(l.names);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (is_live(&l, de->d_name) ||
+		    pathf(f, sizeof(f), "%s/%s", dir, de->d_name) == -1 ||
+		    lstat(f, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+		    now - sb.st_mtime < (time_t)c->logs_max_days * 86400)
+			continue;
+		if (unlink(f) == 0)
+			log_info("upkeep: %s: removed %s (its process is gone)",
+			    a->name, de->d_name);
+	}
+	closedir(d);
+	free(l.names);
+	return 0;
+}
+
 int
 upkeep_app(const struct conf *c, struct store *st, const struct app_rec *a,
     char *err, size_t errlen)
@@ -293,7 +365,8 @@ upkeep_app(const struct conf *c, struct store *st, const struct app_rec *a,
 		log_info("upkeep: %s: build cache cleared (%llu bytes, more than"
 		    " cache_max_size)", a->name, (unsigned long long)freed);
 	}
-	if (store_deploys_prune(st, a->id, c->keep_deploys, &n) == -1) {
+	if (retain_logs(c, st, a) == -1 ||
+	    store_deploys_prune(st, a->id, c->keep_deploys, &n) == -1) {
 		snprintf(err, errlen, "%s", store_error(st));
 		return -1;
 	}

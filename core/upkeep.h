@@ -10,8 +10,10 @@
  *     empties it on demand);
  *   - deploys with their build logs beyond keep_deploys per app; audit
  *     rows older than audit_max_days; berth.db checkpointed and vacuumed.
- * Process logs are bounded by the supervisor itself (hooks/hooks_procs.h:
- * LOG_ROTATE_BYTES and one .1 generation a process).
+ *   - the logs of process instances that no longer exist, once nothing
+ *     was written to them for logs_max_days (a running process's log is
+ *     bounded by its supervisor: hooks/hooks_procs.h LOG_ROTATE_BYTES and
+ *     one .1 generation).
  */
 #ifndef BERTH_UPKEEP_H
 #define BERTH_UPKEEP_H

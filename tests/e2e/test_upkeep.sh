@@ -4,7 +4,8 @@
 # gc killed -9 at its two test points leaves a valid repo and the next gc
 # finishes; berth serve repacks by itself after gc_auto_packs packs; a push
 # is refused up front when the disk is low, and `status` says so; the
-# retention rules (archives, build cache, deploys, audit rows) and
+# retention rules (archives, build cache, deploys, audit rows, logs of
+# processes gone, berth.db) and
 # apps:purge-cache; `status` shows each app's disk use.
 . "$(dirname "$0")/lib.sh"
 UP=("[upkeep]" "gc_auto_packs = 0" "interval = 1")
@@ -177,13 +178,21 @@ retention() {
 	sql "insert into audit (at, fingerprint, app, command, outcome, duration_ms) values (1, 'x', 'site', 'ancient', 'ok', 0)"
 	until_ok '[ "$(sql "select count(*) from audit where command = '"'ancient'"'")" -eq 0 ]'
 	contains "$T/serve.log" "build cache cleared"
+	# logs of processes that no longer exist: gone after logs_max_days (30)
+	mkdir -p "$DATA/apps/site/logs"
+	echo old > "$DATA/apps/site/logs/worker.3.log"
+	echo old > "$DATA/apps/site/logs/worker.3.log.1"
+	touch -d '31 days ago' "$DATA/apps/site/logs/worker.3.log" "$DATA/apps/site/logs/worker.3.log.1"
+	echo recent > "$DATA/apps/site/logs/worker.4.log"
+	until_ok '[ ! -e "$DATA/apps/site/logs/worker.3.log" ] && [ ! -e "$DATA/apps/site/logs/worker.3.log.1" ]'
+	expect "a recent log stays" [ -e "$DATA/apps/site/logs/worker.4.log" ]
 	# berth.db: 4 MiB of free pages are vacuumed away, the WAL checkpointed
 	sql "create table junk (x); insert into junk select randomblob(4096) from generate_series(1, 1024); drop table junk;" 2> /dev/null ||
 		sql "create table junk (x); with recursive n(i) as (select 1 union all select i + 1 from n where i < 1024) insert into junk select randomblob(4096) from n; drop table junk;"
 	until_ok 'grep -q "berth.db vacuumed" "$T/serve.log"'
 	until_ok '[ ! -s "$DATA/berth.db-wal" ]'
 }
-t "retention: archives, build cache, deploys, audit rows, berth.db vacuumed" retention
+t "retention: archives, build cache, deploys, audit rows, logs of gone processes, berth.db vacuumed" retention
 
 purge_and_status() {
 	mkdir -p "$DATA/apps/site/cache"

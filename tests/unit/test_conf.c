@@ -121,6 +121,7 @@ same_settings(const struct conf *a, const struct conf *b)
 	    a->cache_max_size == b->cache_max_size &&
 	    a->keep_deploys == b->keep_deploys &&
 	    a->audit_max_days == b->audit_max_days &&
+	    a->logs_max_days == b->logs_max_days &&
 	    strcmp(a->health_path, b->health_path) == 0 &&
 	    a->health_timeout == b->health_timeout &&
 	    a->health_grace == b->health_grace;
