@@ -14,9 +14,10 @@
  *   drop      the old packs (each .idx before its .pack) and the loose
  *             objects the new pack holds, or that are past the grace
  *
- * Why not libgit2's packbuilder: it recomputes deltas (3x slower than git
- * on clones, see gitd_send.c); this writer reuses the stored deltas, which
- * is what `git repack -a -d` does by default.
+ * Why not libgit2's packbuilder: it recomputes every delta (on a
+ * 133k-object history, 92 s against 7 s here and 6 s for `git repack -a
+ * -d`, and a pack 20% larger; README, "Disk upkeep"); this writer reuses
+ * the stored deltas, as `git repack -a -d` does by default.
  */
 #include "gitd/gitd_gc.h"
 
