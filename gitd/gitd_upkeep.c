@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,6 +68,9 @@ start_pass(struct upkeep_chore *u, long long now)
 		(void)signal(SIGTERM, SIG_DFL);
 		(void)signal(SIGINT, SIG_DFL);
 		(void)signal(SIGCHLD, SIG_DFL);
+		/* background work: pushes and apps come first */
+		if (setpriority(PRIO_PROCESS, 0, UPKEEP_NICE) == -1)
+			log_warn("upkeep: cannot lower its priority");
 		_exit(upkeep_pass(&u->conf, full));
 	} else {
 		u->child = pid;

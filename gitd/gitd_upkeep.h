@@ -8,7 +8,8 @@
  *   - applies the retention rules (core/upkeep.h) to every app, and to the
  *     database, every [upkeep] interval seconds.
  * It takes each app's lock without waiting (applock_try): an app busy with
- * a push is done by a later pass.  One pass at a time.
+ * a push is done by a later pass.  One pass at a time, at a lower priority
+ * (UPKEEP_NICE) than pushes and apps.
  */
 #ifndef BERTH_GITD_UPKEEP_H
 #define BERTH_GITD_UPKEEP_H
@@ -20,6 +21,7 @@
 
 #define UPKEEP_SOON_MS 1000     /* after a connection ended */
 #define UPKEEP_FIRST_MS 5000    /* the first full pass after start */
+#define UPKEEP_NICE 10          /* a pass runs at this nice value */
 
 struct upkeep_chore {
 	struct conf conf;         /* a copy, with test points disarmed */
