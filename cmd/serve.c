@@ -2,7 +2,8 @@
  * serve.c - berth serve: the daemon.  Before it takes connections it
  * settles the data dir, follows a changed app_uid_base, repairs what a
  * crash left (run/recover.h) and starts the router; then gitd serves,
- * with run/reconcile.h's repairs as its chores between connections.
+ * with run/reconcile.h's repairs and gitd/gitd_upkeep.h's disk upkeep as
+ * its chores between connections.
  */
 #include <git2.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "core/msg.h"
 #include "core/testpoint.h"
 #include "gitd/gitd_server.h"
+#include "gitd/gitd_upkeep.h"
 #include "router/router.h"
 #include "run/reconcile.h"
 #include "run/recover.h"
@@ -39,7 +41,8 @@ int
 cmd_serve(struct conf *c, int argc, char **argv, const char *note)
 {
 	struct reconcile *rec;
-	struct gitd_chores chores;
+	struct upkeep_chore *up;
+	struct gitd_chores chores, all;
 	struct store *st;
 	char err[ERR_MAX], packs[PATH_MAX + 256];
 	int created = 0, keys = 0, started, rc;
@@ -90,7 +93,15 @@ cmd_serve(struct conf *c, int argc, char **argv, const char *note)
 	reconcile_init(rec, c);
 	chores = (struct gitd_chores){ reconcile_tick, reconcile_reaped,
 	    reconcile_stop, rec };
-	rc = gitd_serve(c, &chores);
+	/* and beside the repairs, the disk upkeep (gitd/gitd_upkeep.h) */
+	if ((up = malloc(sizeof(*up))) == NULL) {
+		log_warnx("out of memory");
+		free(rec);
+		return 1;
+	}
+	upkeep_chore_init(up, c, &chores, &all);
+	rc = gitd_serve(c, &all);
+	free(up);
 	free(rec);
 	return rc;
 }

@@ -190,6 +190,17 @@ static const struct conf_key conf_keys[] = {
 	SIZE("build", "memory_limit", build_memory_limit, 1, "1G"),
 	SIZE("build", "max_export_size", build_max_export, 1024, "2G"),
 
+	INT("upkeep", "interval", upkeep_interval, 1, 86400, "600"),
+	INT("upkeep", "gc_auto_packs", gc_auto_packs, 0, 10000, "8"),
+	INT("upkeep", "gc_grace_days", gc_grace_days, 0, 3650, "14"),
+	SIZE("upkeep", "min_free_space", min_free_space, 0, "1G"),
+	INT("upkeep", "keep_archives", keep_archives, 0, 10000, "10"),
+	INT("upkeep", "archive_max_days", archive_max_days, 0, 36500, "0"),
+	SIZE("upkeep", "cache_max_size", cache_max_size, 0, "1G"),
+	INT("upkeep", "keep_deploys", keep_deploys, 1, 1000000, "100"),
+	INT("upkeep", "audit_max_days", audit_max_days, 1, 36500, "365"),
+	INT("upkeep", "logs_max_days", logs_max_days, 1, 36500, "30"),
+
 	STR("health", "path", health_path, check_url_path, "/"),
 	INT("health", "timeout", health_timeout, 1, 3600, "30"),
 	INT("health", "grace", health_grace, 0, 3600, "5"),

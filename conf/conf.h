@@ -78,6 +78,19 @@ struct conf {
 	uint64_t build_memory_limit;     /* bytes, "1G" */
 	uint64_t build_max_export;       /* files a deploy exports, "2G" */
 
+	/* [upkeep] (gitd/gitd_gc.h, core/upkeep.h) */
+	int upkeep_interval;             /* seconds between retention passes, 600 */
+	int gc_auto_packs;               /* repack a repo with this many packs, 8;
+	                                  * 0: only on demand (apps:gc) */
+	int gc_grace_days;               /* unreachable objects kept, 14 days */
+	uint64_t min_free_space;         /* pushes refused below, "1G"; 0 off */
+	int keep_archives;               /* release archives kept per app, 10 */
+	int archive_max_days;            /* and none older, 0 (no age limit) */
+	uint64_t cache_max_size;         /* one app's build cache, "1G" */
+	int keep_deploys;                /* deploy rows (and logs) per app, 100 */
+	int audit_max_days;              /* audit rows kept, 365 days */
+	int logs_max_days;               /* logs of processes gone, 30 days */
+
 	/* [health] */
 	char health_path[CONF_NAME_MAX]; /* / */
 	int health_timeout;              /* seconds, 30 */

@@ -210,4 +210,14 @@ struct audit_rec {
 int store_audit_each(struct store *st, const char *app, int limit,
     int (*fn)(void *, const struct audit_rec *), void *arg);
 
+/* Upkeep (core/store_upkeep.c): the app's deploys (and their logs)
+ * beyond the newest keep, audit rows older than before (a unix time);
+ * each sets *n to the rows removed.  0 or -1. */
+int store_deploys_prune(struct store *st, int64_t app_id, int keep, int *n);
+int store_audit_prune(struct store *st, int64_t before, int *n);
+/* Checkpoint the WAL into the database file (and truncate it), and
+ * VACUUM when more than a quarter of the file (and over 1 MiB) is free
+ * pages: *vacuumed 1 then.  0 or -1. */
+int store_compact(struct store *st, int *vacuumed);
+
 #endif

@@ -256,6 +256,7 @@ struct status {
 	struct gitd_ctx *g;
 	int apps, running, crashed;
 	long long releases, caches;
+	json_t *disk;    /* per app (gitd_cmd_upkeep.c) */
 };
 
 static int
@@ -275,6 +276,7 @@ status_app(void *arg, const struct app_rec *a)
 	if (datadir_app_part(s->g->conf->data_dir, a->name, "cache", path,
 	    sizeof(path)) == 0)
 		s->caches += disk_use(path, 0);
+	json_array_append_new(s->disk, upkeep_app_json(s->g->conf, a->name));
 	return 0;
 }
 
@@ -367,7 +369,7 @@ cmd_status(struct gitd_ctx *g, int argc, char **argv)
 	static const char *const keys[] = { "version", "uptime_s", "apps",
 	    "processes_running", "processes_crashed", "releases_bytes",
 	    "caches_bytes", NULL };
-	struct status s = { g, 0, 0, 0, 0, 0 };
+	struct status s = { g, 0, 0, 0, 0, 0, json_array() };
 	char path[PATH_MAX], buf[64] = "";
 	long long started = 0;
 	json_t *obj, *repairs = json_array(), *https;
@@ -389,27 +391,34 @@ cmd_status(struct gitd_ctx *g, int argc, char **argv)
 	    store_repair_each(g->st, STATUS_REPAIRS_JSON, add_repair,
 	    repairs) == -1) {
 		json_decref(repairs);
+		json_decref(s.disk);
 		gitd_errorf(g, "berth: %s", store_error(g->st));
 		return 1;
 	}
 	if (routes_collect(g->conf, g->st, NULL, 0, &routes, err,
 	    sizeof(err)) == -1) {
 		json_decref(repairs);
+		json_decref(s.disk);
 		gitd_errorf(g, "berth: %s", err);
 		return 1;
 	}
 	https = tls_status(g->conf, &routes);
 	routes_free(&routes);
-	obj = json_pack("{s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:o, s:o, s:o}",
+	obj = json_pack("{s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:o, s:o, s:o,"
+	    " s:o, s:o}",
 	    "version", BERTH_VERSION, "uptime_s", (json_int_t)(started ?
 	    time(NULL) - started : 0), "apps", s.apps, "processes_running",
 	    s.running, "processes_crashed", s.crashed, "releases_bytes",
 	    (json_int_t)s.releases, "caches_bytes", (json_int_t)s.caches,
-	    "proxy", proxy_json(g->conf), "repairs", repairs, "https", https);
+	    "proxy", proxy_json(g->conf), "repairs", repairs, "https", https,
+	    "disk", upkeep_disk_json(g->conf), "apps_disk", s.disk);
 	json_incref(obj);
 	rc = gitd_emit_object(g, obj, keys);
-	if (rc == 0 && !g->json)
+	if (rc == 0 && !g->json) {
+		upkeep_status_text(g, json_object_get(obj, "disk"),
+		    json_object_get(obj, "apps_disk"));
 		status_text(g, obj);
+	}
 	json_decref(obj);
 	return rc == 0 ? 0 : 1;
 }

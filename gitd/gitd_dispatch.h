@@ -50,6 +50,12 @@ int cmd_apps_info(struct gitd_ctx *g, int argc, char **argv);
 int cmd_apps_destroy(struct gitd_ctx *g, int argc, char **argv);
 int cmd_apps_rename(struct gitd_ctx *g, int argc, char **argv);
 int cmd_status(struct gitd_ctx *g, int argc, char **argv);
+int cmd_apps_gc(struct gitd_ctx *g, int argc, char **argv);
+int cmd_apps_purge_cache(struct gitd_ctx *g, int argc, char **argv);
+/* status's disk figures (gitd_cmd_upkeep.c) */
+json_t *upkeep_app_json(const struct conf *c, const char *app);
+json_t *upkeep_disk_json(const struct conf *c);
+void upkeep_status_text(struct gitd_ctx *g, json_t *disk, json_t *apps);
 int cmd_audit(struct gitd_ctx *g, int argc, char **argv);
 int cmd_keys(struct gitd_ctx *g, int argc, char **argv);
 int cmd_keys_add(struct gitd_ctx *g, int argc, char **argv);

@@ -3,6 +3,7 @@
  * Implements gitprotocol-pack "Pushing Data To a Server" (protocol v0/v1).
  *
  * gitd_receive_pack() reads as the protocol's phases in order:
+ *   room      refused up front when the data dir is low on space
  *   lock      one push per app at a time (core/applock.c); from here
  *             until the pack is in, at most pack_timeout
  *   advertise refs and capabilities
@@ -30,6 +31,7 @@
 #include "core/grow.h"
 #include "core/log.h"
 #include "core/path.h"
+#include "core/upkeep.h"
 #include "gitd/gitd_connect.h"
 #include "gitd/gitd_pack.h"
 #include "gitd/gitd_refs.h"
@@ -55,6 +57,7 @@ struct receive {
 	char line[PKT_DATA_MAX + 1];
 };
 
+static int receive_room(struct receive *r);
 static int receive_lock(struct receive *r);
 static void receive_deadline(struct receive *r, int on);
 static int receive_open(struct receive *r);
@@ -82,7 +85,8 @@ gitd_receive_pack(struct gitd_ctx *g)
 	r->g = g;
 	r->lockfd = -1;
 	pkt_init(&r->io, &g->io.in_out);
-	if (receive_lock(r) == -1 || receive_open(r) == -1 ||
+	if (receive_room(r) == -1 || receive_lock(r) == -1 ||
+	    receive_open(r) == -1 ||
 	    receive_advertise(r) == -1)
 		goto out;
 	switch (receive_commands(r)) {
@@ -154,6 +158,18 @@ receive_deadline(struct receive *r, int on)
 	    r->g->conf->pack_timeout);
 	r->g->io.set_deadline(r->g->io.in_out.ctx, on ? r->g->conf->pack_timeout :
 	    0, why);
+}
+
+/* Up front, before anything is read or locked: room on the data dir
+ * ([upkeep] min_free_space, core/upkeep.h). */
+static int
+receive_room(struct receive *r)
+{
+	char err[512];
+
+	if (upkeep_disk_check(r->g->conf, err, sizeof(err)) == -1)
+		return gitd_protocol_fail(r->g, &r->io, 0, 1, "receive-pack", err);
+	return 0;
 }
 
 /* The app's lock, then a deadline: a push that idles or trickles cannot

@@ -118,6 +118,16 @@ same_settings(const struct conf *a, const struct conf *b)
 	    a->keep_releases == b->keep_releases &&
 	    a->build_memory_limit == b->build_memory_limit &&
 	    a->build_max_export == b->build_max_export &&
+	    a->upkeep_interval == b->upkeep_interval &&
+	    a->gc_auto_packs == b->gc_auto_packs &&
+	    a->gc_grace_days == b->gc_grace_days &&
+	    a->min_free_space == b->min_free_space &&
+	    a->keep_archives == b->keep_archives &&
+	    a->archive_max_days == b->archive_max_days &&
+	    a->cache_max_size == b->cache_max_size &&
+	    a->keep_deploys == b->keep_deploys &&
+	    a->audit_max_days == b->audit_max_days &&
+	    a->logs_max_days == b->logs_max_days &&
 	    strcmp(a->health_path, b->health_path) == 0 &&
 	    a->health_timeout == b->health_timeout &&
 	    a->health_grace == b->health_grace;
@@ -154,6 +164,8 @@ test_defaults(void)
 	CHECK(c.build_concurrency == 2);
 	CHECK(strcmp(c.buildpacks_dir, "") == 0);
 	CHECK(c.keep_releases == 5);
+	CHECK(c.gc_auto_packs == 8 && c.gc_grace_days == 14);
+	CHECK(c.min_free_space == 1ULL << 30 && c.keep_archives == 10);
 	CHECK(c.build_memory_limit == 1073741824ULL);
 	CHECK(c.app_uid_base == 2000000000);
 	CHECK(c.app_max_processes == 1024);
@@ -320,6 +332,12 @@ test_errors(void)
 	expect_error("[server]\nmax_push_size = 1.5G\n", 2,
 	    "bad value '1.5G' for 'server.max_push_size': not a size");
 	expect_error("[build]\nmemory_limit = 0\n", 2, "must be at least 1");
+	expect_error("[upkeep]\ngc_grace_days = -1\n", 2,
+	    "bad value '-1' for 'upkeep.gc_grace_days': must be");
+	expect_error("[upkeep]\nkeep_deploys = 0\n", 2,
+	    "bad value '0' for 'upkeep.keep_deploys': must be");
+	expect_error("[upkeep]\nmin_free_space = lots\n", 2,
+	    "bad value 'lots' for 'upkeep.min_free_space': not a size");
 	expect_error("[server]\nmax_object_size = 2G\n", 2,
 	    "bad value '2G' for 'server.max_object_size': must be at most"
 	    " 2147483647");
