@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "core/log.h"
 #include "core/num.h"
 #include "core/path.h"
@@ -176,15 +177,15 @@ upkeep_app_usage(const struct conf *c, const char *app, struct app_usage *u)
 	DIR *d;
 
 	memset(u, 0, sizeof(*u));
-	if (pathf(p, sizeof(p), "%s/repos/%s.git", c->data_dir, app) == 0) {
+	if (datadir_repo(c->data_dir, app, p, sizeof(p)) == 0) {
 		u->repo = du(p, 0);
 		u->packs = upkeep_pack_count(p);
 	}
-	if (pathf(p, sizeof(p), "%s/apps/%s/cache", c->data_dir, app) == 0)
+	if (datadir_app_part(c->data_dir, app, "cache", p, sizeof(p)) == 0)
 		u->cache = du(p, 0);
-	if (pathf(p, sizeof(p), "%s/apps/%s/logs", c->data_dir, app) == 0)
+	if (datadir_app_part(c->data_dir, app, "logs", p, sizeof(p)) == 0)
 		u->logs = du(p, 0);
-	if (pathf(p, sizeof(p), "%s/apps/%s/releases", c->data_dir, app) == -1 ||
+	if (datadir_app_part(c->data_dir, app, "releases", p, sizeof(p)) == -1 ||
 	    (d = opendir(p)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
@@ -205,12 +206,12 @@ int
 upkeep_purge_cache(const struct conf *c, const char *app, uint64_t *freed,
     char *err, size_t errlen)
 {
-	char p[PATH_MAX], old[PATH_MAX];
+	char p[PATH_MAX], old[PATH_MAX], part[48];
 
 	*freed = 0;
-	if (pathf(p, sizeof(p), "%s/apps/%s/cache", c->data_dir, app) == -1 ||
-	    pathf(old, sizeof(old), "%s/apps/%s/.cache-purged-%lld",
-	    c->data_dir, app, (long long)getpid()) == -1) {
+	snprintf(part, sizeof(part), ".cache-purged-%lld", (long long)getpid());
+	if (datadir_app_part(c->data_dir, app, "cache", p, sizeof(p)) == -1 ||
+	    datadir_app_part(c->data_dir, app, part, old, sizeof(old)) == -1) {
 		snprintf(err, errlen, "data dir path too long");
 		return -1;
 	}
@@ -254,7 +255,7 @@ retain_archives(const struct conf *c, const char *app)
 	DIR *d;
 	time_t now = time(NULL);
 
-	if (pathf(rel, sizeof(rel), "%s/apps/%s/releases", c->data_dir, app) ==
+	if (datadir_app_part(c->data_dir, app, "releases", rel, sizeof(rel)) ==
 	    -1 || (d = opendir(rel)) == NULL)
 		return;
 	while (n < UPKEEP_MAX_ARCHIVES && (de = readdir(d)) != NULL)
@@ -329,7 +330,7 @@ retain_logs(const struct conf *c, struct store *st, const struct app_rec *a)
 		free(l.names);
 		return -1; /* without the whole list, nothing is removed */
 	}
-	if (pathf(dir, sizeof(dir), "%s/apps/%s/logs", c->data_dir, a->name) ==
+	if (datadir_app_part(c->data_dir, a->name, "logs", dir, sizeof(dir)) ==
 	    -1 || (d = opendir(dir)) == NULL) {
 		free(l.names);
 		return 0;
@@ -358,7 +359,7 @@ upkeep_app(const struct conf *c, struct store *st, const struct app_rec *a,
 	int n;
 
 	retain_archives(c, a->name);
-	if (pathf(p, sizeof(p), "%s/apps/%s/cache", c->data_dir, a->name) == 0 &&
+	if (datadir_app_part(c->data_dir, a->name, "cache", p, sizeof(p)) == 0 &&
 	    (size = du(p, 0)) > c->cache_max_size && c->cache_max_size > 0) {
 		if (upkeep_purge_cache(c, a->name, &freed, err, errlen) == -1)
 			return -1;

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "core/ident.h"
 #include "core/names.h"
 #include "core/path.h"
@@ -64,8 +65,8 @@ make_env(const struct conf *c, struct store *st, const char *app,
 	struct vars vs;
 	int rc = 0;
 
-	if (pathf(home, sizeof(home), "%s/apps/%s/releases/%d", c->data_dir,
-	    app, p->release) == -1) {
+	if (datadir_release(c->data_dir, app, p->release, home,
+	    sizeof(home)) == -1) {
 		snprintf(err, errlen, "the release path is too long");
 		return -1;
 	}

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/datadir.h"
 #include "core/log.h"
 #include "core/path.h"
 #include "core/num.h"
@@ -131,13 +132,14 @@ upstream_migrate_req(void)
 static int
 last_health(const struct conf *c, const char *app, const struct proc_rec *p)
 {
-	char path[PATH_MAX], buf[16] = "";
+	char run[PATH_MAX], path[PATH_MAX], buf[16] = "";
 	long long v;
 	ssize_t n;
 	int fd;
 
-	if (pathf(path, sizeof(path), "%s/apps/%s/run/%lld/health", c->data_dir,
-	    app, (long long)p->id) == -1 ||
+	if (datadir_run(c->data_dir, app, (long long)p->id, run,
+	    sizeof(run)) == -1 ||
+	    pathf(path, sizeof(path), "%s/health", run) == -1 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
