@@ -15,7 +15,7 @@ BCFLAGS := $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lz
 
 BUILD   ?= build
-SRC     := $(wildcard core/*.c conf/*.c gitd/*.c hooks/*.c router/*.c)
+SRC     := $(wildcard core/*.c conf/*.c gitd/*.c hooks/*.c router/*.c run/*.c)
 MAIN    := core/berth.c
 LIBSRC  := $(filter-out $(MAIN),$(SRC))
 LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o)

@@ -99,6 +99,10 @@ int release_activate(struct deploy *d, int version);
 void release_retain(struct deploy *d);
 void release_cleanup(struct deploy *d);
 
+/* hooks_releasephase.c: the `release` command, if any, in the installed
+ * release before its processes start.  0 or -1 with the reason. */
+int release_phase(struct deploy *d);
+
 /* hooks_slot.c: one of build.concurrency build slots; -1 on error. */
 int slot_acquire(struct deploy *d);
 void slot_release(int fd);
