@@ -83,6 +83,9 @@ const struct command gitd_commands[] = {
 	  cmd_ps_stop, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "ps:start", "ps:start APP", "start the processes again",
 	  cmd_ps_start, 1, ROLE_DEPLOYER, 1, 1, 0 },
+	{ "run", "run APP COMMAND [ARGS...]",
+	  "run a one-off command in the live release (ssh -t: on a terminal)",
+	  cmd_run, 1, ROLE_DEPLOYER, 2, ARGS_MAX - 1, 1 },
 	{ "domains", "domains APP", "list an app's domains",
 	  cmd_domains, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "domains:add", "domains:add APP DOMAIN", "route a domain to an app",
@@ -317,8 +320,9 @@ gitd_dispatch(struct gitd_ctx *g, int argc, char **argv)
 
 	/* --json, anywhere after the command name, asks for JSON listings;
 	 * --no-restart, anywhere after config:set or config:unset, keeps the
-	 * app's processes as they are */
-	for (int i = 1; i < argc; i++)
+	 * app's processes as they are; nothing is taken out of the command
+	 * that `run` runs */
+	for (int i = 1; i < argc && strcmp(argv[0], "run") != 0; i++)
 		if (strcmp(argv[i], "--json") == 0 ||
 		    (strcmp(argv[i], "--no-restart") == 0 &&
 		    (strcmp(argv[0], "config:set") == 0 ||

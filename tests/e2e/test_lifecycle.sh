@@ -1,0 +1,178 @@
+# test_lifecycle.sh - the app lifecycle a Heroku user expects: the release
+# phase (the Procfile's `release:` runs once per deploy, before any new
+# process starts, and fails the deploy when it fails or takes too long,
+# with the old release still serving), and `run APP CMD` over SSH (the
+# app's uid and config, stdin/stdout/stderr and the exit status over the
+# channel, a terminal with ssh -t, listed by ps, stopped when the client
+# goes, no shell of berth's, in the audit).
+. "$(dirname "$0")/lib.sh"
+start_server "[build]" "timeout = 20" "[health]" "timeout = 10" "grace = 1"
+W=$T/web
+MARKS=$T/marks
+mkdir -p "$MARKS" && chmod 1777 "$MARKS"
+
+# a web app that says how many migrations had run when it started, and a
+# release command that prints who it runs as, fails on MIGRATE_FAIL, and
+# with MIGRATE_SLEEP leaves a daemon behind and outlives the timeout
+web_app() {
+	git init -q "$W"
+	cat > "$W/server.py" <<'PY'
+import os, http.server
+def count():
+    try:
+        return len(open(os.path.join(os.environ["MARKS"], "migrated")).readlines())
+    except OSError:
+        return 0
+at_start = count()
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("v=%s migrated=%d\n" % (open("VERSION").read().strip(), at_start)).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+PY
+	cat > "$W/migrate.py" <<'PY'
+import os, subprocess, sys, time
+print("migrating uid=%d dyno=%s greeting=%s" % (os.getuid(), os.environ["DYNO"],
+      os.environ.get("GREETING")), flush=True)
+if os.environ.get("MIGRATE_SLEEP"):
+    subprocess.Popen(["sleep", "300"], start_new_session=True)
+    time.sleep(120)
+if os.environ.get("MIGRATE_FAIL"):
+    print('error: relation "users" does not exist', flush=True)
+    sys.exit(1)
+with open(os.path.join(os.environ["MARKS"], "migrated"), "a") as f:
+    f.write("v%s\n" % open("VERSION").read().strip())
+PY
+	echo 1 > "$W/VERSION"
+	printf 'web: python3 server.py\nrelease: python3 migrate.py\n' > "$W/Procfile"
+	git -C "$W" add . && git -C "$W" commit -qm web
+}
+
+new_version() { echo "$1" > "$W/VERSION" && git -C "$W" commit -qam "v$1"; }
+
+web_pid() { as admin ps web | awk '$1 == "web.1" && $NF == "running" {print $3}'; }
+
+release_runs_before_the_processes() {
+	web_app
+	as admin apps:create web > /dev/null
+	as admin config:set web MARKS="$MARKS" GREETING=hi > /dev/null
+	as admin keys:add dev < "$T/dev.pub" > /dev/null
+	as admin grant dev web deployer > /dev/null
+	as admin keys:add stranger < "$T/stranger.pub" > /dev/null
+	git_as admin -C "$W" push "$(remote web)" main 2> "$T/out"
+	contains "$T/out" "Running release command: python3 migrate.py"
+	contains "$T/out" "dyno=release.1 greeting=hi"
+	uid=$(sed -n 's/.*migrating uid=\([0-9]*\).*/\1/p' "$T/out")
+	expect "the release command runs as the app's uid" [ "$uid" -gt "$UID_BASE" ]
+	expect "not as the build's" [ "$uid" -lt $((UID_BASE + 1000000000)) ]
+	http web.localhost / > "$T/out"
+	# the new web process started after the migration had run
+	contains "$T/out" "v=1 migrated=1"
+}
+
+failing_release_keeps_the_old_one() {
+	local before pid
+	before=$(server_rev web refs/heads/main)
+	pid=$(web_pid)
+	as admin config:set web --no-restart MIGRATE_FAIL=1 > /dev/null
+	new_version 2
+	expect "push rejected" fails git_as dev -C "$W" push "$(remote web)" main 2> "$T/out"
+	contains "$T/out" '(deploy failed: release command failed (exit status 1): error: relation "users" does not exist)'
+	expect "branch unchanged" [ "$(server_rev web refs/heads/main)" = "$before" ]
+	http web.localhost / > "$T/out"
+	contains "$T/out" "v=1 migrated=1"
+	expect "old process untouched" [ "$(web_pid)" = "$pid" ]
+	as admin releases web > "$T/out"
+	expect "no release v2 kept" fails grep -q "^ *2 " "$T/out"
+}
+
+release_timeout_ends_everything_it_started() {
+	local pid uid
+	pid=$(web_pid)
+	uid=$(ps -o uid= -p "$pid" | tr -d ' ')
+	as admin config:unset web --no-restart MIGRATE_FAIL > /dev/null
+	as admin config:set web --no-restart MIGRATE_SLEEP=1 > /dev/null
+	new_version 3
+	expect "push rejected" fails git_as dev -C "$W" push "$(remote web)" main 2> "$T/out"
+	contains "$T/out" "deploy failed: release command timed out after 20 s"
+	# its setsid daemon is gone; the live app, same uid, is not
+	expect "no leftover sleep" fails pgrep -u "$uid" -f "sleep 300"
+	expect "the live process runs on" [ "$(web_pid)" = "$pid" ]
+	http web.localhost / > "$T/out"
+	contains "$T/out" "v=1"
+	as admin config:unset web --no-restart MIGRATE_SLEEP > /dev/null
+	git_as dev -C "$W" push "$(remote web)" main 2> "$T/out"
+	http web.localhost / > "$T/out"
+	contains "$T/out" "v=3 migrated=2"
+}
+
+run_streams_and_exit_status() {
+	local rc=0 uid
+	echo "from stdin" | as dev run web python3 -c "'import os, sys
+print(os.getuid(), os.environ[\"DYNO\"], os.environ[\"GREETING\"], os.getcwd())
+print(sys.stdin.read().strip())
+print(\"to stderr\", file=sys.stderr)
+sys.exit(7)'" > "$T/out" 2> "$T/err" || rc=$?
+	expect "exit status 7 comes back (got $rc)" [ "$rc" = 7 ]
+	contains "$T/out" "from stdin"
+	contains "$T/out" " hi $DATA/apps/web/releases/"
+	contains "$T/err" "to stderr"
+	expect "stderr kept apart" fails grep -q "to stderr" "$T/out"
+	uid=$(awk 'NR == 1 {print $1}' "$T/out")
+	expect "run as the app's uid" [ "$uid" -gt "$UID_BASE" ]
+	grep -q "^$uid run\.[0-9]* hi" "$T/out"
+	# the argv as given: no shell expands or splits it
+	as dev run web echo "'\$HOME; id'" '`id`' > "$T/out"
+	contains "$T/out" '$HOME; id `id`'
+	rc=0
+	as dev run web no-such-program > "$T/out" 2>&1 || rc=$?
+	expect "127 for a missing program (got $rc)" [ "$rc" = 127 ]
+	contains "$T/out" "cannot run 'no-such-program'"
+	expect "stranger refused" fails as stranger run web id 2> "$T/out"
+	contains "$T/out" "no access to app 'web'"
+	as admin audit web > "$T/out"
+	contains "$T/out" "run web"
+}
+
+run_on_a_terminal() {
+	TERM=xterm-test ssh -tt -i "$T/dev" $SSH_OPTS -p "$PORT" deploy@127.0.0.1 \
+		run web python3 -c "'import os, sys; print(\"tty\", os.isatty(0), os.isatty(1), os.environ.get(\"TERM\"))'" \
+		< /dev/null > "$T/out" 2>&1
+	contains "$T/out" "tty True True xterm-test"
+}
+
+run_listed_and_stopped_when_client_goes() {
+	local job pid=
+	as dev run web sleep 120 > /dev/null 2>&1 &
+	job=$!
+	for _ in $(seq 100); do
+		as dev ps web > "$T/ps"
+		pid=$(awk '$1 ~ /^run\./ {print $3}' "$T/ps")
+		[ -n "$pid" ] && break
+		sleep 0.2
+	done
+	expect "ps lists the one-off" [ -n "$pid" ]
+	contains "$T/ps" "one-off"
+	expect "the one-off is the sleep" grep -q "sleep" "/proc/$pid/cmdline"
+	kill_tree "$job"
+	for _ in $(seq 100); do
+		[ -d "/proc/$pid" ] || break
+		sleep 0.1
+	done
+	expect "stopped when the client went" [ ! -d "/proc/$pid" ]
+	as dev ps web > "$T/ps"
+	expect "no longer listed" fails grep -q "^run\." "$T/ps"
+}
+
+t release_runs_before_the_processes release_runs_before_the_processes
+t failing_release_keeps_the_old_one failing_release_keeps_the_old_one
+t release_timeout_ends_everything_it_started release_timeout_ends_everything_it_started
+t run_streams_and_exit_status run_streams_and_exit_status
+t run_on_a_terminal run_on_a_terminal
+t run_listed_and_stopped_when_client_goes run_listed_and_stopped_when_client_goes
+finish
