@@ -47,6 +47,11 @@ struct deploy {
 	char *log;                  /* everything said, for the deploys row */
 	size_t log_len;
 	char reason[256];
+	/* what the running step said, for its failure's reason
+	 * (hooks_reason.c) */
+	char step_error[160];       /* its last " !     ..." line */
+	char step_last[160];        /* its last non-blank line */
+	int limit_hit;              /* it said a limit refused it */
 };
 
 /* Say one line to the pusher and to the deploy log. */
@@ -98,6 +103,11 @@ int release_run(struct deploy *d, int version);
 int release_activate(struct deploy *d, int version);
 void release_retain(struct deploy *d);
 void release_cleanup(struct deploy *d);
+
+/* hooks_reason.c: note a line of a step's output; fail the deploy with
+ * the reason a failed bin/compile gives (returns -1). */
+void reason_note_line(struct deploy *d, const char *line);
+int reason_build_failed(struct deploy *d, const struct spawn_result *res);
 
 /* hooks_releasephase.c: the `release` command, if any, in the installed
  * release before its processes start.  0 or -1 with the reason. */

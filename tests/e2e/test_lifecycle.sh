@@ -169,10 +169,59 @@ run_listed_and_stopped_when_client_goes() {
 	expect "no longer listed" fails grep -q "^run\." "$T/ps"
 }
 
+# a buildpack (pinned with BUILDPACK=failing) whose compile does what
+# $T/failing-how says: prints an error line of its own, or only output,
+# or runs out of memory
+failing_buildpack() {
+	local b=$T/buildpacks/failing
+	mkdir -p "$b/bin"
+	printf '#!/bin/sh\necho failing\n' > "$b/bin/detect"
+	printf '#!/bin/sh\necho "--- {}"\n' > "$b/bin/release"
+	cat > "$b/bin/compile" <<'SH'
+#!/bin/sh
+how=$(cat "$1/how")
+echo "-----> Installing dependencies"
+echo "       fetching left-pad"
+case $how in
+own) echo ' !     npm ERR! 404 Not Found - GET https://registry.example/left-pad' >&2
+     echo "       cleaning up"; exit 1 ;;
+last) echo "       make: *** [all] Error 2"; exit 2 ;;
+memory) python3 -c 'bytearray(1 << 40)' ;;
+esac
+SH
+	chmod 755 "$b/bin/"*
+	git init -q "$T/f" && echo start > "$T/f/how" && git -C "$T/f" add . &&
+		git -C "$T/f" commit -qm f
+	as admin apps:create fail > /dev/null
+	as admin config:set fail BUILDPACK=failing > /dev/null
+}
+
+push_fail() { # push_fail HOW: push the failing app with HOW, output in $T/out
+	echo "$1" > "$T/f/how" && git -C "$T/f" commit -qam "$1"
+	expect "push rejected" fails git_as admin -C "$T/f" push "$(remote fail)" main 2> "$T/out"
+}
+
+rejections_say_the_true_reason() {
+	failing_buildpack
+	push_fail own
+	contains "$T/out" "(deploy failed: build failed (exit status 1): npm ERR! 404 Not Found - GET https://registry.example/left-pad)"
+	expect "no limits hint for a plain failure" fails grep -q "builds may use" "$T/out"
+	# detail lines indented once, as the buildpack wrote them
+	grep -q "^remote:        fetching left-pad" "$T/out"
+	expect "not twice" fails grep -q "^remote:               fetching" "$T/out"
+	push_fail last
+	contains "$T/out" "(deploy failed: build failed (exit status 2): make: *** [all] Error 2)"
+	expect "no limits hint" fails grep -q "builds may use" "$T/out"
+	# a limit really hit (RLIMIT_DATA: MemoryError): now the hint
+	push_fail memory
+	contains "$T/out" "build failed (exit status 1): MemoryError (builds may use 1024 MiB of memory, [build] memory_limit"
+}
+
 t release_runs_before_the_processes release_runs_before_the_processes
 t failing_release_keeps_the_old_one failing_release_keeps_the_old_one
 t release_timeout_ends_everything_it_started release_timeout_ends_everything_it_started
 t run_streams_and_exit_status run_streams_and_exit_status
 t run_on_a_terminal run_on_a_terminal
 t run_listed_and_stopped_when_client_goes run_listed_and_stopped_when_client_goes
+t rejections_say_the_true_reason rejections_say_the_true_reason
 finish
