@@ -111,6 +111,12 @@ static const char *const migrations[] = {
 	"CREATE TABLE settings ("
 	"  name TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL);",
+	/* 6: deploys numbered per app (1 is an app's first), as users name
+	 * them; the global id stays the key */
+	"ALTER TABLE deploys ADD COLUMN number INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE deploys SET number = (SELECT count(*) FROM deploys d2"
+	"  WHERE d2.app_id = deploys.app_id AND d2.id <= deploys.id);"
+	"CREATE INDEX deploys_number ON deploys(app_id, number);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

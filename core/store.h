@@ -59,7 +59,8 @@ struct release_rec {
 };
 
 struct deploy_rec {
-	int64_t id;
+	int64_t id;         /* global, internal */
+	int number;         /* the app's own count: 1 is its first deploy */
 	int64_t app_id;
 	char kind[16];      /* push | rollback */
 	char commit[STORE_OID_MAX];
@@ -116,8 +117,8 @@ int store_deploy_interrupted(struct store *st, int64_t app_id);
 /* Newest first, at most limit rows. */
 int store_deploy_each(struct store *st, int64_t app_id, int limit,
     int (*fn)(void *, const struct deploy_rec *), void *arg);
-/* The log of a deploy; *log is malloc'd. */
-int store_deploy_log(struct store *st, int64_t app_id, int64_t id, char **log);
+/* The log of the app's deploy number; *log is malloc'd. */
+int store_deploy_log(struct store *st, int64_t app_id, int number, char **log);
 
 /* Config vars; values are stored sealed (see core/secret.h). */
 int store_config_set(struct store *st, int64_t app_id, const char *name,

@@ -217,6 +217,44 @@ rejections_say_the_true_reason() {
 	contains "$T/out" "build failed (exit status 1): MemoryError (builds may use 1024 MiB of memory, [build] memory_limit"
 }
 
+the_small_list() {
+	local rc
+	# options before the app, as users type them
+	for args in "logs -f web" "logs web -f"; do
+		rc=0
+		timeout 4 ssh -i "$T/dev" $SSH_OPTS -p "$PORT" deploy@127.0.0.1 $args > "$T/out" 2>&1 || rc=$?
+		expect "'$args' follows (exit $rc)" [ "$rc" = 124 ]
+		expect "'$args' takes web as the app" fails grep -q "invalid app name" "$T/out"
+	done
+	as dev logs -n 5 web > /dev/null
+	# deploys numbered per app: each app's first is 1
+	as dev logs web --build 1 > "$T/out"
+	contains "$T/out" "Deploying web at"
+	as admin logs fail --build 1 > "$T/out"
+	contains "$T/out" "Deploying fail at"
+	as admin deploys fail --json > "$T/out"
+	python3 -c 'import json,sys; ids=[d["id"] for d in json.load(open(sys.argv[1]))]; sys.exit(sorted(ids) != [1, 2, 3])' "$T/out"
+	# audit in ISO times
+	as admin audit web -n 3 > "$T/out"
+	grep -Eq '20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z' "$T/out"
+	# a deployer is told what it is and what it lacks
+	expect "deployer cannot add domains" fails as dev domains:add web w.example 2> "$T/out"
+	contains "$T/out" "key 'dev' is deployer of app 'web', and domains:add needs the admin role (a server admin can give it: grant dev web admin)"
+	as dev version > "$T/out"
+	contains "$T/out" "berth 0.1.0"
+	as dev whoami > "$T/out"
+	contains "$T/out" "dev"
+	contains "$T/out" "web: deployer"
+	# index.html beside a Procfile with web: served by web, and said so
+	echo "<h1>files</h1>" > "$W/index.html" && git -C "$W" add index.html
+	new_version 4
+	git_as dev -C "$W" push "$(remote web)" main 2> "$T/out"
+	expect "not detected as static" fails grep -q "Static site" "$T/out"
+	contains "$T/out" "Detected Procfile app"
+	http web.localhost / > "$T/out"
+	contains "$T/out" "v=4"
+}
+
 t release_runs_before_the_processes release_runs_before_the_processes
 t failing_release_keeps_the_old_one failing_release_keeps_the_old_one
 t release_timeout_ends_everything_it_started release_timeout_ends_everything_it_started
@@ -224,4 +262,5 @@ t run_streams_and_exit_status run_streams_and_exit_status
 t run_on_a_terminal run_on_a_terminal
 t run_listed_and_stopped_when_client_goes run_listed_and_stopped_when_client_goes
 t rejections_say_the_true_reason rejections_say_the_true_reason
+t the_small_list the_small_list
 finish
