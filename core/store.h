@@ -42,6 +42,7 @@ struct app_rec {
 	char name[STORE_NAME_MAX];
 	int64_t created_at;
 	int current_release; /* 0: nothing deployed */
+	int maintenance;     /* maintenance:on: the proxy answers 503 */
 };
 
 #define STORE_PROCS_MAX 4096
@@ -89,6 +90,7 @@ int store_app_get(struct store *st, const char *name, struct app_rec *out);
 int store_app_delete(struct store *st, int64_t id);
 int store_app_rename(struct store *st, int64_t id, const char *name);
 int store_app_name(struct store *st, int64_t id, char *out, size_t len);
+int store_app_set_maintenance(struct store *st, int64_t id, int on);
 int store_app_each(struct store *st, int (*fn)(void *, const struct app_rec *), void *arg);
 
 int store_role_set(struct store *st, int64_t key_id, int64_t app_id, enum role r);

@@ -77,7 +77,12 @@ route_handlers(const struct conf *c, const struct route *r)
 	    "request body too large\n"));
 	json_array_append_new(h, json_pack("{s:s, s:I}", "handler",
 	    "request_body", "max_size", (json_int_t)c->router_max_body));
-	if (r->nports > 0) {
+	if (r->page != NULL) { /* maintenance: the processes run on */
+		json_array_append_new(h, json_pack("{s:s, s:i, s:{s:[s], s:[s]},"
+		    " s:s}", "handler", "static_response", "status_code", 503,
+		    "headers", "Content-Type", "text/html; charset=utf-8",
+		    "Retry-After", "120", "body", r->page));
+	} else if (r->nports > 0) {
 		ups = json_array();
 		for (size_t i = 0; i < r->nports; i++) {
 			char dial[32];
