@@ -152,6 +152,7 @@ static const struct conf_key conf_keys[] = {
 	INT("server", "pack_timeout", pack_timeout, 1, 86400),
 	INT("server", "app_uid_base", app_uid_base, 1000, 2100000000),
 	INT("server", "app_max_processes", app_max_processes, 8, 1000000),
+	INT("server", "log_generations", log_generations, 1, 100),
 
 	ENUM("router", "kind", router_kind, router_kinds),
 	BOOL("router", "manage", router_manage),
@@ -208,6 +209,7 @@ conf_defaults(struct conf *c)
 	c->pack_timeout = 600;
 	c->app_uid_base = 2000000000;
 	c->app_max_processes = 1024;
+	c->log_generations = 3;
 
 	strcpy(c->router_kind, "caddy");
 	c->router_manage = 1;

@@ -247,9 +247,10 @@ cmd_serve(const char *note)
 	struct reconcile *rec;
 	struct gitd_chores chores;
 	struct store *st;
-	char err[1024], packs[PATH_MAX + 256];
+	char err[1024], packs[PATH_MAX + 256], log_gens[16];
 	int created = 0, keys = 0, started, rc;
 
+	snprintf(log_gens, sizeof(log_gens), "%d", config.log_generations);
 	log_init("berth serve", getenv("BERTH_DEBUG") != NULL);
 	if (prepare(&st, &created) == -1)
 		return 1;
@@ -274,6 +275,9 @@ cmd_serve(const char *note)
 		store_close(st);
 		return 1;
 	}
+	/* the supervisors (hooks_shim.c) read it at each start */
+	if (store_setting_set(st, "log_generations", log_gens) == -1)
+		log_warnx("%s", store_error(st));
 	/* what a crash or kill -9 left half-done; processes before routing */
 	hooks_recover(&config, st);
 	if (router_start(&config, st, &started, err, sizeof(err)) == -1)

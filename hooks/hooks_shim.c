@@ -62,6 +62,7 @@ struct shim {
 	int logs_fd;  /* DATA/apps/APP/logs */
 	int log_fd;
 	int restarts;
+	int generations;  /* rotated logs kept: [server] log_generations */
 };
 
 static volatile sig_atomic_t got_term;
@@ -131,13 +132,18 @@ put_state(const struct shim *s, const char *state)
 	put_text(s, "state", state);
 }
 
-/* Move TYPE.N.log to TYPE.N.log.1 and start a new one, all under the logs
- * dir's descriptor. */
+/* Move TYPE.N.log.K to .K+1 (the oldest kept is overwritten), the log to
+ * .1, and start a new one, all under the logs dir's descriptor. */
 static void
 rotate_log(struct shim *s)
 {
-	char old[sizeof(s->log_name) + 2];
+	char old[sizeof(s->log_name) + 16], older[sizeof(s->log_name) + 16];
 
+	for (int k = s->generations - 1; k >= 1; k--) {
+		snprintf(old, sizeof(old), "%s.%d", s->log_name, k);
+		snprintf(older, sizeof(older), "%s.%d", s->log_name, k + 1);
+		(void)renameat(s->logs_fd, old, s->logs_fd, older);
+	}
 	snprintf(old, sizeof(old), "%s.1", s->log_name);
 	(void)renameat(s->logs_fd, s->log_name, s->logs_fd, old);
 	close(s->log_fd);
@@ -177,7 +183,7 @@ load(struct shim *s, int64_t id, char *err, size_t errlen)
 {
 	struct store *st;
 	struct release_rec rel;
-	char db[PATH_MAX];
+	char db[PATH_MAX], gens[16];
 	int rc = -1;
 
 	if (pathf(db, sizeof(db), "%s/berth.db", s->data_dir) == -1 ||
@@ -192,6 +198,10 @@ load(struct shim *s, int64_t id, char *err, size_t errlen)
 		goto out;
 	}
 	snprintf(s->procs, sizeof(s->procs), "%s", rel.process_types);
+	s->generations = 3;
+	if (store_setting_get(st, "log_generations", gens, sizeof(gens)) == 0 &&
+	    atoi(gens) >= 1 && atoi(gens) <= 100)
+		s->generations = atoi(gens);
 	rc = 0;
 out:
 	store_close(st);

@@ -247,12 +247,24 @@ the_small_list() {
 	contains "$T/out" "web: deployer"
 	# index.html beside a Procfile with web: served by web, and said so
 	echo "<h1>files</h1>" > "$W/index.html" && git -C "$W" add index.html
+	# and a process whose log rotates 4 times: 3 generations kept (the
+	# default of [server] log_generations)
+	printf 'import time\nfor i in range(50000):\n    print("x" * 100, flush=False)\nprint("spewed", flush=True)\ntime.sleep(600)\n' > "$W/spew.py"
+	printf 'spew: python3 spew.py\n' >> "$W/Procfile"
+	git -C "$W" add spew.py Procfile
 	new_version 4
 	git_as dev -C "$W" push "$(remote web)" main 2> "$T/out"
 	expect "not detected as static" fails grep -q "Static site" "$T/out"
 	contains "$T/out" "Detected Procfile app"
 	http web.localhost / > "$T/out"
 	contains "$T/out" "v=4"
+	local logs=$DATA/apps/web/logs
+	for _ in $(seq 100); do
+		grep -q spewed "$logs/spew.1.log" 2> /dev/null && break
+		sleep 0.2
+	done
+	expect "rotated generations kept" [ -f "$logs/spew.1.log.1" ] && [ -f "$logs/spew.1.log.2" ] && [ -f "$logs/spew.1.log.3" ]
+	expect "no more than 3" [ ! -e "$logs/spew.1.log.4" ]
 }
 
 t release_runs_before_the_processes release_runs_before_the_processes
