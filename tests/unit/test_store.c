@@ -74,6 +74,8 @@ make_schema3(void)
 	    " (2, 'b', 0), (7, 'c', 0);"
 	    "DROP TRIGGER app_ids_last; DROP TABLE app_ids;"
 	    "DROP TABLE repairs; DROP TABLE settings;"
+	    "DROP INDEX deploys_number; ALTER TABLE deploys DROP COLUMN number;"
+	    "ALTER TABLE apps DROP COLUMN maintenance;"
 	    "PRAGMA user_version = 3;", NULL, NULL, NULL);
 	sqlite3_close(h);
 	return rc == SQLITE_OK ? 0 : -1;
