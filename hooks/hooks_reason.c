@@ -15,7 +15,8 @@
 /* What a program says when RLIMIT_DATA or RLIMIT_NPROC refused it. */
 static const char *const limit_signs[] = {
 	"out of memory", "cannot allocate memory", "memoryerror",
-	"bad_alloc", "resource temporarily unavailable", "fork: retry",
+	"bad_alloc", "resource temporarily unavailable", "cannot fork",
+	"fork: retry",
 	NULL
 };
 
