@@ -18,9 +18,9 @@
 int
 cmd_run(struct gitd_ctx *g, int argc, char **argv)
 {
+	char *words[ONEOFF_ARGV_MAX + 1], err[256], dyno[32];
 	struct oneoff_proc p;
 	struct oneoff o;
-	char err[256], dyno[32];
 	int gone;
 
 	if (g->io.relay == NULL) {
@@ -31,10 +31,13 @@ cmd_run(struct gitd_ctx *g, int argc, char **argv)
 		gitd_errorf(g, "berth: more than %d words", ONEOFF_ARGV_MAX);
 		return 2;
 	}
+	/* the gate's argv is not NULL-terminated; execvpe's must be */
+	for (int i = 2; i < argc; i++)
+		words[i - 2] = argv[i];
+	words[argc - 2] = NULL;
 	snprintf(dyno, sizeof(dyno), "run.%ld", (long)getpid());
 	o = (struct oneoff){ .conf = g->conf, .st = g->st, .app = &g->app,
-	    .version = g->app.current_release, .argv = argv + 2,
-	    .dyno = dyno };
+	    .version = g->app.current_release, .argv = words, .dyno = dyno };
 	if (oneoff_start(&o, g->io.pty ? &g->io.ws : NULL,
 	    g->io.term[0] ? g->io.term : NULL, &p, err, sizeof(err)) == -1) {
 		gitd_errorf(g, "berth: cannot run: %s", err);
