@@ -167,6 +167,7 @@ static const struct conf_key conf_keys[] = {
 	    "2000000000"),
 	INT("server", "app_max_processes", app_max_processes, 8, 1000000,
 	    "1024"),
+	INT("server", "log_generations", log_generations, 1, 100, "3"),
 
 	ENUM("router", "kind", router_kind, conf_router_kinds, "caddy"),
 	BOOL("router", "manage", router_manage, "yes"),

@@ -52,6 +52,8 @@ struct conf {
 	                                  * before its pack is in, 600 */
 	int app_uid_base;                /* 2000000000: apps base + id, builds +1e9 */
 	int app_max_processes;           /* 1024: RLIMIT_NPROC of an app's uid */
+	int log_generations;             /* rotated files kept of each process's
+	                                  * log (TYPE.N.log.1 ...), 3 */
 
 	/* [router] */
 	char router_kind[16];            /* caddy | nginx */

@@ -40,6 +40,12 @@ struct spawn_opts {
 	 * process it started: every process of ident's uid (which must then
 	 * be the step's alone) and every descendant, setsid or not */
 	int reap_all;
+	/* with reap_all: end only what the step started (its descendants,
+	 * setsid or not), not every process of ident's uid: for a one-off
+	 * of the app (run/oneoff.h), whose live processes share that uid */
+	int keep_uid;
+	/* argv[0] without a '/' is looked up in envp's PATH (execvpe) */
+	int path_search;
 	/* files_dir (an empty directory) shows the step these files and
 	 * nothing else: when berth is root, on a tmpfs mounted there in a
 	 * mount namespace of the step's own, gone with the step's last

@@ -193,7 +193,7 @@ keeper_end_all(struct keeper *k)
 		kill_group(k, until);
 		return 0;
 	}
-	if (k->o->ident != NULL && k->o->ident->drop &&
+	if (k->o->ident != NULL && k->o->ident->drop && !k->o->keep_uid &&
 	    ident_kill_all(k->o->ident) == -1)
 		rc = -1;
 	if (procinfo_kill_children() == -1) {
@@ -291,6 +291,9 @@ step_exec(const struct spawn_opts *o, int out, int why, const sigset_t *mask)
 	if (o->cwd != NULL && chdir(o->cwd) == -1)
 		step_fail(why, 126, "cannot enter '%s': %s", o->cwd,
 		    strerror(errno));
-	execve(o->argv[0], o->argv, o->envp);
+	if (o->path_search)
+		execvpe(o->argv[0], o->argv, o->envp);
+	else
+		execve(o->argv[0], o->argv, o->envp);
 	step_fail(why, 127, "cannot run '%s': %s", o->argv[0], strerror(errno));
 }

@@ -114,6 +114,14 @@ static const char *const migrations[] = {
 	/* 6: each app's stable upstream port, the one the proxy names for
 	 * it; every release's web processes join it (run/relay.h) */
 	"ALTER TABLE apps ADD COLUMN upstream_port INTEGER NOT NULL DEFAULT 0;",
+	/* 7: deploys numbered per app (1 is an app's first), as users name
+	 * them; the global id stays the key */
+	"ALTER TABLE deploys ADD COLUMN number INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE deploys SET number = (SELECT count(*) FROM deploys d2"
+	"  WHERE d2.app_id = deploys.app_id AND d2.id <= deploys.id);"
+	"CREATE INDEX deploys_number ON deploys(app_id, number);",
+	/* 8: maintenance mode (the proxy answers 503 with a page) */
+	"ALTER TABLE apps ADD COLUMN maintenance INTEGER NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -443,8 +451,8 @@ store_app_get(struct store *st, const char *name, struct app_rec *out)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (store_prepare(st, "SELECT id, name, created_at, current_release"
-	    " FROM apps WHERE name = ?;", &s) == -1)
+	if (store_prepare(st, "SELECT id, name, created_at, current_release,"
+	    " maintenance FROM apps WHERE name = ?;", &s) == -1)
 		return -1;
 	if (sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC) != SQLITE_OK) {
 		sqlite3_finalize(s);
@@ -456,11 +464,19 @@ store_app_get(struct store *st, const char *name, struct app_rec *out)
 		store_copy_text(out->name, sizeof(out->name), s, 1);
 		out->created_at = sqlite3_column_int64(s, 2);
 		out->current_release = sqlite3_column_int(s, 3);
+		out->maintenance = sqlite3_column_int(s, 4);
 	} else if (rc != SQLITE_DONE) {
 		store_fail(st, "look up app");
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_NOTFOUND : -1;
+}
+
+int
+store_app_set_maintenance(struct store *st, int64_t id, int on)
+{
+	return store_exec_int64(st, "UPDATE apps SET maintenance = ? WHERE"
+	    " id = ?;", on ? 1 : 0, id, 0, 2, "set maintenance");
 }
 
 int
@@ -514,14 +530,15 @@ store_app_each(struct store *st, int (*fn)(void *, const struct app_rec *),
 	struct app_rec a;
 	int rc;
 
-	if (store_prepare(st, "SELECT id, name, created_at, current_release"
-	    " FROM apps ORDER BY name;", &s) == -1)
+	if (store_prepare(st, "SELECT id, name, created_at, current_release,"
+	    " maintenance FROM apps ORDER BY name;", &s) == -1)
 		return -1;
 	while ((rc = store_next(st, s, "list apps")) == 1) {
 		a.id = sqlite3_column_int64(s, 0);
 		store_copy_text(a.name, sizeof(a.name), s, 1);
 		a.created_at = sqlite3_column_int64(s, 2);
 		a.current_release = sqlite3_column_int(s, 3);
+		a.maintenance = sqlite3_column_int(s, 4);
 		if (fn(arg, &a) != 0)
 			return store_end(s);
 	}

@@ -42,6 +42,7 @@ struct app_rec {
 	char name[STORE_NAME_MAX];
 	int64_t created_at;
 	int current_release; /* 0: nothing deployed */
+	int maintenance;     /* maintenance:on: the proxy answers 503 */
 };
 
 #define STORE_PROCS_MAX 4096
@@ -59,7 +60,8 @@ struct release_rec {
 };
 
 struct deploy_rec {
-	int64_t id;
+	int64_t id;         /* global, internal */
+	int number;         /* the app's own count: 1 is its first deploy */
 	int64_t app_id;
 	char kind[16];      /* push | rollback */
 	char commit[STORE_OID_MAX];
@@ -88,6 +90,7 @@ int store_app_get(struct store *st, const char *name, struct app_rec *out);
 int store_app_delete(struct store *st, int64_t id);
 int store_app_rename(struct store *st, int64_t id, const char *name);
 int store_app_name(struct store *st, int64_t id, char *out, size_t len);
+int store_app_set_maintenance(struct store *st, int64_t id, int on);
 int store_app_each(struct store *st, int (*fn)(void *, const struct app_rec *), void *arg);
 
 int store_role_set(struct store *st, int64_t key_id, int64_t app_id, enum role r);
@@ -120,8 +123,8 @@ int store_deploy_interrupted(struct store *st, int64_t app_id);
 /* Newest first, at most limit rows. */
 int store_deploy_each(struct store *st, int64_t app_id, int limit,
     int (*fn)(void *, const struct deploy_rec *), void *arg);
-/* The log of a deploy; *log is malloc'd. */
-int store_deploy_log(struct store *st, int64_t app_id, int64_t id, char **log);
+/* The log of the app's deploy number; *log is malloc'd. */
+int store_deploy_log(struct store *st, int64_t app_id, int number, char **log);
 
 /* Config vars; values are stored sealed (see core/secret.h). */
 int store_config_set(struct store *st, int64_t app_id, const char *name,

@@ -148,7 +148,9 @@ store_deploy_start(struct store *st, int64_t app_id, const char *kind,
 	sqlite3_stmt *s;
 
 	if (store_prepare(st, "INSERT INTO deploys (app_id, kind, commit_id,"
-	    " status, started_at) VALUES (?, ?, ?, 'running', ?);", &s) == -1)
+	    " status, started_at, number) VALUES (?1, ?2, ?3, 'running', ?4,"
+	    " (SELECT coalesce(max(number), 0) + 1 FROM deploys WHERE"
+	    " app_id = ?1));", &s) == -1)
 		return -1;
 	if (sqlite3_bind_int64(s, 1, app_id) ||
 	    sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC) ||
@@ -203,8 +205,8 @@ store_deploy_each(struct store *st, int64_t app_id, int limit,
 	int rc;
 
 	if (store_prepare(st, "SELECT id, app_id, kind, commit_id,"
-	    " release_version, status, reason, started_at, duration_ms FROM"
-	    " deploys WHERE app_id = ? ORDER BY id DESC LIMIT ?;", &s) == -1)
+	    " release_version, status, reason, started_at, duration_ms, number"
+	    " FROM deploys WHERE app_id = ? ORDER BY id DESC LIMIT ?;", &s) == -1)
 		return -1;
 	if (sqlite3_bind_int64(s, 1, app_id) || sqlite3_bind_int(s, 2, limit))
 		return bind_fail(st, s);
@@ -219,6 +221,7 @@ store_deploy_each(struct store *st, int64_t app_id, int limit,
 		store_copy_text(d.reason, sizeof(d.reason), s, 6);
 		d.started_at = sqlite3_column_int64(s, 7);
 		d.duration_ms = sqlite3_column_int64(s, 8);
+		d.number = sqlite3_column_int(s, 9);
 		if (fn(arg, &d) != 0)
 			return store_end(s);
 	}
@@ -226,16 +229,16 @@ store_deploy_each(struct store *st, int64_t app_id, int limit,
 }
 
 int
-store_deploy_log(struct store *st, int64_t app_id, int64_t id, char **log)
+store_deploy_log(struct store *st, int64_t app_id, int number, char **log)
 {
 	sqlite3_stmt *s;
 	int rc;
 
 	*log = NULL;
 	if (store_prepare(st, "SELECT log FROM deploys WHERE app_id = ? AND"
-	    " id = ?;", &s) == -1)
+	    " number = ?;", &s) == -1)
 		return -1;
-	if (sqlite3_bind_int64(s, 1, app_id) || sqlite3_bind_int64(s, 2, id))
+	if (sqlite3_bind_int64(s, 1, app_id) || sqlite3_bind_int(s, 2, number))
 		return bind_fail(st, s);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {

@@ -12,7 +12,7 @@
  *     rows older than audit_max_days; berth.db checkpointed and vacuumed.
  *   - the logs of process instances that no longer exist, once nothing
  *     was written to them for logs_max_days (a running process's log is
- *     bounded by its supervisor: hooks/hooks_procs.h LOG_ROTATE_BYTES and
+ *     bounded by its supervisor: run/procs.h LOG_ROTATE_BYTES and
  *     one .1 generation).
  */
 #ifndef BERTH_UPKEEP_H

@@ -44,7 +44,11 @@ stream_line(void *ctx, const char *line)
 	char clean[SPAWN_LINE_MAX * 2];
 
 	vars_redact(&d->vars, line, clean, sizeof(clean));
-	if (strncmp(clean, "-----> ", 7) == 0)
+	reason_note_line(d, clean);
+	/* a buildpack that indents its own detail lines (Heroku's "       "
+	 * and " !     ") is shown as it wrote them, not indented twice */
+	if (strncmp(clean, "-----> ", 7) == 0 ||
+	    strncmp(clean, "       ", 7) == 0 || strncmp(clean, " !", 2) == 0)
 		deploy_say(d, "%s", clean);
 	else
 		deploy_say(d, "       %s", clean);
@@ -245,15 +249,7 @@ build_compile(struct deploy *d)
 		if (disk_full(d->build_dir))
 			return deploy_fail(d, "build failed (%s): the disk that holds"
 			    " %s is full", how, d->conf->data_dir);
-		if (d->build_ident.drop)
-			return deploy_fail(d, "build failed (%s; builds may use %llu"
-			    " MiB of memory, [build] memory_limit, and %d"
-			    " processes, [server] app_max_processes)", how,
-			    (unsigned long long)(d->conf->build_memory_limit >> 20),
-			    d->conf->app_max_processes);
-		return deploy_fail(d, "build failed (%s; builds may use %llu MiB of"
-		    " memory, [build] memory_limit)", how,
-		    (unsigned long long)(d->conf->build_memory_limit >> 20));
+		return reason_build_failed(d, &res);
 	}
 	return 0;
 }

@@ -12,6 +12,7 @@
  *   describe   process types from bin/release or the sealed Procfile
  *   close      the tree closed to other apps' uids
  *   install    releases/N and its row
+ *   phase      the `release` command, if any (deploy/releasephase.c)
  *   run        start its processes, health-check them, route to them (or
  *              to its static files) and retire the old set (run/swap.c)
  *   activate   current -> releases/N (one rename)
@@ -189,7 +190,7 @@ deploy_stages(struct deploy *d, long long *build_ms)
 	slot = -1;
 	if (store_objects(d) == -1 || release_install(d) == -1)
 		goto out;
-	if (release_run(d, d->rel.version) == -1) {
+	if (release_phase(d) == -1 || release_run(d, d->rel.version) == -1) {
 		/* it never went live: only the deploy's row and log remain */
 		release_uninstall(d);
 		goto out;

@@ -49,6 +49,11 @@ struct deploy {
 	size_t log_len;
 	char reason[1024];          /* whole: a proxy's message is long */
 	long long t0;               /* deploy_now_ms() at its start */
+	/* what the running step said, for its failure's reason
+	 * (deploy/reason.c) */
+	char step_error[160];       /* its last " !     ..." line */
+	char step_last[160];        /* its last non-blank line */
+	int limit_hit;              /* it said a limit refused it */
 };
 
 /* deploy/deploy.c: a deploys row opened for kind ("push", "rollback")
@@ -109,6 +114,15 @@ int release_run(struct deploy *d, int version);
 int release_activate(struct deploy *d, int version);
 void release_retain(struct deploy *d);
 void release_cleanup(struct deploy *d);
+
+/* deploy/reason.c: note a line of a step's output; fail the deploy with
+ * the reason a failed bin/compile gives (returns -1). */
+void reason_note_line(struct deploy *d, const char *line);
+int reason_build_failed(struct deploy *d, const struct spawn_result *res);
+
+/* deploy/releasephase.c: the `release` command, if any, in the installed
+ * release before its processes start.  0 or -1 with the reason. */
+int release_phase(struct deploy *d);
 
 /* deploy/slot.c: one of build.concurrency build slots; -1 on error. */
 int slot_acquire(struct deploy *d);

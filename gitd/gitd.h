@@ -14,6 +14,7 @@
 #include "conf/conf.h"
 #include "core/store.h"
 #include "gitd/gitd_pktline.h"
+#include "run/oneoff.h"
 
 #define BERTH_VERSION "0.1.0"
 
@@ -26,6 +27,14 @@ struct gitd_stream {
 	 * done within `seconds` (0: no deadline again); a read past it fails
 	 * with the message why. */
 	void (*set_deadline)(void *ctx, int seconds, const char *why);
+	/* Optional (NULL for a local command): copy the client's input to the
+	 * one-off p and its output back (gitd_relay.c) until it has ended or
+	 * the client is gone.  0 when it ended, 1 when the client went. */
+	int (*relay)(void *ctx, struct oneoff_proc *p);
+	/* the client asked for a terminal (ssh -t): its size and TERM */
+	int pty;
+	struct winsize ws;
+	char term[64];
 };
 
 struct gitd_ctx {

@@ -4,18 +4,27 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/names.h"
 #include "core/num.h"
 #include "gitd/gitd_dispatch.h"
 
 /* Every text column goes through gitd_json_text: a row whose command
- * line was not UTF-8 is shown escaped, never dropped. */
+ * line was not UTF-8 is shown escaped, never dropped.  `at` is Unix
+ * seconds, `time` the same in ISO 8601 (UTC), which the columns show. */
 static int
 audit_row(void *arg, const struct audit_rec *r)
 {
-	json_array_append_new(arg, json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o,"
-	    " s:I}", "id", (json_int_t)r->id, "at", (json_int_t)r->at, "key",
+	time_t at = (time_t)r->at;
+	char iso[32] = "?";
+	struct tm tm;
+
+	if (gmtime_r(&at, &tm) != NULL)
+		strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_array_append_new(arg, json_pack("{s:I, s:I, s:s, s:o, s:o, s:o, s:o,"
+	    " s:o, s:I}", "id", (json_int_t)r->id, "at", (json_int_t)r->at,
+	    "time", iso, "key",
 	    gitd_json_text(r->key), "fingerprint", gitd_json_text(r->fingerprint),
 	    "app", gitd_json_text(r->app), "command", gitd_json_text(r->command),
 	    "outcome", gitd_json_text(r->outcome), "duration_ms",
@@ -26,7 +35,7 @@ audit_row(void *arg, const struct audit_rec *r)
 int
 cmd_audit(struct gitd_ctx *g, int argc, char **argv)
 {
-	static const char *const cols[] = { "id", "at", "key", "app", "command",
+	static const char *const cols[] = { "id", "time", "key", "app", "command",
 	    "outcome", "duration_ms", NULL };
 	const char *app = NULL;
 	char why[128];

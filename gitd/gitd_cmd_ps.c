@@ -16,6 +16,7 @@
 #include "run/app.h"
 #include "run/procfile.h"
 #include "run/procs.h"
+#include "run/oneoff.h"
 
 #define SCALE_MAX 16
 
@@ -40,6 +41,23 @@ ps_row(void *arg, const struct proc_rec *p)
 	return 0;
 }
 
+/* A one-off (`run`) while it runs: run.PID, not routed, not restarted. */
+static int
+oneoff_row(void *arg, const struct oneoff_info *o)
+{
+	struct gitd_ctx *g = arg;
+	char name[64];
+
+	snprintf(name, sizeof(name), "run.%ld", (long)o->pid);
+	json_array_append_new(g->rows, json_pack("{s:s, s:s, s:i, s:s, s:i,"
+	    " s:i, s:I, s:i, s:i, s:s, s:o}", "process", name, "type", "run",
+	    "index", (int)o->pid, "state", "up", "pid", (int)o->pid, "port", 0,
+	    "uptime_s", (json_int_t)(time(NULL) - o->started), "restarts", 0,
+	    "release", o->version, "routing", "one-off", "command",
+	    gitd_json_text(o->command)));
+	return 0;
+}
+
 int
 cmd_ps(struct gitd_ctx *g, int argc, char **argv)
 {
@@ -48,7 +66,8 @@ cmd_ps(struct gitd_ctx *g, int argc, char **argv)
 
 	(void)argc, (void)argv;
 	g->rows = json_array();
-	if (store_proc_each(g->st, g->app.id, NULL, ps_row, g) == -1) {
+	if (store_proc_each(g->st, g->app.id, NULL, ps_row, g) == -1 ||
+	    oneoff_each(g->conf, g->app.name, oneoff_row, g) == -1) {
 		json_decref(g->rows);
 		gitd_errorf(g, "berth: %s", store_error(g->st));
 		return 1;

@@ -4,6 +4,7 @@
  * listing handlers read sqlite; rollback hands over to deploy/ (data flows
  * gitd -> hooks), which takes the app's lock and swaps `current`.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ deploy_row(void *arg, const struct deploy_rec *d)
 	struct gitd_ctx *g = arg;
 
 	json_array_append_new(g->rows, json_pack("{s:I, s:s, s:s, s:s, s:i, s:I,"
-	    " s:I, s:o}", "id", (json_int_t)d->id, "kind", d->kind, "commit",
+	    " s:I, s:o}", "id", (json_int_t)d->number, "kind", d->kind, "commit",
 	    d->commit, "status", d->status, "release", d->release, "started_at",
 	    (json_int_t)d->started_at, "duration_ms", (json_int_t)d->duration_ms,
 	    "reason", gitd_json_text(d->reason)));
@@ -121,7 +122,7 @@ struct last {
 static int
 last_deploy(void *arg, const struct deploy_rec *d)
 {
-	((struct last *)arg)->id = d->id;
+	((struct last *)arg)->id = d->number;
 	return 1;
 }
 
@@ -144,7 +145,8 @@ cmd_build_log(struct gitd_ctx *g, const char *deploy)
 		gitd_errorf(g, "berth: %s", store_error(g->st));
 		return 1;
 	}
-	if (l.id == 0 || (rc = store_deploy_log(g->st, g->app.id, l.id, &log)) ==
+	if (l.id == 0 || l.id > INT_MAX ||
+	    (rc = store_deploy_log(g->st, g->app.id, (int)l.id, &log)) ==
 	    STORE_NOTFOUND) {
 		gitd_errorf(g, "berth: no such deploy for app '%s'", g->app.name);
 		return 1;

@@ -29,6 +29,10 @@ const struct command gitd_commands[] = {
 	  git_upload, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "help", "help [COMMAND]", "list commands, or show one's usage",
 	  cmd_help, 0, ROLE_NONE, 0, 1, 0 },
+	{ "version", "version", "berth's version",
+	  cmd_version, 0, ROLE_NONE, 0, 0, 0 },
+	{ "whoami", "whoami", "your key, and your role on each app",
+	  cmd_whoami, 0, ROLE_NONE, 0, 0, 0 },
 	{ "apps", "apps", "list the apps you can use",
 	  cmd_apps, 0, ROLE_NONE, 0, 0, 0 },
 	{ "apps:create", "apps:create APP", "create an app",
@@ -87,6 +91,14 @@ const struct command gitd_commands[] = {
 	  cmd_ps_stop, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "ps:start", "ps:start APP", "start the processes again",
 	  cmd_ps_start, 1, ROLE_DEPLOYER, 1, 1, 0 },
+	{ "run", "run APP COMMAND [ARGS...]",
+	  "run a one-off command in the live release (ssh -t: on a terminal)",
+	  cmd_run, 1, ROLE_DEPLOYER, 2, ARGS_MAX - 1, 1 },
+	{ "maintenance:on", "maintenance:on APP",
+	  "answer 503 with a maintenance page; processes keep running",
+	  cmd_maintenance_on, 1, ROLE_DEPLOYER, 1, 1, 0 },
+	{ "maintenance:off", "maintenance:off APP", "route to the app again",
+	  cmd_maintenance_off, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "domains", "domains APP", "list an app's domains",
 	  cmd_domains, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "domains:add", "domains:add APP DOMAIN", "route a domain to an app",
@@ -234,7 +246,17 @@ gate_role(struct gitd_ctx *g, const struct command *c)
 	}
 	if (r >= c->min_role)
 		return 0;
-	if (c->needs_app)
+	if (c->needs_app && r > ROLE_NONE && c->min_role == ROLE_SERVER_ADMIN)
+		gitd_errorf(g, "berth: key '%s' is %s of app '%s', and %s needs a"
+		    " server admin key", g->key.name, role_names[r], g->app.name,
+		    c->name);
+	else if (c->needs_app && r > ROLE_NONE)
+		gitd_errorf(g, "berth: key '%s' is %s of app '%s', and %s needs"
+		    " the %s role (a server admin can give it: grant %s %s %s)",
+		    g->key.name, role_names[r], g->app.name, c->name,
+		    role_names[c->min_role], g->key.name, g->app.name,
+		    role_names[c->min_role]);
+	else if (c->needs_app)
 		gitd_errorf(g, "berth: key '%s' has no access to app '%s'"
 		    " (%s needs the %s role)", g->key.name, g->app.name, c->name,
 		    role_names[c->min_role]);
@@ -242,6 +264,27 @@ gate_role(struct gitd_ctx *g, const struct command *c)
 		gitd_errorf(g, "berth: key '%s' may not run '%s' (it needs a"
 		    " server admin key)", g->key.name, c->name);
 	return 1;
+}
+
+/* Options as users type them, before the app (`logs -f APP`): when
+ * argv[1] is an option, the first argument that can be an app name (it
+ * starts with a letter; option values here are numbers) moves to argv[1],
+ * the rest keep their order.  Not for run, whose words are the command's. */
+static void
+app_first(const struct command *c, int argc, char **argv)
+{
+	char *app;
+
+	if (!c->needs_app || c->handler == cmd_run || argc < 3 ||
+	    argv[1][0] != '-')
+		return;
+	for (int i = 2; i < argc; i++)
+		if (argv[i][0] >= 'a' && argv[i][0] <= 'z') {
+			app = argv[i];
+			memmove(&argv[2], &argv[1], (size_t)(i - 1) * sizeof(*argv));
+			argv[1] = app;
+			return;
+		}
 }
 
 static int
@@ -254,6 +297,7 @@ gate(struct gitd_ctx *g, const struct command *c, int argc, char **argv)
 		    c->usage);
 		return 2;
 	}
+	app_first(c, argc, argv);
 	if (c->needs_app && (rc = gate_app(g, c, argv)) != 0)
 		return rc;
 	if ((rc = gate_role(g, c)) != 0)
@@ -321,8 +365,9 @@ gitd_dispatch(struct gitd_ctx *g, int argc, char **argv)
 
 	/* --json, anywhere after the command name, asks for JSON listings;
 	 * --no-restart, anywhere after config:set or config:unset, keeps the
-	 * app's processes as they are */
-	for (int i = 1; i < argc; i++)
+	 * app's processes as they are; nothing is taken out of the command
+	 * that `run` runs */
+	for (int i = 1; i < argc && strcmp(argv[0], "run") != 0; i++)
 		if (strcmp(argv[i], "--json") == 0 ||
 		    (strcmp(argv[i], "--no-restart") == 0 &&
 		    (strcmp(argv[0], "config:set") == 0 ||

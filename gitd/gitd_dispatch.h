@@ -76,6 +76,11 @@ int cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv);
 int cmd_ps_restart(struct gitd_ctx *g, int argc, char **argv);
 int cmd_ps_stop(struct gitd_ctx *g, int argc, char **argv);
 int cmd_ps_start(struct gitd_ctx *g, int argc, char **argv);
+int cmd_version(struct gitd_ctx *g, int argc, char **argv);
+int cmd_whoami(struct gitd_ctx *g, int argc, char **argv);
+int cmd_maintenance_on(struct gitd_ctx *g, int argc, char **argv);
+int cmd_maintenance_off(struct gitd_ctx *g, int argc, char **argv);
+int cmd_run(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains_add(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains_remove(struct gitd_ctx *g, int argc, char **argv);
 

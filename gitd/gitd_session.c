@@ -18,6 +18,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@
 #include "gitd/gitd.h"
 #include "gitd/gitd_dispatch.h"
 #include "gitd/gitd_pack.h"
+#include "gitd/gitd_relay.h"
 
 #define MAX_AUTH_ATTEMPTS 6
 #define COMMAND_MAX 4096
@@ -50,6 +52,10 @@ struct session {
 	char deadline_why[200];
 	char command[COMMAND_MAX];
 	char peer[64];
+	int pty;              /* a pty-req came: its size and TERM below */
+	struct winsize ws;
+	char term[64];
+	int pty_fd;           /* a one-off's terminal while it runs, else -1 */
 };
 
 static int session_setup(struct session *ss, ssh_bind bind, int fd);
@@ -68,6 +74,7 @@ gitd_session_run(const struct conf *conf, ssh_bind bind, int fd,
 	memset(&ss, 0, sizeof(ss));
 	ss.conf = conf;
 	ss.login_fd = login_fd;
+	ss.pty_fd = -1;
 	snprintf(ss.peer, sizeof(ss.peer), "%s", peer);
 	snprintf(tag, sizeof(tag), "berth conn %s", peer);
 	log_init(tag, 0);
@@ -176,13 +183,46 @@ chan_env(ssh_session s, ssh_channel ch, const char *name, const char *value,
 	return 0; /* accepted and ignored: GIT_PROTOCOL=version=2 falls back */
 }
 
+/* `ssh -t`: a terminal for `run`; the other commands print plain text
+ * anyway.  A TERM that is not a short plain name is not passed on. */
 static int
 chan_pty(ssh_session s, ssh_channel ch, const char *term, int w, int h,
     int pw, int ph, void *ud)
 {
-	(void)s, (void)ch, (void)term, (void)w, (void)h, (void)pw, (void)ph;
-	(void)ud;
-	return 0; /* `ssh -t host apps` works; output is plain text anyway */
+	struct session *ss = ud;
+
+	(void)s, (void)ch;
+	if (w < 0 || h < 0 || w > 10000 || h > 10000 || pw < 0 || ph < 0 ||
+	    pw > 65535 || ph > 65535)
+		return 1;
+	ss->pty = 1;
+	ss->ws = (struct winsize){ .ws_row = (unsigned short)h,
+	    .ws_col = (unsigned short)w, .ws_xpixel = (unsigned short)pw,
+	    .ws_ypixel = (unsigned short)ph };
+	ss->term[0] = '\0';
+	if (term != NULL && strlen(term) < sizeof(ss->term) &&
+	    strspn(term, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-+._") == strlen(term))
+		snprintf(ss->term, sizeof(ss->term), "%s", term);
+	return 0;
+}
+
+static int
+chan_resize(ssh_session s, ssh_channel ch, int w, int h, int pw, int ph,
+    void *ud)
+{
+	struct session *ss = ud;
+
+	(void)s, (void)ch;
+	if (w < 0 || h < 0 || w > 10000 || h > 10000 || pw < 0 || ph < 0 ||
+	    pw > 65535 || ph > 65535)
+		return 1;
+	ss->ws = (struct winsize){ .ws_row = (unsigned short)h,
+	    .ws_col = (unsigned short)w, .ws_xpixel = (unsigned short)pw,
+	    .ws_ypixel = (unsigned short)ph };
+	if (ss->pty_fd >= 0)
+		(void)ioctl(ss->pty_fd, TIOCSWINSZ, &ss->ws);
+	return 0;
 }
 
 static ssh_channel
@@ -200,6 +240,7 @@ chan_open(ssh_session s, void *ud)
 	ss->ccb.channel_shell_request_function = chan_shell;
 	ss->ccb.channel_env_request_function = chan_env;
 	ss->ccb.channel_pty_request_function = chan_pty;
+	ss->ccb.channel_pty_window_change_function = chan_resize;
 	ssh_callbacks_init(&ss->ccb);
 	if (ssh_set_channel_callbacks(ss->chan, &ss->ccb) != SSH_OK) {
 		ssh_channel_free(ss->chan);
@@ -369,6 +410,18 @@ chan_write_err(void *ctx, const void *buf, size_t len)
 }
 
 static int
+chan_relay(void *ctx, struct oneoff_proc *p)
+{
+	struct session *ss = ctx;
+	int rc;
+
+	ss->pty_fd = p->err < 0 ? p->out : -1;
+	rc = gitd_relay(ss->s, ss->chan, p);
+	ss->pty_fd = -1;
+	return rc;
+}
+
+static int
 session_run_command(struct session *ss)
 {
 	struct gitd_ctx g;
@@ -381,6 +434,10 @@ session_run_command(struct session *ss)
 	    .write = chan_write, .ctx = ss };
 	g.io.write_err = chan_write_err;
 	g.io.set_deadline = chan_deadline;
+	g.io.relay = chan_relay;
+	g.io.pty = ss->pty;
+	g.io.ws = ss->ws;
+	snprintf(g.io.term, sizeof(g.io.term), "%s", ss->term);
 	if (ss->want_shell) {
 		gitd_errorf(&g, "berth: no interactive shell here; try 'ssh"
 		    " %s help'", "HOST");

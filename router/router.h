@@ -24,6 +24,7 @@
 #define ROUTE_DOMAINS_MAX 64
 #define ROUTE_PORTS_MAX 32
 #define DOMAIN_MAX 253
+#define ROUTE_PAGE_MAX 8192 /* a maintenance page, bytes */
 
 struct route {
 	char app[STORE_NAME_MAX];
@@ -33,6 +34,7 @@ struct route {
 	char static_root[PATH_MAX]; /* absolute, "" unless a static site */
 	int ports[ROUTE_PORTS_MAX];
 	size_t nports;
+	char *page; /* maintenance:on: the 503 page (malloc'd), else NULL */
 };
 
 struct routes {
@@ -44,6 +46,12 @@ struct routes {
 int routes_collect(const struct conf *c, struct store *st, const char *show,
     int at, struct routes *out, char *err, size_t errlen);
 void routes_free(struct routes *r);
+
+/* The 503 page of an app in maintenance (router_page.c): its release's
+ * maintenance.html, or berth's; printable text and newlines only, at most
+ * ROUTE_PAGE_MAX bytes; *page is malloc'd.  0 or -1 (out of memory). */
+int router_page_load(const struct conf *c, const char *app, int release,
+    char **page);
 
 /* Render, validate, apply; with show, app `show` is first recorded as live
  * at release `at` (and put back if the proxy rejects the result).  0, or -1

@@ -58,7 +58,12 @@ route_handlers(const struct route *r)
 	json_t *h = json_array(), *ups;
 	char body[128];
 
-	if (r->nports > 0) {
+	if (r->page != NULL) { /* maintenance: the processes run on */
+		json_array_append_new(h, json_pack("{s:s, s:i, s:{s:[s], s:[s]},"
+		    " s:s}", "handler", "static_response", "status_code", 503,
+		    "headers", "Content-Type", "text/html; charset=utf-8",
+		    "Retry-After", "120", "body", r->page));
+	} else if (r->nports > 0) {
 		ups = json_array();
 		for (size_t i = 0; i < r->nports; i++) {
 			char dial[32];

@@ -3,7 +3,8 @@
  * release (or the one being deployed), its host names (APP.BASE_DOMAIN
  * first, then domains:add ones), and either the absolute directory of its
  * static files in that release or the ports of its web processes (the
- * app's one stable upstream port once it has one).  Both
+ * app's one stable upstream port once it has one), and the page it
+ * answers with while in maintenance (router_page.c).  Both
  * back ends render from this, so they route the same way.
  */
 #include <stdio.h>
@@ -121,6 +122,11 @@ collect_app(void *arg, const struct app_rec *a)
 	if (fill_route(k, a, release, &k->out->v[k->out->n]) == -1)
 		return k->failed = 1;
 	k->out->n++;
+	if (a->maintenance && router_page_load(k->c, a->name, release,
+	    &k->out->v[k->out->n - 1].page) == -1) {
+		snprintf(k->err, k->errlen, "out of memory");
+		return k->failed = 1;
+	}
 	return 0;
 }
 
@@ -143,6 +149,8 @@ routes_collect(const struct conf *c, struct store *st, const char *show,
 void
 routes_free(struct routes *r)
 {
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].page);
 	free(r->v);
 	memset(r, 0, sizeof(*r));
 }

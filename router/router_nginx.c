@@ -224,6 +224,28 @@ install(const struct routes *r, const char *sites, const char *stg, char *err,
 	return 0;
 }
 
+/* One character of a page inside an nginx "..." string (NULL: as it
+ * is): quotes and backslashes escaped, newline as \n; '$' (which nginx would read as a
+ * variable, with no escape for it) as the HTML entity, the same on a
+ * page.  The page holds no other control character (router_page.c). */
+static const char *
+nginx_char(char ch)
+{
+	switch (ch) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\t':
+		return "\\t";
+	case '$':
+		return "&#36;";
+	}
+	return NULL; /* as it is */
+}
+
 /* An app's plain server (the names without a certificate), then its
  * HTTPS servers (router_nginx_tls.c). */
 int
@@ -286,7 +308,18 @@ nginx_site_body(const struct conf *c, const struct route *r, char *out,
 
 	EMIT("\tclient_max_body_size %llu;\n",
 	    (unsigned long long)c->router_max_body);
-	if (r->nports > 0) {
+	if (r->page != NULL) { /* maintenance: the processes run on */
+		EMIT("\tlocation / {\n\t\tdefault_type \"text/html; charset=utf-8\";\n"
+		    "\t\tadd_header Retry-After 120 always;\n\t\treturn 503 \"");
+		for (const char *p = r->page; *p != '\0'; p++) {
+			const char *esc = nginx_char(*p);
+			if (esc != NULL)
+				EMIT("%s", esc);
+			else
+				EMIT("%c", *p);
+		}
+		EMIT("\";\n\t}\n");
+	} else if (r->nports > 0) {
 		EMIT("\tlocation / {\n\t\tproxy_pass http://berth_%s;\n"
 		    "\t\tproxy_http_version 1.1;\n"
 		    "\t\tproxy_set_header Host $host;\n"

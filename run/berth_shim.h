@@ -7,7 +7,7 @@
  *   berth-shim shim DATA_DIR ID APP TYPE IDX RELEASE UID NPROC PORT
  *       UPSTREAM INSTANCES GRACE_MS HEALTH READY_FD -- COMMAND [ARG...]
  *
- * (the first four words are what hooks_procs.c checks in /proc before it
+ * (the first four words are what run/procs.c checks in /proc before it
  * believes a pid is this shim).  PORT 0: no relay (a worker); else the app
  * listens on PORT and the relay (run/relay.h) joins 127.0.0.1:UPSTREAM.
  * READY_FD ("-": none) gets "ready\n" once the process is up: joined, or
@@ -19,7 +19,7 @@
  *
  * State files in DATA/apps/APP/run/ID/ (state, pid, restarts, started,
  * shim.pid, health), output in DATA/apps/APP/logs/TYPE.IDX.log, as
- * hooks_procs.h describes.
+ * run/procs.h describes.
  */
 #ifndef BERTH_RUN_BERTH_SHIM_H
 #define BERTH_RUN_BERTH_SHIM_H
@@ -31,7 +31,7 @@
 #define BSHIM_FAST_CRASHES 5    /* this many in a row: give up */
 #define BSHIM_BACKOFF_MAX 60    /* seconds between restarts, at most */
 #define BSHIM_STOP_TIMEOUT 10   /* SIGTERM, then SIGKILL after this */
-#define BSHIM_LOG_ROTATE (1024 * 1024) /* one .1 file is kept */
+#define BSHIM_LOG_ROTATE (1024 * 1024) /* then .1 ... .generations */
 #define BSHIM_ENV_MAX 300
 #define BSHIM_ENV_BYTES (1024 * 1024)
 
@@ -41,6 +41,7 @@ struct bshim_log {
 	int log_fd;
 	char name[96]; /* TYPE.IDX.log */
 	char prefix[80]; /* "TYPE.IDX" */
+	int generations; /* rotated logs kept: BERTH_LOG_GENERATIONS */
 };
 
 /* berth_shim_log.c: open the run dir and the log (0 or -1 with errno). */

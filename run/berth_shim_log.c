@@ -10,11 +10,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/num.h"
 #include "core/path.h"
 #include "run/berth_shim.h"
 
@@ -48,9 +50,14 @@ int
 bshim_log_open(struct bshim_log *l, const char *data_dir, const char *app,
     const char *id, const char *type, const char *idx)
 {
+	const char *gens = getenv("BERTH_LOG_GENERATIONS");
 	char path[PATH_MAX];
+	long long g;
 
 	l->run_fd = l->logs_fd = l->log_fd = -1;
+	/* [server] log_generations, which berth passes (default 3) */
+	l->generations = gens != NULL && num_parse(gens, 1, 100, &g) == 0 ?
+	    (int)g : 3;
 	if (pathf(path, sizeof(path), "%s/apps/%s/run/%s", data_dir, app,
 	    id) == -1 || (l->run_fd = open_dir(path, 0755)) == -1)
 		return -1;
@@ -88,12 +95,18 @@ bshim_putf(const struct bshim_log *l, const char *name, long long v)
 	bshim_put(l, name, buf);
 }
 
-/* TYPE.N.log becomes TYPE.N.log.1, and a new one starts. */
+/* TYPE.N.log.K becomes .K+1 (the oldest kept is overwritten), the log
+ * .1, and a new one starts. */
 static void
 rotate(struct bshim_log *l)
 {
-	char old[sizeof(l->name) + 2];
+	char old[sizeof(l->name) + 16], older[sizeof(l->name) + 16];
 
+	for (int k = l->generations - 1; k >= 1; k--) {
+		snprintf(old, sizeof(old), "%s.%d", l->name, k);
+		snprintf(older, sizeof(older), "%s.%d", l->name, k + 1);
+		(void)renameat(l->logs_fd, old, l->logs_fd, older);
+	}
 	snprintf(old, sizeof(old), "%s.1", l->name);
 	(void)renameat(l->logs_fd, l->name, l->logs_fd, old);
 	close(l->log_fd);

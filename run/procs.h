@@ -22,7 +22,7 @@
 #define SHIM_FAST_CRASHES 5    /* this many in a row: give up */
 #define SHIM_BACKOFF_MAX 60    /* seconds between restarts, at most */
 #define SHIM_STOP_TIMEOUT 10   /* SIGTERM, then SIGKILL after this */
-#define LOG_ROTATE_BYTES (1024 * 1024) /* one .1 file is kept */
+#define LOG_ROTATE_BYTES (1024 * 1024) /* then .1 ... [server] log_generations */
 #define REVIVE_MAX 5 /* revives in a row that never start the app: crashed */
 
 struct proc_status {

@@ -192,6 +192,8 @@ shim_prepare(const struct conf *c, struct store *st, const char *app,
 	char **v = sc->argv;
 
 	sc->env_fd = -1;
+	snprintf(sc->gens, sizeof(sc->gens), "BERTH_LOG_GENERATIONS=%d",
+	    c->log_generations);
 	if (name_app_valid(app, err, errlen) == -1)
 		return -1;
 	if (shim_path(sc->path, sizeof(sc->path)) == -1) {
@@ -236,7 +238,8 @@ shim_cmd_release(struct shim_cmd *sc)
 void
 shim_exec(const struct shim_cmd *sc, int ready_fd)
 {
-	char *env[2] = { NULL, NULL }, path[PATH_MAX + 8], *argv[SHIM_ARGV_MAX + 1];
+	char *env[3] = { NULL, NULL, NULL }, path[PATH_MAX + 8];
+	char *argv[SHIM_ARGV_MAX + 1];
 	const char *p = getenv("PATH");
 	int e, r = -1;
 	size_t i;
@@ -244,6 +247,7 @@ shim_exec(const struct shim_cmd *sc, int ready_fd)
 	/* the shim finds the app's command on berth's PATH, as before */
 	snprintf(path, sizeof(path), "PATH=%s", p ? p : "/usr/bin:/bin");
 	env[0] = path;
+	env[1] = (char *)sc->gens; /* the shim's own, not the app's */
 	for (i = 0; sc->argv[i] != NULL && i < SHIM_ARGV_MAX; i++)
 		argv[i] = sc->argv[i];
 	argv[i] = NULL;

@@ -22,6 +22,7 @@ struct shim_cmd {
 	char command[2048];               /* the app's, split in place */
 	char *argv[SHIM_ARGV_MAX + 1];
 	int env_fd;                       /* memfd: NAME=VALUE\0 ... */
+	char gens[40];                    /* BERTH_LOG_GENERATIONS=N */
 };
 
 /* Make the command line and environment of p's shim.  0 or -1 with err. */

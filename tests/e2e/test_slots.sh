@@ -1,6 +1,6 @@
 # test_slots.sh - build slots: with [build] concurrency = 1, a push that
 # finds the slot taken says so and waits, and gets the slot when the
-# build holding it ends (hooks/hooks_slot.c: a release wakes the waiters
+# build holding it ends (deploy/slot.c: a release wakes the waiters
 # through inotify; the fallback look is once a second).
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$T/buildpacks/nap/bin"

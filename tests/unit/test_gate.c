@@ -181,14 +181,15 @@ test_roles(void)
 	allowed(&dep, "releases shop");
 	audited(&dep, "releases shop", "ok");
 	refused(&dep, "releases blog", 1, "no access to app 'blog'");
-	refused(&dep, "domains:add shop x.example.com", 1, "needs the admin"
-	    " role");
+	refused(&dep, "domains:add shop x.example.com", 1, "key 'dep' is"
+	    " deployer of app 'shop', and domains:add needs the admin role (a"
+	    " server admin can give it: grant dep shop admin)");
 	refused(&dep, "apps:create newapp", 1, "key 'dep' may not run"
 	    " 'apps:create' (it needs a server admin key)");
 	refused(&dep, "keys", 1, "may not run 'keys'");
 	refused(&adm, "keys", 1, "may not run 'keys'");
-	refused(&adm, "apps:destroy shop --force", 1, "needs the server admin"
-	    " role");
+	refused(&adm, "apps:destroy shop --force", 1, "key 'adm' is admin of"
+	    " app 'shop', and apps:destroy needs a server admin key");
 	allowed(&adm, "domains shop");
 	allowed(&none, "apps");
 	allowed(&none, "help");

@@ -76,6 +76,8 @@ make_schema3(void)
 	    "DROP TRIGGER app_ids_last; DROP TABLE app_ids;"
 	    "DROP TABLE repairs; DROP TABLE settings;"
 	    "ALTER TABLE apps DROP COLUMN upstream_port;"
+	    "DROP INDEX deploys_number; ALTER TABLE deploys DROP COLUMN number;"
+	    "ALTER TABLE apps DROP COLUMN maintenance;"
 	    "PRAGMA user_version = 3;", NULL, NULL, NULL);
 	sqlite3_close(h);
 	return rc == SQLITE_OK ? 0 : -1;

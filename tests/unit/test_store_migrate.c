@@ -52,6 +52,11 @@ static const char *const fixtures[] = {
 	"INSERT INTO settings VALUES ('app_uid_base', '2000000000');",
 	/* 6 */
 	"UPDATE apps SET upstream_port = 20001 WHERE id = 1;",
+	/* 7: from here on berth numbers each deploy as it records it (older
+	 * databases get their numbers from the migration) */
+	"UPDATE deploys SET number = 1 WHERE app_id = 1;",
+	/* 8 */
+	"UPDATE apps SET maintenance = 1 WHERE id = 1;",
 };
 #define NFIXTURES ((int)(sizeof(fixtures) / sizeof(fixtures[0])))
 
@@ -191,6 +196,19 @@ check_later(struct store *st, int v)
 		    count == 2);
 	} else {
 		CHECK(store_domain_add(st, 1, "alpha.example.com") == 0);
+	}
+	if (v >= 8) {
+		CHECK(a.maintenance == 1);
+	} else {
+		CHECK(a.maintenance == 0);
+		CHECK(store_app_set_maintenance(st, 1, 1) == 0 &&
+		    store_app_get(st, "alpha", &a) == 0 && a.maintenance == 1);
+	}
+	if (v >= 2) { /* numbered per app: the first is 1 (migration 7) */
+		free(log);
+		log = NULL;
+		CHECK(store_deploy_log(st, 1, 1, &log) == 0 && log != NULL &&
+		    strcmp(log, "built") == 0);
 	}
 	if (v >= 6) {
 		CHECK(store_app_upstream(st, 1, &count) == 0 && count == 20001);
