@@ -91,7 +91,10 @@ nginx_apply(const struct conf *c, const struct routes *r, char *err,
 	(void)rmtree(stg);
 	if (stage(c, r, sites, stg, err, errlen) == -1)
 		goto out;
-	if (router_sites_same(r, base, sites, stg)) {
+	/* the same files, and (with HTTPS) the same certificate files as
+	 * when nginx last loaded them: a renewal changes only the latter */
+	if (router_sites_same(r, base, sites, stg) &&
+	    (!conf_https(c) || !tls_served_changed(c, r))) {
 		testpoint(c, "router-reload"); /* the same moment, for the tests */
 		rc = 0; /* nothing to apply: no reload */
 		goto out;
