@@ -227,7 +227,13 @@ env_dir_not_on_disk() {
 killed_connection_ends_build() {
 	background "wait 2"
 	wait_for_build || { kill_tree $push; return 1; }
-	conn=$(pgrep -P "$SERVER_PID")
+	# berth serve's repair and upkeep passes are children too, for a
+	# moment each: wait until the connection process is the only one
+	for _ in $(seq 200); do
+		conn=$(pgrep -P "$SERVER_PID")
+		[ "$(echo "$conn" | wc -w)" = 1 ] && break
+		sleep 0.05
+	done
 	expect "one connection process" [ "$(echo "$conn" | wc -w)" = 1 ]
 	killed_on_purpose "$conn"
 	kill -9 "$conn"
