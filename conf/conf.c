@@ -114,6 +114,7 @@ static int set_enum(const struct conf_key *, struct conf *, const char *,
 static const char *check_nonempty(const char *);
 static const char *check_branch(const char *);
 static const char *check_hostname(const char *);
+static const char *check_hostname_opt(const char *);
 static const char *check_url_path(const char *);
 static const char *check_listen_opt(const char *);
 static const char *check_email(const char *);
@@ -205,6 +206,10 @@ static const struct conf_key conf_keys[] = {
 	STR("health", "path", health_path, check_url_path, "/"),
 	INT("health", "timeout", health_timeout, 1, 3600, "30"),
 	INT("health", "grace", health_grace, 0, 3600, "5"),
+
+	STR("previews", "domain", preview_domain, check_hostname_opt, ""),
+	INT("previews", "max_per_app", preview_max, 1, 1000, "5"),
+	INT("previews", "ttl", preview_ttl, 1, 365 * 86400, "604800"),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -827,6 +832,14 @@ check_url_path(const char *v)
 }
 
 /* Empty (no HTTPS listener) or a numeric address:port. */
+/* [previews] domain: empty (preview.BASE_DOMAIN) or a host name */
+static const char *
+check_hostname_opt(const char *v)
+{
+	return *v == '\0' || check_hostname(v) == NULL ? NULL :
+	    "not a lower-case host name, nor empty";
+}
+
 static const char *
 check_listen_opt(const char *v)
 {

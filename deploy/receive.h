@@ -46,6 +46,11 @@ void hooks_receive(struct hook_push *push);
  * release is live; -1 with u->reject set. */
 int deploy_update(const struct hook_push *push, struct hook_update *u);
 
+/* An update to a branch other than the deploy branch: deploy (or, for a
+ * delete, destroy) its preview, or say it was only stored
+ * (deploy/preview.c).  u->reject set when it fails. */
+void preview_update(const struct hook_push *push, struct hook_update *u);
+
 /* Make an earlier release live (version 0: the one before the live one),
  * under the app's lock (core/applock.h), taken for holder: what the caller
  * is ("rollback by key 'dev'"), which a caller kept waiting longer than
