@@ -1,0 +1,189 @@
+# test_previews.sh - preview deploys with a real proxy (Caddy here, nginx
+# in test_previews_nginx.sh): a branch pushed while previews are off is
+# only stored, and the push says so; with previews on, two branches answer
+# at once at their own hosts with their own content, config vars inherited
+# and overridden per preview; the app's own site answers without one
+# failure while a preview redeploys; a preview whose deploy fails rejects
+# only its own ref; names that need sanitising (feature/Auth_Fix, 80
+# characters) get valid hosts; the cap; branch delete, previews:destroy
+# and the TTL (berth serve's upkeep, after a restart with ttl = 2) remove
+# a preview with its processes, routes and files.
+. "$(dirname "$0")/lib.sh"
+start_server "[health]" "timeout = 10" "grace = 1" "[previews]" "max_per_app = 4"
+W=$T/w
+PD=preview.localhost
+
+web_app() {
+	git init -q "$W"
+	cat > "$W/server.py" <<'PY'
+import os, http.server
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("v=%s greeting=%s db=%s\n" % (open("VERSION").read().strip(),
+            os.environ.get("GREETING", "-"), os.environ.get("DATABASE_URL", "-"))).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+PY
+	echo main > "$W/VERSION"
+	printf 'web: python3 server.py\n' > "$W/Procfile"
+	git -C "$W" add . && git -C "$W" commit -qm web
+	git_as admin -C "$W" push -q "$(remote shop)" main
+}
+
+# branch NAME VERSION: a branch of the app that says VERSION
+branch() {
+	git -C "$W" checkout -q main && git -C "$W" checkout -q -B "$1" &&
+		echo "$2" > "$W/VERSION" && git -C "$W" commit -qam "$2"
+}
+
+push() { git_as admin -C "$W" push "$(remote shop)" "$@" > "$T/push.out" 2>&1; }
+
+# host BRANCH: the preview's host, from `previews shop --json`
+host() {
+	as admin previews shop --json | python3 -c 'import json,sys
+for p in json.load(sys.stdin):
+    if p["branch"] == sys.argv[1]: print(p["url"].split("/")[2].split(":")[0])' "$1"
+}
+
+off_says_stored() {
+	web_app
+	expect "main served" [ "$(http shop.localhost /)" = "v=main greeting=- db=-" ]
+	branch feature-a a
+	push feature-a
+	contains "$T/push.out" "remote: berth: stored branch 'feature-a', not deployed: only 'main' deploys (previews:enable shop deploys other branches as previews)"
+	expect "one line" [ "$(grep -c "stored branch" "$T/push.out")" = 1 ]
+	expect "the branch is stored" server_rev shop refs/heads/feature-a
+	expect "no preview" [ -z "$(sql "SELECT count(*) FROM previews WHERE 1" | grep -v '^0$')" ]
+	expect "no preview host" fails grep -q "v=a" <(http "shop--feature-a.$PD" /)
+}
+
+two_previews_live() {
+	as admin keys:add dev < "$T/dev.pub" > /dev/null
+	as admin grant dev shop deployer > /dev/null
+	expect "a deployer may not turn previews on" fails as dev previews:enable shop 2> "$T/err"
+	contains "$T/err" "previews:enable needs the admin role"
+	as admin config:set shop GREETING=hi > /dev/null
+	as admin previews:enable shop --pattern 'feature*' > "$T/out"
+	contains "$T/out" "previews of shop on"
+	git -C "$W" checkout -q feature-a && commit "$W" && push feature-a
+	contains "$T/push.out" "remote: -----> Preview of 'feature-a' live at http://shop--feature-a.$PD:$HTTP_PORT/"
+	branch feature/Auth_Fix b
+	push feature/Auth_Fix
+	contains "$T/push.out" "live at http://shop--feature-auth-fix-"
+	H=$(host feature/Auth_Fix)
+	expect "sanitised host" [ "$(echo "$H" | grep -cE "^shop--feature-auth-fix-[0-9a-f]{6}\.$PD\$")" = 1 ]
+	expect "preview a" [ "$(http "shop--feature-a.$PD" /)" = "v=a greeting=hi db=-" ]
+	expect "preview b" [ "$(http "$H" /)" = "v=b greeting=hi db=-" ]
+	expect "main as it was" [ "$(http shop.localhost /)" = "v=main greeting=hi db=-" ]
+	# a preview's own var over the app's, and only there
+	as dev config:set shop --preview feature-a DATABASE_URL=postgres://a > "$T/out"
+	expect "preview a has its own" [ "$(http "shop--feature-a.$PD" /)" = "v=a greeting=hi db=postgres://a" ]
+	expect "b has not" [ "$(http "$H" /)" = "v=b greeting=hi db=-" ]
+	expect "main has not" [ "$(http shop.localhost /)" = "v=main greeting=hi db=-" ]
+	as admin previews shop > "$T/list"
+	contains "$T/list" "feature/Auth_Fix"
+	contains "$T/list" "http://shop--feature-a.$PD:$HTTP_PORT/"
+	contains "$T/list" "live"
+	expect "previews are not apps in the list" fails grep -q "shop--" <(as admin apps)
+	expect "a stranger sees none" fails as stranger previews shop 2> /dev/null
+}
+
+main_unaffected_under_load() {
+	local pid codes
+	pid=$(as admin ps shop | awk '$1 == "web.1" && $NF == "running" {print $3}')
+	: > "$T/codes"
+	( while [ ! -f "$T/stop" ]; do
+		http shop.localhost / -o /dev/null -w '%{http_code}\n' >> "$T/codes" 2>&1
+	done ) &
+	LOOP=$!
+	git -C "$W" checkout -q feature-a && echo a2 > "$W/VERSION" &&
+		git -C "$W" commit -qam a2 && push feature-a
+	touch "$T/stop"
+	wait "$LOOP"
+	codes=$(sort "$T/codes" | uniq -c | tr '\n' ' ')
+	expect "requests made during the deploy ($codes)" [ "$(wc -l < "$T/codes")" -gt 5 ]
+	expect "no failure on main ($codes)" [ "$(grep -vc '^200$' "$T/codes")" = 0 ]
+	expect "preview a redeployed" [ "$(http "shop--feature-a.$PD" /)" = "v=a2 greeting=hi db=postgres://a" ]
+	expect "main's process untouched" [ "$(as admin ps shop | awk '$1 == "web.1" && $NF == "running" {print $3}')" = "$pid" ]
+}
+
+failure_rejects_its_ref_only() {
+	branch feature-broken broken
+	printf 'web: exit 3\n' > "$W/Procfile" && git -C "$W" commit -qam broken
+	git -C "$W" checkout -q main && commit "$W" main2
+	expect "the push fails" fails push main feature-broken
+	contains "$T/push.out" "main -> main"
+	expect "main moved" [ "$(server_rev shop refs/heads/main)" = "$(git -C "$W" rev-parse main)" ]
+	contains "$T/push.out" "[remote rejected] feature-broken -> feature-broken (deploy failed"
+	expect "the broken branch did not move" fails server_rev shop refs/heads/feature-broken
+	expect "main serves" [ "$(http shop.localhost /)" = "v=main greeting=hi db=-" ]
+	expect "a is live" [ "$(http "shop--feature-a.$PD" /)" = "v=a2 greeting=hi db=postgres://a" ]
+}
+
+long_name_and_cap() {
+	local long=feature-$(printf 'x%.0s' $(seq 72)) h
+	expect "80 characters" [ ${#long} = 80 ]
+	branch "$long" long
+	push "$long"
+	h=$(host "$long")
+	expect "one DNS label of at most 63 ($h)" [ "$(echo "${h%%.*}" | wc -L)" -le 63 ]
+	expect "the long one answers" [ "$(http "$h" /)" = "v=long greeting=hi db=-" ]
+	branch feature-five five
+	expect "the fifth is refused" fails push feature-five
+	contains "$T/push.out" "has 4 previews ([previews] max_per_app)"
+	branch other x
+	push other
+	contains "$T/push.out" "not deployed: it does not match the preview pattern 'feature*' of shop"
+}
+
+delete_and_destroy() {
+	local h
+	h=$(host feature/Auth_Fix)
+	push :feature-a
+	contains "$T/push.out" "Destroyed the preview of branch 'feature-a'"
+	expect "no route" fails grep -q "v=a" <(http "shop--feature-a.$PD" /)
+	expect "no files" [ ! -e "$DATA/apps/shop--feature-a" ]
+	expect "no processes" [ -z "$(pgrep -af "shim $DATA [0-9]* shop--feature-a " || true)" ]
+	as dev previews:destroy shop feature/Auth_Fix > "$T/out"
+	contains "$T/out" "destroyed the preview of branch 'feature/Auth_Fix'"
+	expect "b gone" fails grep -q "v=b" <(http "$h" /)
+	expect "main serves" [ "$(http shop.localhost /)" = "v=main greeting=hi db=-" ]
+}
+
+ttl_expires() {
+	for _ in $(seq 300); do
+		[ "$(sql "SELECT count(*) FROM previews;")" = 0 ] && break
+		sleep 0.2
+	done
+	expect "every preview expired" [ "$(sql "SELECT count(*) FROM previews;")" = 0 ]
+	expect "no preview dirs" [ -z "$(ls "$DATA/apps" | grep -- '--' || true)" ]
+	contains "$T/serve.log" "upkeep: destroyed preview 'shop--feature"
+	for _ in $(seq 100); do
+		[ "$(http shop.localhost /)" = "v=main greeting=hi db=-" ] && break
+		sleep 0.2
+	done
+	expect "main serves" [ "$(http shop.localhost /)" = "v=main greeting=hi db=-" ]
+}
+
+t off_says_stored off_says_stored
+t two_previews_live two_previews_live
+t main_unaffected_under_load main_unaffected_under_load
+t failure_rejects_its_ref_only failure_rejects_its_ref_only
+t long_name_and_cap long_name_and_cap
+t delete_and_destroy delete_and_destroy
+# the same data, the proxy on the same port, now with a TTL of 2 s (a
+# restart is no push: the previews' clocks run on)
+stop_server
+for _ in $(seq 200); do  # the proxy's old master lets go of the port
+	(exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT") 2>/dev/null || break
+	sleep 0.1
+done
+E2E_HTTP_PORT=$HTTP_PORT start_server "[health]" "timeout = 10" "grace = 1" \
+	"[previews]" "ttl = 2" "[upkeep]" "interval = 1"
+t ttl_expires ttl_expires
+finish
