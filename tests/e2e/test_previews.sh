@@ -9,9 +9,10 @@
 # and the TTL (berth serve's upkeep, after a restart with ttl = 2) remove
 # a preview with its processes, routes and files.
 . "$(dirname "$0")/lib.sh"
-start_server "[health]" "timeout = 10" "grace = 1" "[previews]" "max_per_app = 4"
+PD=pr.test  # [previews] domain, outside base_domain (localhost)
+start_server "[health]" "timeout = 10" "grace = 1" "[previews]" "max_per_app = 4" \
+	"domain = $PD"
 W=$T/w
-PD=preview.localhost
 
 web_app() {
 	git init -q "$W"
@@ -91,6 +92,12 @@ two_previews_live() {
 	contains "$T/list" "live"
 	expect "previews are not apps in the list" fails grep -q "shop--" <(as admin apps)
 	expect "a stranger sees none" fails as stranger previews shop 2> /dev/null
+	# a deployer of the app has its role on the preview
+	as dev domains shop--feature-a > "$T/out"
+	contains "$T/out" "shop--feature-a.$PD"
+	# no app may take a preview's host
+	expect "domains:add refuses a preview host" fails as admin domains:add shop "shop--feature-x.$PD" 2> "$T/err"
+	contains "$T/err" "names under '$PD' are the previews' own"
 }
 
 main_unaffected_under_load() {
@@ -184,6 +191,6 @@ for _ in $(seq 200); do  # the proxy's old master lets go of the port
 	sleep 0.1
 done
 E2E_HTTP_PORT=$HTTP_PORT start_server "[health]" "timeout = 10" "grace = 1" \
-	"[previews]" "ttl = 2" "[upkeep]" "interval = 1"
+	"[previews]" "ttl = 2" "domain = $PD" "[upkeep]" "interval = 1"
 t ttl_expires ttl_expires
 finish
