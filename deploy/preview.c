@@ -138,7 +138,8 @@ preview_row(const struct hook_push *p, const struct app_rec *app,
 		return -1;
 	}
 	if (rc == 0) {
-		reject(u, "the preview's name '%s' is another app's", name);
+		reject(u, "the preview's name '%s' is taken (an app, or the"
+		    " preview of a branch that cleans to the same label)", name);
 		return -1;
 	}
 	if (store_app_create(p->st, name, out) == -1 ||

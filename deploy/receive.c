@@ -26,22 +26,45 @@ is_deploy_ref(const struct hook_push *p, const char *ref)
 	    git_reference_name_to_id(&main_id, p->repo, "refs/heads/main") != 0;
 }
 
+/* The updates of branches other than the deploy branch: previews, or a
+ * word that they are only stored (deploy/preview.c).  1 when one of them
+ * was rejected. */
+static int
+other_branches(struct hook_push *push, const struct hook_update *deploy)
+{
+	int rejected = 0;
+
+	for (size_t i = 0; i < push->n; i++) {
+		struct hook_update *u = &push->updates[i];
+		if (u == deploy || is_deploy_ref(push, u->ref))
+			continue;
+		preview_update(push, u);
+		rejected |= u->reject[0] != '\0';
+	}
+	return rejected;
+}
+
 void
 hooks_receive(struct hook_push *push)
 {
-	struct hook_update *deployed = NULL;
+	struct hook_update *deploy = NULL;
 
-	for (size_t i = 0; i < push->n && deployed == NULL; i++) {
+	for (size_t i = 0; i < push->n && deploy == NULL; i++) {
 		struct hook_update *u = &push->updates[i];
-		if (git_oid_is_zero(&u->new_id) || !is_deploy_ref(push, u->ref))
-			continue;
-		(void)deploy_update(push, u);
-		deployed = u; /* one deploy of the app per push */
+		if (!git_oid_is_zero(&u->new_id) && is_deploy_ref(push, u->ref))
+			deploy = u; /* one deploy of the app per push */
 	}
-	/* then the other branches: previews, or a word that they are only
-	 * stored (deploy/preview.c) */
-	for (size_t i = 0; i < push->n; i++)
-		if (&push->updates[i] != deployed &&
-		    !is_deploy_ref(push, push->updates[i].ref))
-			preview_update(push, &push->updates[i]);
+	if (!push->atomic) {
+		if (deploy != NULL)
+			(void)deploy_update(push, deploy);
+		(void)other_branches(push, deploy);
+		return;
+	}
+	/* --atomic moves every ref or none: the previews first, and the
+	 * app's own deploy only when none of them failed */
+	if (other_branches(push, deploy) && deploy != NULL)
+		snprintf(deploy->reject, sizeof(deploy->reject), "atomic push"
+		    " failed: a preview's deploy failed");
+	else if (deploy != NULL)
+		(void)deploy_update(push, deploy);
 }

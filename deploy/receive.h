@@ -34,6 +34,7 @@ struct hook_push {
 	size_t n;
 	say_fn say;
 	void *say_ctx;
+	int atomic;     /* --atomic: every ref moves, or none */
 	/* move the pushed objects out of quarantine (called with say_ctx once
 	 * the build succeeded, before anything goes live); NULL: nothing to do */
 	int (*store_objects)(void *ctx, char *err, size_t errlen);

@@ -112,7 +112,8 @@ main_unaffected_under_load() {
 		git -C "$W" commit -qam a2 && push feature-a
 	touch "$T/stop"
 	wait "$LOOP"
-	codes=$(sort "$T/codes" | uniq -c | tr '\n' ' ')
+	codes=$(sort "$T/codes" | uniq -c | tr -s ' \n' ' ')
+	echo "    main during a preview's redeploy:$codes(count, HTTP code)" > "$T/figure"
 	expect "requests made during the deploy ($codes)" [ "$(wc -l < "$T/codes")" -gt 5 ]
 	expect "no failure on main ($codes)" [ "$(grep -vc '^200$' "$T/codes")" = 0 ]
 	expect "preview a redeployed" [ "$(http "shop--feature-a.$PD" /)" = "v=a2 greeting=hi db=postgres://a" ]
@@ -130,6 +131,13 @@ failure_rejects_its_ref_only() {
 	expect "the broken branch did not move" fails server_rev shop refs/heads/feature-broken
 	expect "main serves" [ "$(http shop.localhost /)" = "v=main greeting=hi db=-" ]
 	expect "a is live" [ "$(http "shop--feature-a.$PD" /)" = "v=a2 greeting=hi db=postgres://a" ]
+	# --atomic: all refs or none, so the app does not deploy either
+	git -C "$W" checkout -q main && echo main3 > "$W/VERSION" &&
+		git -C "$W" commit -qam main3
+	expect "the atomic push fails" fails push --atomic main feature-broken
+	contains "$T/push.out" "[remote rejected] main -> main (atomic push failed"
+	expect "main did not move" fails grep -q main3 <(http shop.localhost /)
+	git -C "$W" reset -q --hard HEAD~1
 }
 
 long_name_and_cap() {
@@ -180,6 +188,7 @@ ttl_expires() {
 t off_says_stored off_says_stored
 t two_previews_live two_previews_live
 t main_unaffected_under_load main_unaffected_under_load
+cat "$T/figure" 2> /dev/null
 t failure_rejects_its_ref_only failure_rejects_its_ref_only
 t long_name_and_cap long_name_and_cap
 t delete_and_destroy delete_and_destroy
