@@ -104,18 +104,25 @@ main_unaffected_under_load() {
 	local pid codes
 	pid=$(as admin ps shop | awk '$1 == "web.1" && $NF == "running" {print $3}')
 	: > "$T/codes"
+	: > "$T/pcodes"
 	( while [ ! -f "$T/stop" ]; do
 		http shop.localhost / -o /dev/null -w '%{http_code}\n' >> "$T/codes" 2>&1
 	done ) &
 	LOOP=$!
+	( while [ ! -f "$T/stop" ]; do  # the preview's own redeploy: no downtime
+		http "shop--feature-a.$PD" / -o /dev/null -w '%{http_code}\n' >> "$T/pcodes" 2>&1
+	done ) &
+	PLOOP=$!
 	git -C "$W" checkout -q feature-a && echo a2 > "$W/VERSION" &&
 		git -C "$W" commit -qam a2 && push feature-a
 	touch "$T/stop"
-	wait "$LOOP"
+	wait "$LOOP" "$PLOOP"
 	codes=$(sort "$T/codes" | uniq -c | tr -s ' \n' ' ')
-	echo "    main during a preview's redeploy:$codes(count, HTTP code)" > "$T/figure"
+	pcodes=$(sort "$T/pcodes" | uniq -c | tr -s ' \n' ' ')
+	echo "    during a preview's redeploy, main:$codes the preview:$pcodes(count, HTTP code)" > "$T/figure"
 	expect "requests made during the deploy ($codes)" [ "$(wc -l < "$T/codes")" -gt 5 ]
 	expect "no failure on main ($codes)" [ "$(grep -vc '^200$' "$T/codes")" = 0 ]
+	expect "no failure on the preview ($pcodes)" [ "$(grep -vc '^200$' "$T/pcodes")" = 0 ]
 	expect "preview a redeployed" [ "$(http "shop--feature-a.$PD" /)" = "v=a2 greeting=hi db=postgres://a" ]
 	expect "main's process untouched" [ "$(as admin ps shop | awk '$1 == "web.1" && $NF == "running" {print $3}')" = "$pid" ]
 }
