@@ -21,6 +21,7 @@
 struct list {
 	struct gitd_ctx *g;
 	json_t *rows;
+	int failed;
 };
 
 static int
@@ -65,7 +66,7 @@ list_one(void *arg, const struct preview_rec *p)
 
 	memset(&d, 0, sizeof(d));
 	if (store_deploy_each(l->g->st, p->app_id, 1, last_deploy, &d) == -1)
-		return -1;
+		return l->failed = 1;
 	if (preview_app_host(l->g->conf, p->name, 1, host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "?");
 	snprintf(url, sizeof(url), "http://%s:%d/", host,
@@ -84,13 +85,14 @@ cmd_previews(struct gitd_ctx *g, int argc, char **argv)
 {
 	static const char *const cols[] = { "branch", "url", "commit", "age",
 	    "state", NULL };
-	struct list l = { g, json_array() };
+	struct list l = { g, json_array(), 0 };
 	char pattern[PREVIEW_PATTERN_MAX];
 	int rc;
 
 	(void)argc, (void)argv;
 	rc = store_previews_pattern(g->st, g->app.id, pattern, sizeof(pattern));
-	if (rc == -1 || store_preview_each(g->st, g->app.id, list_one, &l) == -1) {
+	if (rc == -1 || store_preview_each(g->st, g->app.id, list_one,
+	    &l) == -1 || l.failed) {
 		json_decref(l.rows);
 		gitd_errorf(g, "berth: %s", store_error(g->st));
 		return 1;
