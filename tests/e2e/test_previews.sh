@@ -5,9 +5,10 @@
 # and overridden per preview; the app's own site answers without one
 # failure while a preview redeploys; a preview whose deploy fails rejects
 # only its own ref; names that need sanitising (feature/Auth_Fix, 80
-# characters) get valid hosts; the cap; branch delete, previews:destroy
-# and the TTL (berth serve's upkeep, after a restart with ttl = 2) remove
-# a preview with its processes, routes and files.
+# characters) get valid hosts; the cap; a preview's build waits for the
+# app's deploy; previews:disable; branch delete, previews:destroy, the
+# app's destroy and the TTL (berth serve's upkeep, after a restart with
+# ttl = 2) remove a preview with its processes, routes and files.
 . "$(dirname "$0")/lib.sh"
 PD=pr.test  # [previews] domain, outside base_domain (localhost)
 start_server "[health]" "timeout = 10" "grace = 1" "[previews]" "max_per_app = 4" \
@@ -87,6 +88,7 @@ two_previews_live() {
 	expect "b has not" [ "$(http "$H" /)" = "v=b greeting=hi db=-" ]
 	expect "main has not" [ "$(http shop.localhost /)" = "v=main greeting=hi db=-" ]
 	as admin previews shop > "$T/list"
+	cp "$T/list" "$T/list.shown"
 	contains "$T/list" "feature/Auth_Fix"
 	contains "$T/list" "http://shop--feature-a.$PD:$HTTP_PORT/"
 	contains "$T/list" "live"
@@ -177,6 +179,46 @@ delete_and_destroy() {
 	expect "main serves" [ "$(http shop.localhost /)" = "v=main greeting=hi db=-" ]
 }
 
+queued_disabled_destroyed() {
+	local p1
+	# a preview's build waits for the app's deploy (the app's lock)
+	branch feature-q q
+	git -C "$W" checkout -q main && echo mainq > "$W/VERSION" &&
+		printf 'release: sleep 3\nweb: python3 server.py\n' > "$W/Procfile" &&
+		git -C "$W" commit -qam mainq
+	git_as admin -C "$W" push "$(remote shop)" main > "$T/p1.out" 2>&1 &
+	p1=$!
+	for _ in $(seq 300); do
+		grep -q "Running release command" "$T/p1.out" && break
+		sleep 0.1
+	done
+	push feature-q
+	wait "$p1"
+	contains "$T/push.out" "app 'shop' is busy: a push"
+	contains "$T/push.out" "live at http://shop--feature-q.$PD"
+	expect "main deployed" [ "$(http shop.localhost /)" = "v=mainq greeting=hi db=-" ]
+	expect "q deployed" [ "$(http "shop--feature-q.$PD" /)" = "v=q greeting=hi db=-" ]
+	# off again: a new branch is only stored, the previews stay
+	as admin previews:disable shop > /dev/null
+	branch feature-off off
+	push feature-off
+	contains "$T/push.out" "stored branch 'feature-off', not deployed"
+	expect "q stays" [ "$(http "shop--feature-q.$PD" /)" = "v=q greeting=hi db=-" ]
+	# an app's destroy takes its previews along
+	git init -q "$T/cart" && cp "$W/server.py" "$W/Procfile" "$T/cart/" &&
+		echo cart > "$T/cart/VERSION" && printf 'web: python3 server.py\n' > "$T/cart/Procfile" &&
+		git -C "$T/cart" add . && git -C "$T/cart" commit -qm cart &&
+		git -C "$T/cart" branch feature-c
+	as admin apps:create cart > /dev/null
+	as admin previews:enable cart > /dev/null
+	git_as admin -C "$T/cart" push -q "$(remote cart)" main feature-c 2> /dev/null
+	expect "cart's preview" [ "$(http "cart--feature-c.$PD" /)" = "v=cart greeting=- db=-" ]
+	as admin apps:destroy cart --force > /dev/null
+	expect "no cart rows" [ "$(sql "SELECT count(*) FROM apps WHERE name LIKE 'cart%';")" = 0 ]
+	expect "no cart files" [ -z "$(ls "$DATA/apps" | grep cart || true)" ]
+	expect "no cart route" fails grep -q "v=cart" <(http "cart--feature-c.$PD" /)
+}
+
 ttl_expires() {
 	for _ in $(seq 300); do
 		[ "$(sql "SELECT count(*) FROM previews;")" = 0 ] && break
@@ -186,19 +228,21 @@ ttl_expires() {
 	expect "no preview dirs" [ -z "$(ls "$DATA/apps" | grep -- '--' || true)" ]
 	contains "$T/serve.log" "upkeep: destroyed preview 'shop--feature"
 	for _ in $(seq 100); do
-		[ "$(http shop.localhost /)" = "v=main greeting=hi db=-" ] && break
+		[ "$(http shop.localhost /)" = "v=mainq greeting=hi db=-" ] && break
 		sleep 0.2
 	done
-	expect "main serves" [ "$(http shop.localhost /)" = "v=main greeting=hi db=-" ]
+	expect "main serves" [ "$(http shop.localhost /)" = "v=mainq greeting=hi db=-" ]
 }
 
 t off_says_stored off_says_stored
 t two_previews_live two_previews_live
 t main_unaffected_under_load main_unaffected_under_load
 cat "$T/figure" 2> /dev/null
+[ -z "${SHOW:-}" ] || sed 's/^/    | /' "$T/list.shown"
 t failure_rejects_its_ref_only failure_rejects_its_ref_only
 t long_name_and_cap long_name_and_cap
 t delete_and_destroy delete_and_destroy
+t queued_disabled_destroyed queued_disabled_destroyed
 # the same data, the proxy on the same port, now with a TTL of 2 s (a
 # restart is no push: the previews' clocks run on)
 stop_server
