@@ -479,6 +479,14 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 		    c->path[0] ? c->path : ".", strerror(errno));
 		return -1;
 	}
+	/* an app named "a--b" answers at a--b.BASE_DOMAIN: previews
+	 * (core/preview.h) must live under another name */
+	if (strcmp(c->preview_domain, c->base_domain) == 0) {
+		snprintf(err, errlen, "[previews] domain: must not be [router]"
+		    " base_domain ('%s'), whose names are the apps'",
+		    c->base_domain);
+		return -1;
+	}
 	if (c->host_key[0] == '\0')
 		c->auto_paths |= CONF_AUTO_HOST_KEY;
 	if (c->router_config_dir[0] == '\0')
