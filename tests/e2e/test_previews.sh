@@ -87,6 +87,10 @@ two_previews_live() {
 	expect "preview a has its own" [ "$(http "shop--feature-a.$PD" /)" = "v=a greeting=hi db=postgres://a" ]
 	expect "b has not" [ "$(http "$H" /)" = "v=b greeting=hi db=-" ]
 	expect "main has not" [ "$(http shop.localhost /)" = "v=main greeting=hi db=-" ]
+	# its own build log, which a deployer of the app may read
+	as dev logs shop--feature-a --build > "$T/out"
+	contains "$T/out" "Deploying shop--feature-a at"
+	cp "$T/push.out" "$T/push.shown"
 	as admin previews shop > "$T/list"
 	cp "$T/list" "$T/list.shown"
 	contains "$T/list" "feature/Auth_Fix"
@@ -238,7 +242,7 @@ t off_says_stored off_says_stored
 t two_previews_live two_previews_live
 t main_unaffected_under_load main_unaffected_under_load
 cat "$T/figure" 2> /dev/null
-[ -z "${SHOW:-}" ] || sed 's/^/    | /' "$T/list.shown"
+[ -z "${SHOW:-}" ] || sed 's/^/    | /' "$T/push.shown" "$T/list.shown"
 t failure_rejects_its_ref_only failure_rejects_its_ref_only
 t long_name_and_cap long_name_and_cap
 t delete_and_destroy delete_and_destroy
