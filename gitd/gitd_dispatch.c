@@ -413,16 +413,30 @@ gitd_dispatch(struct gitd_ctx *g, int argc, char **argv)
 	return rc;
 }
 
+/* A preview has no repository of its own: its app's holds its branch. */
+static int
+not_preview(struct gitd_ctx *g)
+{
+	char parent[STORE_NAME_MAX] = "?";
+
+	if (g->app.parent_id == 0)
+		return 0;
+	(void)store_app_name(g->st, g->app.parent_id, parent, sizeof(parent));
+	gitd_errorf(g, "berth: '%s' is a preview of app '%s'; push its branch"
+	    " to '%s' (see 'previews %s')", g->app.name, parent, parent, parent);
+	return 1;
+}
+
 static int
 git_receive(struct gitd_ctx *g, int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	return gitd_receive_pack(g);
+	return not_preview(g) ? 1 : gitd_receive_pack(g);
 }
 
 static int
 git_upload(struct gitd_ctx *g, int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	return gitd_upload_pack(g);
+	return not_preview(g) ? 1 : gitd_upload_pack(g);
 }

@@ -87,6 +87,9 @@ two_previews_live() {
 	expect "preview a has its own" [ "$(http "shop--feature-a.$PD" /)" = "v=a greeting=hi db=postgres://a" ]
 	expect "b has not" [ "$(http "$H" /)" = "v=b greeting=hi db=-" ]
 	expect "main has not" [ "$(http shop.localhost /)" = "v=main greeting=hi db=-" ]
+	# a preview has no repository of its own
+	expect "no push to a preview" fails git_as dev -C "$W" push "$(remote shop--feature-a)" feature-a 2> "$T/err"
+	contains "$T/err" "'shop--feature-a' is a preview of app 'shop'; push its branch to 'shop'"
 	# its own build log, which a deployer of the app may read
 	as dev logs shop--feature-a --build > "$T/out"
 	contains "$T/out" "Deploying shop--feature-a at"
