@@ -18,6 +18,7 @@
 #include "core/names.h"
 #include "core/num.h"
 #include "core/path.h"
+#include "core/preview.h"
 #include "gitd/gitd_dispatch.h"
 #include "run/app.h"
 #include "run/procs.h"
@@ -95,8 +96,9 @@ app_json(struct gitd_ctx *g, const struct app_rec *a, int detail)
 	const char *state;
 	char def[STORE_NAME_MAX + CONF_NAME_MAX + 2];
 
-	snprintf(def, sizeof(def), "%s.%s", a->name, g->conf->base_domain);
-	json_array_append_new(domains, json_string(def));
+	if (preview_app_host(g->conf, a->name, a->parent_id != 0, def,
+	    sizeof(def)) == 0)
+		json_array_append_new(domains, json_string(def));
 	(void)store_domain_each(g->st, a->id, add_domain, domains);
 	if (detail)
 		ap.list = json_array();
@@ -129,6 +131,8 @@ apps_one(void *arg, const struct app_rec *a)
 	struct apps_list *l = arg;
 	enum role r;
 
+	if (a->parent_id != 0) /* previews are listed by `previews APP` */
+		return 0;
 	if (store_role_get(l->g->st, &l->g->key, a->id, &r) == -1 ||
 	    r == ROLE_NONE)
 		return 0;
