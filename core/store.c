@@ -122,6 +122,17 @@ static const char *const migrations[] = {
 	"CREATE INDEX deploys_number ON deploys(app_id, number);",
 	/* 8: maintenance mode (the proxy answers 503 with a page) */
 	"ALTER TABLE apps ADD COLUMN maintenance INTEGER NOT NULL DEFAULT 0;",
+	/* 9: scheduled jobs' state (core/store_cron.c) and what each deploy's
+	 * hooks did */
+	"CREATE TABLE cron_jobs ("
+	"  app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  last_run INTEGER NOT NULL DEFAULT 0,"
+	"  last_exit INTEGER NOT NULL DEFAULT -1,"
+	"  last_ms INTEGER NOT NULL DEFAULT 0,"
+	"  running_pid INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (app_id, name));"
+	"ALTER TABLE deploys ADD COLUMN hooks TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

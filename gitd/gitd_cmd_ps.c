@@ -155,6 +155,16 @@ has_type(struct gitd_ctx *g, const char *type, size_t len)
 	return 0;
 }
 
+/* A type that runs once (release, a hook, a cron job) is not scaled. */
+static int
+runs_once(const char *type, size_t len)
+{
+	char t[PROC_NAME_MAX + 1];
+
+	snprintf(t, sizeof(t), "%.*s", (int)(len < sizeof(t) ? len : 0), type);
+	return len < sizeof(t) && !procfile_is_process(t);
+}
+
 int
 cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv)
 {
@@ -173,6 +183,11 @@ cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv)
 			gitd_errorf(g, "berth: count must be 0-%d, got '%.20s'",
 			    SCALE_MAX, eq + 1);
 			return 2;
+		}
+		if (runs_once(argv[i], len)) {
+			gitd_errorf(g, "berth: '%.*s' runs once, not as a process"
+			    " (see 'cron %s')", (int)len, argv[i], g->app.name);
+			return 1;
 		}
 		if (!has_type(g, argv[i], len)) {
 			gitd_errorf(g, "berth: the live release of '%s' has no"
