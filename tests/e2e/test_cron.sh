@@ -6,7 +6,8 @@
 # stopped at [cron] timeout; `cron APP` lists the jobs with their last
 # exit; `cron:run APP JOB` runs one now (its exit status the job's),
 # refuses a job that is running or unknown and a key without a role; a
-# bad TZ is refused.
+# bad TZ is refused; runs missed while berth serve was down are not made
+# up.
 export BERTH_TEST_CRON_SCALE=30
 . "$(dirname "$0")/lib.sh"
 start_server "[health]" "timeout = 10" "grace = 1" "[cron]" "timeout = 3"
@@ -161,5 +162,45 @@ t "cron APP lists schedule, next and last run, last exit" cron_lists_jobs
 t "cron:run runs a job now, exit status and logs" cron_run_now
 t "cron:run refuses unknown jobs, strangers, a running job" cron_run_refusals
 t "a bad TZ config var is refused" bad_tz_refused
+
+# berth serve down for three minutes of its clock: nothing runs meanwhile,
+# and the missed runs are not made up when it is back
+ticks() { grep -c "tick ran as" "$DATA/apps/jobs/logs/cron-tick.log" || true; }
+kill "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null
+SERVER_PID=
+sleep 1
+DOWN_TICKS=$(ticks)
+sleep 6
+serve_again() { # serve_again SCALE: berth serve back, on that clock
+	BERTH_TEST_CRON_SCALE=$1 "$BERTH" -c "$T/berth.ini" serve >> "$T/serve.log" 2>&1 &
+	echo $! > "$T/serve.pid"
+	for _ in $(seq 600); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+missed_runs_not_replayed() {
+	expect "no run while berth serve is down" [ "$(ticks)" = "$DOWN_TICKS" ]
+	# on the real clock, a restart well inside a minute: a made-up run
+	# would come at once, the next real one only at the minute's end
+	while [ "$(date +%-S)" -ge 50 ]; do sleep 1; done
+	serve_again 1
+	sleep 2
+	expect "no missed run made up" [ "$(ticks)" = "$DOWN_TICKS" ]
+	kill "$(cat "$T/serve.pid")"
+	wait "$(cat "$T/serve.pid")" 2>/dev/null || true
+	# and on the test clock, the schedule goes on
+	serve_again 30
+	for _ in $(seq 120); do
+		[ "$(ticks)" -gt "$DOWN_TICKS" ] && return 0
+		sleep 0.5
+	done
+	echo "    the schedule did not resume"
+	return 1
+}
+t "runs missed while berth serve was down are not made up" missed_runs_not_replayed
+SERVER_PID=$(cat "$T/serve.pid")
 as admin ps:stop jobs > /dev/null 2>&1 || true
 finish
