@@ -5,7 +5,8 @@
 # last line while the old release still serves through the proxy; a
 # failing postdeploy keeps the new release, is said and recorded in
 # `deploys` and the build log; bad schedules (Procfile, app.json) and
-# shell syntax in a hook are refused, naming the line.
+# shell syntax in a hook are refused, naming the line; app.json's cron
+# entries become jobs (`cron APP`).
 . "$(dirname "$0")/lib.sh"
 start_server "[health]" "timeout = 10" "grace = 1"
 W=$T/w
@@ -118,8 +119,23 @@ bad_schedules_refused() {
 	contains "$T/page" "version 2"
 }
 
+appjson_cron_listed() {
+	echo '{"cron": [{"command": "python3 hook.py nightly", "schedule": "@daily"}, {"command": "python3 hook.py often", "schedule": "*/10 * * * *"}]}' > "$W/app.json"
+	git -C "$W" add . && git -C "$W" commit -qm jobs
+	push || { cat "$T/out"; return 1; }
+	as admin cron hooks > "$T/cron"
+	grep -E '^cron-json-1 +@daily +[0-9-]+T00:00:00Z +- +- ' "$T/cron" > /dev/null ||
+		{ cat "$T/cron"; return 1; }
+	contains "$T/cron" "python3 hook.py nightly"
+	grep -E '^cron-json-2 +\*/10 \* \* \* \* ' "$T/cron" > /dev/null ||
+		{ cat "$T/cron"; return 1; }
+	as admin ps hooks > "$T/ps"
+	expect "app.json jobs are not processes" fails grep -q cron "$T/ps"
+}
+
 t "a Piku Procfile with a cron line and a preflight deploys" piku_cron_and_preflight_deploy
 t "a failing predeploy rejects the push; the old release serves" failing_predeploy_rejects
 t "a failing postdeploy keeps the new release, said and recorded" failing_postdeploy_keeps_release
 t "bad schedules and shell syntax in hooks are refused" bad_schedules_refused
+t "app.json's cron list becomes jobs that cron lists" appjson_cron_listed
 finish
