@@ -100,8 +100,9 @@ cron_tick(void *arg)
 	}
 	/* to just after the next minute of the scheduler's clock */
 	wait_ms = ((now / 60 + 1) * 60 - now) * 1000 / k->scale + 20;
+	/* the inner chores' wait, unless they need none (-1) */
 	if (k->inner.tick != NULL &&
-	    (inner = k->inner.tick(k->inner.arg)) < wait_ms)
+	    (inner = k->inner.tick(k->inner.arg)) >= 0 && inner < wait_ms)
 		wait_ms = inner;
 	return (int)wait_ms;
 }
