@@ -80,6 +80,13 @@ start_pass(struct cron_chore *k, time_t from, time_t to)
 		(void)signal(SIGTERM, SIG_DFL);
 		(void)signal(SIGINT, SIG_DFL);
 		(void)signal(SIGCHLD, SIG_DFL);
+		/* a run may be long: it must not hold the daemon's sockets
+		 * (a restarted berth serve could not listen), nor outlive it */
+		if (close_range(3, ~0U, 0) == -1 ||
+		    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1) {
+			log_warn("cron: cannot set up a pass");
+			_exit(1);
+		}
 		_exit(cron_pass(&k->conf, from, to));
 	} else {
 		k->passes[slot] = pid;

@@ -6,8 +6,8 @@
 # stopped at [cron] timeout; `cron APP` lists the jobs with their last
 # exit; `cron:run APP JOB` runs one now (its exit status the job's),
 # refuses a job that is running or unknown and a key without a role; a
-# bad TZ is refused; runs missed while berth serve was down are not made
-# up.
+# bad TZ is refused; kill -9 of berth serve ends the jobs it runs (not
+# the app); runs missed while berth serve was down are not made up.
 export BERTH_TEST_CRON_SCALE=30
 . "$(dirname "$0")/lib.sh"
 start_server "[health]" "timeout = 10" "grace = 1" "[cron]" "timeout = 3"
@@ -166,10 +166,27 @@ t "a bad TZ config var is refused" bad_tz_refused
 # berth serve down for three minutes of its clock: nothing runs meanwhile,
 # and the missed runs are not made up when it is back
 ticks() { grep -c "tick ran as" "$DATA/apps/jobs/logs/cron-tick.log" || true; }
-kill "$SERVER_PID"
+# the app's uid: its processes and its jobs run as it
+APP_UID=$(grep -o "tick ran as cron-tick.1 uid [0-9]*" "$DATA/apps/jobs/logs/cron-tick.log" | head -1 | awk '{print $NF}')
+# kill -9 while the slow job runs: its run goes with berth serve
+for _ in $(seq 120); do
+	pgrep -u "$APP_UID" -f "job.py slow" > /dev/null && break
+	sleep 0.25
+done
+kill -9 "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null
 SERVER_PID=
-sleep 1
+jobs_die_with_serve() {
+	# well before its [cron] timeout (3 s) would end it
+	for _ in $(seq 6); do
+		pgrep -u "$APP_UID" -f "job.py" > /dev/null || break
+		sleep 0.25
+	done
+	expect "no job left running" fails pgrep -u "$APP_UID" -f "job.py"
+	# the app's own processes live on (berth-shim)
+	expect "web.1 still runs" pgrep -u "$APP_UID" -f "server.py" > /dev/null
+}
+t "kill -9 of berth serve: the jobs it runs end, the app lives on" jobs_die_with_serve
 DOWN_TICKS=$(ticks)
 sleep 6
 serve_again() { # serve_again SCALE: berth serve back, on that clock
