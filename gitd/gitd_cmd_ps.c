@@ -102,10 +102,16 @@ restart(struct gitd_ctx *g, const char *what, const char *type, int flags)
 }
 
 static int has_type(struct gitd_ctx *g, const char *type, size_t len);
+static int runs_once(const char *type, size_t len);
 
 int
 cmd_ps_restart(struct gitd_ctx *g, int argc, char **argv)
 {
+	if (argc == 3 && runs_once(argv[2], strlen(argv[2]))) {
+		gitd_errorf(g, "berth: '%.40s' runs once, not as a process"
+		    " (see 'cron %s')", argv[2], g->app.name);
+		return 1;
+	}
 	if (argc == 3 && !has_type(g, argv[2], strlen(argv[2]))) {
 		gitd_errorf(g, "berth: the live release of '%s' has no '%.40s'"
 		    " process", g->app.name, argv[2]);

@@ -59,6 +59,8 @@ piku_cron_and_preflight_deploy() {
 	# and a cron type is not scaled
 	expect "ps:scale refuses a cron type" fails as admin ps:scale hooks cron-tick=2 2> "$T/err"
 	contains "$T/err" "'cron-tick' runs once"
+	expect "ps:restart refuses it too" fails as admin ps:restart hooks cron-tick 2> "$T/err"
+	contains "$T/err" "'cron-tick' runs once"
 }
 
 failing_predeploy_rejects() {
