@@ -2,8 +2,8 @@
  * serve.c - berth serve: the daemon.  Before it takes connections it
  * settles the data dir, follows a changed app_uid_base, repairs what a
  * crash left (run/recover.h) and starts the router; then gitd serves,
- * with run/reconcile.h's repairs and gitd/gitd_upkeep.h's disk upkeep as
- * its chores between connections.
+ * with run/reconcile.h's repairs, gitd/gitd_upkeep.h's disk upkeep and
+ * gitd/gitd_cron.h's scheduled jobs as its chores between connections.
  */
 #include <git2.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/msg.h"
 #include "core/testpoint.h"
+#include "gitd/gitd_cron.h"
 #include "gitd/gitd_server.h"
 #include "gitd/gitd_upkeep.h"
 #include "router/router.h"
@@ -42,7 +43,8 @@ cmd_serve(struct conf *c, int argc, char **argv, const char *note)
 {
 	struct reconcile *rec;
 	struct upkeep_chore *up;
-	struct gitd_chores chores, all;
+	struct cron_chore *cr;
+	struct gitd_chores chores, all, outer;
 	struct store *st;
 	char err[ERR_MAX], packs[PATH_MAX + 256];
 	int created = 0, keys = 0, started, rc;
@@ -100,7 +102,16 @@ cmd_serve(struct conf *c, int argc, char **argv, const char *note)
 		return 1;
 	}
 	upkeep_chore_init(up, c, &chores, &all);
-	rc = gitd_serve(c, &all);
+	/* and the scheduled jobs (gitd/gitd_cron.h) */
+	if ((cr = malloc(sizeof(*cr))) == NULL) {
+		log_warnx("out of memory");
+		free(up);
+		free(rec);
+		return 1;
+	}
+	cron_chore_init(cr, c, &all, &outer);
+	rc = gitd_serve(c, &outer);
+	free(cr);
 	free(up);
 	free(rec);
 	return rc;

@@ -203,6 +203,8 @@ static const struct conf_key conf_keys[] = {
 	INT("upkeep", "audit_max_days", audit_max_days, 1, 36500, "365"),
 	INT("upkeep", "logs_max_days", logs_max_days, 1, 36500, "30"),
 
+	INT("cron", "timeout", cron_timeout, 1, 604800, "3600"),
+
 	STR("health", "path", health_path, check_url_path, "/"),
 	INT("health", "timeout", health_timeout, 1, 3600, "30"),
 	INT("health", "grace", health_grace, 0, 3600, "5"),

@@ -93,6 +93,9 @@ struct conf {
 	int audit_max_days;              /* audit rows kept, 365 days */
 	int logs_max_days;               /* logs of processes gone, 30 days */
 
+	/* [cron] (run/cron_sched.h) */
+	int cron_timeout;                /* seconds a scheduled job may run, 3600 */
+
 	/* [health] */
 	char health_path[CONF_NAME_MAX]; /* / */
 	int health_timeout;              /* seconds, 30 */

@@ -133,6 +133,17 @@ static const char *const migrations[] = {
 	"CREATE TABLE preview_settings ("
 	"  app_id INTEGER PRIMARY KEY REFERENCES apps(id) ON DELETE CASCADE,"
 	"  pattern TEXT NOT NULL);",
+	/* 10: scheduled jobs' state (core/store_cron.c) and what each deploy's
+	 * hooks did */
+	"CREATE TABLE cron_jobs ("
+	"  app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  last_run INTEGER NOT NULL DEFAULT 0,"
+	"  last_exit INTEGER NOT NULL DEFAULT -1,"
+	"  last_ms INTEGER NOT NULL DEFAULT 0,"
+	"  running_pid INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (app_id, name));"
+	"ALTER TABLE deploys ADD COLUMN hooks TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

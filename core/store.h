@@ -224,4 +224,30 @@ int store_audit_prune(struct store *st, int64_t before, int *n);
  * pages: *vacuumed 1 then.  0 or -1. */
 int store_compact(struct store *st, int *vacuumed);
 
+/* Scheduled jobs and deploy hooks (core/store_cron.c).  A job's row
+ * (app, name) holds its last run (start time, exit status, -1 before
+ * the first, duration) and the pid of the process running it now (0:
+ * none), which claims it so that one job never runs twice at once. */
+struct cron_rec {
+	char name[40];
+	int64_t last_run;
+	int last_exit;
+	int64_t last_ms;
+	int running_pid;
+};
+/* The job's row (zeros and last_exit -1 when it never ran). */
+int store_cron_get(struct store *st, int64_t app_id, const char *name,
+    struct cron_rec *out);
+/* Claim the job for pid at time now unless a run holds it (or held it:
+ * stale_pid, when not 0, is a holder known to be gone, taken over).
+ * *claimed 1 when pid holds it now, else 0 with *holder. */
+int store_cron_claim(struct store *st, int64_t app_id, const char *name,
+    int pid, int stale_pid, int64_t now, int *claimed, int *holder);
+/* The run of pid ended with exit after ms; the job is free again. */
+int store_cron_done(struct store *st, int64_t app_id, const char *name,
+    int pid, int exit, int64_t ms);
+/* Append "TEXT" to the hooks summary of deploy id ("; " between). */
+int store_deploy_hooks_add(struct store *st, int64_t id, const char *text);
+int store_deploy_hooks(struct store *st, int64_t id, char *out, size_t len);
+
 #endif

@@ -305,19 +305,23 @@ build_release(struct deploy *d)
 int
 build_describe(struct deploy *d)
 {
-	char procfile[RELEASE_OUT_MAX], err[256];
+	char procfile[RELEASE_OUT_MAX], procs[STORE_PROCS_MAX], err[256];
 	int rc;
 
+	/* the Procfile's errors first: they name its line (a buildpack's
+	 * bin/release may have read the same bad line) */
+	if ((rc = read_procfile(d, procfile, sizeof(procfile))) == -1)
+		return deploy_fail(d, "cannot read the Procfile (too large?)");
+	if (rc == 1 && procfile_parse(procfile, procs, sizeof(procs), err,
+	    sizeof(err)) == -1)
+		return deploy_fail(d, "%s", err);
 	if (release_yaml_parse(d->release_out, d->release_len,
 	    d->rel.process_types, sizeof(d->rel.process_types),
 	    d->rel.static_root, sizeof(d->rel.static_root), err,
 	    sizeof(err)) == -1)
 		return deploy_fail(d, "%s", err);
-	if ((rc = read_procfile(d, procfile, sizeof(procfile))) == -1)
-		return deploy_fail(d, "cannot read the Procfile (too large?)");
-	if (rc == 1 && procfile_parse(procfile, d->rel.process_types,
-	    sizeof(d->rel.process_types), err, sizeof(err)) == -1)
-		return deploy_fail(d, "%s", err);
+	if (rc == 1)
+		memcpy(d->rel.process_types, procs, sizeof(procs));
 	return 0;
 }
 

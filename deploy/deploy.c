@@ -9,13 +9,17 @@
  *   release    bin/release (each step as the build's uid; nothing any of
  *              them started outlives it)
  *   seal       the tree back to root and the app's group, checked after
- *   describe   process types from bin/release or the sealed Procfile
+ *   describe   process types from bin/release or the sealed Procfile,
+ *              then app.json's hooks and cron jobs (deploy/hooks.c)
  *   close      the tree closed to other apps' uids
  *   install    releases/N and its row
+ *   predeploy  the app's predeploy hook, if any (deploy/hooks.c)
  *   phase      the `release` command, if any (deploy/releasephase.c)
  *   run        start its processes, health-check them, route to them (or
  *              to its static files) and retire the old set (run/swap.c)
  *   activate   current -> releases/N (one rename)
+ *   postdeploy the app's postdeploy hook, if any (its failure is said,
+ *              recorded, and undoes nothing)
  *   retain     archive releases beyond keep_releases
  *   finish     the deploys row: outcome, reason, duration, full log
  * Any stage that fails stops the deploy: nothing live has changed (route
@@ -177,7 +181,8 @@ deploy_stages(struct deploy *d, long long *build_ms)
 	t = deploy_now_ms();
 	if (build_compile(d) == -1 || build_release(d) == -1 ||
 	    release_seal(d) == -1 || build_describe(d) == -1 ||
-	    release_check_static(d) == -1 || release_close(d) == -1)
+	    hooks_describe(d) == -1 || release_check_static(d) == -1 ||
+	    release_close(d) == -1)
 		goto out;
 	*build_ms = deploy_now_ms() - t;
 	d->rel.build_ms = *build_ms;
@@ -190,7 +195,8 @@ deploy_stages(struct deploy *d, long long *build_ms)
 	slot = -1;
 	if (store_objects(d) == -1 || release_install(d) == -1)
 		goto out;
-	if (release_phase(d) == -1 || release_run(d, d->rel.version) == -1) {
+	if (hooks_predeploy(d) == -1 || release_phase(d) == -1 ||
+	    release_run(d, d->rel.version) == -1) {
 		/* it never went live: only the deploy's row and log remain */
 		release_uninstall(d);
 		goto out;
@@ -198,6 +204,7 @@ deploy_stages(struct deploy *d, long long *build_ms)
 	if (release_activate(d, d->rel.version) == -1)
 		goto out;
 	testpoint(d->conf, "activated");
+	hooks_postdeploy(d);
 	release_retain(d);
 	rc = 0;
 out:

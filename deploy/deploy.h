@@ -123,6 +123,24 @@ int reason_build_failed(struct deploy *d, const struct spawn_result *res);
 /* deploy/releasephase.c: the `release` command, if any, in the installed
  * release before its processes start.  0 or -1 with the reason. */
 int release_phase(struct deploy *d);
+/* Run the release's command of process type `type` (what: its name for
+ * the pusher) as a one-off, streamed: 1 when there is none, 0 when it
+ * succeeded, -1 with the reason (its last line) when it could not run,
+ * failed or timed out.  out: whether it ran, its exit, its duration. */
+struct phase_out {
+	int ran, exit;
+	long long ms;
+};
+int phase_run(struct deploy *d, const char *type, const char *what,
+    struct phase_out *out);
+
+/* deploy/hooks.c: app.json read into the release's process list (after
+ * the Procfile); the predeploy hook (Piku's preflight) before anything
+ * of the release starts, failing the deploy; the postdeploy hook once it
+ * is live, its failure said and recorded but the release kept. */
+int hooks_describe(struct deploy *d);
+int hooks_predeploy(struct deploy *d);
+void hooks_postdeploy(struct deploy *d);
 
 /* deploy/slot.c: one of build.concurrency build slots; -1 on error. */
 int slot_acquire(struct deploy *d);

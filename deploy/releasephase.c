@@ -6,6 +6,7 @@
  * nothing it started outlives it).  Its output streams to the pusher,
  * config values hidden; a non-zero exit or [build] timeout fails the
  * deploy with its last output line as the reason, and nothing goes live.
+ * The deploy hooks (deploy/hooks.c) run the same way (phase_run).
  */
 #include <stdio.h>
 #include <string.h>
@@ -48,33 +49,50 @@ split(char *cmd, char **argv, size_t max)
 }
 
 int
-release_phase(struct deploy *d)
+phase_run(struct deploy *d, const char *type, const char *what,
+    struct phase_out *out)
 {
 	char cmd[2048], err[256], how[64], *argv[ONEOFF_ARGV_MAX + 1];
 	struct phase ph = { d, "" };
 	struct spawn_result res;
 	struct oneoff o;
+	char dyno[PROC_NAME_MAX + 3];
+	long long t0;
 
-	if (procfile_command_of(d->rel.process_types, "release", cmd,
+	memset(out, 0, sizeof(*out));
+	if (procfile_command_of(d->rel.process_types, type, cmd,
 	    sizeof(cmd)) == -1)
-		return 0; /* no release command */
-	deploy_say(d, "-----> Running release command: %s (timeout %d s)", cmd,
+		return 1; /* none */
+	deploy_say(d, "-----> Running %s: %s (timeout %d s)", what, cmd,
 	    d->conf->build_timeout);
 	if (split(cmd, argv, ONEOFF_ARGV_MAX + 1) == -1)
-		return deploy_fail(d, "the release command has more than %d"
-		    " words", ONEOFF_ARGV_MAX);
+		return deploy_fail(d, "the %s has more than %d words", what,
+		    ONEOFF_ARGV_MAX);
+	snprintf(dyno, sizeof(dyno), "%s.1", type);
 	o = (struct oneoff){ .conf = d->conf, .st = d->st, .app = &d->app,
-	    .version = d->rel.version, .argv = argv, .dyno = "release.1" };
+	    .version = d->rel.version, .argv = argv, .dyno = dyno };
+	t0 = deploy_now_ms();
 	if (oneoff_run(&o, d->conf->build_timeout, phase_line, &ph, &res, err,
 	    sizeof(err)) == -1)
-		return deploy_fail(d, "cannot run the release command: %s", err);
+		return deploy_fail(d, "cannot run the %s: %s", what, err);
+	out->ran = 1;
+	out->ms = deploy_now_ms() - t0;
+	out->exit = res.exited ? res.exit_code : 128 + res.signal;
 	if (res.timed_out)
-		return deploy_fail(d, "release command timed out after %d s"
-		    " ([build] timeout)", d->conf->build_timeout);
+		return deploy_fail(d, "%s timed out after %d s ([build] timeout)",
+		    what, d->conf->build_timeout);
 	if (!res.exited || res.exit_code != 0) {
 		spawn_describe(&res, how, sizeof(how));
-		return deploy_fail(d, "release command failed (%s)%s%s", how,
+		return deploy_fail(d, "%s failed (%s)%s%s", what, how,
 		    ph.last[0] ? ": " : "", ph.last);
 	}
 	return 0;
+}
+
+int
+release_phase(struct deploy *d)
+{
+	struct phase_out out;
+
+	return phase_run(d, "release", "release command", &out) == -1 ? -1 : 0;
 }

@@ -102,10 +102,16 @@ restart(struct gitd_ctx *g, const char *what, const char *type, int flags)
 }
 
 static int has_type(struct gitd_ctx *g, const char *type, size_t len);
+static int runs_once(const char *type, size_t len);
 
 int
 cmd_ps_restart(struct gitd_ctx *g, int argc, char **argv)
 {
+	if (argc == 3 && runs_once(argv[2], strlen(argv[2]))) {
+		gitd_errorf(g, "berth: '%.40s' runs once, not as a process"
+		    " (see 'cron %s')", argv[2], g->app.name);
+		return 1;
+	}
 	if (argc == 3 && !has_type(g, argv[2], strlen(argv[2]))) {
 		gitd_errorf(g, "berth: the live release of '%s' has no '%.40s'"
 		    " process", g->app.name, argv[2]);
@@ -155,6 +161,16 @@ has_type(struct gitd_ctx *g, const char *type, size_t len)
 	return 0;
 }
 
+/* A type that runs once (release, a hook, a cron job) is not scaled. */
+static int
+runs_once(const char *type, size_t len)
+{
+	char t[PROC_NAME_MAX + 1];
+
+	snprintf(t, sizeof(t), "%.*s", (int)(len < sizeof(t) ? len : 0), type);
+	return len < sizeof(t) && !procfile_is_process(t);
+}
+
 int
 cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv)
 {
@@ -173,6 +189,11 @@ cmd_ps_scale(struct gitd_ctx *g, int argc, char **argv)
 			gitd_errorf(g, "berth: count must be 0-%d, got '%.20s'",
 			    SCALE_MAX, eq + 1);
 			return 2;
+		}
+		if (runs_once(argv[i], len)) {
+			gitd_errorf(g, "berth: '%.*s' runs once, not as a process"
+			    " (see 'cron %s')", (int)len, argv[i], g->app.name);
+			return 1;
 		}
 		if (!has_type(g, argv[i], len)) {
 			gitd_errorf(g, "berth: the live release of '%s' has no"

@@ -61,11 +61,16 @@ static int
 deploy_row(void *arg, const struct deploy_rec *d)
 {
 	struct gitd_ctx *g = arg;
+	char hooks[512];
 
+	/* what the app's deploy hooks did (deploy/hooks.c) */
+	if (store_deploy_hooks(g->st, d->id, hooks, sizeof(hooks)) == -1)
+		return -1;
 	json_array_append_new(g->rows, json_pack("{s:I, s:s, s:s, s:s, s:i, s:I,"
-	    " s:I, s:o}", "id", (json_int_t)d->number, "kind", d->kind, "commit",
-	    d->commit, "status", d->status, "release", d->release, "started_at",
-	    (json_int_t)d->started_at, "duration_ms", (json_int_t)d->duration_ms,
+	    " s:I, s:o, s:o}", "id", (json_int_t)d->number, "kind", d->kind,
+	    "commit", d->commit, "status", d->status, "release", d->release,
+	    "started_at", (json_int_t)d->started_at, "duration_ms",
+	    (json_int_t)d->duration_ms, "hooks", gitd_json_text(hooks),
 	    "reason", gitd_json_text(d->reason)));
 	return 0;
 }
@@ -74,7 +79,7 @@ int
 cmd_deploys(struct gitd_ctx *g, int argc, char **argv)
 {
 	static const char *const cols[] = { "id", "kind", "commit", "status",
-	    "release", "duration_ms", "reason", NULL };
+	    "release", "duration_ms", "hooks", "reason", NULL };
 
 	(void)argc, (void)argv;
 	g->rows = json_array();

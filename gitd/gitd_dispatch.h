@@ -81,6 +81,8 @@ int cmd_whoami(struct gitd_ctx *g, int argc, char **argv);
 int cmd_maintenance_on(struct gitd_ctx *g, int argc, char **argv);
 int cmd_maintenance_off(struct gitd_ctx *g, int argc, char **argv);
 int cmd_run(struct gitd_ctx *g, int argc, char **argv);
+int cmd_cron(struct gitd_ctx *g, int argc, char **argv);
+int cmd_cron_run(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains_add(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains_remove(struct gitd_ctx *g, int argc, char **argv);
 int cmd_previews(struct gitd_ctx *g, int argc, char **argv);

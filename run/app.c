@@ -19,6 +19,7 @@
 #include "core/store_preview.h"
 #include "run/app.h"
 #include "run/preview.h"
+#include "run/procfile.h"
 #include "run/procs.h"
 #include "run/swap.h"
 #include "router/router.h"
@@ -178,9 +179,12 @@ app_stopped(struct store *st, const struct app_rec *a, int *stopped)
 	    store_release_get(st, a->id, a->current_release, &rel) == -1)
 		return -1;
 	for (const char *l = rel.process_types; n == 0 && *l;
-	    l = strchr(l, '\n') + 1)
-		if (strncmp(l, "release:", 8) != 0)
+	    l = strchr(l, '\n') + 1) {
+		char type[PROC_NAME_MAX + 1];
+		snprintf(type, sizeof(type), "%.*s", (int)strcspn(l, ":"), l);
+		if (procfile_is_process(type))
 			*stopped = 1;
+	}
 	return 0;
 }
 

@@ -1,8 +1,8 @@
 /*
  * plan.c - what a swap starts and what it retires (run/swap.c runs
- * the plan).  The wanted set is the release's process types (all but
- * `release`) times the formation (1 of each unless scaled).  A full swap
- * (a deploy, rollback, ps:restart) starts all of it and retires every
+ * the plan).  The wanted set is the release's process types (those
+ * that run for long: not `release`, the hooks or the cron jobs) times
+ * the formation (1 of each unless scaled).  A full swap (a deploy, rollback, ps:restart) starts all of it and retires every
  * running process; ps:restart APP TYPE does the same for one type; a
  * scale starts only the instances that are missing and retires only those
  * beyond the new count, so the rest keep serving untouched.
@@ -105,7 +105,7 @@ plan_swap(struct store *st, const struct app_rec *app,
 			    rel->version);
 			return -1;
 		}
-		if (strcmp(type, "release") == 0 ||
+		if (!procfile_is_process(type) ||
 		    (scope->type != NULL && strcmp(type, scope->type) != 0))
 			continue;
 		if (wanted(st, app, type, &count, why, whylen) == -1)

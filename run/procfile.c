@@ -14,6 +14,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "core/cron.h"
 #include "core/msg.h"
 #include "core/text.h"
 
@@ -35,6 +36,51 @@ int
 procfile_name_valid(const char *name)
 {
 	return proc_name_valid(name, strlen(name));
+}
+
+static int
+is_cron(const char *name, size_t len)
+{
+	return len >= 4 && strncmp(name, "cron", 4) == 0;
+}
+
+int
+procfile_is_cron(const char *type)
+{
+	return is_cron(type, strlen(type));
+}
+
+int
+procfile_is_process(const char *type)
+{
+	static const char *const once[] = { "release", "predeploy",
+	    "preflight", "postdeploy" };
+
+	for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++)
+		if (strcmp(type, once[i]) == 0)
+			return 0;
+	return !procfile_is_cron(type);
+}
+
+/* A scheduled job's command: a schedule that ever comes, then a command. */
+static int
+cron_valid(const char *name, size_t nlen, const char *cmd, char *why,
+    size_t whylen)
+{
+	const char *rest;
+	char err[200];
+
+	if (cron_check(cmd, &rest, err, sizeof(err)) == -1) {
+		snprintf(why, whylen, "%.*s: %s", (int)nlen, name, err);
+		return -1;
+	}
+	if (*rest == '\0') {
+		snprintf(why, whylen, "%.*s: no command after the schedule"
+		    " (cron-NAME: MIN HOUR DAY MONTH WEEKDAY COMMAND)",
+		    (int)nlen, name);
+		return -1;
+	}
+	return 0;
 }
 
 /* One line of printable text: no newline, escape or other control
@@ -102,7 +148,9 @@ add_proc(char *out, size_t outlen, const char *name, size_t nlen,
 	}
 	memcpy(cbuf, cmd, clen);
 	cbuf[clen] = '\0';
-	if (procfile_command_valid(cbuf, why, whylen) == -1)
+	if (procfile_command_valid(cbuf, why, whylen) == -1 ||
+	    (is_cron(name, nlen) && cron_valid(name, nlen, cbuf, why,
+	    whylen) == -1))
 		return -1;
 	for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
 		count++;
@@ -122,6 +170,14 @@ add_proc(char *out, size_t outlen, const char *name, size_t nlen,
 	}
 	snprintf(out + used, outlen - used, "%.*s: %s\n", (int)nlen, name, cbuf);
 	return 0;
+}
+
+int
+procfile_add(char *out, size_t outlen, const char *name, const char *cmd,
+    char *why, size_t whylen)
+{
+	return add_proc(out, outlen, name, strlen(name), cmd, strlen(cmd), why,
+	    whylen);
 }
 
 int

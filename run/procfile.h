@@ -9,6 +9,13 @@
  * character (a newline would start a new, unchecked line).  Everything a
  * buildpack says is hostile, and so is what comes back from the store:
  * whatever turns a stored list into a path or an argv checks it again.
+ *
+ * Not every type is a long-running process: `release` (the release
+ * phase), the deploy hooks `predeploy` (Piku's `preflight`) and
+ * `postdeploy` (deploy/hooks.c), and scheduled jobs, types starting with
+ * `cron` whose command starts with a five-field schedule (core/cron.h,
+ * run by run/cron_sched.c), each run once when their time comes.  A bad
+ * schedule is refused here like shell syntax.
  */
 #ifndef BERTH_HOOKS_PROCFILE_H
 #define BERTH_HOOKS_PROCFILE_H
@@ -34,6 +41,18 @@ int procfile_command_valid(const char *cmd, char *why, size_t whylen);
 
 /* 1 when name is a valid process type: 1-PROC_NAME_MAX of [A-Za-z0-9_-]. */
 int procfile_name_valid(const char *name);
+
+/* 1 when type is started as a long-running process (see above). */
+int procfile_is_process(const char *type);
+
+/* 1 when type is a scheduled job ("cron", "cron-cleanup", ...). */
+int procfile_is_cron(const char *type);
+
+/* Append "name: command" to the canonical list out, checked as a
+ * Procfile line is (name, command, schedule, duplicates, room).  0 or -1
+ * with why. */
+int procfile_add(char *out, size_t outlen, const char *name,
+    const char *cmd, char *why, size_t whylen);
 
 /* Check a canonical list read back from the store: exactly what
  * procfile_parse would make of it, or "" (no processes).  0 or -1 with

@@ -1,8 +1,9 @@
-/* fuzz_procfile.c - Procfile and bin/release YAML parsing. */
+/* fuzz_procfile.c - Procfile, bin/release YAML and app.json parsing. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "run/appjson.h"
 #include "run/procfile.h"
 
 int
@@ -18,6 +19,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	(void)procfile_parse(text, out, sizeof(out), err, sizeof(err));
 	(void)release_yaml_parse(text, len, out, sizeof(out), sr, sizeof(sr),
 	    err, sizeof(err));
+	out[0] = '\0';
+	(void)appjson_parse(text, len, out, sizeof(out), err, sizeof(err));
 	free(text);
 	return 0;
 }

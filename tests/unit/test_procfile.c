@@ -1,12 +1,13 @@
 /*
  * test_procfile.c - unit tests of Procfile and bin/release parsing
- * (run/procfile.c), of config var sealing (core/secret.c) and of
+ * (run/procfile.c), of cron lines and app.json (run/appjson.c), of config var sealing (core/secret.c) and of
  * hiding config values in build output (core/vars.c).
  */
 #include <string.h>
 
 #include "core/secret.h"
 #include "core/vars.h"
+#include "run/appjson.h"
 #include "run/procfile.h"
 #include "unit.h"
 
@@ -201,10 +202,73 @@ test_redact(void)
 	CHECK(strlen(o) == 11 && strstr(o, "s3cr3t") == NULL);
 }
 
+static void
+test_cron_lines(void)
+{
+	CHECK(procfile_parse("web: a\ncron-cleanup: 0 3 * * * python3 c.py\n"
+	    "preflight: ./pre\n", out, sizeof(out), err, sizeof(err)) == 0);
+	CHECK(strcmp(out, "web: a\ncron-cleanup: 0 3 * * * python3 c.py\n"
+	    "preflight: ./pre\n") == 0);
+	CHECK(procfile_check(out, err, sizeof(err)) == 0);
+	CHECK(procfile_is_process("web") && procfile_is_process("worker"));
+	CHECK(!procfile_is_process("cron-cleanup") && !procfile_is_process("cron"));
+	CHECK(!procfile_is_process("release") && !procfile_is_process("preflight"));
+	CHECK(!procfile_is_process("predeploy") &&
+	    !procfile_is_process("postdeploy"));
+	CHECK(procfile_parse("web: a\ncron-x: 61 * * * * b\n", out, sizeof(out),
+	    err, sizeof(err)) == -1 &&
+	    strcmp(err, "Procfile line 2: cron-x: bad minute '61' (0-59)") == 0);
+	CHECK(procfile_parse("cron-x: 0 3 * * *\n", out, sizeof(out), err,
+	    sizeof(err)) == -1 && strstr(err, "no command after") != NULL);
+	CHECK(procfile_parse("cron-x: 0 0 31 2 * b\n", out, sizeof(out), err,
+	    sizeof(err)) == -1 && strstr(err, "never comes") != NULL);
+}
+
+static void
+test_appjson(void)
+{
+	static const char ok[] = "{\"name\": \"x\", \"scripts\": {\"dokku\":"
+	    " {\"predeploy\": \"./migrate\", \"postdeploy\": \"./warm up\"}},"
+	    " \"cron\": [{\"command\": \"./a\", \"schedule\": \"@daily\"},"
+	    " {\"schedule\": \"*/5 * * * *\", \"command\": \"./b 1\"}]}";
+
+	strcpy(out, "web: a\n");
+	CHECK(appjson_parse(ok, strlen(ok), out, sizeof(out), err,
+	    sizeof(err)) == 0);
+	CHECK(strcmp(out, "web: a\npredeploy: ./migrate\npostdeploy: ./warm up\n"
+	    "cron-json-1: @daily ./a\ncron-json-2: */5 * * * * ./b 1\n") == 0);
+	CHECK(procfile_check(out, err, sizeof(err)) == 0);
+#define BAD(text, want)                                                    \
+	do {                                                               \
+		strcpy(out, "web: a\n");                                   \
+		CHECK(appjson_parse(text, strlen(text), out, sizeof(out),  \
+		    err, sizeof(err)) == -1 && strstr(err, want) != NULL); \
+	} while (0)
+	BAD("[1]", "not a JSON object");
+	BAD("{\"cron\": {}}", "cron: not a list");
+	BAD("{\"cron\": [{\"command\": \"a\"}]}", "cron[1]: expected");
+	BAD("{\"cron\": [{\"command\": \"a\", \"schedule\": \"* * * *\"}]}",
+	    "cron[1]: bad schedule");
+	BAD("{\"cron\": [{\"command\": \"a;b\", \"schedule\": \"@daily\"}]}",
+	    "';' is shell syntax");
+	BAD("{\"scripts\": {\"dokku\": {\"predeploy\": 1}}}", "not a string");
+	BAD("{\"scripts\": {\"dokku\": {\"predeploy\": \"a\\u0000b\"}}}",
+	    "app.json"); /* jansson refuses a NUL; member_string would too */
+	BAD("{\"scripts\": {\"dokku\": {\"predeploy\": \"a\\nb\"}}}",
+	    "control character");
+	BAD("{\"a\": 1, \"a\": 2}", "app.json line 1");
+	BAD("{", "app.json line 1");
+	strcpy(out, "web: a\npredeploy: x\n");
+	CHECK(appjson_parse(ok, strlen(ok), out, sizeof(out), err,
+	    sizeof(err)) == -1 && strstr(err, "defined twice") != NULL);
+}
+
 int
 main(void)
 {
 	test_procfile();
+	test_cron_lines();
+	test_appjson();
 	test_release_yaml();
 	test_hostile_text();
 	test_stored_list();

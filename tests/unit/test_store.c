@@ -79,6 +79,7 @@ make_schema3(void)
 	    "DROP INDEX deploys_number; ALTER TABLE deploys DROP COLUMN number;"
 	    "ALTER TABLE apps DROP COLUMN maintenance;"
 	    "DROP TABLE previews; DROP TABLE preview_settings;"
+	    "DROP TABLE cron_jobs; ALTER TABLE deploys DROP COLUMN hooks;"
 	    "PRAGMA user_version = 3;", NULL, NULL, NULL);
 	sqlite3_close(h);
 	return rc == SQLITE_OK ? 0 : -1;

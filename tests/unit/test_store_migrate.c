@@ -61,6 +61,9 @@ static const char *const fixtures[] = {
 	/* 9: beta is the preview of alpha's branch feat */
 	"INSERT INTO previews VALUES (5, 1, 'feat', 3);"
 	"INSERT INTO preview_settings VALUES (1, 'fe*');",
+	/* 10 */
+	"INSERT INTO cron_jobs (app_id, name, last_run, last_exit) VALUES"
+	" (1, 'cron-tick', 5, 0);",
 };
 #define NFIXTURES ((int)(sizeof(fixtures) / sizeof(fixtures[0])))
 
@@ -231,6 +234,11 @@ check_later(struct store *st, int v)
 		CHECK(a.maintenance == 0);
 		CHECK(store_app_set_maintenance(st, 1, 1) == 0 &&
 		    store_app_get(st, "alpha", &a) == 0 && a.maintenance == 1);
+	}
+	if (v >= 10) {
+		struct cron_rec cr;
+		CHECK(store_cron_get(st, 1, "cron-tick", &cr) == 0 &&
+		    cr.last_run == 5 && cr.last_exit == 0);
 	}
 	if (v >= 6) {
 		CHECK(store_app_upstream(st, 1, &count) == 0 && count == 20001);
