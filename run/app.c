@@ -166,9 +166,7 @@ count_one(void *arg, const struct proc_rec *p)
 	return 0;
 }
 
-/* Stopped: a release with processes to run, none of them running (ps:stop
- * removed them; a crashed one still counts as running). */
-static int
+int
 app_stopped(struct store *st, const struct app_rec *a, int *stopped)
 {
 	struct release_rec rel;

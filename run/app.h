@@ -27,6 +27,11 @@ int app_restart(const struct conf *c, struct store *st, const char *app,
     const char *holder, const char *type, int flags,
     say_fn say, void *say_ctx, char *why, size_t wlen);
 
+/* *stopped = 1 when the live release has processes to run and none of
+ * them is running (ps:stop removed them; a crashed one still counts as
+ * running).  0, or -1 when the store fails. */
+int app_stopped(struct store *st, const struct app_rec *a, int *stopped);
+
 /* Stop all of the app's processes (ps:stop).  0 or -1 with why. */
 int app_stop(const struct conf *c, struct store *st, const char *app,
     const char *holder, char *why, size_t wlen);

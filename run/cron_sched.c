@@ -18,6 +18,7 @@
 #include "core/grow.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "run/app.h"
 #include "run/cron_run.h"
 
 struct due {
@@ -60,7 +61,16 @@ due_of(struct collect *k, const struct app_rec *a)
 	struct cron_job *jobs;
 	size_t n;
 	time_t next;
+	int stopped;
 
+	/* an app stopped with ps:stop runs no jobs until ps:start */
+	if (app_stopped(k->st, a, &stopped) == -1) {
+		log_warnx("cron: app '%s': %s", a->name, store_error(k->st));
+		k->failed = 1;
+		return;
+	}
+	if (stopped)
+		return;
 	if ((jobs = calloc(PROC_TYPES_MAX, sizeof(*jobs))) == NULL) {
 		log_warnx("cron: out of memory");
 		k->failed = 1;

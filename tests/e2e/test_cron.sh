@@ -170,9 +170,23 @@ preview_runs_no_jobs() {
 	as admin previews:destroy jobs feat > /dev/null
 }
 
+# ps:stop stops the app's jobs too, until ps:start
+stopped_app_runs_no_jobs() {
+	as admin ps:stop jobs > /dev/null
+	sleep 2 # a pass that began before the stop may still start one run
+	as admin logs jobs -n 1000 > "$T/logs" 2>&1
+	n=$(grep -c "tick ran as" "$T/logs")
+	sleep 8 # four minutes of the test clock
+	as admin logs jobs -n 1000 > "$T/logs" 2>&1
+	expect "no run while stopped" [ "$(grep -c "tick ran as" "$T/logs")" -eq "$n" ]
+	as admin ps:start jobs > /dev/null
+	wait_log_count "tick ran as" $((n + 1))
+}
+
 t "an app with jobs deploys; jobs are not processes" deploy_with_jobs
 t "a job every minute writes lines seen in logs" job_every_minute_in_logs
 t "a preview of a branch with jobs runs none of them" preview_runs_no_jobs
+t "an app stopped with ps:stop runs no jobs until ps:start" stopped_app_runs_no_jobs
 t "a run still going is skipped; [cron] timeout stops it" overlap_skipped_and_timeout
 t "cron APP lists schedule, next and last run, last exit" cron_lists_jobs
 t "cron:run runs a job now, exit status and logs" cron_run_now
