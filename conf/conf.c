@@ -205,6 +205,10 @@ static const struct conf_key conf_keys[] = {
 	STR("health", "path", health_path, check_url_path, "/"),
 	INT("health", "timeout", health_timeout, 1, 3600, "30"),
 	INT("health", "grace", health_grace, 0, 3600, "5"),
+
+	STR("export", "base", export_base, NULL, ""),
+	INT("export", "user", export_user, 1, 2147483646, "10001"),
+	INT("export", "port", export_port, 1, 65535, "5000"),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -501,7 +505,8 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 	    base) == -1 ||
 	    conf_resolve(c->buildpacks_dir, sizeof(c->buildpacks_dir),
 	    base) == -1 || conf_resolve(c->acme_ca_root,
-	    sizeof(c->acme_ca_root), base) == -1 || conf_derive_data(c) == -1) {
+	    sizeof(c->acme_ca_root), base) == -1 || conf_resolve(c->export_base,
+	    sizeof(c->export_base), base) == -1 || conf_derive_data(c) == -1) {
 		snprintf(err, errlen, "path too long under '%.64s...'", base);
 		return -1;
 	}

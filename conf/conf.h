@@ -97,6 +97,11 @@ struct conf {
 	char health_path[CONF_NAME_MAX]; /* / */
 	int health_timeout;              /* seconds, 30 */
 	int health_grace;                /* seconds, 5 */
+
+	/* [export] (export/export.h) */
+	char export_base[PATH_MAX];      /* "" (berth's own) or an OCI layout dir */
+	int export_user;                 /* the image's uid and gid, 10001 */
+	int export_port;                 /* the image's PORT, 5000 */
 };
 
 /* The names [router] kind may take, NULL-terminated: the proxies
