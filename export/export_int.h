@@ -26,4 +26,11 @@ int export_runtime_layer(const char *layout, const struct export_release *r,
 int export_each_file(const char *dir, int (*fn)(void *, const char *),
     void *ctx);
 
+/* s quoted for YAML (hcl 0) or HCL (hcl 1) onto f (export_quote.c).
+ * 0, or -1 (a write failed, or s is not UTF-8). */
+int export_quote(FILE *f, const char *s, int hcl);
+
+/* A process type as part of a Kubernetes name: lower case, '_' -> '-'. */
+void export_kname(const char *in, char *out, size_t len);
+
 #endif

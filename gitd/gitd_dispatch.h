@@ -82,6 +82,7 @@ int cmd_maintenance_on(struct gitd_ctx *g, int argc, char **argv);
 int cmd_maintenance_off(struct gitd_ctx *g, int argc, char **argv);
 int cmd_run(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains_add(struct gitd_ctx *g, int argc, char **argv);
+int cmd_export(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains_remove(struct gitd_ctx *g, int argc, char **argv);
 
 /* For help: the table, ended by a NULL name. */
