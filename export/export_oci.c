@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/path.h"
@@ -159,7 +160,7 @@ write_index(const char *layout, const struct oci_desc *man, const char *tag,
 	    OCI_MT_INDEX, "manifests", ms);
 	rc = json_dump_file(idx, tmp, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(idx);
-	if (rc == -1 || rename(tmp, path) == -1) {
+	if (rc == -1 || chmod(tmp, 0644) == -1 || rename(tmp, path) == -1) {
 		snprintf(err, errlen, "cannot write '%s': %s", path,
 		    strerror(errno));
 		unlink(tmp);

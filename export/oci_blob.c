@@ -75,6 +75,7 @@ oci_layout_init(const char *layout, char *err, size_t errlen)
 {
 	char p[4096];
 	FILE *f;
+	static const char *const dirs[] = { "", "/blobs", "/blobs/sha256" };
 
 	if (pathf(p, sizeof(p), "%s/blobs/sha256", layout) == -1 ||
 	    mkdirs(p, 0755) == -1) {
@@ -82,13 +83,28 @@ oci_layout_init(const char *layout, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
+	/* readable by all, whatever berth's umask: the layout is for other
+	 * tools (skopeo, a registry push) run by other users */
+	for (size_t i = 0; i < 3; i++)
+		if (pathf(p, sizeof(p), "%s%s", layout, dirs[i]) == -1 ||
+		    chmod(p, 0755) == -1) {
+			snprintf(err, errlen, "cannot chmod '%s': %s", p,
+			    strerror(errno));
+			return -1;
+		}
 	if (pathf(p, sizeof(p), "%s/oci-layout", layout) == -1 ||
 	    (f = fopen(p, "w")) == NULL) {
 		snprintf(err, errlen, "cannot write '%s': %s", p,
 		    strerror(errno));
 		return -1;
 	}
-	if (fputs(OCI_LAYOUT_FILE, f) == EOF || fclose(f) == EOF) {
+	if (fchmod(fileno(f), 0644) == -1 || fputs(OCI_LAYOUT_FILE, f) == EOF) {
+		snprintf(err, errlen, "cannot write '%s': %s", p,
+		    strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	if (fclose(f) == EOF) {
 		snprintf(err, errlen, "cannot write '%s': %s", p,
 		    strerror(errno));
 		return -1;
