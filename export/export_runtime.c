@@ -9,7 +9,7 @@
  * Each host path is taken with every link on its way (/lib64/ld-linux...,
  * /usr/bin/python3 -> python3.11), plus the shared libraries ldd names
  * for it (ldd runs only on the host's own programs, never on the app's),
- * plus, for a python3.N, its standard library /usr/lib/python3.N.  The
+ * plus, for a python3.N, its standard library PREFIX/lib/python3.N.  The
  * same host gives the same layer, so a new release shares it.
  */
 #include "export/export_int.h"
@@ -196,17 +196,22 @@ add_elf_cb(void *s, const char *path)
 	return add_elf(s, path);
 }
 
-/* python3.N's standard library, and its extension modules for ldd. */
+/* python3.N's standard library (PREFIX/lib/python3.N for a
+ * PREFIX/bin/python3.N), and its extension modules for ldd. */
 static int
 add_python(struct pathset *s, const char *real)
 {
 	const char *base = strrchr(real, '/') + 1;
-	char dyn[PATH_MAX];
+	char prefix[PATH_MAX], dyn[PATH_MAX], *sl;
 
 	if (strncmp(base, "python3.", 8) != 0 || base[8] == '\0' ||
 	    strspn(base + 8, "0123456789") != strlen(base + 8))
 		return 0;
-	if (pathf(s->tree, sizeof(s->tree), "/usr/lib/%s", base) == -1 ||
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)(base - real - 1), real);
+	if ((sl = strrchr(prefix, '/')) == NULL)
+		return 0;
+	*sl = '\0'; /* PREFIX/bin -> PREFIX */
+	if (pathf(s->tree, sizeof(s->tree), "%s/lib/%s", prefix, base) == -1 ||
 	    access(s->tree, R_OK | X_OK) == -1) {
 		s->tree[0] = '\0';
 		return 0;

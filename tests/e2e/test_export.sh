@@ -12,7 +12,7 @@
 # objects require (python3's yaml; no offline validator is in Debian).
 . "$(dirname "$0")/lib.sh"
 for tool in skopeo umoci crun jq; do
-	command -v $tool > /dev/null || { echo "SKIP: $tool missing"; finish; exit; }
+	command -v $tool > /dev/null || { echo "SKIP test_export.sh: $tool missing"; finish; exit; }
 done
 EPORT=$(free_port)
 start_server "[export]" "port = $EPORT"
