@@ -6,6 +6,7 @@
  *   - a path in the release that is a link leading out of it (a python
  *     virtualenv's .venv/bin/python -> /usr/bin/python3) is followed;
  *   - a program of the release itself needs nothing here.
+ * The program must be a system one (public_program): the app chooses it.
  * Each host path is taken with every link on its way (/lib64/ld-linux...,
  * /usr/bin/python3 -> python3.11), plus the shared libraries ldd names
  * for it (ldd runs only on the host's own programs, never on the app's),
@@ -268,6 +269,29 @@ host_program(const char *reldir, const char *cmd, char *out, size_t len,
 	return 0;
 }
 
+/* The app names the program: only a system program may enter the image,
+ * one any user of the host can read and run anyway (so an app cannot
+ * have a file of the host's that it may not read exported). */
+static int
+public_program(const char *real, char *err, size_t errlen)
+{
+	static const char *const dirs[] = { "/usr/", "/bin/", "/sbin/",
+	    "/lib/", "/lib64/", "/opt/" };
+	struct stat st;
+	int under = 0;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		under |= strncmp(real, dirs[i], strlen(dirs[i])) == 0;
+	if (!under || stat(real, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & (S_IROTH | S_IXOTH)) != (S_IROTH | S_IXOTH)) {
+		snprintf(err, errlen, "runtime: '%s' is not a system program"
+		    " (a file under /usr, /bin, /sbin or /opt that anyone may"
+		    " read and run)", real);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 by_str(const void *a, const void *b)
 {
@@ -297,14 +321,14 @@ collect(const struct export_release *r, struct pathset *s)
 			return -1;
 		if (prog[0] == '\0')
 			continue;
-		if (add_chain(s, prog, 0) == -1)
-			return -1;
 		if (realpath(prog, real) == NULL) {
 			snprintf(s->err, s->errlen, "runtime: '%s': %s", prog,
 			    strerror(errno));
 			return -1;
 		}
-		if (add_elf(s, real) == -1 || add_python(s, real) == -1)
+		if (public_program(real, s->err, s->errlen) == -1 ||
+		    add_chain(s, prog, 0) == -1 || add_elf(s, real) == -1 ||
+		    add_python(s, real) == -1)
 			return -1;
 	}
 	return run_ldd(s);
@@ -332,7 +356,7 @@ export_runtime_layer(const char *layout, const struct export_release *r,
 			goto out;
 	}
 	if (s.tree[0] != '\0' && oci_tree_add(l, s.tree, s.tree + 1,
-	    OCI_TREE_FIXDIRS, 0, err, errlen) == -1)
+	    OCI_TREE_FIXDIRS | OCI_TREE_PUBLIC, 0, err, errlen) == -1)
 		goto out;
 	rc = oci_layer_end(l, d, err, errlen);
 	l = NULL;

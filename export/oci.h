@@ -111,6 +111,7 @@ const char *oci_layer_error(const struct oci_layer *l);
 #define OCI_TREE_NORMALISE 1
 #define OCI_TREE_FIXDIRS 2   /* directories and links get mtime; files
                               * keep their own (python's .pyc check them) */
+#define OCI_TREE_PUBLIC 4    /* leave out what others may not read */
 int oci_tree_add(struct oci_layer *l, const char *dir, const char *prefix,
     int flags, time_t mtime, char *err, size_t errlen);
 /* One host path (file, link or directory, not followed; a directory

@@ -115,6 +115,9 @@ walk_entry(struct walk *w, int dfd, const char *base, const char *name,
 		snprintf(w->err, w->errlen, "'%s': %s", name, strerror(errno));
 		return -1;
 	}
+	if ((w->flags & OCI_TREE_PUBLIC) && !S_ISLNK(st.st_mode) &&
+	    !(st.st_mode & S_IROTH))
+		return 0;
 	mt = (w->flags & OCI_TREE_NORMALISE) || ((w->flags & OCI_TREE_FIXDIRS)
 	    && !S_ISREG(st.st_mode)) ? w->mtime : st.st_mtime;
 	if (S_ISLNK(st.st_mode)) {

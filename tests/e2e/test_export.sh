@@ -187,6 +187,25 @@ test_refusals() {
 	fi
 }
 
+# The attacker's move: a Procfile that names a host program others may run
+# but not read (or any file outside the system's program dirs); the
+# release runs, but export does not put the host's file in the image.
+test_private_program() {
+	mkdir -p "$T/priv" && cp /bin/sleep "$T/priv/sleep" && chmod 711 "$T/priv/sleep" || return 1
+	local L=$T/leak
+	git init -q "$L" && cp "$W/server.py" "$W/body.txt" "$L/" &&
+		printf 'web: python3 server.py\nsleeper: %s 1000\n' "$T/priv/sleep" > "$L/Procfile" &&
+		git -C "$L" add . && git -C "$L" commit -qm leak || return 1
+	as admin apps:create leak > /dev/null &&
+		git_as admin -C "$L" push -q "$(remote leak)" main > "$T/push.log" 2>&1 ||
+		{ cat "$T/push.log"; return 1; }
+	as admin ps leak | grep -q sleeper || { echo "the sleeper does not run"; return 1; }
+	if as admin export leak > "$T/leak.tar" 2> "$T/err"; then
+		echo "a private host file exported"; return 1
+	fi
+	grep -q "is not a system program" "$T/err" || { cat "$T/err"; return 1; }
+}
+
 # The operator's base: an OCI layout made with umoci, its one layer first
 test_operator_base() {
 	umoci init --layout "$T/base" && umoci new --image "$T/base:base" &&
@@ -292,6 +311,7 @@ t "the same release exported twice: the same digests" test_deterministic
 t "the next release shares every layer but the last" test_next_release_shares_layers
 t "export over SSH streams the layout as a tar" test_export_over_ssh
 t "refusals: strangers, server paths over SSH, bad tags" test_refusals
+t "a host file the app may not read stays out of the image" test_private_program
 t "an operator's base layout gives the first layers" test_operator_base
 t "Kubernetes manifests have the required fields" test_k8s_manifests
 t "the Nomad job" test_nomad_job
