@@ -2,7 +2,8 @@
  * export_quote.c - user text as a quoted scalar of the manifests
  * (export_k8s.c, export_nomad.c): a JSON string from jansson (escapes for
  * '"', '\\' and every control character; text that is not UTF-8 is
- * refused), which is a valid YAML double-quoted scalar, and, with the
+ * refused; the few code points YAML cannot hold raw are escaped too),
+ * which is a valid YAML double-quoted scalar, and, with the
  * template sequences "${" and "%{" doubled, a valid HCL string.  Nothing a
  * user typed reaches a manifest unquoted.
  */
@@ -10,6 +11,27 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+/* How many bytes at p YAML cannot hold raw (DEL, the C1 controls, the
+ * BOM, U+FFFE, U+FFFF), with their code point in *cp; 0 for others. */
+static int
+unprintable(const unsigned char *p, unsigned *cp)
+{
+	if (p[0] == 0x7f) {
+		*cp = 0x7f;
+		return 1;
+	}
+	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+		*cp = p[1];
+		return 2;
+	}
+	if (p[0] == 0xef && ((p[1] == 0xbb && p[2] == 0xbf) ||
+	    (p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf)))) {
+		*cp = 0xf000u | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
+		return 3;
+	}
+	return 0;
+}
 
 int
 export_quote(FILE *f, const char *s, int hcl)
@@ -24,11 +46,19 @@ export_quote(FILE *f, const char *s, int hcl)
 	json_decref(j);
 	if (q == NULL)
 		return -1;
-	for (const char *p = q; *p && rc == 0; p++) {
+	for (const char *p = q; *p && rc == 0;) {
+		unsigned cp;
+		int n = unprintable((const unsigned char *)p, &cp);
+		if (n > 0) {
+			rc = fprintf(f, "\\u%04x", cp) < 0 ? -1 : 0;
+			p += n;
+			continue;
+		}
 		if (hcl && (p[0] == '$' || p[0] == '%') && p[1] == '{')
 			rc = fputc(p[0], f) == EOF ? -1 : 0;
 		if (rc == 0 && fputc(*p, f) == EOF)
 			rc = -1;
+		p++;
 	}
 	free(q);
 	return rc;
