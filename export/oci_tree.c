@@ -2,7 +2,9 @@
  * oci_tree.c - host files into a layer (see export/oci.h): a directory
  * tree walked by file descriptor (openat, O_NOFOLLOW: a link is stored as
  * a link, never followed), each directory's names sorted bytewise so the
- * tar is the same whatever order the file system lists them in.
+ * tar is the same whatever order the file system lists them in.  Also
+ * export_each_file(), the same sorted listing for export_runtime.c and
+ * export_tar.c.
  */
 #include "export/export_int.h"
 
@@ -225,6 +227,7 @@ oci_tree_add_one(struct oci_layer *l, const char *hostpath, const char *name,
 	struct walk w = { l, OCI_TREE_FIXDIRS, 0, err, errlen };
 	char dir[PATH_MAX];
 	const char *slash = strrchr(hostpath, '/');
+	struct stat st;
 	int dfd, rc;
 
 	if (slash == NULL || pathf(dir, sizeof(dir), "%.*s",
@@ -240,18 +243,13 @@ oci_tree_add_one(struct oci_layer *l, const char *hostpath, const char *name,
 	}
 	/* a directory here is only its own entry: the caller lists what it
 	 * wants of it */
-	{
-		struct stat st;
-		if (fstatat(dfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISDIR(st.st_mode)) {
-			rc = oci_layer_dir(l, name, st.st_mode & 07777, 0);
-			if (rc == -1)
-				snprintf(err, errlen, "%s", oci_layer_error(l));
-			close(dfd);
-			return rc;
-		}
+	if (fstatat(dfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		if ((rc = oci_layer_dir(l, name, st.st_mode & 07777, 0)) == -1)
+			snprintf(err, errlen, "%s", oci_layer_error(l));
+	} else {
+		rc = walk_entry(&w, dfd, slash + 1, name, 0);
 	}
-	rc = walk_entry(&w, dfd, slash + 1, name, 0);
 	close(dfd);
 	return rc;
 }
