@@ -4,14 +4,17 @@
  * existing engine (export/export.h).  Over SSH nothing is written on the
  * server's disk: only "-" (the caller's stdout) is accepted, and the
  * default is the OCI layout as a tar on stdout (built in a temp dir under
- * the data dir, removed after).  `berth export` on the server may name
+ * the data dir, removed after; one a killed export left goes a day
+ * later).  `berth export` on the server may name
  * directories and files.  Only one of the outputs may be "-".
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/num.h"
 #include "core/path.h"
@@ -19,6 +22,7 @@
 #include "gitd/gitd_dispatch.h"
 
 #define IMAGE_REF_MAX 256
+#define EXPORT_TEMP_MAX_AGE 86400 /* seconds */
 
 struct export_args {
 	int release;
@@ -117,6 +121,27 @@ to_caller(void *ctx, const void *buf, size_t len)
 	return g->io.in_out.write(g->io.in_out.ctx, buf, len, err, sizeof(err));
 }
 
+/* Temp dirs that an export killed half-way left (a day old: one may be
+ * another connection's, running now). */
+static void
+sweep_temp(const char *data_dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *d = opendir(data_dir);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "export.", 7) == 0 &&
+		    pathf(path, sizeof(path), "%s/%s", data_dir, de->d_name)
+		    == 0 && lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    st.st_mtime < time(NULL) - EXPORT_TEMP_MAX_AGE)
+			(void)rmtree(path); /* tried again next time */
+	closedir(d);
+}
+
 /* The layout as a tar on the caller's stdout, built in a temp dir. */
 static int
 oci_stream(struct gitd_ctx *g, const struct export_release *r,
@@ -125,6 +150,7 @@ oci_stream(struct gitd_ctx *g, const struct export_release *r,
 	char tmp[PATH_MAX];
 	int rc;
 
+	sweep_temp(g->conf->data_dir);
 	if (pathf(tmp, sizeof(tmp), "%s/export.XXXXXX", g->conf->data_dir)
 	    == -1 || mkdtemp(tmp) == NULL) {
 		snprintf(err, errlen, "cannot create a temp dir in '%.512s': %s",

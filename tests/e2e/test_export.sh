@@ -151,7 +151,14 @@ test_next_release_shares_layers() {
 test_export_over_ssh() {
 	as admin keys:add dev < "$T/dev.pub" > /dev/null &&
 		as admin grant dev app deployer > /dev/null || return 1
+	# what a killed export left two days ago goes; a fresh one (another
+	# connection's, running) stays
+	mkdir "$DATA/export.stale1" "$DATA/export.fresh1" &&
+		touch -d '2 days ago' "$DATA/export.stale1" || return 1
 	as dev export app > "$T/app.tar" 2> "$T/err" || { cat "$T/err"; return 1; }
+	[ ! -e "$DATA/export.stale1" ] && [ -d "$DATA/export.fresh1" ] ||
+		{ echo "temp dirs not swept as they should"; return 1; }
+	rmdir "$DATA/export.fresh1" || return 1
 	skopeo inspect "oci-archive:$T/app.tar:v2" > "$T/ssh.json" 2> "$T/err" ||
 		{ cat "$T/err"; return 1; }
 	[ "$(jq -r .Digest "$T/ssh.json")" = "$(digest "$T/oci" two)" ] ||
