@@ -94,6 +94,7 @@ static int conf_set(struct conf_reader *, const char *, const char *,
 static int conf_derive(struct conf *, char *, size_t);
 static int conf_base(struct conf *, char *, size_t);
 static int conf_resolve(char *, size_t, const char *);
+static int conf_check_export_base(const struct conf *, char *, size_t);
 static int conf_derive_data(struct conf *);
 static int conf_fail(struct conf_reader *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
@@ -514,6 +515,23 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 	if (c->acme_ca_root[0] != '\0' && access(c->acme_ca_root, R_OK) == -1) {
 		snprintf(err, errlen, "acme_ca_root: cannot read '%s': %s",
 		    c->acme_ca_root, strerror(errno));
+		return -1;
+	}
+	return conf_check_export_base(c, err, errlen);
+}
+
+/* [export] base, when set, is an OCI layout: its index.json readable. */
+static int
+conf_check_export_base(const struct conf *c, char *err, size_t errlen)
+{
+	char index[PATH_MAX];
+
+	if (c->export_base[0] == '\0')
+		return 0;
+	if (pathf(index, sizeof(index), "%s/index.json", c->export_base) == -1 ||
+	    access(index, R_OK) == -1) {
+		snprintf(err, errlen, "[export] base: cannot read '%.512s/index.json'"
+		    " (an OCI image layout): %s", c->export_base, strerror(errno));
 		return -1;
 	}
 	return 0;

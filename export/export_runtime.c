@@ -5,7 +5,9 @@
  *   - a name without '/' is looked up in the apps' PATH on the host;
  *   - a path in the release that is a link leading out of it (a python
  *     virtualenv's .venv/bin/python -> /usr/bin/python3) is followed;
- *   - a program of the release itself needs nothing here.
+ *   - a program of the release itself needs nothing here, but a script's
+ *     interpreter does ("#!/bin/sh", "#!/usr/bin/env node"), and so does
+ *     a host script's.
  * The program must be a system one (public_program): the app chooses it.
  * Each host path is taken with every link on its way (/lib64/ld-linux...,
  * /usr/bin/python3 -> python3.11), plus the shared libraries ldd names
@@ -16,6 +18,7 @@
 #include "export/export_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,27 +311,91 @@ set_free(struct pathset *s)
 		free(s->elf[i]);
 }
 
+/* A script's interpreter, into out ("" when f is no script):
+ * "#!/bin/sh -e" -> /bin/sh, "#!/usr/bin/env node" -> node on the PATH. */
+static int
+interpreter(int fd, char *out, size_t len, char *err, size_t errlen)
+{
+	char line[256], first[PATH_MAX], second[PATH_MAX];
+	ssize_t n = read(fd, line, sizeof(line) - 1);
+	int k;
+
+	out[0] = '\0';
+	if (n < 3 || line[0] != '#' || line[1] != '!')
+		return 0;
+	line[n] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	k = sscanf(line + 2, " %4095s %4095s", first, second);
+	if (k < 1 || first[0] != '/')
+		return 0;
+	if (k == 2 && strcmp(first, "/usr/bin/env") == 0)
+		return host_program("", second, out, len, err, errlen);
+	return pathf(out, len, "%s", first);
+}
+
+/* A host program and what it needs, into s.  0 or -1 with err. */
+static int
+add_program(struct pathset *s, const char *prog, int depth)
+{
+	char real[PATH_MAX], interp[PATH_MAX];
+	int fd, rc;
+
+	if (realpath(prog, real) == NULL) {
+		snprintf(s->err, s->errlen, "runtime: '%s': %s", prog,
+		    strerror(errno));
+		return -1;
+	}
+	if (public_program(real, s->err, s->errlen) == -1 ||
+	    add_chain(s, prog, 0) == -1 || add_elf(s, real) == -1 ||
+	    add_python(s, real) == -1)
+		return -1;
+	if (depth > 0 || (fd = open(real, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	rc = interpreter(fd, interp, sizeof(interp), s->err, s->errlen);
+	close(fd);
+	if (rc == -1 || interp[0] == '\0')
+		return rc;
+	return add_program(s, interp, depth + 1);
+}
+
+/* The interpreter of a script of the release's own (argv0 a path in it,
+ * opened beneath it: no link and no ".." leads out), into out or "". */
+static int
+release_interpreter(const char *reldir, const char *cmd, char *out,
+    size_t len, char *err, size_t errlen)
+{
+	char argv0[PATH_MAX];
+	int dfd, fd, rc;
+
+	out[0] = '\0';
+	snprintf(argv0, sizeof(argv0), "%.*s", (int)strcspn(cmd, " \t"), cmd);
+	if (argv0[0] == '/' || strchr(argv0, '/') == NULL ||
+	    (dfd = open(reldir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return 0;
+	fd = path_open_beneath(dfd, argv0, O_RDONLY, 0);
+	close(dfd);
+	if (fd == -1)
+		return 0;
+	rc = interpreter(fd, out, len, err, errlen);
+	close(fd);
+	return rc;
+}
+
 /* Everything the commands need, in s.  0 or -1 with err. */
 static int
 collect(const struct export_release *r, struct pathset *s)
 {
-	char prog[PATH_MAX], real[PATH_MAX];
+	char prog[PATH_MAX];
 
 	for (const char *p = r->procs; *p; p = strchr(p, '\n') + 1) {
 		const char *cmd = strchr(p, ':') + 2;
 		if (host_program(r->dir, cmd, prog, sizeof(prog), s->err,
 		    s->errlen) == -1)
 			return -1;
-		if (prog[0] == '\0')
-			continue;
-		if (realpath(prog, real) == NULL) {
-			snprintf(s->err, s->errlen, "runtime: '%s': %s", prog,
-			    strerror(errno));
+		if (prog[0] == '\0' && release_interpreter(r->dir, cmd, prog,
+		    sizeof(prog), s->err, s->errlen) == -1)
 			return -1;
-		}
-		if (public_program(real, s->err, s->errlen) == -1 ||
-		    add_chain(s, prog, 0) == -1 || add_elf(s, real) == -1 ||
-		    add_python(s, real) == -1)
+		if (prog[0] != '\0' && add_program(s, prog, 0) == -1)
 			return -1;
 	}
 	return run_ldd(s);

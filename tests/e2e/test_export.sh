@@ -37,7 +37,9 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
 PY
 	printf 'import time\nwhile True:\n    time.sleep(60)\n' > "$W/worker.py"
-	printf 'web: python3 server.py\nworker: python3 worker.py %%{x}\n' > "$W/Procfile"
+	mkdir -p "$W/bin" && printf '#!/bin/sh\nexec python3 worker.py\n' > "$W/bin/work" &&
+		chmod +x "$W/bin/work"
+	printf 'web: python3 server.py\nworker: bin/work %%{x}\n' > "$W/Procfile"
 	echo "hello from release one" > "$W/body.txt"
 	git -C "$W" add . && git -C "$W" commit -qm one
 }
@@ -90,7 +92,9 @@ test_export_local() {
 test_runs_in_crun() {
 	umoci unpack --image "$T/oci:one" "$T/bundle" > "$T/umoci.log" 2>&1 ||
 		{ cat "$T/umoci.log"; return 1; }
+	# python3 for web, and /bin/sh for worker's script (#!/bin/sh)
 	[ -f "$T/bundle/rootfs/app/server.py" ] && [ -x "$T/bundle/rootfs/usr/bin/python3" ] &&
+		[ -x "$T/bundle/rootfs/bin/sh" ] &&
 		grep -q '^app:x:10001:' "$T/bundle/rootfs/etc/passwd" ||
 		{ echo "rootfs lacks the release, python3 or the user"; return 1; }
 	# the host's network (no namespace of its own), no terminal; the rest
@@ -223,6 +227,12 @@ test_operator_base() {
 	local want
 	want=$(skopeo inspect "oci:$T/base:base" | jq -r '.Layers[-1]')
 	{ cat "$T/berth.ini"; printf '[export]\nbase = %s\n' "$T/base"; } > "$T/base.ini"
+	# berth check refuses a base that is no layout
+	printf '[export]\nbase = %s\n' "$T/nosuch" > "$T/nobase.ini"
+	if "$BERTH" -c "$T/nobase.ini" check > "$T/err" 2>&1; then
+		echo "a missing base passed berth check"; return 1
+	fi
+	grep -q "nosuch/index.json" "$T/err" || { cat "$T/err"; return 1; }
 	"$BERTH" -c "$T/base.ini" export app --oci "$T/ob:b" 2> "$T/err" ||
 		{ cat "$T/err"; return 1; }
 	layers "$T/ob" b > "$T/lb" || return 1
@@ -285,7 +295,7 @@ for t, d in deps.items():
             need(r["name"] == "app-config" and r["key"] == e["name"], "secret by name")
     need(any(e["name"] == "SECRET_TOKEN" for e in c[0]["env"]), "the config var's name")
 need(deps["web"]["spec"]["template"]["spec"]["containers"][0]["command"] == ["python3", "server.py"], "web command")
-need(deps["worker"]["spec"]["template"]["spec"]["containers"][0]["command"] == ["python3", "worker.py", "%{x}"], "worker command")
+need(deps["worker"]["spec"]["template"]["spec"]["containers"][0]["command"] == ["bin/work", "%{x}"], "worker command")
 need(deps["worker"]["spec"]["replicas"] == 2 and deps["web"]["spec"]["replicas"] == 1, "ps:scale")
 web = deps["web"]["spec"]["template"]["spec"]["containers"][0]
 need(web["ports"][0]["containerPort"] == port, "web port")
@@ -304,7 +314,7 @@ PY
 test_nomad_job() {
 	local f=$T/app.nomad
 	grep -q '^job "app" {' "$f" && grep -q 'count = 2' "$f" &&
-		grep -Fq 'args = ["worker.py", "%%{x}"]' "$f" ||
+		grep -Fq 'args = ["%%{x}"]' "$f" ||
 		{ cat "$f"; return 1; }
 	# HashiCorp's own HCL parser (Debian packages it; Nomad itself is not
 	# in Debian): the file parses, and the values read back are berth's
@@ -319,7 +329,8 @@ test_nomad_job() {
 	"$T/hcl/hclcheck" "$f" > "$T/hcl.out" || { cat "$f"; return 1; }
 	for want in 'job.app.group.worker.count = 2' \
 		'job.app.group.web.count = 1' \
-		'job.app.group.worker.task.worker.config.args = ["worker.py","%{x}"]' \
+		'job.app.group.worker.task.worker.config.args = ["%{x}"]' \
+		'job.app.group.worker.task.worker.config.command = "bin/work"' \
 		'job.app.group.web.task.web.config.command = "python3"' \
 		'job.app.group.web.service.check.path = "/ready"' \
 		"job.app.group.web.network.port.http.to = $EPORT" \
