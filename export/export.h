@@ -17,6 +17,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "conf/conf.h"
 #include "core/store.h"
@@ -77,7 +78,6 @@ int export_tar(const char *layout, export_write_fn out, void *ctx,
 /* Kubernetes objects for image, written to f as YAML documents: a
  * Deployment per process type, and for web a Service and, with domains,
  * an Ingress.  0 or -1 with err. */
-#include <stdio.h>
 int export_k8s(const struct export_release *r, const char *image, FILE *f,
     char *err, size_t errlen);
 
