@@ -25,7 +25,7 @@ SHIMOBJ := $(SHIMSRC:%.c=$(BUILD)/%.o)
 # mostly libc's pages); not under the sanitizers, which cannot link so
 SHIM_LDFLAGS ?= $(if $(findstring sanitize,$(LDFLAGS)),,-static)
 SRC     := $(filter-out $(SHIMONLY),$(wildcard conf/*.c core/*.c router/*.c \
-           run/*.c deploy/*.c gitd/*.c cmd/*.c))
+           run/*.c deploy/*.c export/*.c gitd/*.c cmd/*.c))
 MAIN    := $(wildcard cmd/*.c)
 LIBSRC  := $(filter-out $(MAIN),$(SRC))
 LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o)
@@ -38,7 +38,7 @@ UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 # unit tests that include only floor headers link the floor library alone
 FLOORTEST := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(shell grep -L \
-             '^\#include "\(router\|run\|deploy\|gitd\|cmd\)/' $(UNITSRC)))
+             '^\#include "\(router\|run\|deploy\|export\|gitd\|cmd\)/' $(UNITSRC)))
 TOOLSRC := $(wildcard tests/tools/*.c)
 TOOLBIN := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tools/%)
 

@@ -94,6 +94,7 @@ static int conf_set(struct conf_reader *, const char *, const char *,
 static int conf_derive(struct conf *, char *, size_t);
 static int conf_base(struct conf *, char *, size_t);
 static int conf_resolve(char *, size_t, const char *);
+static int conf_check_export_base(const struct conf *, char *, size_t);
 static int conf_derive_data(struct conf *);
 static int conf_fail(struct conf_reader *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
@@ -212,6 +213,10 @@ static const struct conf_key conf_keys[] = {
 	STR("previews", "domain", preview_domain, check_hostname_opt, ""),
 	INT("previews", "max_per_app", preview_max, 1, 1000, "5"),
 	INT("previews", "ttl", preview_ttl, 1, 365 * 86400, "604800"),
+
+	STR("export", "base", export_base, NULL, ""),
+	INT("export", "user", export_user, 1, 2147483646, "10001"),
+	INT("export", "port", export_port, 1, 65535, "5000"),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -516,7 +521,8 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 	    base) == -1 ||
 	    conf_resolve(c->buildpacks_dir, sizeof(c->buildpacks_dir),
 	    base) == -1 || conf_resolve(c->acme_ca_root,
-	    sizeof(c->acme_ca_root), base) == -1 || conf_derive_data(c) == -1) {
+	    sizeof(c->acme_ca_root), base) == -1 || conf_resolve(c->export_base,
+	    sizeof(c->export_base), base) == -1 || conf_derive_data(c) == -1) {
 		snprintf(err, errlen, "path too long under '%.64s...'", base);
 		return -1;
 	}
@@ -524,6 +530,23 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 	if (c->acme_ca_root[0] != '\0' && access(c->acme_ca_root, R_OK) == -1) {
 		snprintf(err, errlen, "acme_ca_root: cannot read '%s': %s",
 		    c->acme_ca_root, strerror(errno));
+		return -1;
+	}
+	return conf_check_export_base(c, err, errlen);
+}
+
+/* [export] base, when set, is an OCI layout: its index.json readable. */
+static int
+conf_check_export_base(const struct conf *c, char *err, size_t errlen)
+{
+	char index[PATH_MAX];
+
+	if (c->export_base[0] == '\0')
+		return 0;
+	if (pathf(index, sizeof(index), "%s/index.json", c->export_base) == -1 ||
+	    access(index, R_OK) == -1) {
+		snprintf(err, errlen, "[export] base: cannot read '%.512s/index.json'"
+		    " (an OCI image layout): %s", c->export_base, strerror(errno));
 		return -1;
 	}
 	return 0;

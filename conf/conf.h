@@ -105,6 +105,11 @@ struct conf {
 	char preview_domain[CONF_NAME_MAX]; /* "": preview.BASE_DOMAIN */
 	int preview_max;                 /* previews per app, 5 */
 	int preview_ttl;                 /* seconds without a push, 7 days */
+
+	/* [export] (export/export.h) */
+	char export_base[PATH_MAX];      /* "" (berth's own) or an OCI layout dir */
+	int export_user;                 /* the image's uid and gid, 10001 */
+	int export_port;                 /* the image's PORT, 5000 */
 };
 
 /* The names [router] kind may take, NULL-terminated: the proxies

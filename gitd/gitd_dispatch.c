@@ -105,6 +105,10 @@ const struct command gitd_commands[] = {
 	  cmd_maintenance_on, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "maintenance:off", "maintenance:off APP", "route to the app again",
 	  cmd_maintenance_off, 1, ROLE_DEPLOYER, 1, 1, 0 },
+	{ "export", "export APP [--release N] [--oci DIR[:TAG]|-] [--k8s DIR|-]"
+	  " [--nomad FILE|-] [--image REF]",
+	  "an OCI image of a release (a tar on stdout) and k8s/Nomad manifests",
+	  cmd_export, 1, ROLE_DEPLOYER, 1, 11, 0 },
 	{ "domains", "domains APP", "list an app's domains",
 	  cmd_domains, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "domains:add", "domains:add APP DOMAIN", "route a domain to an app",

@@ -84,6 +84,7 @@ int cmd_run(struct gitd_ctx *g, int argc, char **argv);
 int cmd_cron(struct gitd_ctx *g, int argc, char **argv);
 int cmd_cron_run(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains_add(struct gitd_ctx *g, int argc, char **argv);
+int cmd_export(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains_remove(struct gitd_ctx *g, int argc, char **argv);
 int cmd_previews(struct gitd_ctx *g, int argc, char **argv);
 int cmd_previews_enable(struct gitd_ctx *g, int argc, char **argv);

@@ -7,6 +7,7 @@
 #   1 router/       the proxy in front of the apps
 #   2 run/          app processes: shim, swap, health, recovery, app ops
 #   3 deploy/       the receive hook and the deploy pipeline
+#   3 export/       a release as an OCI image and manifests
 #   4 gitd/         the SSH server, git protocols and commands
 #   5 cmd/          main and the server's sub-commands
 # tests/ is outside the rule.  A folder with C files that has no floor is an
@@ -22,7 +23,7 @@ floor() {
 	conf|core) echo 0 ;;
 	router) echo 1 ;;
 	run) echo 2 ;;
-	deploy) echo 3 ;;
+	deploy|export) echo 3 ;;
 	gitd) echo 4 ;;
 	cmd) echo 5 ;;
 	*) echo "" ;;
@@ -57,6 +58,6 @@ while IFS=: read -r file line text; do
 		bad=1
 	fi
 done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' \
-    conf/*.[ch] core/*.[ch] router/*.[ch] run/*.[ch] deploy/*.[ch] \
+    conf/*.[ch] core/*.[ch] router/*.[ch] run/*.[ch] deploy/*.[ch] export/*.[ch] \
     gitd/*.[ch] cmd/*.[ch] 2>/dev/null)
 exit $bad
