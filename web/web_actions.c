@@ -196,6 +196,7 @@ web_action(const struct web_req *req, struct web_resp *resp,
 	j.app_id = wa->app.id;
 	if (parse_args(req, wa, &j, why, sizeof(why)) == -1)
 		return web_resp_error(resp, 400, why);
+	web_app_close(wa); /* no sqlite handle may cross a fork */
 	if (web_defer(req, j.command, job_main, &j) == -1)
 		return web_resp_error(resp, 503, "cannot start that now");
 	log_info("web: %s by key '%s'", j.command, j.key);
