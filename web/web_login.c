@@ -6,7 +6,8 @@
  * cookie is HttpOnly, SameSite=Strict, Secure behind HTTPS.  The answer
  * is a page that moves on to / itself: a redirect from a link opened in
  * another program would be a cross-site navigation, and a Strict cookie
- * would not go with it.  POST /logout ends this browser's session.
+ * would not go with it.  next=/PATH (a plain path on this host) is where
+ * that page goes instead of /.  POST /logout ends this browser's session.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,20 @@
 #include "web/web_page.h"
 #include "web/web_pages.h"
 #include "web/web_session.h"
+
+/* next=: a path of this host only ("/apps/x", not "//evil" nor a URL),
+ * in characters an attribute carries as they are; else "/". */
+static const char *
+next_path(const struct web_req *req)
+{
+	const char *n = web_query(req, "next");
+
+	if (n == NULL || n[0] != '/' || n[1] == '/' || strlen(n) > 200 ||
+	    strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789/_.-") != strlen(n))
+		return "/";
+	return n;
+}
 
 static int
 new_session(const struct web_req *req, struct store *st, int64_t key_id,
@@ -40,9 +55,9 @@ new_session(const struct web_req *req, struct store *st, int64_t key_id,
 	if (web_resp_header(resp, "Set-Cookie", cookie) == -1)
 		return -1;
 	web_resp_printf(resp, "<!doctype html>\n<html><head><meta "
-	    "http-equiv=\"refresh\" content=\"0;url=/\"><title>berth</title>"
-	    "</head><body><p>Logged in. <a href=\"/\">Continue</a></p>"
-	    "</body></html>\n");
+	    "http-equiv=\"refresh\" content=\"0;url=%s\"><title>berth</title>"
+	    "</head><body><p>Logged in. <a href=\"%s\">Continue</a></p>"
+	    "</body></html>\n", next_path(req), next_path(req));
 	return 0;
 }
 

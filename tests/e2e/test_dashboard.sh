@@ -6,7 +6,8 @@
 # names but no values; a POST without the session's CSRF token is
 # refused, one with it restarts the app and leaves an audit row;
 # dashboard:logout-all ends the sessions; /metrics wants its token; an
-# app's logs stream as server-sent events.
+# app's logs stream as server-sent events, and so does a running deploy's
+# log (while a push runs); scale and rollback from the page are audited.
 . "$(dirname "$0")/lib.sh"
 WEB_PORT=$(free_port)
 TOKEN=metrics-0123456789abcdef
@@ -160,14 +161,70 @@ live_logs() {
 	contains "$T/sse" "served /from-the-test"
 }
 
+csrf_of() { # csrf_of JAR: the token of the session in JAR, from a page
+	code /apps/shop -b "$1" > /dev/null
+	grep -o 'name="csrf" value="[0-9a-f]*"' "$T/body" | head -1 |
+	    sed 's/.*value="//; s/"//'
+}
+
+audited() { # audited COMMAND: wait for its row (the work runs apart)
+	for _ in $(seq 600); do
+		[ "$(sql "select count(*) from audit where command = '$1' and \
+		    outcome = 'ok'")" = 1 ] && return 0
+		sleep 0.1
+	done
+	echo "    no audit row '$1'"
+	return 1
+}
+
+# v2 takes 3 s to listen: the deploy runs that long, and its page's
+# stream follows it to the end
+live_deploy_log() {
+	local push
+	sed -i 's/^print("shop up"/import time; time.sleep(3); print("shop up"/' \
+	    "$W/server.py"
+	git -C "$W" commit -qam v2
+	git_as admin -C "$W" push -q "$(remote shop)" main 2> "$T/push.err" &
+	push=$!
+	for _ in $(seq 300); do
+		[ "$(sql "select status from deploys where number = 2")" = \
+		    running ] && break
+		sleep 0.05
+	done
+	dash /apps/shop/deploys/2/stream -b "$J.dev" -N -m 60 > "$T/sse" || true
+	wait "$push"
+	contains "$T/sse" "data: -----> Starting 1 process of v2"
+	contains "$T/sse" "event: end"
+	expect "the deploy succeeded" [ "$(sql "select status from deploys \
+	    where number = 2")" = succeeded ]
+	expect "an ended deploy's stream ends at once" \
+	    [ "$(dash /apps/shop/deploys/2/stream -b "$J.dev" -m 5)" = \
+	    "$(printf 'event: end\ndata: end')" ]
+}
+
+scale_and_rollback() {
+	local csrf
+	csrf=$(csrf_of "$J.dev")
+	expect "scale: 303" [ "$(code /apps/shop/scale -b "$J.dev" \
+	    -d "csrf=$csrf&formation=web%3D2")" = 303 ]
+	audited "dashboard: ps:scale shop web=2"
+	expect "two web processes" [ "$(sql "select count(*) from processes \
+	    where state = 'running'")" = 2 ]
+	expect "rollback: 303" [ "$(code /apps/shop/rollback -b "$J.dev" \
+	    -d "csrf=$csrf&release=v1")" = 303 ]
+	audited "dashboard: rollback shop v1"
+	expect "v1 live again" [ "$(sql "select current_release from apps \
+	    where name = 'shop'")" = 1 ]
+}
+
 metrics_token() {
 	expect "no token: 401" [ "$(code /metrics)" = 401 ]
 	expect "a wrong token: 401" [ "$(code /metrics -H \
 	    'Authorization: Bearer metrics-0123456789abcdeX')" = 401 ]
 	expect "the token: 200" [ "$(code /metrics -H \
 	    "Authorization: Bearer $TOKEN")" = 200 ]
-	contains "$T/body" 'berth_deploys{outcome="succeeded"} 1'
-	contains "$T/body" 'berth_deploy_duration_seconds_count 1'
+	contains "$T/body" 'berth_deploys{outcome="succeeded"} 3'
+	contains "$T/body" 'berth_deploy_duration_seconds_count 3'
 	contains "$T/body" 'berth_process_restarts{app="shop",process="web.1"}'
 	contains "$T/body" 'berth_data_dir_free_bytes'
 }
@@ -187,6 +244,8 @@ t secure_behind_https secure_behind_https
 t rights_per_key rights_per_key
 t csrf_and_audit csrf_and_audit
 t live_logs live_logs
+t live_deploy_log live_deploy_log
+t scale_and_rollback scale_and_rollback
 t metrics_token metrics_token
 t logout_all logout_all
 finish
