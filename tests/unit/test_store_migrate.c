@@ -57,6 +57,9 @@ static const char *const fixtures[] = {
 	"UPDATE deploys SET number = 1 WHERE app_id = 1;",
 	/* 8 */
 	"UPDATE apps SET maintenance = 1 WHERE id = 1;",
+	/* 9: a dashboard session of key 1 (its sha256 only) */
+	"INSERT INTO dash_tokens VALUES ('00ff', 'session', 1, 0,"
+	" 4102444800);",
 };
 #define NFIXTURES ((int)(sizeof(fixtures) / sizeof(fixtures[0])))
 
