@@ -34,6 +34,8 @@
 #define LIVE_BACK 2048           /* bytes of each log shown at the start */
 #define LIVE_CHECK_MS 1000       /* how often the deploy row is read */
 #define LIVE_KEEPALIVE_MS 15000  /* a comment line for idle proxies */
+#define LIVE_END "event: end\ndata: end\n\n"   /* the script closes then */
+#define LIVE_PING ": keepalive\n\n"
 
 struct tailf {
 	char path[PATH_MAX];
@@ -208,10 +210,10 @@ poll_files(struct live *l, long long now)
 	for (size_t i = 0; i < l->nf; i++)
 		read_file(l, &l->f[i]);
 	if (l->olen == 0 && now - l->last_sent_ms >= LIVE_KEEPALIVE_MS)
-		out_add(l, ": keepalive\n\n", 13);
+		out_add(l, LIVE_PING, strlen(LIVE_PING));
 	if (l->deploy != 0 && l->olen == 0 && now >= l->next_check_ms) {
 		if (l->ending) { /* a last read after the row said it ended */
-			out_add(l, "event: end\ndata: end\n\n", 23);
+			out_add(l, LIVE_END, strlen(LIVE_END));
 			l->ended = 1;
 		} else {
 			l->ending = !deploy_running(l);
@@ -296,8 +298,8 @@ web_deploy_stream(const struct web_req *req, struct web_resp *resp,
 		return web_resp_error(resp, 404, "no such deploy");
 	/* a deploy that ended: its row has the log (web_deploy.c) */
 	if (strcmp(d.status, "running") != 0)
-		return web_resp_set(resp, 200, "text/event-stream",
-		    "event: end\ndata: end\n\n", 23);
+		return web_resp_set(resp, 200, "text/event-stream", LIVE_END,
+		    strlen(LIVE_END));
 	return stream(req, resp, wa, number);
 }
 
