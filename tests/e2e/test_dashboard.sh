@@ -207,6 +207,11 @@ scale_and_rollback() {
 	csrf=$(csrf_of "$J.dev")
 	expect "scale: 303" [ "$(code /apps/shop/scale -b "$J.dev" \
 	    -d "csrf=$csrf&formation=web%3D2")" = 303 ]
+	# v2 takes 3 s to listen: the scale is still at work, and the
+	# endpoint answers meanwhile
+	expect "answers while the scale runs" [ "$(dash /health -m 1)" = ok ]
+	expect "the scale was still running" [ "$(sql "select count(*) from \
+	    audit where command = 'dashboard: ps:scale shop web=2'")" = 0 ]
 	audited "dashboard: ps:scale shop web=2"
 	expect "two web processes" [ "$(sql "select count(*) from processes \
 	    where state = 'running'")" = 2 ]
