@@ -32,6 +32,7 @@ struct web_conn {            /* one request, across MHD's calls */
 	char *body;
 	size_t len, cap;
 	int too_big;
+	int answered;            /* a response is queued already */
 };
 
 struct web_stream {          /* one streamed body */
@@ -62,6 +63,7 @@ static int gather(struct web_server *, struct MHD_Connection *,
 static enum MHD_Result answer(struct web_server *, struct MHD_Connection *,
     const char *, const char *, struct web_conn *);
 static void fill_peer(struct MHD_Connection *, char *, size_t);
+static int declared_too_big(struct web_server *, struct MHD_Connection *);
 static enum MHD_Result queue(struct web_server *, struct MHD_Connection *,
     const struct web_req *, struct web_resp *);
 static struct MHD_Response *make_response(struct web_server *,
@@ -229,14 +231,22 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if ((wc = calloc(1, sizeof(*wc))) == NULL)
 			return MHD_NO;
 		*ctx = wc;
-		return MHD_YES;
+		/* a declared body over the cap: refused before it is read */
+		wc->too_big = declared_too_big(srv, conn);
+		return wc->too_big ? answer(srv, conn, url, method, wc) :
+		    MHD_YES;
 	}
 	if (*upload_size > 0) {
 		if (gather(srv, conn, wc, upload, *upload_size) == -1)
 			return MHD_NO;
 		*upload_size = 0;
+		/* a chunked one over the cap is read to its end but not
+		 * kept (the proxy in front caps it at [router]
+		 * max_body_size), then refused */
 		return MHD_YES;
 	}
+	if (wc->answered)
+		return MHD_YES;
 	return answer(srv, conn, url, method, wc);
 }
 
@@ -295,12 +305,29 @@ answer(struct web_server *srv, struct MHD_Connection *conn, const char *url,
 	struct web_resp resp;
 
 	fill_peer(conn, req.peer, sizeof(req.peer));
+	wc->answered = 1;
 	web_resp_init(&resp);
 	if (wc->too_big)
 		web_resp_error(&resp, 413, "request body too large");
 	else
 		web_dispatch(&req, &resp);
 	return queue(srv, conn, &req, &resp);
+}
+
+static int
+declared_too_big(struct web_server *srv, struct MHD_Connection *conn)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n;
+	char *end;
+
+	if (cl == NULL)
+		return 0;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	return errno == ERANGE || (*end == '\0' && end != cl &&
+	    n > srv->conf->dash_max_body);
 }
 
 static void
