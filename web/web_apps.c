@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "core/log.h"
 #include "run/app_view.h"
 #include "web/web_page.h"
 #include "web/web_pages.h"
@@ -114,7 +115,8 @@ web_apps(const struct web_req *req, struct web_resp *resp)
 	web_resp_printf(resp, "</b></p><table><tr><th>app</th><th>state</th>"
 	    "<th>release</th><th>commit</th><th>domains</th><th>processes"
 	    "</th></tr>\n");
-	rc = store_app_each(st, list_one, &l);
+	if ((rc = store_app_each(st, list_one, &l)) == -1)
+		log_warnx("web: %s", store_error(st));
 	web_resp_printf(resp, "</table>\n%s", l.shown == 0 ?
 	    "<p>No app this key may see.</p>" : "");
 	web_resp_printf(resp, "<form method=\"post\" action=\"/logout\">"
