@@ -114,12 +114,12 @@ static int set_enum(const struct conf_key *, struct conf *, const char *,
 static const char *check_nonempty(const char *);
 static const char *check_branch(const char *);
 static const char *check_hostname(const char *);
+static const char *check_hostname_opt(const char *);
 static const char *check_url_path(const char *);
 static const char *check_listen_opt(const char *);
 static const char *check_email(const char *);
 static const char *check_https_url(const char *);
 static const char *check_dash_listen(const char *);
-static const char *check_hostname_opt(const char *);
 static const char *check_token(const char *);
 static int parse_port(const char *, int *);
 static int size_shift(const char *);
@@ -217,6 +217,10 @@ static const struct conf_key conf_keys[] = {
 	STR("health", "path", health_path, check_url_path, "/"),
 	INT("health", "timeout", health_timeout, 1, 3600, "30"),
 	INT("health", "grace", health_grace, 0, 3600, "5"),
+
+	STR("previews", "domain", preview_domain, check_hostname_opt, ""),
+	INT("previews", "max_per_app", preview_max, 1, 1000, "5"),
+	INT("previews", "ttl", preview_ttl, 1, 365 * 86400, "604800"),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -484,6 +488,14 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 	if (conf_base(c, base, sizeof(base)) == -1) {
 		snprintf(err, errlen, "cannot resolve the directory of '%s': %s",
 		    c->path[0] ? c->path : ".", strerror(errno));
+		return -1;
+	}
+	/* an app named "a--b" answers at a--b.BASE_DOMAIN: previews
+	 * (core/preview.h) must live under another name */
+	if (strcmp(c->preview_domain, c->base_domain) == 0) {
+		snprintf(err, errlen, "[previews] domain: must not be [router]"
+		    " base_domain ('%s'), whose names are the apps'",
+		    c->base_domain);
 		return -1;
 	}
 	if (c->host_key[0] == '\0')
@@ -858,12 +870,6 @@ check_dash_listen(const char *v)
 	    "(such as 127.0.0.1:8099), nor empty";
 }
 
-static const char *
-check_hostname_opt(const char *v)
-{
-	return *v == '\0' ? NULL : check_hostname(v);
-}
-
 /* Empty, or 16 to 128 characters of [A-Za-z0-9._-]: it is compared with
  * a bearer token, never written into a config file. */
 static const char *
@@ -878,6 +884,14 @@ check_token(const char *v)
 }
 
 /* Empty (no HTTPS listener) or a numeric address:port. */
+/* [previews] domain: empty (preview.BASE_DOMAIN) or a host name */
+static const char *
+check_hostname_opt(const char *v)
+{
+	return *v == '\0' || check_hostname(v) == NULL ? NULL :
+	    "not a lower-case host name, nor empty";
+}
+
 static const char *
 check_listen_opt(const char *v)
 {

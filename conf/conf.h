@@ -106,6 +106,11 @@ struct conf {
 	char health_path[CONF_NAME_MAX]; /* / */
 	int health_timeout;              /* seconds, 30 */
 	int health_grace;                /* seconds, 5 */
+
+	/* [previews] (core/preview.h) */
+	char preview_domain[CONF_NAME_MAX]; /* "": preview.BASE_DOMAIN */
+	int preview_max;                 /* previews per app, 5 */
+	int preview_ttl;                 /* seconds without a push, 7 days */
 };
 
 /* The names [router] kind may take, NULL-terminated: the proxies

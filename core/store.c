@@ -122,7 +122,18 @@ static const char *const migrations[] = {
 	"CREATE INDEX deploys_number ON deploys(app_id, number);",
 	/* 8: maintenance mode (the proxy answers 503 with a page) */
 	"ALTER TABLE apps ADD COLUMN maintenance INTEGER NOT NULL DEFAULT 0;",
-	/* 9: the dashboard's login links and sessions (web/), by the sha256
+	/* 9: preview deploys (core/store_preview.c): a preview is an app row
+	 * of its own, the child of the app whose branch it deploys */
+	"CREATE TABLE previews ("
+	"  app_id INTEGER PRIMARY KEY REFERENCES apps(id) ON DELETE CASCADE,"
+	"  parent_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  branch TEXT NOT NULL,"
+	"  pushed_at INTEGER NOT NULL,"
+	"  UNIQUE (parent_id, branch));"
+	"CREATE TABLE preview_settings ("
+	"  app_id INTEGER PRIMARY KEY REFERENCES apps(id) ON DELETE CASCADE,"
+	"  pattern TEXT NOT NULL);",
+	/* 10: the dashboard's login links and sessions (web/), by the sha256
 	 * of their token only; a removed key takes its sessions along */
 	"CREATE TABLE dash_tokens ("
 	"  hash TEXT PRIMARY KEY,"
@@ -460,7 +471,8 @@ store_app_get(struct store *st, const char *name, struct app_rec *out)
 	int rc;
 
 	if (store_prepare(st, "SELECT id, name, created_at, current_release,"
-	    " maintenance FROM apps WHERE name = ?;", &s) == -1)
+	    " maintenance, coalesce((SELECT parent_id FROM previews p WHERE"
+	    " p.app_id = apps.id), 0) FROM apps WHERE name = ?;", &s) == -1)
 		return -1;
 	if (sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC) != SQLITE_OK) {
 		sqlite3_finalize(s);
@@ -473,6 +485,7 @@ store_app_get(struct store *st, const char *name, struct app_rec *out)
 		out->created_at = sqlite3_column_int64(s, 2);
 		out->current_release = sqlite3_column_int(s, 3);
 		out->maintenance = sqlite3_column_int(s, 4);
+		out->parent_id = sqlite3_column_int64(s, 5);
 	} else if (rc != SQLITE_DONE) {
 		store_fail(st, "look up app");
 	}
@@ -539,7 +552,8 @@ store_app_each(struct store *st, int (*fn)(void *, const struct app_rec *),
 	int rc;
 
 	if (store_prepare(st, "SELECT id, name, created_at, current_release,"
-	    " maintenance FROM apps ORDER BY name;", &s) == -1)
+	    " maintenance, coalesce((SELECT parent_id FROM previews p WHERE"
+	    " p.app_id = apps.id), 0) FROM apps ORDER BY name;", &s) == -1)
 		return -1;
 	while ((rc = store_next(st, s, "list apps")) == 1) {
 		a.id = sqlite3_column_int64(s, 0);
@@ -547,6 +561,7 @@ store_app_each(struct store *st, int (*fn)(void *, const struct app_rec *),
 		a.created_at = sqlite3_column_int64(s, 2);
 		a.current_release = sqlite3_column_int(s, 3);
 		a.maintenance = sqlite3_column_int(s, 4);
+		a.parent_id = sqlite3_column_int64(s, 5);
 		if (fn(arg, &a) != 0)
 			return store_end(s);
 	}

@@ -43,6 +43,7 @@ struct app_rec {
 	int64_t created_at;
 	int current_release; /* 0: nothing deployed */
 	int maintenance;     /* maintenance:on: the proxy answers 503 */
+	int64_t parent_id;   /* a preview's app (core/store_preview.c), else 0 */
 };
 
 #define STORE_PROCS_MAX 4096

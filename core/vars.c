@@ -35,6 +35,13 @@ load_one(void *arg, const char *name, const void *blob, size_t len)
 		snprintf(l->failed_name, sizeof(l->failed_name), "%s", name);
 		return l->failed = 1;
 	}
+	for (size_t i = 0; i < l->out->n; i++)
+		if (strcmp(l->out->v[i].name, name) == 0) {
+			/* a preview's own value over its app's */
+			free(l->out->v[i].value);
+			l->out->v[i].value = plain;
+			return 0;
+		}
 	l->out->v[l->out->n].name = strdup(name);
 	l->out->v[l->out->n].value = plain;
 	if (l->out->v[l->out->n].name == NULL) {
@@ -52,13 +59,19 @@ vars_load(const struct conf *c, struct store *st, const struct app_rec *app,
 	struct secret key;
 	char id[32];
 	struct load l = { &key, id, out, 0, 0, "" };
-
-	snprintf(id, sizeof(id), "app:%lld", (long long)app->id);
+	int dbfail = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (secret_load(c, &key, err, errlen) == -1)
 		return -1;
-	if (store_config_each(st, app->id, load_one, &l) == -1 || l.failed) {
+	/* a preview (core/preview.h) has its app's vars, then its own */
+	for (int pass = app->parent_id ? 0 : 1; pass < 2 && !l.failed &&
+	    !dbfail; pass++) {
+		int64_t of = pass == 0 ? app->parent_id : app->id;
+		snprintf(id, sizeof(id), "app:%lld", (long long)of);
+		dbfail = store_config_each(st, of, load_one, &l) == -1;
+	}
+	if (dbfail || l.failed) {
 		if (l.failed_name[0])
 			snprintf(err, errlen, "config var '%s' does not open with"
 			    " this data dir's key", l.failed_name);

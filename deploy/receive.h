@@ -34,6 +34,7 @@ struct hook_push {
 	size_t n;
 	say_fn say;
 	void *say_ctx;
+	int atomic;     /* --atomic: every ref moves, or none */
 	/* move the pushed objects out of quarantine (called with say_ctx once
 	 * the build succeeded, before anything goes live); NULL: nothing to do */
 	int (*store_objects)(void *ctx, char *err, size_t errlen);
@@ -45,6 +46,11 @@ void hooks_receive(struct hook_push *push);
 /* Deploy update u of the push: build, release, activate.  0 when the new
  * release is live; -1 with u->reject set. */
 int deploy_update(const struct hook_push *push, struct hook_update *u);
+
+/* An update to a branch other than the deploy branch: deploy (or, for a
+ * delete, destroy) its preview, or say it was only stored
+ * (deploy/preview.c).  u->reject set when it fails. */
+void preview_update(const struct hook_push *push, struct hook_update *u);
 
 /* Make an earlier release live (version 0: the one before the live one),
  * under the app's lock (core/applock.h), taken for holder: what the caller

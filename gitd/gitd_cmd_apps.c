@@ -18,6 +18,7 @@
 #include "core/names.h"
 #include "core/num.h"
 #include "core/path.h"
+#include "core/preview.h"
 #include "gitd/gitd_dispatch.h"
 #include "run/app.h"
 #include "run/app_view.h"
@@ -65,6 +66,8 @@ apps_one(void *arg, const struct app_rec *a)
 	struct apps_list *l = arg;
 	enum role r;
 
+	if (a->parent_id != 0) /* previews are listed by `previews APP` */
+		return 0;
 	if (store_role_get(l->g->st, &l->g->key, a->id, &r) == -1 ||
 	    r == ROLE_NONE)
 		return 0;

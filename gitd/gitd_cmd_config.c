@@ -106,9 +106,12 @@ int
 cmd_config_set(struct gitd_ctx *g, int argc, char **argv)
 {
 	char name[VAR_NAME_MAX + 1], why[128];
+	int first, rc;
 
+	if ((rc = gitd_preview_target(g, argc, argv, &first)) != 0)
+		return rc;
 	/* validate every pair before storing any */
-	for (int i = 2; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		const char *eq = strchr(argv[i], '=');
 		size_t len = eq ? (size_t)(eq - argv[i]) : 0;
 		if (eq == NULL || len > VAR_NAME_MAX) {
@@ -122,7 +125,7 @@ cmd_config_set(struct gitd_ctx *g, int argc, char **argv)
 			return 2;
 		}
 	}
-	for (int i = 2; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		const char *eq = strchr(argv[i], '=');
 		snprintf(name, sizeof(name), "%.*s", (int)(eq - argv[i]), argv[i]);
 		if (vars_set(g->conf, g->st, &g->app, name, eq + 1, why,
@@ -140,7 +143,11 @@ cmd_config_set(struct gitd_ctx *g, int argc, char **argv)
 int
 cmd_config_unset(struct gitd_ctx *g, int argc, char **argv)
 {
-	for (int i = 2; i < argc; i++) {
+	int first, rc;
+
+	if ((rc = gitd_preview_target(g, argc, argv, &first)) != 0)
+		return rc;
+	for (int i = first; i < argc; i++) {
 		if (store_config_unset(g->st, g->app.id, argv[i]) == -1) {
 			gitd_errorf(g, "berth: %s", store_error(g->st));
 			return 1;

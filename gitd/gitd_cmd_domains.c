@@ -11,6 +11,7 @@
 
 #include "core/names.h"
 #include "core/path.h"
+#include "core/preview.h"
 #include "gitd/gitd_dispatch.h"
 #include "router/router.h"
 #include "router/router_tls.h"
@@ -31,9 +32,10 @@ cmd_domains(struct gitd_ctx *g, int argc, char **argv)
 	json_t *rows = json_array();
 
 	(void)argc, (void)argv;
-	snprintf(def, sizeof(def), "%s.%s", g->app.name, g->conf->base_domain);
-	json_array_append_new(rows, json_pack("{s:s, s:b}", "domain", def,
-	    "default", 1));
+	if (preview_app_host(g->conf, g->app.name, g->app.parent_id != 0, def,
+	    sizeof(def)) == 0)
+		json_array_append_new(rows, json_pack("{s:s, s:b}", "domain",
+		    def, "default", 1));
 	if (store_domain_each(g->st, g->app.id, add_domain, rows) == -1) {
 		json_decref(rows);
 		gitd_errorf(g, "berth: %s", store_error(g->st));
@@ -109,10 +111,21 @@ undo_add(struct store *st, int64_t app, const char *domain)
 	return store_domain_remove(st, app, domain);
 }
 
+/* 1 when domain is a name under parent (not parent itself). */
+static int
+under(const char *domain, const char *parent)
+{
+	size_t dl = strlen(domain), pl = strlen(parent);
+
+	return dl > pl + 1 && domain[dl - pl - 1] == '.' &&
+	    strcmp(domain + dl - pl, parent) == 0;
+}
+
 int
 cmd_domains_add(struct gitd_ctx *g, int argc, char **argv)
 {
 	char domain[DOMAIN_MAX + 1], owner[STORE_NAME_MAX], self[DOMAIN_MAX + 1];
+	char pd[CONF_NAME_MAX + 16];
 	int rc;
 
 	(void)argc;
@@ -132,6 +145,12 @@ cmd_domains_add(struct gitd_ctx *g, int argc, char **argv)
 			    g->conf->base_domain, g->conf->base_domain);
 			return 1;
 		}
+	}
+	if (preview_domain(g->conf, pd, sizeof(pd)) == 0 &&
+	    under(domain, pd)) {
+		gitd_errorf(g, "berth: names under '%s' are the previews' own"
+		    " ([previews] domain); pick a domain outside it", pd);
+		return 1;
 	}
 	if (pathf(self, sizeof(self), "%s.%s", g->app.name,
 	    g->conf->base_domain) == 0 && strcmp(domain, self) == 0) {

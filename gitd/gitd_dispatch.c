@@ -71,10 +71,12 @@ const struct command gitd_commands[] = {
 	  cmd_config, 1, ROLE_DEPLOYER, 1, 1, 0 },
 	{ "config:get", "config:get APP NAME", "show one config var",
 	  cmd_config_get, 1, ROLE_DEPLOYER, 2, 2, 0 },
-	{ "config:set", "config:set APP [--no-restart] NAME=VALUE ...",
+	{ "config:set", "config:set APP [--no-restart] [--preview BRANCH]"
+	  " NAME=VALUE ...",
 	  "set config vars (restarts a running app unless --no-restart)",
 	  cmd_config_set, 1, ROLE_DEPLOYER, 2, ARGS_MAX, 1 },
-	{ "config:unset", "config:unset APP [--no-restart] NAME ...",
+	{ "config:unset", "config:unset APP [--no-restart] [--preview BRANCH]"
+	  " NAME ...",
 	  "remove config vars (restarts a running app unless --no-restart)",
 	  cmd_config_unset, 1, ROLE_DEPLOYER, 2, ARGS_MAX, 0 },
 	{ "releases", "releases APP", "list an app's releases",
@@ -111,6 +113,17 @@ const struct command gitd_commands[] = {
 	  cmd_domains_add, 1, ROLE_APP_ADMIN, 2, 2, 0 },
 	{ "domains:remove", "domains:remove APP DOMAIN", "stop routing a domain",
 	  cmd_domains_remove, 1, ROLE_APP_ADMIN, 2, 2, 0 },
+	{ "previews", "previews APP", "an app's preview deploys: branch, URL,"
+	  " commit, age, state", cmd_previews, 1, ROLE_DEPLOYER, 1, 1, 0 },
+	{ "previews:enable", "previews:enable APP [--pattern GLOB]",
+	  "deploy pushed branches (matching GLOB) as previews",
+	  cmd_previews_enable, 1, ROLE_APP_ADMIN, 1, 3, 0 },
+	{ "previews:disable", "previews:disable APP",
+	  "only store pushed branches again", cmd_previews_disable, 1,
+	  ROLE_APP_ADMIN, 1, 1, 0 },
+	{ "previews:destroy", "previews:destroy APP BRANCH",
+	  "destroy a branch's preview", cmd_previews_destroy, 1, ROLE_DEPLOYER,
+	  2, 2, 0 },
 	{ NULL, NULL, NULL, NULL, 0, ROLE_NONE, 0, 0, 0 },
 };
 
@@ -246,7 +259,9 @@ gate_role(struct gitd_ctx *g, const struct command *c)
 {
 	enum role r = g->key.is_admin ? ROLE_SERVER_ADMIN : ROLE_NONE;
 
-	if (c->needs_app && store_role_get(g->st, &g->key, g->app.id, &r) == -1) {
+	/* a preview's rights are its app's (core/preview.h) */
+	if (c->needs_app && store_role_get(g->st, &g->key, g->app.parent_id ?
+	    g->app.parent_id : g->app.id, &r) == -1) {
 		gitd_errorf(g, "berth: %s", store_error(g->st));
 		return 1;
 	}
@@ -404,16 +419,30 @@ gitd_dispatch(struct gitd_ctx *g, int argc, char **argv)
 	return rc;
 }
 
+/* A preview has no repository of its own: its app's holds its branch. */
+static int
+not_preview(struct gitd_ctx *g)
+{
+	char parent[STORE_NAME_MAX] = "?";
+
+	if (g->app.parent_id == 0)
+		return 0;
+	(void)store_app_name(g->st, g->app.parent_id, parent, sizeof(parent));
+	gitd_errorf(g, "berth: '%s' is a preview of app '%s'; push its branch"
+	    " to '%s' (see 'previews %s')", g->app.name, parent, parent, parent);
+	return 1;
+}
+
 static int
 git_receive(struct gitd_ctx *g, int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	return gitd_receive_pack(g);
+	return not_preview(g) ? 1 : gitd_receive_pack(g);
 }
 
 static int
 git_upload(struct gitd_ctx *g, int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	return gitd_upload_pack(g);
+	return not_preview(g) ? 1 : gitd_upload_pack(g);
 }

@@ -85,6 +85,15 @@ int cmd_maintenance_off(struct gitd_ctx *g, int argc, char **argv);
 int cmd_run(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains_add(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains_remove(struct gitd_ctx *g, int argc, char **argv);
+int cmd_previews(struct gitd_ctx *g, int argc, char **argv);
+int cmd_previews_enable(struct gitd_ctx *g, int argc, char **argv);
+int cmd_previews_disable(struct gitd_ctx *g, int argc, char **argv);
+int cmd_previews_destroy(struct gitd_ctx *g, int argc, char **argv);
+/* config:set|unset APP --preview BRANCH ...: g->app becomes the branch's
+ * preview and *first the index of the first var (else 2).  0, or an exit
+ * status after saying why (gitd_cmd_previews.c). */
+int gitd_preview_target(struct gitd_ctx *g, int argc, char **argv,
+    int *first);
 
 /* For help: the table, ended by a NULL name. */
 struct command {

@@ -515,7 +515,8 @@ receive_deploy(struct receive *r)
 	}
 	push = (struct hook_push){ .conf = r->g->conf, .st = r->g->st,
 	    .app = r->g->app.name, .repo = r->repo, .updates = u, .n = n,
-	    .say = say, .say_ctx = r, .store_objects = store_objects };
+	    .say = say, .say_ctx = r, .store_objects = store_objects,
+	    .atomic = r->atomic };
 	if (n > 0)
 		hooks_receive(&push);
 	for (size_t i = 0, k = 0; i < r->ncmds && k < n; i++) {

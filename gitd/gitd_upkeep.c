@@ -27,6 +27,7 @@
 #include "core/upkeep.h"
 #include "gitd/gitd.h"
 #include "gitd/gitd_gc.h"
+#include "run/preview.h"
 
 static int upkeep_tick(void *arg);
 static int upkeep_reaped(void *arg, pid_t pid, int status);
@@ -207,6 +208,7 @@ upkeep_pass(const struct conf *c, int full)
 {
 	struct pass p = { c, NULL, full, 0, NULL, 0 };
 	char db[PATH_MAX], err[512] = "data dir path too long";
+	int expired;
 
 	if (datadir_db(c->data_dir, db, sizeof(db)) == -1 ||
 	    store_open(&p.st, db, err, sizeof(err)) == -1) {
@@ -215,6 +217,9 @@ upkeep_pass(const struct conf *c, int full)
 	}
 	git_libgit2_init();
 	log_debug("upkeep pass%s", full ? " (full)" : "");
+	/* previews idle past [previews] ttl go first (run/preview.h) */
+	if (full && preview_expire(c, p.st, &expired) == -1)
+		p.failed = 1;
 	if (store_app_each(p.st, list_app, &p) == -1) {
 		log_warnx("upkeep: %s", store_error(p.st));
 		p.failed = 1;

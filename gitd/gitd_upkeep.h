@@ -5,6 +5,7 @@
  *   - repacks every repository that holds gc_auto_packs packs or more
  *     (gitd/gitd_gc.h), soon (UPKEEP_SOON_MS) after a connection ended and
  *     at every interval;
+ *   - destroys the previews idle longer than [previews] ttl (run/preview.h);
  *   - applies the retention rules (core/upkeep.h) to every app, and to the
  *     database, every [upkeep] interval seconds.
  * It takes each app's lock without waiting (applock_try): an app busy with

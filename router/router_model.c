@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/path.h"
+#include "core/preview.h"
 #include "router/router.h"
 
 struct collect {
@@ -68,10 +69,11 @@ fill_route(struct collect *k, const struct app_rec *a, int release,
 		    release);
 		return -1;
 	}
-	if (pathf(r->domains[r->ndomains++], sizeof(r->domains[0]), "%s.%s",
-	    a->name, k->c->base_domain) == -1) {
-		snprintf(k->err, k->errlen, "'%s.%s' is too long for a domain",
-		    a->name, k->c->base_domain);
+	/* a preview answers under [previews] domain (core/preview.h) */
+	if (preview_app_host(k->c, a->name, a->parent_id != 0,
+	    r->domains[r->ndomains++], sizeof(r->domains[0])) == -1) {
+		snprintf(k->err, k->errlen, "the host of '%s' is too long for a"
+		    " domain", a->name);
 		return -1;
 	}
 	if (store_domain_each(k->st, a->id, add_domain, r) == -1 ||

@@ -1,8 +1,8 @@
 /*
  * app.c - whole-app operations under the app's lock (run/app.h):
  * restart and stop (through the swap, run/swap.c), destroy and rename.
- * Destroy goes in the order processes, routing, repository, releases,
- * rows; every step is idempotent and the app's row goes last, so
+ * Destroy goes in the order previews (run/preview.h), processes,
+ * routing, repository, releases, rows; every step is idempotent and the app's row goes last, so
  * running it again after a crash half-way finishes the job.
  */
 #include <errno.h>
@@ -16,7 +16,9 @@
 #include "core/log.h"
 #include "core/msg.h"
 #include "core/path.h"
+#include "core/store_preview.h"
 #include "run/app.h"
+#include "run/preview.h"
 #include "run/procs.h"
 #include "run/swap.h"
 #include "router/router.h"
@@ -69,6 +71,9 @@ app_destroy(const struct conf *c, struct store *st, const char *app,
 		snprintf(why, wlen, "app '%s' does not exist", app);
 		goto out;
 	}
+	/* its previews first: they are apps of their own (run/preview.h) */
+	if (preview_destroy_all(c, st, &a, holder, why, wlen) == -1)
+		goto out;
 	if (store_proc_each(st, a.id, NULL, stop_one, &s) == -1) {
 		snprintf(why, wlen, "%s", store_error(st));
 		goto out;
@@ -106,12 +111,20 @@ app_rename(const struct conf *c, struct store *st, const char *from,
 {
 	char a1[PATH_MAX], a2[PATH_MAX], r1[PATH_MAX], r2[PATH_MAX];
 	struct app_rec a, other;
-	int lock, rc = -1;
+	int lock, rc = -1, npreviews = 0;
 
 	if ((lock = applock_take(c, from, holder, NULL, NULL, why, wlen)) == -1)
 		return -1;
 	if (store_app_get(st, to, &other) == 0) {
 		snprintf(why, wlen, "app '%s' already exists", to);
+		goto out;
+	}
+	/* a preview's name and host are its app's name and its branch */
+	if (store_app_get(st, from, &a) == 0 && (a.parent_id != 0 ||
+	    store_preview_count(st, a.id, &npreviews) == -1 || npreviews > 0)) {
+		snprintf(why, wlen, "%s", a.parent_id ? "a preview cannot be"
+		    " renamed" : "the app has previews; previews:destroy them"
+		    " first");
 		goto out;
 	}
 	if (store_app_get(st, from, &a) != 0 ||

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/preview.h"
 #include "core/procstat.h"
 #include "run/app_view.h"
 #include "run/procs.h"
@@ -72,8 +73,10 @@ app_view_json(const struct conf *c, struct store *st,
 	const char *state;
 	char def[STORE_NAME_MAX + CONF_NAME_MAX + 2];
 
-	snprintf(def, sizeof(def), "%s.%s", a->name, c->base_domain);
-	json_array_append_new(domains, json_string(def));
+	/* a preview answers under [previews] domain (core/preview.h) */
+	if (preview_app_host(c, a->name, a->parent_id != 0, def,
+	    sizeof(def)) == 0)
+		json_array_append_new(domains, json_string(def));
 	(void)store_domain_each(st, a->id, add_domain, domains);
 	if (detail)
 		ap.list = json_array();

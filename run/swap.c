@@ -35,6 +35,7 @@
 #include "core/num.h"
 #include "core/testpoint.h"
 #include "core/path.h"
+#include "core/preview.h"
 #include "core/vars.h"
 #include "run/procfile.h"
 #include "run/procs.h"
@@ -327,6 +328,7 @@ swap_processes(const struct conf *c, struct store *st,
 	struct plan *pl = NULL;
 	struct vars vs;
 	const char *path;
+	char host[STORE_NAME_MAX + CONF_NAME_MAX + 16];
 	int rc = -1, route, ready[MAX_INSTANCES];
 
 	for (size_t i = 0; i < MAX_INSTANCES; i++)
@@ -367,10 +369,10 @@ swap_processes(const struct conf *c, struct store *st,
 	    has_port(pl->p, pl->n) || has_port(old->p, old->n);
 	if (switch_over(c, st, app, version, route, pl, old, why, whylen) == -1)
 		goto fail;
-	if (route)
-		sayf(say, ctx, "-----> Routed http://%s.%s:%d/ to v%d (%s)",
-		    app->name, c->base_domain, c->http_listen_port, version,
-		    c->router_kind);
+	if (route && preview_app_host(c, app->name, app->parent_id != 0, host,
+	    sizeof(host)) == 0)
+		sayf(say, ctx, "-----> Routed http://%s:%d/ to v%d (%s)", host,
+		    c->http_listen_port, version, c->router_kind);
 	for (size_t i = 0; i < old->n && (scope->type || scope->scale); i++)
 		sayf(say, ctx, "       %s.%d stops after %d s", old->p[i].type,
 		    old->p[i].idx, c->health_grace);

@@ -3,12 +3,14 @@
  * (run/app_view.h, as `apps:info --json`), its releases and deploys
  * (outcome, duration; each deploy links to its log), its config var
  * names (never the values), its domains with their certificate state,
- * and the actions the key may take (web_actions.c), each a POST form
+ * its previews (core/store_preview.h; each links to its own page), and
+ * the actions the key may take (web_actions.c), each a POST form
  * with the session's CSRF token.
  */
 #include <string.h>
 
 #include "core/log.h"
+#include "core/store_preview.h"
 
 #include "router/router_tls.h"
 #include "run/app_view.h"
@@ -134,9 +136,32 @@ action(struct web_resp *resp, struct web_app *wa, const char *what,
 }
 
 static int
+preview_row(void *arg, const struct preview_rec *p)
+{
+	struct web_resp *resp = arg;
+
+	web_resp_printf(resp, "<tr><td><a href=\"/apps/");
+	web_resp_html(resp, p->name);
+	web_resp_printf(resp, "\">");
+	web_resp_html(resp, p->name);
+	web_resp_printf(resp, "</a></td><td>");
+	web_resp_html(resp, p->branch);
+	web_resp_printf(resp, "</td><td>v%d</td><td>", p->current_release);
+	web_page_time(resp, p->pushed_at);
+	web_resp_printf(resp, "</td></tr>\n");
+	return 0;
+}
+
+static int
 lists(struct web_resp *resp, struct web_app *wa)
 {
 	struct deploys ds = { resp, wa->app.name };
+
+	web_resp_printf(resp, "<h2>Previews</h2><table><tr><th>preview</th>"
+	    "<th>branch</th><th>release</th><th>last push</th></tr>\n");
+	if (store_preview_each(wa->st, wa->app.id, preview_row, resp) == -1)
+		return -1;
+	web_resp_printf(resp, "</table>\n");
 
 	web_resp_printf(resp, "<h2>Deploys</h2><table><tr><th>deploy</th>"
 	    "<th>kind</th><th>commit</th><th>outcome</th><th>release</th>"

@@ -80,7 +80,8 @@ list_one(void *arg, const struct app_rec *a)
 	struct list *l = arg;
 	json_t *o;
 
-	if (web_role(l->st, l->u, a) == ROLE_NONE)
+	/* previews are on their app's page, as `previews APP` lists them */
+	if (a->parent_id != 0 || web_role(l->st, l->u, a) == ROLE_NONE)
 		return 0;
 	if ((o = app_view_json(l->req->conf, l->st, a, 1)) == NULL) {
 		l->resp->failed = 1;

@@ -90,7 +90,9 @@ web_role(struct store *st, const struct web_user *u, const struct app_rec *app)
 {
 	enum role r;
 
-	if (store_role_get(st, &u->key, app->id, &r) == -1)
+	/* a preview's rights are its app's (as over SSH) */
+	if (store_role_get(st, &u->key, app->parent_id != 0 ? app->parent_id :
+	    app->id, &r) == -1)
 		return ROLE_NONE;
 	return r;
 }

@@ -28,7 +28,8 @@ struct store *web_store(const struct conf *c);
 int web_session_user(const struct web_req *req, struct store *st,
     struct web_user *u, struct web_resp *resp);
 
-/* The key's role on app (ROLE_NONE when it has none or on an error). */
+/* The key's role on app, a preview's being its parent app's (ROLE_NONE
+ * when it has none or on an error). */
 enum role web_role(struct store *st, const struct web_user *u,
     const struct app_rec *app);
 

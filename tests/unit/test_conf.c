@@ -439,6 +439,13 @@ test_names(void)
 		expect_value("router", "base_domain", good_host[i], 0);
 	for (i = 0; i < sizeof(bad_host) / sizeof(bad_host[0]); i++)
 		expect_value("router", "base_domain", bad_host[i], -1);
+	/* [previews] domain: empty (preview.BASE_DOMAIN) or a host name,
+	 * never base_domain itself, whose names are the apps' */
+	expect_value("previews", "domain", "", 0);
+	expect_value("previews", "domain", "pr.example.com", 0);
+	expect_value("previews", "domain", "Pr.example.com", -1);
+	expect_value("previews", "domain", "*.example.com", -1);
+	expect_value("previews", "domain", "localhost", -1);
 }
 
 /* The edges of what the reader lets through. */

@@ -78,6 +78,7 @@ make_schema3(void)
 	    "ALTER TABLE apps DROP COLUMN upstream_port;"
 	    "DROP INDEX deploys_number; ALTER TABLE deploys DROP COLUMN number;"
 	    "ALTER TABLE apps DROP COLUMN maintenance;"
+	    "DROP TABLE previews; DROP TABLE preview_settings;"
 	    "DROP TABLE dash_tokens;"
 	    "PRAGMA user_version = 3;", NULL, NULL, NULL);
 	sqlite3_close(h);

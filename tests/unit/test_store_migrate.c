@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/store_int.h"
+#include "core/store_preview.h"
 #include "tests/unit/unit.h"
 
 #define OID "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -57,7 +58,10 @@ static const char *const fixtures[] = {
 	"UPDATE deploys SET number = 1 WHERE app_id = 1;",
 	/* 8 */
 	"UPDATE apps SET maintenance = 1 WHERE id = 1;",
-	/* 9: a dashboard session of key 1 (its sha256 only) */
+	/* 9: beta is the preview of alpha's branch feat */
+	"INSERT INTO previews VALUES (5, 1, 'feat', 3);"
+	"INSERT INTO preview_settings VALUES (1, 'fe*');",
+	/* 10: a dashboard session of key 1 (its sha256 only) */
 	"INSERT INTO dash_tokens VALUES ('00ff', 'session', 1, 0,"
 	" 4102444800);",
 };
@@ -167,6 +171,29 @@ check_v1(struct store *st)
 	CHECK(store_app_create(st, "gamma", &g) == 0 && g.id == 6);
 }
 
+/* Migration 9's preview rows (core/store_preview.h), or that they work. */
+static void
+check_previews(struct store *st, int v)
+{
+	struct preview_rec p;
+	struct app_rec b;
+	char pattern[PREVIEW_PATTERN_MAX];
+
+	if (v < 9) {
+		CHECK(store_app_get(st, "beta", &b) == 0 && b.parent_id == 0);
+		CHECK(store_previews_pattern(st, 1, pattern, sizeof(pattern)) ==
+		    STORE_NOTFOUND);
+		CHECK(store_previews_enable(st, 1, "fe*") == 0);
+		CHECK(store_preview_add(st, 5, 1, "feat") == 0);
+	}
+	CHECK(store_app_get(st, "beta", &b) == 0 && b.parent_id == 1);
+	CHECK(store_previews_pattern(st, 1, pattern, sizeof(pattern)) == 0 &&
+	    strcmp(pattern, "fe*") == 0);
+	CHECK(store_preview_get(st, 1, "feat", &p) == 0 && p.app_id == 5 &&
+	    strcmp(p.name, "beta") == 0);
+	CHECK(store_preview_get(st, 1, "other", &p) == STORE_NOTFOUND);
+}
+
 /* The rows of the later versions, or that their tables work when the old
  * database had none. */
 static void
@@ -200,6 +227,7 @@ check_later(struct store *st, int v)
 	} else {
 		CHECK(store_domain_add(st, 1, "alpha.example.com") == 0);
 	}
+	check_previews(st, v);
 	if (v >= 8) {
 		CHECK(a.maintenance == 1);
 	} else {
