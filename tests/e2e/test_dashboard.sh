@@ -7,7 +7,8 @@
 # refused, one with it restarts the app and leaves an audit row;
 # dashboard:logout-all ends the sessions; /metrics wants its token; an
 # app's logs stream as server-sent events, and so does a running deploy's
-# log (while a push runs); scale and rollback from the page are audited.
+# log (while a push runs); scale and rollback from the page are audited;
+# a preview is shown on its app's page with its app's rights.
 . "$(dirname "$0")/lib.sh"
 WEB_PORT=$(free_port)
 TOKEN=metrics-0123456789abcdef
@@ -234,6 +235,23 @@ metrics_token() {
 	contains "$T/body" 'berth_data_dir_free_bytes'
 }
 
+# a preview is on its app's page, not in the list, and dev (a deployer
+# of shop) may open it: its rights are shop's
+previews_on_page() {
+	as admin previews:enable shop > /dev/null
+	sed -i 's/time.sleep(3); //' "$W/server.py"
+	git -C "$W" checkout -qb feat
+	git -C "$W" commit -qam feat
+	git_as admin -C "$W" push -q "$(remote shop)" feat 2> /dev/null
+	expect "the list: 200" [ "$(code / -b "$J.dev")" = 200 ]
+	expect "no preview in the list" fails grep -q 'shop--feat' "$T/body"
+	expect "shop's page: 200" [ "$(code /apps/shop -b "$J.dev")" = 200 ]
+	contains "$T/body" 'href="/apps/shop--feat"'
+	expect "the preview's page: 200" \
+	    [ "$(code /apps/shop--feat -b "$J.dev")" = 200 ]
+	contains "$T/body" "shop--feat.preview.localhost"
+}
+
 logout_all() {
 	expect "dev's session works" [ "$(code / -b "$J.dev")" = 200 ]
 	as dev dashboard:logout-all > "$T/out"
@@ -252,5 +270,6 @@ t live_logs live_logs
 t live_deploy_log live_deploy_log
 t scale_and_rollback scale_and_rollback
 t metrics_token metrics_token
+t previews_on_page previews_on_page
 t logout_all logout_all
 finish
