@@ -210,7 +210,7 @@ scale_and_rollback() {
 	    -d "csrf=$csrf&formation=web%3D2")" = 303 ]
 	# v2 takes 3 s to listen: the scale is still at work, and the
 	# endpoint answers meanwhile
-	expect "answers while the scale runs" [ "$(dash /health -m 1)" = ok ]
+	expect "answers while the scale runs" [ "$(dash /health -m 2)" = ok ]
 	expect "the scale was still running" [ "$(sql "select count(*) from \
 	    audit where command = 'dashboard: ps:scale shop web=2'")" = 0 ]
 	audited "dashboard: ps:scale shop web=2"
