@@ -272,4 +272,16 @@ t scale_and_rollback scale_and_rollback
 t metrics_token metrics_token
 t previews_on_page previews_on_page
 t logout_all logout_all
+
+# a session past session_ttl is gone
+session_expires() {
+	login admin "$J.adm2"
+	expect "admin's new session works" [ "$(code / -b "$J.adm2")" = 200 ]
+	sql "update dash_tokens set expires_at = strftime('%s','now') - 1 \
+	    where kind = 'session'"
+	expect "expired: 401" [ "$(code / -b "$J.adm2")" = 401 ]
+	expect "and its row is gone" [ "$(sql "select count(*) from \
+	    dash_tokens where kind = 'session'")" = 0 ]
+}
+t session_expires session_expires
 finish
