@@ -22,6 +22,21 @@
 static struct conf conf;
 static struct web_server *srv;
 
+/* The temp data dir goes when the fuzzer exits. */
+static void
+cleanup(void)
+{
+	static const char *const files[] = { "berth.db", "berth.db-wal",
+	    "berth.db-shm" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (snprintf(path, sizeof(path), "%s/%s", conf.data_dir,
+		    files[i]) < (int)sizeof(path))
+			(void)unlink(path);
+	(void)rmdir(conf.data_dir);
+}
+
 static void
 setup(void)
 {
@@ -35,7 +50,8 @@ setup(void)
 	snprintf(conf.dash_metrics_token, sizeof(conf.dash_metrics_token),
 	    "0123456789abcdef0123");
 	conf.dash_max_body = 2048;
-	if (datadir_db(conf.data_dir, db, sizeof(db)) == -1 ||
+	if (atexit(cleanup) != 0 ||
+	    datadir_db(conf.data_dir, db, sizeof(db)) == -1 ||
 	    store_open(&st, db, err, sizeof(err)) == -1)
 		abort();
 	store_close(st);
