@@ -3,7 +3,8 @@
  * settles the data dir, follows a changed app_uid_base, repairs what a
  * crash left (run/recover.h) and starts the router; then gitd serves,
  * with run/reconcile.h's repairs, gitd/gitd_upkeep.h's disk upkeep and
- * gitd/gitd_cron.h's scheduled jobs as its chores between connections.
+ * gitd/gitd_cron.h's scheduled jobs as its chores between connections, and
+ * the dashboard's HTTP endpoint (web/web_proc.h) in a process of its own.
  */
 #include <git2.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "run/reconcile.h"
 #include "run/recover.h"
 #include "run/shim_spawn.h"
+#include "web/web_proc.h"
 
 /* DATA/serve.started: when this daemon started, for `status`. */
 static void
@@ -38,16 +40,38 @@ stamp_start(const struct conf *c)
 	fclose(f);
 }
 
+/* What gitd_serve runs between connections, each wrapping the one before:
+ * the repairs (run/reconcile.h), the disk upkeep (gitd/gitd_upkeep.h),
+ * the scheduled jobs (gitd/gitd_cron.h) and the dashboard's endpoint
+ * (web/web_proc.h, when there is one). */
+struct serve_chores {
+	struct reconcile rec;
+	struct upkeep_chore up;
+	struct cron_chore cr;
+	struct web_chore web;
+	struct gitd_chores reconcile, upkeep, cron;
+};
+
+static void
+serve_chores_init(struct serve_chores *sc, const struct conf *c, int webfd,
+    struct gitd_chores *all)
+{
+	reconcile_init(&sc->rec, c);
+	sc->reconcile = (struct gitd_chores){ reconcile_tick, reconcile_reaped,
+	    reconcile_stop, &sc->rec };
+	upkeep_chore_init(&sc->up, c, &sc->reconcile, &sc->upkeep);
+	cron_chore_init(&sc->cr, c, &sc->upkeep, &sc->cron);
+	web_chore_init(&sc->web, c, webfd, &sc->cron, all);
+}
+
 int
 cmd_serve(struct conf *c, int argc, char **argv, const char *note)
 {
-	struct reconcile *rec;
-	struct upkeep_chore *up;
-	struct cron_chore *cr;
-	struct gitd_chores chores, all, outer;
+	struct serve_chores *sc;
+	struct gitd_chores all;
 	struct store *st;
 	char err[ERR_MAX], packs[PATH_MAX + 256];
-	int created = 0, keys = 0, started, rc;
+	int created = 0, keys = 0, started, rc, webfd;
 
 	(void)argc, (void)argv;
 	log_init("berth serve", getenv("BERTH_DEBUG") != NULL);
@@ -85,34 +109,19 @@ cmd_serve(struct conf *c, int argc, char **argv, const char *note)
 		recover_routed(c, st);
 	testpoint_arm(c);
 	store_close(st);
+	if ((webfd = web_listen(c, err, sizeof(err))) == -1 && err[0] != '\0') {
+		log_warnx("dashboard: %s", err);
+		return 1;
+	}
 	/* forked children open their own libgit2 and sqlite state */
 	git_libgit2_shutdown();
 	/* from now on, what dies is repaired (run/reconcile.h) */
-	if ((rec = malloc(sizeof(*rec))) == NULL) {
+	if ((sc = malloc(sizeof(*sc))) == NULL) {
 		log_warnx("out of memory");
 		return 1;
 	}
-	reconcile_init(rec, c);
-	chores = (struct gitd_chores){ reconcile_tick, reconcile_reaped,
-	    reconcile_stop, rec };
-	/* and beside the repairs, the disk upkeep (gitd/gitd_upkeep.h) */
-	if ((up = malloc(sizeof(*up))) == NULL) {
-		log_warnx("out of memory");
-		free(rec);
-		return 1;
-	}
-	upkeep_chore_init(up, c, &chores, &all);
-	/* and the scheduled jobs (gitd/gitd_cron.h) */
-	if ((cr = malloc(sizeof(*cr))) == NULL) {
-		log_warnx("out of memory");
-		free(up);
-		free(rec);
-		return 1;
-	}
-	cron_chore_init(cr, c, &all, &outer);
-	rc = gitd_serve(c, &outer);
-	free(cr);
-	free(up);
-	free(rec);
+	serve_chores_init(sc, c, webfd, &all);
+	rc = gitd_serve(c, &all);
+	free(sc);
 	return rc;
 }

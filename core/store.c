@@ -144,6 +144,14 @@ static const char *const migrations[] = {
 	"  running_pid INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (app_id, name));"
 	"ALTER TABLE deploys ADD COLUMN hooks TEXT NOT NULL DEFAULT '';",
+	/* 11: the dashboard's login links and sessions (web/), by the sha256
+	 * of their token only; a removed key takes its sessions along */
+	"CREATE TABLE dash_tokens ("
+	"  hash TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  key_id INTEGER NOT NULL REFERENCES keys(id) ON DELETE CASCADE,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

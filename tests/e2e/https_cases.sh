@@ -63,9 +63,11 @@ stop_pebble() {
 
 start_pebble
 trap 'stop_pebble; cleanup' EXIT
+DASH=berth.example.org
 E2E_HTTPS=auto start_server "[router]" "https_listen = 127.0.0.1:$HTTPS_PORT" \
 	"acme_email = ops@example.com" "acme_ca = https://127.0.0.1:$PEBBLE_PORT/dir" \
-	"acme_ca_root = $PEBBLE/ca.pem" "base_domain = example.net"
+	"acme_ca_root = $PEBBLE/ca.pem" "base_domain = example.net" \
+	"[dashboard]" "listen = $T/web.sock" "host = $DASH"
 
 # https HOST [curl-args...]: GET / over HTTPS, the chain checked against
 # pebble's root
@@ -88,6 +90,25 @@ until_ok() {
 
 shop_https() { # shop_https [NAME]
 	https "${1:-$DOMAIN}" -o "$T/body" && grep -q "shop one" "$T/body"
+}
+
+# the dashboard's host gets the apps' HTTPS; its login link says https
+# and its cookie is Secure
+dash_health() {
+	curl -sS -m 10 --resolve "$DASH:$HTTPS_PORT:127.0.0.1" \
+		--cacert "$PEBBLE/root.pem" "https://$DASH:$HTTPS_PORT/health" |
+		grep -qx ok
+}
+
+dashboard_https() {
+	local url
+	expect "the dashboard over verified HTTPS" until_ok 90 dash_health
+	url=$(as admin dashboard:login | head -1)
+	expect "an https link" [ "${url%%/login*}" = "https://$DASH:$HTTPS_PORT" ]
+	curl -sS -m 10 --resolve "$DASH:$HTTPS_PORT:127.0.0.1" \
+		--cacert "$PEBBLE/root.pem" -D "$T/h" -o /dev/null "$url"
+	grep -i '^set-cookie:' "$T/h" > "$T/out"
+	contains "$T/out" "; Secure"
 }
 
 obtain_and_serve() {

@@ -4,6 +4,7 @@ ROUTER=caddy
 . "$(dirname "$0")/https_cases.sh"
 t "a domain gets a certificate; the app answers over verified HTTPS" obtain_and_serve
 t "the default name APP.BASE_DOMAIN gets one with no command" default_name
+t "the dashboard's host gets one too; its cookie is Secure" dashboard_https
 t "HTTP redirects to HTTPS once the certificate exists; .localhost stays HTTP" http_redirects
 t "the proxy listens on http_listen and https_listen only" listens_where_told
 t "status shows the certificate" status_says_ok

@@ -80,6 +80,7 @@ make_schema3(void)
 	    "ALTER TABLE apps DROP COLUMN maintenance;"
 	    "DROP TABLE previews; DROP TABLE preview_settings;"
 	    "DROP TABLE cron_jobs; ALTER TABLE deploys DROP COLUMN hooks;"
+	    "DROP TABLE dash_tokens;"
 	    "PRAGMA user_version = 3;", NULL, NULL, NULL);
 	sqlite3_close(h);
 	return rc == SQLITE_OK ? 0 : -1;

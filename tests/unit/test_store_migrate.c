@@ -64,6 +64,9 @@ static const char *const fixtures[] = {
 	/* 10 */
 	"INSERT INTO cron_jobs (app_id, name, last_run, last_exit) VALUES"
 	" (1, 'cron-tick', 5, 0);",
+	/* 11: a dashboard session of key 1 (its sha256 only) */
+	"INSERT INTO dash_tokens VALUES ('00ff', 'session', 1, 0,"
+	" 4102444800);",
 };
 #define NFIXTURES ((int)(sizeof(fixtures) / sizeof(fixtures[0])))
 
