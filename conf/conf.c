@@ -191,6 +191,9 @@ static const struct conf_key conf_keys[] = {
 	SIZE("build", "memory_limit", build_memory_limit, 1, "1G"),
 	SIZE("build", "max_export_size", build_max_export, 1024, "2G"),
 
+	SIZE_TO("webhooks", "max_body", webhook_max_body, 1024, 64L << 20, "1M"),
+	INT("webhooks", "rate_limit", webhook_rate_limit, 1, 100000, "10"),
+
 	INT("upkeep", "interval", upkeep_interval, 1, 86400, "600"),
 	INT("upkeep", "gc_auto_packs", gc_auto_packs, 0, 10000, "8"),
 	INT("upkeep", "gc_grace_days", gc_grace_days, 0, 3650, "14"),

@@ -80,6 +80,10 @@ struct conf {
 	uint64_t build_memory_limit;     /* bytes, "1G" */
 	uint64_t build_max_export;       /* files a deploy exports, "2G" */
 
+	/* [webhooks] (core/webhook.h) */
+	uint64_t webhook_max_body;       /* a delivery's body, "1M" */
+	int webhook_rate_limit;          /* deliveries an app accepts a minute, 10 */
+
 	/* [upkeep] (gitd/gitd_gc.h, core/upkeep.h) */
 	int upkeep_interval;             /* seconds between retention passes, 600 */
 	int gc_auto_packs;               /* repack a repo with this many packs, 8;
