@@ -6,7 +6,8 @@
 # systemd unit and the man page.
 
 CC      ?= cc
-PKGS    := libgit2 libssh inih libarchive sqlite3 openssl yaml-0.1 jansson libcurl
+PKGS    := libgit2 libssh inih libarchive sqlite3 openssl yaml-0.1 jansson libcurl \
+           libmicrohttpd
 CFLAGS  ?= -O2 -g
 # the project's own flags stay even when CFLAGS is given on the command line
 # CPPFLAGS too: Debian's build passes -D_FORTIFY_SOURCE=2 there
@@ -25,7 +26,7 @@ SHIMOBJ := $(SHIMSRC:%.c=$(BUILD)/%.o)
 # mostly libc's pages); not under the sanitizers, which cannot link so
 SHIM_LDFLAGS ?= $(if $(findstring sanitize,$(LDFLAGS)),,-static)
 SRC     := $(filter-out $(SHIMONLY),$(wildcard conf/*.c core/*.c router/*.c \
-           run/*.c deploy/*.c gitd/*.c cmd/*.c))
+           run/*.c deploy/*.c gitd/*.c web/*.c cmd/*.c))
 MAIN    := $(wildcard cmd/*.c)
 LIBSRC  := $(filter-out $(MAIN),$(SRC))
 LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o)
@@ -38,7 +39,7 @@ UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 # unit tests that include only floor headers link the floor library alone
 FLOORTEST := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(shell grep -L \
-             '^\#include "\(router\|run\|deploy\|gitd\|cmd\)/' $(UNITSRC)))
+             '^\#include "\(router\|run\|deploy\|gitd\|web\|cmd\)/' $(UNITSRC)))
 TOOLSRC := $(wildcard tests/tools/*.c)
 TOOLBIN := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tools/%)
 

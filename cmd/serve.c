@@ -3,7 +3,8 @@
  * settles the data dir, follows a changed app_uid_base, repairs what a
  * crash left (run/recover.h) and starts the router; then gitd serves,
  * with run/reconcile.h's repairs and gitd/gitd_upkeep.h's disk upkeep as
- * its chores between connections.
+ * its chores between connections, and the dashboard's HTTP endpoint
+ * (web/web_proc.h) in a process of its own.
  */
 #include <git2.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "run/reconcile.h"
 #include "run/recover.h"
 #include "run/shim_spawn.h"
+#include "web/web_proc.h"
 
 /* DATA/serve.started: when this daemon started, for `status`. */
 static void
@@ -42,10 +44,11 @@ cmd_serve(struct conf *c, int argc, char **argv, const char *note)
 {
 	struct reconcile *rec;
 	struct upkeep_chore *up;
-	struct gitd_chores chores, all;
+	struct web_chore *web;
+	struct gitd_chores chores, more, all;
 	struct store *st;
 	char err[ERR_MAX], packs[PATH_MAX + 256];
-	int created = 0, keys = 0, started, rc;
+	int created = 0, keys = 0, started, rc, webfd;
 
 	(void)argc, (void)argv;
 	log_init("berth serve", getenv("BERTH_DEBUG") != NULL);
@@ -83,6 +86,10 @@ cmd_serve(struct conf *c, int argc, char **argv, const char *note)
 		recover_routed(c, st);
 	testpoint_arm(c);
 	store_close(st);
+	if ((webfd = web_listen(c, err, sizeof(err))) == -1 && err[0] != '\0') {
+		log_warnx("dashboard: %s", err);
+		return 1;
+	}
 	/* forked children open their own libgit2 and sqlite state */
 	git_libgit2_shutdown();
 	/* from now on, what dies is repaired (run/reconcile.h) */
@@ -99,8 +106,17 @@ cmd_serve(struct conf *c, int argc, char **argv, const char *note)
 		free(rec);
 		return 1;
 	}
-	upkeep_chore_init(up, c, &chores, &all);
+	upkeep_chore_init(up, c, &chores, &more);
+	/* and the dashboard's endpoint (web/web_proc.h), when there is one */
+	if ((web = malloc(sizeof(*web))) == NULL) {
+		log_warnx("out of memory");
+		free(up);
+		free(rec);
+		return 1;
+	}
+	web_chore_init(web, c, webfd, &more, &all);
 	rc = gitd_serve(c, &all);
+	free(web);
 	free(up);
 	free(rec);
 	return rc;

@@ -118,6 +118,9 @@ static const char *check_url_path(const char *);
 static const char *check_listen_opt(const char *);
 static const char *check_email(const char *);
 static const char *check_https_url(const char *);
+static const char *check_dash_listen(const char *);
+static const char *check_hostname_opt(const char *);
+static const char *check_token(const char *);
 static int parse_port(const char *, int *);
 static int size_shift(const char *);
 
@@ -204,6 +207,15 @@ static const struct conf_key conf_keys[] = {
 	INT("upkeep", "keep_deploys", keep_deploys, 1, 1000000, "100"),
 	INT("upkeep", "audit_max_days", audit_max_days, 1, 36500, "365"),
 	INT("upkeep", "logs_max_days", logs_max_days, 1, 36500, "30"),
+
+	STR("dashboard", "listen", dash_listen, check_dash_listen, ""),
+	STR("dashboard", "host", dash_host, check_hostname_opt, ""),
+	SIZE_TO("dashboard", "max_body_size", dash_max_body, 1024, 1 << 24,
+	    "64K"),
+	INT("dashboard", "login_ttl", dash_login_ttl, 10, 86400, "300"),
+	INT("dashboard", "session_ttl", dash_session_ttl, 60, 31 * 86400,
+	    "43200"),
+	STR("dashboard", "metrics_token", dash_metrics_token, check_token, ""),
 
 	STR("health", "path", health_path, check_url_path, "/"),
 	INT("health", "timeout", health_timeout, 1, 3600, "30"),
@@ -827,6 +839,42 @@ check_url_path(const char *v)
 		if ((unsigned char)*v <= ' ' || *v == 0x7f)
 			return "must not contain spaces or control characters";
 	return NULL;
+}
+
+/* Empty (no dashboard), an absolute unix socket path, or a numeric
+ * loopback address:port: the proxy in front reaches it, nobody else. */
+static const char *
+check_dash_listen(const char *v)
+{
+	char addr[CONF_ADDR_MAX];
+	int port;
+
+	if (*v == '\0' || (*v == '/' && strlen(v) < 108))
+		return NULL;
+	if (conf_parse_listen(v, addr, sizeof(addr), &port) == 0 &&
+	    (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0))
+		return NULL;
+	return "not a unix socket path (/...), a loopback address:port "
+	    "(such as 127.0.0.1:8099), nor empty";
+}
+
+static const char *
+check_hostname_opt(const char *v)
+{
+	return *v == '\0' ? NULL : check_hostname(v);
+}
+
+/* Empty, or 16 to 128 characters of [A-Za-z0-9._-]: it is compared with
+ * a bearer token, never written into a config file. */
+static const char *
+check_token(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || (n >= 16 && n <= 128 && strspn(v, "abcdefghijklmnopq"
+	    "rstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n))
+		return NULL;
+	return "not a token of 16 to 128 letters, digits, '.', '_' or '-'";
 }
 
 /* Empty (no HTTPS listener) or a numeric address:port. */

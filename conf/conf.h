@@ -97,6 +97,15 @@ struct conf {
 	int audit_max_days;              /* audit rows kept, 365 days */
 	int logs_max_days;               /* logs of processes gone, 30 days */
 
+	/* [dashboard] (web/) */
+	char dash_listen[PATH_MAX];      /* "" (off), a unix socket path, or a
+	                                  * loopback address:port */
+	char dash_host[CONF_NAME_MAX];   /* "" or the host name the proxy routes */
+	uint64_t dash_max_body;          /* a request's body, "64K" */
+	int dash_login_ttl;              /* seconds a login link works, 300 */
+	int dash_session_ttl;            /* seconds a session lasts, 43200 */
+	char dash_metrics_token[CONF_NAME_MAX]; /* "" (/metrics off) */
+
 	/* [health] */
 	char health_path[CONF_NAME_MAX]; /* / */
 	int health_timeout;              /* seconds, 30 */

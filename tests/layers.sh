@@ -8,6 +8,7 @@
 #   2 run/          app processes: shim, swap, health, recovery, app ops
 #   3 deploy/       the receive hook and the deploy pipeline
 #   4 gitd/         the SSH server, git protocols and commands
+#   4 web/          the HTTP endpoint: dashboard, metrics (and webhooks)
 #   5 cmd/          main and the server's sub-commands
 # tests/ is outside the rule.  A folder with C files that has no floor is an
 # error too, so a new folder gets one.  Prints each offending line as
@@ -23,7 +24,7 @@ floor() {
 	router) echo 1 ;;
 	run) echo 2 ;;
 	deploy) echo 3 ;;
-	gitd) echo 4 ;;
+	gitd|web) echo 4 ;;
 	cmd) echo 5 ;;
 	*) echo "" ;;
 	esac
@@ -58,5 +59,5 @@ while IFS=: read -r file line text; do
 	fi
 done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' \
     conf/*.[ch] core/*.[ch] router/*.[ch] run/*.[ch] deploy/*.[ch] \
-    gitd/*.[ch] cmd/*.[ch] 2>/dev/null)
+    gitd/*.[ch] web/*.[ch] cmd/*.[ch] 2>/dev/null)
 exit $bad

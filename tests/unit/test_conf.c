@@ -804,6 +804,37 @@ test_https(void)
 	CHECK(strstr(err, "acme_ca_root: cannot read") != NULL);
 }
 
+/* [dashboard]: off by default; listen only on loopback or a socket. */
+static void
+test_dashboard(void)
+{
+	static const char *const good_listen[] = { "", "/run/berth/web.sock",
+		"127.0.0.1:8099", "[::1]:8099", "127.0.0.2:80" };
+	static const char *const bad_listen[] = { "0.0.0.0:8099",
+		"10.0.0.1:80", "localhost:8099", "web.sock", "8099",
+		"[::]:8099" };
+	static const char *const bad_token[] = { "short", "has space in it!!",
+		"quote\"quote\"quote\"quote" };
+	struct conf c;
+	size_t i;
+
+	conf_defaults(&c);
+	CHECK(c.dash_listen[0] == '\0' && c.dash_host[0] == '\0');
+	CHECK(c.dash_max_body == 64 * 1024 && c.dash_login_ttl == 300 &&
+	    c.dash_session_ttl == 43200 && c.dash_metrics_token[0] == '\0');
+	for (i = 0; i < sizeof(good_listen) / sizeof(good_listen[0]); i++)
+		expect_value("dashboard", "listen", good_listen[i], 0);
+	for (i = 0; i < sizeof(bad_listen) / sizeof(bad_listen[0]); i++)
+		expect_value("dashboard", "listen", bad_listen[i], -1);
+	expect_value("dashboard", "host", "berth.example.com", 0);
+	expect_value("dashboard", "host", "Berth.example.com", -1);
+	expect_value("dashboard", "host", "a b", -1);
+	expect_value("dashboard", "metrics_token", "0123456789abcdef", 0);
+	for (i = 0; i < sizeof(bad_token) / sizeof(bad_token[0]); i++)
+		expect_value("dashboard", "metrics_token", bad_token[i], -1);
+	expect_value("dashboard", "max_body_size", "100", -1);
+}
+
 int
 main(void)
 {
@@ -822,5 +853,6 @@ main(void)
 	test_parse_size();
 	test_parse_listen();
 	test_https();
+	test_dashboard();
 	return unit_done();
 }

@@ -1,0 +1,350 @@
+/*
+ * web_server.c - the HTTP endpoint's event loop: libmicrohttpd in
+ * "external select" mode, driven by one poll loop in the endpoint's own
+ * process (web_proc.c forks it from berth serve).  One thread: berth
+ * serve forks a child per SSH connection and must stay single-threaded,
+ * and so does this process, because web_defer forks too.  MHD parses
+ * HTTP; this file gathers a request's body (capped by [dashboard]
+ * max_body_size), finds its route (web_routes.c), runs the handler and
+ * hands MHD the response.  A streamed body (server-sent events) whose
+ * reader has nothing yet suspends its connection; the loop resumes the
+ * suspended ones every WEB_STREAM_POLL_MS, so nobody busy-waits.
+ */
+#include <errno.h>
+#include <microhttpd.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "core/log.h"
+#include "web/web.h"
+#include "web/web_int.h"
+
+struct web_conn {            /* one request, across MHD's calls */
+	char *body;
+	size_t len, cap;
+	int too_big;
+};
+
+struct web_stream {          /* one streamed body */
+	struct web_server *srv;
+	struct MHD_Connection *conn;
+	web_read_fn read;
+	web_done_fn done;
+	void *arg;
+	int suspended;
+	struct web_stream *next;
+};
+
+struct web_server {
+	const struct conf *conf;
+	struct MHD_Daemon *d;
+	struct web_stream *streams;
+};
+
+static volatile sig_atomic_t web_term;
+
+static enum MHD_Result on_request(void *, struct MHD_Connection *,
+    const char *, const char *, const char *, const char *, size_t *,
+    void **);
+static void on_completed(void *, struct MHD_Connection *, void **,
+    enum MHD_RequestTerminationCode);
+static int gather(struct web_server *, struct MHD_Connection *,
+    struct web_conn *, const char *, size_t);
+static enum MHD_Result answer(struct web_server *, struct MHD_Connection *,
+    const char *, const char *, struct web_conn *);
+static void fill_peer(struct MHD_Connection *, char *, size_t);
+static enum MHD_Result queue(struct web_server *, struct MHD_Connection *,
+    const struct web_req *, struct web_resp *);
+static struct MHD_Response *make_response(struct web_server *,
+    struct MHD_Connection *, struct web_resp *);
+static ssize_t stream_read(void *, uint64_t, char *, size_t);
+static void stream_free(void *);
+static void resume_streams(struct web_server *);
+static void on_term(int);
+static int loop_timeout(struct web_server *);
+
+int
+web_server_run(const struct conf *c, int fd)
+{
+	struct web_server srv = { .conf = c };
+	struct pollfd pfd;
+	const union MHD_DaemonInfo *info;
+	struct sigaction sa = { .sa_handler = on_term };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
+	    signal(SIGCHLD, SIG_DFL) == SIG_ERR) {
+		log_warn("web: signals");
+		return 1;
+	}
+	srv.d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, &srv,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_CONN_MAX,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEB_IDLE_SECONDS,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WEB_CONN_MEMORY,
+	    MHD_OPTION_END);
+	if (srv.d == NULL ||
+	    (info = MHD_get_daemon_info(srv.d, MHD_DAEMON_INFO_EPOLL_FD)) ==
+	    NULL) {
+		log_warnx("web: cannot start the HTTP server");
+		return 1;
+	}
+	pfd = (struct pollfd){ .fd = info->epoll_fd, .events = POLLIN };
+	while (!web_term) {
+		if (poll(&pfd, 1, loop_timeout(&srv)) == -1 && errno != EINTR) {
+			log_warn("web: poll");
+			break;
+		}
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			; /* web_defer's children */
+		resume_streams(&srv);
+		if (MHD_run(srv.d) != MHD_YES)
+			log_warnx("web: MHD_run failed");
+	}
+	resume_streams(&srv); /* MHD stops only resumed connections */
+	MHD_stop_daemon(srv.d);
+	return 0;
+}
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	web_term = 1;
+}
+
+/* MHD's own deadline, but at most a second (web_defer's children are
+ * reaped then) and WEB_STREAM_POLL_MS while a stream waits. */
+static int
+loop_timeout(struct web_server *srv)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+	int t = srv->streams != NULL ? WEB_STREAM_POLL_MS : 1000;
+
+	if (MHD_get_timeout(srv->d, &ms) == MHD_YES && ms < (unsigned)t)
+		t = (int)ms;
+	return t;
+}
+
+static void
+resume_streams(struct web_server *srv)
+{
+	for (struct web_stream *s = srv->streams; s != NULL; s = s->next)
+		if (s->suspended) {
+			s->suspended = 0;
+			MHD_resume_connection(s->conn);
+		}
+}
+
+/* MHD calls this first with no data (*ctx NULL), then with each piece of
+ * the body, then once more with none: the moment to answer. */
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **ctx)
+{
+	struct web_server *srv = cls;
+	struct web_conn *wc = *ctx;
+
+	(void)version;
+	if (wc == NULL) {
+		if ((wc = calloc(1, sizeof(*wc))) == NULL)
+			return MHD_NO;
+		*ctx = wc;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (gather(srv, conn, wc, upload, *upload_size) == -1)
+			return MHD_NO;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return answer(srv, conn, url, method, wc);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
+    enum MHD_RequestTerminationCode why)
+{
+	struct web_conn *wc = *ctx;
+
+	(void)cls, (void)conn, (void)why;
+	if (wc != NULL) {
+		free(wc->body);
+		free(wc);
+		*ctx = NULL;
+	}
+}
+
+/* Keep the body up to the cap; past it, remember only that it was too
+ * big (answered 413 at the end). */
+static int
+gather(struct web_server *srv, struct MHD_Connection *conn,
+    struct web_conn *wc, const char *data, size_t n)
+{
+	size_t cap;
+	char *nb;
+
+	(void)conn;
+	if (wc->too_big || n > srv->conf->dash_max_body - wc->len) {
+		wc->too_big = 1;
+		return 0;
+	}
+	if (wc->len + n + 1 > wc->cap) {
+		cap = wc->cap == 0 ? 4096 : wc->cap;
+		while (cap < wc->len + n + 1)
+			cap *= 2;
+		if ((nb = realloc(wc->body, cap)) == NULL) {
+			log_warnx("web: out of memory");
+			return -1;
+		}
+		wc->body = nb;
+		wc->cap = cap;
+	}
+	memcpy(wc->body + wc->len, data, n);
+	wc->len += n;
+	wc->body[wc->len] = '\0';
+	return 0;
+}
+
+static enum MHD_Result
+answer(struct web_server *srv, struct MHD_Connection *conn, const char *url,
+    const char *method, struct web_conn *wc)
+{
+	struct web_req req = { .conf = srv->conf, .method = method,
+		.path = url, .body = wc->body != NULL ? wc->body : "",
+		.body_len = wc->len, .conn = conn };
+	struct web_resp resp;
+
+	fill_peer(conn, req.peer, sizeof(req.peer));
+	web_resp_init(&resp);
+	if (wc->too_big)
+		web_resp_error(&resp, 413, "request body too large");
+	else
+		web_dispatch(&req, &resp);
+	return queue(srv, conn, &req, &resp);
+}
+
+static void
+fill_peer(struct MHD_Connection *conn, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	snprintf(out, len, "unix");
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		(void)inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, out, (socklen_t)len);
+	else if (sa->sa_family == AF_INET6)
+		(void)inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, out, (socklen_t)len);
+}
+
+/* Hand the response to MHD; log what was refused or failed. */
+static enum MHD_Result
+queue(struct web_server *srv, struct MHD_Connection *conn,
+    const struct web_req *req, struct web_resp *resp)
+{
+	struct MHD_Response *r;
+	enum MHD_Result rc;
+
+	if (resp->failed)
+		web_resp_fail(resp);
+	if (resp->status >= 400)
+		log_info("web: %d %s %.200s from %s", resp->status, req->method,
+		    req->path, req->peer);
+	if ((r = make_response(srv, conn, resp)) == NULL) {
+		log_warnx("web: cannot build a response");
+		web_resp_release(resp);
+		return MHD_NO;
+	}
+	rc = MHD_queue_response(conn, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static struct MHD_Response *
+make_response(struct web_server *srv, struct MHD_Connection *conn,
+    struct web_resp *resp)
+{
+	struct MHD_Response *r;
+	struct web_stream *s;
+	int i;
+
+	if (resp->stream != NULL) {
+		if ((s = calloc(1, sizeof(*s))) == NULL)
+			return NULL;
+		*s = (struct web_stream){ srv, conn, resp->stream,
+			resp->stream_done, resp->stream_arg, 0, srv->streams };
+		resp->stream = NULL; /* the stream owns arg now */
+		if ((r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+		    WEB_STREAM_BLOCK, stream_read, s, stream_free)) == NULL) {
+			s->next = NULL;
+			stream_free(s);
+			return NULL;
+		}
+		srv->streams = s;
+	} else {
+		r = MHD_create_response_from_buffer(resp->len, resp->body,
+		    MHD_RESPMEM_MUST_FREE);
+		if (r == NULL)
+			return NULL;
+		resp->body = NULL;
+	}
+	for (i = 0; i < resp->nheaders; i++)
+		if (MHD_add_response_header(r, resp->hname[i],
+		    resp->hvalue[i]) != MHD_YES)
+			break;
+	if (i < resp->nheaders || web_resp_common(r, resp->type) == -1) {
+		MHD_destroy_response(r);
+		return NULL;
+	}
+	web_resp_release(resp);
+	return r;
+}
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct web_stream *s = cls;
+	ssize_t n;
+
+	(void)pos;
+	n = s->read(s->arg, buf, max);
+	if (n < 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n == 0 && !s->suspended) {
+		s->suspended = 1;
+		MHD_suspend_connection(s->conn);
+	}
+	return n;
+}
+
+static void
+stream_free(void *cls)
+{
+	struct web_stream *s = cls, **pp;
+
+	for (pp = &s->srv->streams; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	if (s->done != NULL)
+		s->done(s->arg);
+	free(s);
+}
