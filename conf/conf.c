@@ -194,7 +194,6 @@ static const struct conf_key conf_keys[] = {
 	SIZE("build", "memory_limit", build_memory_limit, 1, "1G"),
 	SIZE("build", "max_export_size", build_max_export, 1024, "2G"),
 
-	SIZE_TO("webhooks", "max_body", webhook_max_body, 1024, 64L << 20, "1M"),
 	INT("webhooks", "rate_limit", webhook_rate_limit, 1, 100000, "10"),
 
 	INT("upkeep", "interval", upkeep_interval, 1, 86400, "600"),

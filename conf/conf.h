@@ -80,8 +80,8 @@ struct conf {
 	uint64_t build_memory_limit;     /* bytes, "1G" */
 	uint64_t build_max_export;       /* files a deploy exports, "2G" */
 
-	/* [webhooks] (core/webhook.h) */
-	uint64_t webhook_max_body;       /* a delivery's body, "1M" */
+	/* [webhooks] (core/webhook.h, web/web_hooks.c); a delivery's body
+	 * is capped by [dashboard] max_body_size */
 	int webhook_rate_limit;          /* deliveries an app accepts a minute, 10 */
 
 	/* [upkeep] (gitd/gitd_gc.h, core/upkeep.h) */

@@ -83,6 +83,10 @@ int cmd_maintenance_off(struct gitd_ctx *g, int argc, char **argv);
 int cmd_run(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains_add(struct gitd_ctx *g, int argc, char **argv);
 int cmd_domains_remove(struct gitd_ctx *g, int argc, char **argv);
+/* gitd_cmd_source.c: deploys from a Git host */
+int cmd_apps_source(struct gitd_ctx *g, int argc, char **argv);
+int cmd_apps_pull(struct gitd_ctx *g, int argc, char **argv);
+int cmd_webhooks_secret(struct gitd_ctx *g, int argc, char **argv);
 
 /* For help: the table, ended by a NULL name. */
 struct command {

@@ -5,9 +5,11 @@
  * a file of its own.
  */
 #include "web/web.h"
+#include "web/web_hooks.h"
 #include "web/web_pages.h"
 
 const struct web_route web_routes[] = {
 	{ "GET", "/health", web_health },
+	{ "POST", "/hooks/", web_hooks },
 	{ NULL, NULL, NULL },
 };
