@@ -41,10 +41,23 @@ check_authority(const char *rest, int user_ok)
 	return hostlen == 0 || rest[0] == '-' ? -1 : 0;
 }
 
+/* scp-like USER@HOST:PATH: a user, a host not starting with '-', no '/'
+ * before the colon, a path not starting with '-'. */
+static int
+check_scp(const char *url)
+{
+	const char *at = strchr(url, '@'), *colon = strchr(url, ':');
+
+	if (at == NULL || colon == NULL || at == url || at + 1 >= colon ||
+	    at[1] == '-' || colon[1] == '\0' || colon[1] == '-' ||
+	    memchr(url, '/', (size_t)(colon - url)) != NULL)
+		return -1;
+	return 0;
+}
+
 int
 source_check_url(const char *url, char *why, size_t whylen)
 {
-	const char *colon;
 	size_t n = strlen(url);
 
 	if (n == 0 || n > SOURCE_URL_MAX || !printable(url) || url[0] == '-') {
@@ -56,13 +69,7 @@ source_check_url(const char *url, char *why, size_t whylen)
 		return SOURCE_HTTPS;
 	if (strncmp(url, "ssh://", 6) == 0 && check_authority(url + 6, 1) == 0)
 		return SOURCE_SSH;
-	/* scp-like USER@HOST:PATH */
-	colon = strchr(url, ':');
-	if (strstr(url, "://") == NULL && colon != NULL && colon[1] != '\0' &&
-	    colon[1] != '-' && strchr(url, '@') != NULL &&
-	    strchr(url, '@') < colon && strchr(url, '@') != url &&
-	    strchr(url, '@') + 1 < colon &&
-	    memchr(url, '/', (size_t)(colon - url)) == NULL)
+	if (strstr(url, "://") == NULL && check_scp(url) == 0)
 		return SOURCE_SSH;
 	snprintf(why, whylen, "'%.80s' is not an https:// or ssh:// URL (or"
 	    " USER@HOST:PATH)", url);

@@ -78,6 +78,8 @@ make_schema3(void)
 	    "ALTER TABLE apps DROP COLUMN upstream_port;"
 	    "DROP INDEX deploys_number; ALTER TABLE deploys DROP COLUMN number;"
 	    "ALTER TABLE apps DROP COLUMN maintenance;"
+	    "DROP TABLE app_sources; DROP TABLE webhook_secrets;"
+	    "DROP TABLE webhook_deliveries;"
 	    "PRAGMA user_version = 3;", NULL, NULL, NULL);
 	sqlite3_close(h);
 	return rc == SQLITE_OK ? 0 : -1;

@@ -57,6 +57,10 @@ static const char *const fixtures[] = {
 	"UPDATE deploys SET number = 1 WHERE app_id = 1;",
 	/* 8 */
 	"UPDATE apps SET maintenance = 1 WHERE id = 1;",
+	/* 9 */
+	"INSERT INTO app_sources VALUES (1, 'https://example.com/a.git', 'main',"
+	" 0);"
+	"INSERT INTO webhook_deliveries VALUES (1, 'd-1', 100);",
 };
 #define NFIXTURES ((int)(sizeof(fixtures) / sizeof(fixtures[0])))
 
@@ -164,6 +168,30 @@ check_v1(struct store *st)
 	CHECK(store_app_create(st, "gamma", &g) == 0 && g.id == 6);
 }
 
+/* Migration 9: an app's source and the webhook deliveries it has seen. */
+static void
+check_sources(struct store *st, int v)
+{
+	struct source_rec src;
+	int n;
+
+	if (v >= 9) {
+		CHECK(store_source_get(st, 1, &src) == 0 &&
+		    strcmp(src.url, "https://example.com/a.git") == 0 &&
+		    strcmp(src.branch, "main") == 0);
+		CHECK(store_delivery_add(st, 1, "d-1", 200, 0) == 0); /* a replay */
+	} else {
+		CHECK(store_source_get(st, 1, &src) == STORE_NOTFOUND);
+		CHECK(store_source_set(st, 1, "https://example.com/b.git", "dev") ==
+		    0 && store_source_get(st, 1, &src) == 0 &&
+		    strcmp(src.branch, "dev") == 0);
+		CHECK(store_delivery_add(st, 1, "d-1", 200, 0) == 1);
+	}
+	CHECK(store_delivery_count(st, 1, 0, &n) == 0 && n == 1);
+	CHECK(store_delivery_add(st, 1, "d-2", 300, 250) == 1 &&
+	    store_delivery_count(st, 1, 0, &n) == 0 && n == 1); /* d-1 forgotten */
+}
+
 /* The rows of the later versions, or that their tables work when the old
  * database had none. */
 static void
@@ -204,6 +232,7 @@ check_later(struct store *st, int v)
 		CHECK(store_app_set_maintenance(st, 1, 1) == 0 &&
 		    store_app_get(st, "alpha", &a) == 0 && a.maintenance == 1);
 	}
+	check_sources(st, v);
 	if (v >= 6) {
 		CHECK(store_app_upstream(st, 1, &count) == 0 && count == 20001);
 	} else {
