@@ -83,6 +83,8 @@ struct conf {
 	/* [webhooks] (core/webhook.h, web/web_hooks.c); a delivery's body
 	 * is capped by [dashboard] max_body_size */
 	int webhook_rate_limit;          /* deliveries an app accepts a minute, 10 */
+	char source_ca_file[PATH_MAX];   /* CAs for https sources; "": libgit2's
+	                                  * own, the system's store */
 
 	/* [upkeep] (gitd/gitd_gc.h, core/upkeep.h) */
 	int upkeep_interval;             /* seconds between retention passes, 600 */

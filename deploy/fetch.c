@@ -165,6 +165,11 @@ fetch_branch(git_repository *repo, const struct fetch_req *f, git_oid *tip,
 	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	opts.update_fetchhead = 0;
 	snprintf(spec, sizeof(spec), "refs/heads/%s", f->branch);
+	if (f->ca_file != NULL && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS,
+	    f->ca_file, NULL) < 0) {
+		fail(&cb, "cannot read [webhooks] ca_file", err, errlen);
+		return -1;
+	}
 	if (git_remote_create_anonymous(&r, repo, f->url) < 0) {
 		fail(&cb, "bad source URL", err, errlen);
 		return -1;

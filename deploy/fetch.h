@@ -5,7 +5,9 @@
  * checks the host's certificate against the system's CA store
  * (OpenSSL's default paths, so SSL_CERT_FILE too); ssh logs in with the
  * app's deploy key (core/source.h) and trusts the host key it sees first,
- * refusing a changed one afterwards.
+ * refusing a changed one afterwards.  Debian's libgit2 is built with
+ * mbedTLS, which reads the system's CA bundle (not SSL_CERT_FILE) and
+ * matches a certificate's DNS names only, not IP addresses.
  */
 #ifndef BERTH_DEPLOY_FETCH_H
 #define BERTH_DEPLOY_FETCH_H
@@ -20,6 +22,8 @@ struct fetch_req {
 	const char *known_host;         /* ssh: the host key's SHA-256, hex,
 	                                 * written on first use */
 	uint64_t max_bytes;             /* the pack, as received */
+	const char *ca_file;            /* https: the CAs to trust, or NULL
+	                                 * for libgit2's (the system's) */
 };
 
 /* Fetch f->branch into repo; its tip in *tip.  0, or -1 with err (the

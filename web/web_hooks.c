@@ -30,6 +30,12 @@
 #define HOOKS_PREFIX "/hooks/"
 #define DELIVERIES_KEEP_S (7 * 86400) /* replays older than this pass */
 
+/* The deploy, in the endpoint's child (web_defer). */
+struct job {
+	char app[STORE_NAME_MAX];
+	char note[WEBHOOK_ID_MAX + 64];
+};
+
 struct hook {
 	const struct web_req *req;
 	struct web_resp *resp;
@@ -38,6 +44,8 @@ struct hook {
 	struct webhook_delivery d;
 	char secret[WEBHOOK_SECRET_HEX];
 	long long t0;
+	int deploy;         /* set by judge: start job once the store is closed */
+	struct job job;
 };
 
 static long long
@@ -74,12 +82,6 @@ answer(struct hook *h, int status, const char *outcome, const char *msg)
 	return web_resp_error(h->resp, status, msg);
 }
 
-/* The deploy, in the endpoint's child (web_defer). */
-struct job {
-	char app[STORE_NAME_MAX];
-	char note[WEBHOOK_ID_MAX + 64];
-};
-
 static int
 run_job(const struct conf *c, void *arg)
 {
@@ -91,10 +93,15 @@ run_job(const struct conf *c, void *arg)
 	int rc;
 
 	log_init("berth webhook", 0);
-	if (git_libgit2_init() < 0 || datadir_db(c->data_dir, db,
-	    sizeof(db)) == -1 || store_open(&st, db, reason,
-	    sizeof(reason)) == -1) {
-		log_warnx("webhook deploy of '%s': cannot start", j->app);
+	if (git_libgit2_init() < 0) {
+		log_warnx("webhook deploy of '%s': cannot initialise libgit2: %s",
+		    j->app, git_error_last() ? git_error_last()->message : "?");
+		return 1;
+	}
+	snprintf(reason, sizeof(reason), "data dir path too long");
+	if (datadir_db(c->data_dir, db, sizeof(db)) == -1 ||
+	    store_open(&st, db, reason, sizeof(reason)) == -1) {
+		log_warnx("webhook deploy of '%s': %s", j->app, reason);
 		return 1;
 	}
 	rc = deploy_pull(c, st, &r, NULL, NULL, reason, sizeof(reason));
@@ -104,19 +111,18 @@ run_job(const struct conf *c, void *arg)
 	return rc == 0 ? 0 : 1;
 }
 
+/* The job is started by web_hooks once the store is closed: an sqlite
+ * handle must not cross a fork (the child's own would share its locks). */
 static int
 deploy(struct hook *h, const char *commit)
 {
-	struct job j;
 	char msg[160];
 
-	snprintf(j.app, sizeof(j.app), "%s", h->app.name);
-	snprintf(j.note, sizeof(j.note), "webhook from %s%s%s",
+	snprintf(h->job.app, sizeof(h->job.app), "%s", h->app.name);
+	snprintf(h->job.note, sizeof(h->job.note), "webhook from %s%s%s",
 	    webhook_host_name(h->d.host), h->d.id[0] ? ", delivery " : "",
 	    h->d.id);
-	if (web_defer(h->req, "a webhook deploy", run_job, &j) == -1)
-		return answer(h, 503, "cannot fork", "cannot start the deploy now;"
-		    " deliver again later");
+	h->deploy = 1;
 	snprintf(msg, sizeof(msg), "accepted: deploying %.7s of %s", commit,
 	    h->app.name);
 	return answer(h, 202, "deploying", msg);
@@ -214,5 +220,9 @@ web_hooks(const struct web_req *req, struct web_resp *resp)
 		log_warnx("webhook for '%s': %s", app, store_error(h.st));
 	explicit_bzero(h.secret, sizeof(h.secret));
 	store_close(h.st);
+	if (rc == 0 && h.deploy &&
+	    web_defer(req, "a webhook deploy", run_job, &h.job) == -1)
+		return web_resp_error(resp, 503, "cannot start the deploy now;"
+		    " deliver again later");
 	return rc;
 }
