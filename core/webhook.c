@@ -68,15 +68,16 @@ webhook_token_ok(const char *secret, const char *token)
 	return CRYPTO_memcmp(a, b, SHA256_LEN) == 0;
 }
 
-/* A header's value, cut to fit and cleaned to printable ASCII (it reaches
- * the audit log and the deploy log). */
+/* A header's value, cut to fit and cleaned to printable ASCII and
+ * spaces (it reaches the audit log and the deploy log; GitLab's events
+ * are "Push Hook", "Tag Push Hook" ...). */
 static void
 copy_clean(char *dst, size_t len, const char *src)
 {
 	size_t i = 0;
 
 	for (; src != NULL && src[i] != '\0' && i + 1 < len; i++)
-		dst[i] = src[i] >= 0x21 && src[i] <= 0x7e ? src[i] : '?';
+		dst[i] = src[i] >= 0x20 && src[i] <= 0x7e ? src[i] : '?';
 	dst[i] = '\0';
 }
 

@@ -21,7 +21,7 @@ WEB_PORT=$(free_port)
 W="http://127.0.0.1:$WEB_PORT"
 URL="https://localhost:$HOST_PORT/cgi-bin/git/site.git"
 start_server "[dashboard]" "listen = 127.0.0.1:$WEB_PORT" \
-	"[webhooks]" "rate_limit = 12" "ca_file = $HOST/cert.pem"
+	"[webhooks]" "rate_limit = 20" "ca_file = $HOST/cert.pem"
 
 host_up() {
 	python3 "$REPO/tests/e2e/standins/githost.py" "$HOST" "$HOST_PORT" \
@@ -58,6 +58,15 @@ deliver() {
 		-H "X-Hub-Signature-256: sha256=$sig" \
 		-H 'Content-Type: application/json' --data-binary @"$3" \
 		"$W/hooks/site"
+}
+
+# post BODY-FILE HEADER...: a delivery with these headers; its status code
+post() {
+	local body=$1
+	shift
+	curl -s -m 20 -o "$T/answer" -w '%{http_code}' -X POST \
+		-H 'Content-Type: application/json' "${@/#/-H}" \
+		--data-binary @"$body" "$W/hooks/site"
 }
 
 push_body() { # push_body REF SHA > file
@@ -199,15 +208,36 @@ untrusted_cert() {
 	expect "on the certificate" grep -qi 'certificate' "$T/said"
 }
 
+other_hosts() {
+	local sig
+	expect "gitlab, a wrong token: 401" [ "$(post "$T/dev.json" \
+	    'X-Gitlab-Token: nope' 'X-Gitlab-Event: Push Hook')" = 401 ]
+	expect "audited as webhook:gitlab" [ "$(sql "SELECT outcome FROM audit
+	    WHERE fingerprint = 'webhook:gitlab';")" = 'bad signature' ]
+	expect "gitlab, the token, another branch: 202" [ "$(post "$T/dev.json" \
+	    "X-Gitlab-Token: $(secret)" 'X-Gitlab-Event: Push Hook' \
+	    'X-Gitlab-Event-UUID: gl-1')" = 202 ]
+	expect "ignored, with the reason" grep -q 'refs/heads/dev ignored' "$T/answer"
+	sig=$(openssl dgst -sha256 -hmac "$(secret)" < "$T/dev.json" | sed 's/^.* //')
+	expect "forgejo, signed: 202" [ "$(post "$T/dev.json" \
+	    "X-Forgejo-Signature: $sig" 'X-Forgejo-Event: push' \
+	    'X-Forgejo-Delivery: fj-1')" = 202 ]
+	expect "gitea, signed, another event: 202" [ "$(post "$T/dev.json" \
+	    "X-Gitea-Signature: $sig" 'X-Gitea-Event: issues' \
+	    'X-Gitea-Delivery: gt-1')" = 202 ]
+	expect "gitea, the signature of another body: 401" [ "$(post \
+	    "$T/push.json" "X-Gitea-Signature: $sig" 'X-Gitea-Event: push')" = 401 ]
+}
+
 rate_limit() {
 	local code i
-	for i in $(seq 20); do
+	for i in $(seq 30); do
 		code=$(deliver "r-$i" ping "$T/ping.json")
 		[ "$code" = 429 ] && break
 	done
 	expect "the rate limit answers 429 (got $code at $i)" [ "$code" = 429 ]
 	# the deliveries of the minute before count too
-	expect "within [webhooks] rate_limit deliveries a minute ($i)" [ "$i" -le 13 ]
+	expect "within [webhooks] rate_limit deliveries a minute ($i)" [ "$i" -le 21 ]
 }
 
 sshd_source() {
@@ -270,6 +300,7 @@ if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ]; then
 else
 	echo "SKIP sshd_source: needs root and /usr/sbin/sshd"
 fi
+t other_hosts other_hosts
 t rate_limit rate_limit
 kill "$(cat "$T/githost.pid")" 2>/dev/null
 finish

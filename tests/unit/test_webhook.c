@@ -99,7 +99,7 @@ test_verify(void)
 	    sizeof(why)) == -1);
 	CHECK(webhook_verify(get, &gl, "sekret", body, strlen(body), &d, why,
 	    sizeof(why)) == 0 && d.host == WEBHOOK_GITLAB &&
-	    strcmp(d.id, "u-2") == 0);
+	    strcmp(d.id, "u-2") == 0 && strcmp(d.event, "Push Hook") == 0);
 	CHECK(webhook_verify(get, &gl, "sekret2", body, strlen(body), &d, why,
 	    sizeof(why)) == -1);
 	CHECK(webhook_verify(get, &gl, "sekre", body, strlen(body), &d, why,
