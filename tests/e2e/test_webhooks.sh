@@ -137,9 +137,14 @@ push_event() {
 	git -C "$T/work" commit -qam v2
 	git -C "$T/work" push -q "$HOST/repos/site.git" main
 	push_body refs/heads/main "$(git -C "$T/work" rev-parse HEAD)" > "$T/push.json"
+	t0=$(date +%s%N)
 	expect "a signed push: 202" [ "$(deliver d-1 push "$T/push.json")" = 202 ]
+	echo "a push delivery answered in $(( ($(date +%s%N) - t0) / 1000000 )) ms" \
+	    >> "$T/figures"
 	expect "it says it deploys" grep -q 'accepted: deploying' "$T/answer"
 	expect "the webhook deploy ends" wait_ended webhook 1
+	echo "delivery to v2 served: $(( ($(date +%s%N) - t0) / 1000000 )) ms" \
+	    >> "$T/figures"
 	expect "it succeeded" [ "$(sql "SELECT status FROM deploys WHERE
 	    kind = 'webhook';")" = succeeded ]
 	expect "v2 is served" served v2
@@ -303,4 +308,5 @@ fi
 t other_hosts other_hosts
 t rate_limit rate_limit
 kill "$(cat "$T/githost.pid")" 2>/dev/null
+cat "$T/figures" 2>/dev/null
 finish
