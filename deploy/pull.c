@@ -55,9 +55,10 @@ pull_say(struct pull *p, const char *fmt, ...)
 		p->say(p->say_ctx, line);
 }
 
-/* A failure before the deploy: said, and recorded as a failed deploy. */
+/* A failure before the deploy (reason): said, and recorded as a failed
+ * deploy.  Returns -1. */
 static int
-pull_fail(struct pull *p, char *reason, size_t rlen)
+pull_fail(struct pull *p, const char *reason)
 {
 	int64_t id;
 
@@ -70,7 +71,6 @@ pull_fail(struct pull *p, char *reason, size_t rlen)
 		log_warnx("cannot record the failed %s of '%s': %s", p->r->kind,
 		    p->r->app, store_error(p->st));
 	log_info("%s of '%s' failed: %s", p->r->kind, p->r->app, reason);
-	(void)rlen;
 	return -1;
 }
 
@@ -163,10 +163,10 @@ pull_locked(struct pull *p, char *reason, size_t rlen)
 	    git_repository_open_bare(&p->repo, path) < 0) {
 		snprintf(reason, rlen, "cannot open the repository of '%s'",
 		    p->r->app);
-		return pull_fail(p, reason, rlen);
+		return pull_fail(p, reason);
 	}
 	if (fetch(p, &tip, reason, rlen) == -1)
-		return pull_fail(p, reason, rlen);
+		return pull_fail(p, reason);
 	deploy_ref(p, ref, sizeof(ref), &old);
 	if (git_oid_equal(&tip, &old) && p->app.current_release != 0) {
 		pull_say(p, "-----> %s is already live at %.7s", p->src.branch,
@@ -192,11 +192,11 @@ deploy_pull(const struct conf *c, struct store *st, const struct pull_req *r,
 		snprintf(reason, rlen, rc == STORE_NOTFOUND ? "app '%s' has no"
 		    " source; set one with apps:source %s URL" :
 		    "cannot read the source of '%s'", r->app, r->app);
-		return pull_fail(&p, reason, rlen);
+		return pull_fail(&p, reason);
 	}
 	if ((lock = applock_take(c, r->app, r->holder, say, say_ctx, reason,
 	    rlen)) == -1)
-		return pull_fail(&p, reason, rlen);
+		return pull_fail(&p, reason);
 	/* the app as it is now that nothing else changes it */
 	if (store_app_get(st, r->app, &p.app) != 0) {
 		snprintf(reason, rlen, "app '%s' vanished", r->app);
