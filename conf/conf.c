@@ -857,12 +857,15 @@ check_dash_listen(const char *v)
 	char addr[CONF_ADDR_MAX];
 	int port;
 
-	if (*v == '\0' || (*v == '/' && strlen(v) < 108))
-		return NULL;
+	if (*v == '\0' || (*v == '/' && strlen(v) < 108 && strspn(v,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	    "/._-") == strlen(v)))
+		return NULL; /* a path the proxies' configs carry as it is */
 	if (conf_parse_listen(v, addr, sizeof(addr), &port) == 0 &&
 	    (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0))
 		return NULL;
-	return "not a unix socket path (/...), a loopback address:port "
+	return "not a unix socket path (/..., letters, digits, '/._-'), a "
+	    "loopback address:port "
 	    "(such as 127.0.0.1:8099), nor empty";
 }
 

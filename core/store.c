@@ -122,7 +122,15 @@ static const char *const migrations[] = {
 	"CREATE INDEX deploys_number ON deploys(app_id, number);",
 	/* 8: maintenance mode (the proxy answers 503 with a page) */
 	"ALTER TABLE apps ADD COLUMN maintenance INTEGER NOT NULL DEFAULT 0;",
-	/* 9: deploys from a Git host (issue 23): an app's source (apps:source),
+	/* 9: the dashboard's login links and sessions (web/), by the sha256
+	 * of their token only; a removed key takes its sessions along */
+	"CREATE TABLE dash_tokens ("
+	"  hash TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  key_id INTEGER NOT NULL REFERENCES keys(id) ON DELETE CASCADE,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL);",
+	/* 10: deploys from a Git host (issue 23): an app's source (apps:source),
 	 * its webhook secret (sealed, core/secret.h) and the deliveries seen
 	 * (replays ignored, a rate per app); deploys.kind gains "pull" and
 	 * "webhook" beside "push" and "rollback" */

@@ -58,6 +58,7 @@ log_append(struct deploy *d, const char *line)
 	size_t n = strlen(line);
 	char *nl;
 
+	deploy_live_line(d, line, n);
 	if (d->log_len + n + 2 > DEPLOY_LOG_MAX)
 		return;
 	if ((nl = realloc(d->log, d->log_len + n + 2)) == NULL)
@@ -104,6 +105,7 @@ deploy_init(struct deploy *d, const struct hook_push *p, const char *kind,
 	char err[ERR_MAX];
 
 	memset(d, 0, sizeof(*d));
+	d->live_fd = -1;
 	d->t0 = deploy_now_ms();
 	if (commit != NULL) {
 		d->commit = *commit;
@@ -125,6 +127,7 @@ deploy_init(struct deploy *d, const struct hook_push *p, const char *kind,
 		    " %s", store_error(d->st));
 		return -1;
 	}
+	deploy_live_open(d);
 	if (vars_load(d->conf, d->st, &d->app, &d->vars, err, sizeof(err)) == -1)
 		return deploy_fail(d, "%s", err);
 	return release_paths(d);
@@ -144,6 +147,7 @@ deploy_finish(struct deploy *d, int ok, long long t0)
 	log_info("deploy %lld of '%s' at %.7s: %s%s%s (%lld ms)",
 	    (long long)d->deploy_id, d->app.name, d->commit_hex,
 	    ok ? "succeeded" : "failed", ok ? "" : ": ", ok ? "" : d->reason, ms);
+	deploy_live_close(d);
 	vars_free(&d->vars);
 	free(d->release_out);
 	free(d->log);

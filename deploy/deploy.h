@@ -54,7 +54,15 @@ struct deploy {
 	char step_error[160];       /* its last " !     ..." line */
 	char step_last[160];        /* its last non-blank line */
 	int limit_hit;              /* it said a limit refused it */
+	int live_fd;                /* DEPLOY_LIVE, -1 if none */
 };
+
+/* deploy/deploy_live.c: the running deploy's log as it is said, for the
+ * dashboard's live view; opened by deploy_init, closed by deploy_finish. */
+#define DEPLOY_LIVE "deploy.live"
+void deploy_live_open(struct deploy *d);
+void deploy_live_line(struct deploy *d, const char *line, size_t n);
+void deploy_live_close(struct deploy *d);
 
 /* deploy/deploy.c: a deploys row opened for kind ("push", "rollback")
  * with the app's paths and config vars; 0, or -1 with d->reason (and

@@ -20,6 +20,7 @@
 #include "core/path.h"
 #include "gitd/gitd_dispatch.h"
 #include "run/app.h"
+#include "run/app_view.h"
 #include "run/procs.h"
 #include "router/router.h"
 #include "router/router_tls.h"
@@ -46,76 +47,11 @@ cmd_help(struct gitd_ctx *g, int argc, char **argv)
 	return 0;
 }
 
-static int
-add_domain(void *arg, const char *domain)
-{
-	json_array_append_new(arg, json_string(domain));
-	return 0;
-}
-
-struct app_procs {
-	const struct conf *c;
-	const char *app;
-	int running, crashed, total;
-	json_t *list; /* NULL: count only */
-};
-
-static int
-count_proc(void *arg, const struct proc_rec *p)
-{
-	struct app_procs *ap = arg;
-	struct proc_status ps;
-	char name[64];
-
-	if (strcmp(p->state, "running") != 0)
-		return 0;
-	proc_status(ap->c->data_dir, ap->app, p, &ps);
-	ap->total++;
-	ap->running += strcmp(ps.state, "running") == 0;
-	/* crashed, restarting (backoff), or its supervisor gone (until
-	 * berth serve revives it): the app is not running */
-	ap->crashed += strcmp(ps.state, "running") != 0 &&
-	    strcmp(ps.state, "starting") != 0;
-	if (ap->list != NULL) {
-		snprintf(name, sizeof(name), "%s.%d", p->type, p->idx);
-		json_array_append_new(ap->list, json_pack("{s:s, s:s, s:i, s:i}",
-		    "process", name, "state", ps.state, "pid", ps.pid, "port",
-		    p->port));
-	}
-	return 0;
-}
-
-/* The app as a JSON object: name, state, release, domains, processes. */
+/* The app as a JSON object (run/app_view.h: the dashboard's too). */
 static json_t *
 app_json(struct gitd_ctx *g, const struct app_rec *a, int detail)
 {
-	struct app_procs ap = { g->conf, a->name, 0, 0, 0, NULL };
-	struct release_rec rel;
-	json_t *domains = json_array(), *o;
-	const char *state;
-	char def[STORE_NAME_MAX + CONF_NAME_MAX + 2];
-
-	snprintf(def, sizeof(def), "%s.%s", a->name, g->conf->base_domain);
-	json_array_append_new(domains, json_string(def));
-	(void)store_domain_each(g->st, a->id, add_domain, domains);
-	if (detail)
-		ap.list = json_array();
-	(void)store_proc_each(g->st, a->id, NULL, count_proc, &ap);
-	memset(&rel, 0, sizeof(rel));
-	if (a->current_release)
-		(void)store_release_get(g->st, a->id, a->current_release, &rel);
-	state = a->current_release == 0 ? "new" : ap.crashed ? "crashed" :
-	    ap.total > 0 ? "running" : rel.static_root[0] ? "static" :
-	    rel.process_types[0] ? "stopped" : "idle";
-	o = json_pack("{s:s, s:s, s:i, s:o, s:i, s:I}", "name", a->name, "state",
-	    state, "release", a->current_release, "domains", domains,
-	    "processes", ap.total, "created_at", (json_int_t)a->created_at);
-	if (detail) {
-		json_object_set_new(o, "commit", json_string(rel.commit));
-		json_object_set_new(o, "buildpack", json_string(rel.buildpack));
-		json_object_set_new(o, "process_list", ap.list);
-	}
-	return o;
+	return app_view_json(g->conf, g->st, a, detail);
 }
 
 struct apps_list {
@@ -263,11 +199,11 @@ static int
 status_app(void *arg, const struct app_rec *a)
 {
 	struct status *s = arg;
-	struct app_procs ap = { s->g->conf, a->name, 0, 0, 0, NULL };
+	struct app_counts ap;
 	char path[PATH_MAX];
 
 	s->apps++;
-	(void)store_proc_each(s->g->st, a->id, NULL, count_proc, &ap);
+	app_view_counts(s->g->conf, s->g->st, a, &ap);
 	s->running += ap.running;
 	s->crashed += ap.crashed;
 	if (datadir_app_part(s->g->conf->data_dir, a->name, "releases", path,

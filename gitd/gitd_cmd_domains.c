@@ -118,6 +118,11 @@ cmd_domains_add(struct gitd_ctx *g, int argc, char **argv)
 	(void)argc;
 	if ((rc = domain_arg(g, argv[2], domain, sizeof(domain))) != 0)
 		return rc;
+	if (strcmp(domain, g->conf->dash_host) == 0) { /* a login page's */
+		gitd_errorf(g, "berth: '%s' is the dashboard's ([dashboard]"
+		    " host)", domain);
+		return 1;
+	}
 	{
 		size_t dl = strlen(domain), bl = strlen(g->conf->base_domain);
 		if (dl > bl + 1 && domain[dl - bl - 1] == '.' &&

@@ -33,6 +33,12 @@ const struct command gitd_commands[] = {
 	  cmd_version, 0, ROLE_NONE, 0, 0, 0 },
 	{ "whoami", "whoami", "your key, and your role on each app",
 	  cmd_whoami, 0, ROLE_NONE, 0, 0, 0 },
+	{ "dashboard:login", "dashboard:login", "a one-time link that logs a"
+	  " browser into the dashboard as your key", cmd_dashboard_login, 0,
+	  ROLE_NONE, 0, 0, 0 },
+	{ "dashboard:logout-all", "dashboard:logout-all", "end your key's"
+	  " dashboard sessions", cmd_dashboard_logout_all, 0, ROLE_NONE, 0, 0,
+	  0 },
 	{ "apps", "apps", "list the apps you can use",
 	  cmd_apps, 0, ROLE_NONE, 0, 0, 0 },
 	{ "apps:create", "apps:create APP", "create an app",

@@ -78,6 +78,8 @@ int cmd_ps_stop(struct gitd_ctx *g, int argc, char **argv);
 int cmd_ps_start(struct gitd_ctx *g, int argc, char **argv);
 int cmd_version(struct gitd_ctx *g, int argc, char **argv);
 int cmd_whoami(struct gitd_ctx *g, int argc, char **argv);
+int cmd_dashboard_login(struct gitd_ctx *g, int argc, char **argv);
+int cmd_dashboard_logout_all(struct gitd_ctx *g, int argc, char **argv);
 int cmd_maintenance_on(struct gitd_ctx *g, int argc, char **argv);
 int cmd_maintenance_off(struct gitd_ctx *g, int argc, char **argv);
 int cmd_run(struct gitd_ctx *g, int argc, char **argv);

@@ -35,7 +35,14 @@ struct route {
 	int ports[ROUTE_PORTS_MAX];
 	size_t nports;
 	char *page; /* maintenance:on: the 503 page (malloc'd), else NULL */
+	char dial[PATH_MAX]; /* "" or berth's own endpoint ([dashboard]
+	                      * listen: a socket path or loopback
+	                      * address:port), for the route ROUTE_DASHBOARD */
 };
+
+/* The dashboard's route ([dashboard] host to [dashboard] listen) is named
+ * so: no app can be (core/names.h), so neither can its files. */
+#define ROUTE_DASHBOARD "_dashboard"
 
 struct routes {
 	struct route *v;

@@ -58,7 +58,14 @@ route_handlers(const struct route *r)
 	json_t *h = json_array(), *ups;
 	char body[128];
 
-	if (r->page != NULL) { /* maintenance: the processes run on */
+	if (r->dial[0] != '\0') { /* berth's endpoint; streams unbuffered */
+		char dial[PATH_MAX + 8];
+		snprintf(dial, sizeof(dial), "%s%s", r->dial[0] == '/' ?
+		    "unix/" : "", r->dial);
+		json_array_append_new(h, json_pack("{s:s, s:[{s:s}], s:i}",
+		    "handler", "reverse_proxy", "upstreams", "dial", dial,
+		    "flush_interval", -1));
+	} else if (r->page != NULL) { /* maintenance: the processes run on */
 		json_array_append_new(h, json_pack("{s:s, s:i, s:{s:[s], s:[s]},"
 		    " s:s}", "handler", "static_response", "status_code", 503,
 		    "headers", "Content-Type", "text/html; charset=utf-8",

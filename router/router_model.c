@@ -4,8 +4,9 @@
  * first, then domains:add ones), and either the absolute directory of its
  * static files in that release or the ports of its web processes (the
  * app's one stable upstream port once it has one), and the page it
- * answers with while in maintenance (router_page.c).  Both
- * back ends render from this, so they route the same way.
+ * answers with while in maintenance (router_page.c); and the dashboard's
+ * host to berth's own HTTP endpoint (web/), when [dashboard] sets both.
+ * Both back ends render from this, so they route the same way.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,14 +102,8 @@ fill_route(struct collect *k, const struct app_rec *a, int release,
 }
 
 static int
-collect_app(void *arg, const struct app_rec *a)
+grow_routes(struct collect *k)
 {
-	struct collect *k = arg;
-	int release = k->show && strcmp(a->name, k->show) == 0 ? k->at :
-	    a->current_release;
-
-	if (release == 0)
-		return 0;
 	if (k->out->n == k->cap) {
 		size_t ncap = k->cap ? k->cap * 2 : 16;
 		struct route *nv = realloc(k->out->v, ncap * sizeof(*nv));
@@ -119,6 +114,20 @@ collect_app(void *arg, const struct app_rec *a)
 		k->out->v = nv;
 		k->cap = ncap;
 	}
+	return 0;
+}
+
+static int
+collect_app(void *arg, const struct app_rec *a)
+{
+	struct collect *k = arg;
+	int release = k->show && strcmp(a->name, k->show) == 0 ? k->at :
+	    a->current_release;
+
+	if (release == 0)
+		return 0;
+	if (grow_routes(k) != 0)
+		return 1;
 	if (fill_route(k, a, release, &k->out->v[k->out->n]) == -1)
 		return k->failed = 1;
 	k->out->n++;
@@ -130,6 +139,31 @@ collect_app(void *arg, const struct app_rec *a)
 	return 0;
 }
 
+/* [dashboard] host, proxied to [dashboard] listen (conf.c checked both:
+ * a host name, a plain path or a numeric address). */
+static int
+collect_dashboard(struct collect *k)
+{
+	struct route *r;
+
+	if (k->c->dash_host[0] == '\0' || k->c->dash_listen[0] == '\0')
+		return 0;
+	if (grow_routes(k) != 0)
+		return -1; /* k->failed set */
+	r = &k->out->v[k->out->n++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->app, sizeof(r->app), "%s", ROUTE_DASHBOARD);
+	/* a host name of at most 253 characters (conf.c) */
+	if (pathf(r->domains[r->ndomains++], sizeof(r->domains[0]), "%s",
+	    k->c->dash_host) == -1) {
+		snprintf(k->err, k->errlen, "dashboard host too long");
+		k->failed = 1;
+		return -1;
+	}
+	snprintf(r->dial, sizeof(r->dial), "%s", k->c->dash_listen);
+	return 0;
+}
+
 int
 routes_collect(const struct conf *c, struct store *st, const char *show,
     int at, struct routes *out, char *err, size_t errlen)
@@ -137,7 +171,9 @@ routes_collect(const struct conf *c, struct store *st, const char *show,
 	struct collect k = { c, st, show, at, out, 0, 0, err, errlen };
 
 	memset(out, 0, sizeof(*out));
-	if (store_app_each(st, collect_app, &k) == -1 || k.failed) {
+	/* the dashboard first: the proxies take the first route of a host */
+	if (collect_dashboard(&k) == -1 ||
+	    store_app_each(st, collect_app, &k) == -1 || k.failed) {
 		if (!k.failed)
 			snprintf(err, errlen, "%s", store_error(st));
 		routes_free(out);

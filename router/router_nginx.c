@@ -311,7 +311,17 @@ nginx_site_body(const struct conf *c, const struct route *r, char *out,
 
 	EMIT("\tclient_max_body_size %llu;\n",
 	    (unsigned long long)c->router_max_body);
-	if (r->page != NULL) { /* maintenance: the processes run on */
+	if (r->dial[0] != '\0') { /* berth's endpoint; streams unbuffered */
+		EMIT("\tlocation / {\n\t\tproxy_pass http://%s%s%s;\n"
+		    "\t\tproxy_http_version 1.1;\n"
+		    "\t\tproxy_set_header Host $host;\n"
+		    "\t\tproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+		    "\t\tproxy_set_header X-Forwarded-Proto $scheme;\n"
+		    "\t\tproxy_buffering off;\n"
+		    "\t\tproxy_read_timeout 1h;\n"
+		    "\t}\n", r->dial[0] == '/' ? "unix:" : "", r->dial,
+		    r->dial[0] == '/' ? ":" : "");
+	} else if (r->page != NULL) { /* maintenance: the processes run on */
 		EMIT("\tlocation / {\n\t\tdefault_type \"text/html; charset=utf-8\";\n"
 		    "\t\tadd_header Retry-After 120 always;\n\t\treturn 503 \"");
 		for (const char *p = r->page; *p != '\0'; p++) {

@@ -106,7 +106,8 @@ void web_resp_stream(struct web_resp *resp, web_read_fn read,
     web_done_fn done, void *arg);
 
 /* Run fn(conf, arg) in a forked child of the endpoint (the endpoint reaps
- * it); what names the work in the log.  The child's exit status is fn's
+ * it); what names the work in the log.  Close every store handle first:
+ * sqlite's state must not cross a fork (the child opens its own).  The child's exit status is fn's
  * return value.  0, or -1 if fork failed (logged). */
 int web_defer(const struct web_req *req, const char *what,
     int (*fn)(const struct conf *conf, void *arg), void *arg);

@@ -19,6 +19,16 @@
  * exit status. */
 int web_server_run(const struct conf *c, int fd);
 
+/* Its parts, for web_server_run and the fuzz target: a server on fd (-1:
+ * none, connections come from web_server_feed); one turn of its loop,
+ * waiting at most max_ms; a connected socket handed over (MHD closes
+ * it); the end.  start: NULL (logged); step, feed: 0 or -1. */
+struct web_server;
+struct web_server *web_server_start(const struct conf *c, int fd);
+int web_server_step(struct web_server *srv, int max_ms);
+int web_server_feed(struct web_server *srv, int fd);
+void web_server_stop(struct web_server *srv);
+
 /* The one gate: find req's route (web_routes), answer 404/405 when there
  * is none, else run the handler (500 when it fails). */
 void web_dispatch(const struct web_req *req, struct web_resp *resp);

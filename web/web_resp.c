@@ -103,22 +103,30 @@ web_resp_printf(struct web_resp *resp, const char *fmt, ...)
 	return 0;
 }
 
+/* Runs of plain characters are copied at once; & < > " ' become
+ * entities. */
 int
 web_resp_html(struct web_resp *resp, const char *text)
 {
-	for (const char *p = text; *p != '\0'; p++) {
-		const char *e = NULL;
-		char c[2] = { *p, '\0' };
+	const char *p = text;
+	size_t n;
 
-		switch (*p) {
-		case '&': e = "&amp;"; break;
-		case '<': e = "&lt;"; break;
-		case '>': e = "&gt;"; break;
-		case '"': e = "&quot;"; break;
-		case '\'': e = "&#39;"; break;
+	while (*p != '\0') {
+		n = strcspn(p, "&<>\"'");
+		if (n > 0) {
+			if (grow(resp, n) == -1)
+				return -1;
+			memcpy(resp->body + resp->len, p, n);
+			resp->len += n;
+			resp->body[resp->len] = '\0';
+			p += n;
+			continue;
 		}
-		if (web_resp_printf(resp, "%s", e != NULL ? e : c) == -1)
+		if (web_resp_printf(resp, "%s", *p == '&' ? "&amp;" : *p == '<' ?
+		    "&lt;" : *p == '>' ? "&gt;" : *p == '"' ? "&quot;" :
+		    "&#39;") == -1)
 			return -1;
+		p++;
 	}
 	return 0;
 }

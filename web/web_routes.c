@@ -11,5 +11,12 @@
 const struct web_route web_routes[] = {
 	{ "GET", "/health", web_health },
 	{ "POST", "/hooks/", web_hooks },
+	{ "GET", "/login", web_login },
+	{ "POST", "/logout", web_logout },
+	{ "GET", "/static/", web_static },
+	{ "GET", "/metrics", web_metrics },
+	{ "GET", "/apps/", web_app_get },
+	{ "POST", "/apps/", web_app_post },
+	{ "GET", "/", web_apps },
 	{ NULL, NULL, NULL },
 };

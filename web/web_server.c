@@ -14,10 +14,12 @@
 #include <microhttpd.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -30,6 +32,7 @@ struct web_conn {            /* one request, across MHD's calls */
 	char *body;
 	size_t len, cap;
 	int too_big;
+	int answered;            /* a response is queued already */
 };
 
 struct web_stream {          /* one streamed body */
@@ -60,6 +63,7 @@ static int gather(struct web_server *, struct MHD_Connection *,
 static enum MHD_Result answer(struct web_server *, struct MHD_Connection *,
     const char *, const char *, struct web_conn *);
 static void fill_peer(struct MHD_Connection *, char *, size_t);
+static int declared_too_big(struct web_server *, struct MHD_Connection *);
 static enum MHD_Result queue(struct web_server *, struct MHD_Connection *,
     const struct web_req *, struct web_resp *);
 static struct MHD_Response *make_response(struct web_server *,
@@ -68,15 +72,83 @@ static ssize_t stream_read(void *, uint64_t, char *, size_t);
 static void stream_free(void *);
 static void resume_streams(struct web_server *);
 static void on_term(int);
+static void mhd_log(void *, const char *, va_list);
 static int loop_timeout(struct web_server *);
+
+struct web_server *
+web_server_start(const struct conf *c, int fd)
+{
+	struct web_server *srv = calloc(1, sizeof(*srv));
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_ERROR_LOG | (fd == -1 ? MHD_USE_NO_LISTEN_SOCKET : 0);
+	struct MHD_OptionItem listen[] = { /* the socket, when there is one */
+		{ fd != -1 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_END, fd,
+		    NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+
+	if (srv == NULL)
+		return NULL;
+	srv->conf = c;
+	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+	    MHD_OPTION_ARRAY, listen,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_CONN_MAX,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEB_IDLE_SECONDS,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WEB_CONN_MEMORY,
+	    MHD_OPTION_END);
+	if (srv->d == NULL) {
+		log_warnx("web: cannot start the HTTP server");
+		free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+int
+web_server_step(struct web_server *srv, int max_ms)
+{
+	const union MHD_DaemonInfo *info;
+	struct pollfd pfd;
+	int t = loop_timeout(srv);
+
+	if ((info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_EPOLL_FD)) ==
+	    NULL)
+		return -1;
+	pfd = (struct pollfd){ .fd = info->epoll_fd, .events = POLLIN };
+	if (poll(&pfd, 1, t < max_ms ? t : max_ms) == -1 && errno != EINTR) {
+		log_warn("web: poll");
+		return -1;
+	}
+	resume_streams(srv);
+	if (MHD_run(srv->d) != MHD_YES)
+		log_warnx("web: MHD_run failed");
+	return 0;
+}
+
+int
+web_server_feed(struct web_server *srv, int fd)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	return MHD_add_connection(srv->d, fd, (struct sockaddr *)&sun,
+	    sizeof(sun)) == MHD_YES ? 0 : -1;
+}
+
+void
+web_server_stop(struct web_server *srv)
+{
+	resume_streams(srv); /* MHD stops only resumed connections */
+	MHD_stop_daemon(srv->d);
+	free(srv);
+}
 
 int
 web_server_run(const struct conf *c, int fd)
 {
-	struct web_server srv = { .conf = c };
-	struct pollfd pfd;
-	const union MHD_DaemonInfo *info;
 	struct sigaction sa = { .sa_handler = on_term };
+	struct web_server *srv;
 
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
@@ -86,35 +158,32 @@ web_server_run(const struct conf *c, int fd)
 		log_warn("web: signals");
 		return 1;
 	}
-	srv.d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, &srv,
-	    MHD_OPTION_LISTEN_SOCKET, fd,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_CONN_MAX,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEB_IDLE_SECONDS,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WEB_CONN_MEMORY,
-	    MHD_OPTION_END);
-	if (srv.d == NULL ||
-	    (info = MHD_get_daemon_info(srv.d, MHD_DAEMON_INFO_EPOLL_FD)) ==
-	    NULL) {
-		log_warnx("web: cannot start the HTTP server");
+	if ((srv = web_server_start(c, fd)) == NULL)
 		return 1;
-	}
-	pfd = (struct pollfd){ .fd = info->epoll_fd, .events = POLLIN };
 	while (!web_term) {
-		if (poll(&pfd, 1, loop_timeout(&srv)) == -1 && errno != EINTR) {
-			log_warn("web: poll");
+		if (web_server_step(srv, 1000) == -1)
 			break;
-		}
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			; /* web_defer's children */
-		resume_streams(&srv);
-		if (MHD_run(srv.d) != MHD_YES)
-			log_warnx("web: MHD_run failed");
 	}
-	resume_streams(&srv); /* MHD stops only resumed connections */
-	MHD_stop_daemon(srv.d);
+	web_server_stop(srv);
 	return 0;
+}
+
+/* MHD's own messages (a client that went away, TCP options a unix
+ * socket has not): for debugging only; refusals are logged by queue(). */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_debug("web: %s", line);
 }
 
 static void
@@ -162,14 +231,22 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if ((wc = calloc(1, sizeof(*wc))) == NULL)
 			return MHD_NO;
 		*ctx = wc;
-		return MHD_YES;
+		/* a declared body over the cap: refused before it is read */
+		wc->too_big = declared_too_big(srv, conn);
+		return wc->too_big ? answer(srv, conn, url, method, wc) :
+		    MHD_YES;
 	}
 	if (*upload_size > 0) {
 		if (gather(srv, conn, wc, upload, *upload_size) == -1)
 			return MHD_NO;
 		*upload_size = 0;
+		/* a chunked one over the cap is read to its end but not
+		 * kept (the proxy in front caps it at [router]
+		 * max_body_size), then refused */
 		return MHD_YES;
 	}
+	if (wc->answered)
+		return MHD_YES;
 	return answer(srv, conn, url, method, wc);
 }
 
@@ -228,12 +305,29 @@ answer(struct web_server *srv, struct MHD_Connection *conn, const char *url,
 	struct web_resp resp;
 
 	fill_peer(conn, req.peer, sizeof(req.peer));
+	wc->answered = 1;
 	web_resp_init(&resp);
 	if (wc->too_big)
 		web_resp_error(&resp, 413, "request body too large");
 	else
 		web_dispatch(&req, &resp);
 	return queue(srv, conn, &req, &resp);
+}
+
+static int
+declared_too_big(struct web_server *srv, struct MHD_Connection *conn)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n;
+	char *end;
+
+	if (cl == NULL)
+		return 0;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	return errno == ERANGE || (*end == '\0' && end != cl &&
+	    n > srv->conf->dash_max_body);
 }
 
 static void

@@ -2,10 +2,13 @@
 # a loopback port, refuses an unknown path (404), a wrong method (405) and
 # a body over [dashboard] max_body_size (413), never crashes on them; a
 # kill -9 of its process is repaired by serve (measured); on a unix
-# socket it answers too.  The dashboard's pages are test_dashboard.sh's.
+# socket it answers too; the managed proxy (Caddy, then nginx) routes
+# [dashboard] host to it, and an app cannot take that host with
+# domains:add.  The dashboard's pages are test_dashboard.sh's.
 . "$(dirname "$0")/lib.sh"
 WEB_PORT=$(free_port)
-start_server "[dashboard]" "listen = 127.0.0.1:$WEB_PORT" "max_body_size = 2K"
+start_server "[dashboard]" "listen = 127.0.0.1:$WEB_PORT" "max_body_size = 2K" \
+    "host = berth.localhost"
 W="http://127.0.0.1:$WEB_PORT"
 
 # up to 30 s: the endpoint's process starts after serve listens
@@ -42,6 +45,20 @@ refuses_big_bodies() {
 	    "$T/serve.log"
 }
 
+routed_by_caddy() {
+	local got=
+	for _ in $(seq 100); do
+		got=$(http berth.localhost /health 2>/dev/null) || true
+		[ "$got" = ok ] && break
+		sleep 0.1
+	done
+	expect "Caddy routes berth.localhost to the endpoint" [ "$got" = ok ]
+	as admin apps:create shop
+	expect "an app cannot take the dashboard's host" \
+	    fails as admin domains:add shop berth.localhost 2> "$T/err"
+	contains "$T/err" "is the dashboard's"
+}
+
 # The guide: every long-lived process gets a kill -9 test, measured.
 restarted_after_kill() {
 	local pid t0 t1
@@ -71,6 +88,7 @@ on_unix_socket() {
 
 t answers answers
 t refuses_big_bodies refuses_big_bodies
+t routed_by_caddy routed_by_caddy
 t restarted_after_kill restarted_after_kill
 # the same server again, on a unix socket
 stop_server
@@ -78,5 +96,23 @@ sed -i "s|^listen = 127.0.0.1:$WEB_PORT\$|listen = $T/web.sock|" "$T/berth.ini"
 "$BERTH" -c "$T/berth.ini" serve >> "$T/serve.log" 2>&1 &
 SERVER_PID=$!
 t on_unix_socket on_unix_socket
+
+routed_by_nginx() {
+	local got=
+	for _ in $(seq 300); do
+		got=$(http berth.localhost /health 2>/dev/null) || true
+		[ "$got" = ok ] && break
+		sleep 0.1
+	done
+	expect "nginx routes berth.localhost to the unix socket" [ "$got" = ok ]
+	grep -q "proxy_buffering off" "$DATA"/router/nginx/sites/_dashboard.conf
+}
+
+# and behind nginx
+stop_server
+sed -i "s|^kind = caddy|kind = nginx|" "$T/berth.ini"
+"$BERTH" -c "$T/berth.ini" serve >> "$T/serve.log" 2>&1 &
+SERVER_PID=$!
+t routed_by_nginx routed_by_nginx
 cat "$T/figures" 2>/dev/null
 finish

@@ -157,6 +157,7 @@ render_case(const char *name, const struct conf *c, const struct route *v,
 
 static const char *const web_domains[] = { "web.localhost", NULL };
 static const char *const site_domains[] = { "site.localhost", NULL };
+static const char *const dash_domains[] = { "berth.example.com", NULL };
 static const char *const shop_domains[] = { "shop.localhost",
 	"shop.example.com", "www.shop.example.com", "shop.localhost.example",
 	"api.localhost", NULL };
@@ -216,6 +217,16 @@ test_cases(void)
 	base_conf(&c);
 	c.router_manage = 0;
 	render_case("unmanaged", &c, v, 1);
+
+	/* the dashboard (router_model.c's collect_dashboard), first of all,
+	 * on a unix socket and on a loopback port */
+	base_conf(&c);
+	v[1] = v[0];
+	v[0] = route(ROUTE_DASHBOARD, 0, dash_domains, NULL, NULL);
+	strcpy(v[0].dial, "/srv/berth/web.sock");
+	render_case("dashboard_unix", &c, v, 2);
+	strcpy(v[0].dial, "127.0.0.1:8099");
+	render_case("dashboard_port", &c, v, 1);
 }
 
 /* Every kind conf accepts has a back end of that name. */

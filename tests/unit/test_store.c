@@ -80,6 +80,7 @@ make_schema3(void)
 	    "ALTER TABLE apps DROP COLUMN maintenance;"
 	    "DROP TABLE app_sources; DROP TABLE webhook_secrets;"
 	    "DROP TABLE webhook_deliveries;"
+	    "DROP TABLE dash_tokens;"
 	    "PRAGMA user_version = 3;", NULL, NULL, NULL);
 	sqlite3_close(h);
 	return rc == SQLITE_OK ? 0 : -1;

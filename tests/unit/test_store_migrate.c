@@ -57,7 +57,10 @@ static const char *const fixtures[] = {
 	"UPDATE deploys SET number = 1 WHERE app_id = 1;",
 	/* 8 */
 	"UPDATE apps SET maintenance = 1 WHERE id = 1;",
-	/* 9 */
+	/* 9: a dashboard session of key 1 (its sha256 only) */
+	"INSERT INTO dash_tokens VALUES ('00ff', 'session', 1, 0,"
+	" 4102444800);",
+	/* 10 */
 	"INSERT INTO app_sources VALUES (1, 'https://example.com/a.git', 'main',"
 	" 0);"
 	"INSERT INTO webhook_deliveries VALUES (1, 'd-1', 100);",
@@ -168,14 +171,14 @@ check_v1(struct store *st)
 	CHECK(store_app_create(st, "gamma", &g) == 0 && g.id == 6);
 }
 
-/* Migration 9: an app's source and the webhook deliveries it has seen. */
+/* Migration 10: an app's source and the webhook deliveries it has seen. */
 static void
 check_sources(struct store *st, int v)
 {
 	struct source_rec src;
 	int n;
 
-	if (v >= 9) {
+	if (v >= 10) {
 		CHECK(store_source_get(st, 1, &src) == 0 &&
 		    strcmp(src.url, "https://example.com/a.git") == 0 &&
 		    strcmp(src.branch, "main") == 0);
