@@ -196,6 +196,7 @@ static const struct conf_key conf_keys[] = {
 
 	INT("webhooks", "rate_limit", webhook_rate_limit, 1, 100000, "10"),
 	STR("webhooks", "ca_file", source_ca_file, NULL, ""),
+	INT("webhooks", "fetch_timeout", source_fetch_timeout, 1, 86400, "300"),
 
 	INT("upkeep", "interval", upkeep_interval, 1, 86400, "600"),
 	INT("upkeep", "gc_auto_packs", gc_auto_packs, 0, 10000, "8"),

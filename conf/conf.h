@@ -85,6 +85,7 @@ struct conf {
 	int webhook_rate_limit;          /* deliveries an app accepts a minute, 10 */
 	char source_ca_file[PATH_MAX];   /* CAs for https sources; "": libgit2's
 	                                  * own, the system's store */
+	int source_fetch_timeout;        /* seconds a fetch may take, 300 */
 
 	/* [upkeep] (gitd/gitd_gc.h, core/upkeep.h) */
 	int upkeep_interval;             /* seconds between retention passes, 600 */

@@ -5,16 +5,54 @@
  * ssh through libssh2 and https through OpenSSL.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/path.h"
 #include "deploy/fetch.h"
 
+/* The alarm only interrupts: whether the deadline passed is read from
+ * the clock (struct fetch_cb's start), so no state is shared. */
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static time_t
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* Arm (on) or disarm the fetch's deadline. */
+static void
+deadline(int on, int seconds, struct sigaction *old)
+{
+	struct sigaction sa;
+
+	if (!on) {
+		alarm(0);
+		(void)sigaction(SIGALRM, old, NULL);
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm; /* no SA_RESTART: blocked calls fail */
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGALRM, &sa, old);
+	alarm((unsigned int)seconds);
+}
+
 struct fetch_cb {
 	const struct fetch_req *f;
 	int tries;          /* credentials asked for */
+	time_t start;       /* now_s() when the deadline was armed */
 	char why[512];      /* our own reason, before libgit2's */
 };
 
@@ -138,8 +176,12 @@ remote_tip(git_remote *r, const char *branch, git_oid *tip, char *err,
 static void
 fail(struct fetch_cb *cb, const char *what, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "%s: %s", what, cb->why[0] ? cb->why :
-	    git_reason());
+	if (now_s() - cb->start >= cb->f->timeout)
+		snprintf(err, errlen, "%s: no answer within [webhooks]"
+		    " fetch_timeout (%d s)", what, cb->f->timeout);
+	else
+		snprintf(err, errlen, "%s: %s", what, cb->why[0] ? cb->why :
+		    git_reason());
 }
 
 int
@@ -150,10 +192,12 @@ fetch_branch(git_repository *repo, const struct fetch_req *f, git_oid *tip,
 	git_fetch_options opts;
 	char spec[300], *specs[1] = { spec };
 	git_strarray refspecs = { specs, 1 };
+	struct sigaction old_alarm;
 	git_remote *r = NULL;
 	git_odb *odb = NULL;
 	int rc = -1;
 
+	cb.start = now_s();
 	if (git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION) < 0) {
 		fail(&cb, "libgit2", err, errlen);
 		return -1;
@@ -174,6 +218,7 @@ fetch_branch(git_repository *repo, const struct fetch_req *f, git_oid *tip,
 		fail(&cb, "bad source URL", err, errlen);
 		return -1;
 	}
+	deadline(1, f->timeout, &old_alarm);
 	if (git_remote_connect(r, GIT_DIRECTION_FETCH, &opts.callbacks, NULL,
 	    NULL) < 0) {
 		fail(&cb, "cannot connect to the source", err, errlen);
@@ -199,6 +244,7 @@ fetch_branch(git_repository *repo, const struct fetch_req *f, git_oid *tip,
 out:
 	git_odb_free(odb);
 	(void)git_remote_disconnect(r);
+	deadline(0, 0, &old_alarm);
 	git_remote_free(r);
 	return rc;
 }

@@ -24,11 +24,15 @@ struct fetch_req {
 	uint64_t max_bytes;             /* the pack, as received */
 	const char *ca_file;            /* https: the CAs to trust, or NULL
 	                                 * for libgit2's (the system's) */
+	int timeout;                    /* seconds for the whole fetch */
 };
 
 /* Fetch f->branch into repo; its tip in *tip.  0, or -1 with err (the
  * host's or libgit2's reason: "cannot connect ...", "the host has no
- * branch 'main'"). */
+ * branch 'main'").  A fetch still running after f->timeout seconds is
+ * interrupted (SIGALRM without SA_RESTART: the blocked read or connect
+ * fails with EINTR, so libgit2 gives up); the caller must not use
+ * alarm(2) meanwhile. */
 int fetch_branch(git_repository *repo, const struct fetch_req *f,
     git_oid *tip, char *err, size_t errlen);
 

@@ -100,7 +100,8 @@ fetch(struct pull *p, git_oid *tip, char *reason, size_t rlen)
 	char priv[PATH_MAX], pub[PATH_MAX], known[PATH_MAX], why[300];
 	struct fetch_req f = { .url = p->src.url, .branch = p->src.branch,
 	    .max_bytes = p->c->max_push_size,
-	    .ca_file = p->c->source_ca_file[0] ? p->c->source_ca_file : NULL };
+	    .ca_file = p->c->source_ca_file[0] ? p->c->source_ca_file : NULL,
+	    .timeout = p->c->source_fetch_timeout };
 	int kind;
 
 	if ((kind = source_check_url(p->src.url, why, sizeof(why))) == -1 ||

@@ -21,7 +21,8 @@ WEB_PORT=$(free_port)
 W="http://127.0.0.1:$WEB_PORT"
 URL="https://localhost:$HOST_PORT/cgi-bin/git/site.git"
 start_server "[dashboard]" "listen = 127.0.0.1:$WEB_PORT" \
-	"[webhooks]" "rate_limit = 20" "ca_file = $HOST/cert.pem"
+	"[webhooks]" "rate_limit = 20" "ca_file = $HOST/cert.pem" \
+	"fetch_timeout = 3"
 
 host_up() {
 	python3 "$REPO/tests/e2e/standins/githost.py" "$HOST" "$HOST_PORT" \
@@ -234,6 +235,29 @@ other_hosts() {
 	    "$T/push.json" "X-Gitea-Signature: $sig" 'X-Gitea-Event: push')" = 401 ]
 }
 
+# a host that takes the connection and never answers: the pull gives up
+# after fetch_timeout and the app's lock is free again
+stalled_host() {
+	local sp t0 ms
+	sp=$(free_port)
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+time.sleep(120)' "$sp" &
+	echo $! > "$T/stall.pid"
+	sleep 0.5
+	as admin apps:create stall > /dev/null
+	as admin apps:source stall "https://localhost:$sp/x.git" > /dev/null
+	t0=$(date +%s%N)
+	expect "a stalled host fails the pull" fails says apps:pull stall
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	kill "$(cat "$T/stall.pid")"
+	expect "naming fetch_timeout" said 'no answer within \[webhooks\] fetch_timeout'
+	expect "after about 3 s ($ms ms)" [ "$ms" -ge 2500 ] && [ "$ms" -lt 30000 ]
+	echo "a stalled host given up after $ms ms (fetch_timeout = 3)" >> "$T/figures"
+	expect "recorded as a failed pull" [ "$(sql "SELECT d.status FROM deploys d
+	    JOIN apps a ON a.id = d.app_id WHERE a.name = 'stall';")" = failed ]
+}
+
 rate_limit() {
 	local code i
 	for i in $(seq 30); do
@@ -306,6 +330,7 @@ else
 	echo "SKIP sshd_source: needs root and /usr/sbin/sshd"
 fi
 t other_hosts other_hosts
+t stalled_host stalled_host
 t rate_limit rate_limit
 kill "$(cat "$T/githost.pid")" 2>/dev/null
 cat "$T/figures" 2>/dev/null
