@@ -204,6 +204,27 @@ host_down() {
 	expect "v3 is served" served v3
 }
 
+# a commit that does not build: the webhook's deploy fails as a push's
+# would, the branch stays, the live release keeps serving
+failed_build() {
+	local before
+	before=$(server_rev site main)
+	printf 'web: ./server | tee log\n' > "$T/work/Procfile"
+	git -C "$T/work" add Procfile
+	git -C "$T/work" commit -qm "bad Procfile"
+	git -C "$T/work" push -q "$HOST/repos/site.git" main
+	push_body refs/heads/main "$(git -C "$T/work" rev-parse HEAD)" > "$T/bad.json"
+	expect "accepted" [ "$(deliver d-8 push "$T/bad.json")" = 202 ]
+	expect "the webhook deploy ends" wait_ended webhook 3
+	expect "it failed on the Procfile" [ "$(sql "SELECT status FROM deploys
+	    WHERE kind = 'webhook' ORDER BY id DESC LIMIT 1;")" = failed ]
+	expect "the branch stayed" [ "$(server_rev site main)" = "$before" ]
+	expect "v3 still served" served v3
+	git -C "$T/work" rm -q Procfile
+	git -C "$T/work" commit -qm "no Procfile"
+	git -C "$T/work" push -q "$HOST/repos/site.git" main
+}
+
 local_pull() { # with the system's CAs, which do not know the host's
 	grep -v '^ca_file' "$T/berth.ini" > "$T/system-ca.ini"
 	"$BERTH" -c "$T/system-ca.ini" apps:pull site > "$T/said" 2>&1
@@ -323,6 +344,7 @@ t pull_now pull_now
 t push_event push_event
 t refusals refusals
 t host_down host_down
+t failed_build failed_build
 t untrusted_cert untrusted_cert
 if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ]; then
 	t sshd_source sshd_source
