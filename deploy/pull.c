@@ -134,8 +134,14 @@ deploy(struct pull *p, const char *ref, const git_oid *old, const git_oid *tip,
 	    .repo = p->repo, .updates = &u, .n = 1, .say = p->say,
 	    .say_ctx = p->say_ctx, .kind = p->r->kind, .note = p->r->note };
 	git_reference *nr = NULL;
+	char note[STORE_URL_MAX + 300];
 	int rc;
 
+	if (hp.note == NULL) {
+		snprintf(note, sizeof(note), "%s of %s from %s", p->r->kind,
+		    p->src.branch, p->src.url);
+		hp.note = note;
+	}
 	if (deploy_update(&hp, &u) == -1) {
 		snprintf(reason, rlen, "%s", u.reject);
 		return -1;

@@ -128,6 +128,8 @@ pull_now() {
 	    "$(git -C "$T/work" rev-parse HEAD)" ]
 	expect "deploys shows kind pull" says deploys site
 	expect "(pull)" said ' pull '
+	expect "logs --build names the pull" says logs site --build
+	expect "(pull of main from URL)" said "Deploying site at .* (pull of main from $URL)"
 	expect "a second pull" says apps:pull site
 	expect "is already live" said 'already live'
 	expect "a deployer may pull" as dev apps:pull site
