@@ -195,6 +195,10 @@ static const struct conf_key conf_keys[] = {
 	SIZE("build", "memory_limit", build_memory_limit, 1, "1G"),
 	SIZE("build", "max_export_size", build_max_export, 1024, "2G"),
 
+	INT("webhooks", "rate_limit", webhook_rate_limit, 1, 100000, "10"),
+	STR("webhooks", "ca_file", source_ca_file, NULL, ""),
+	INT("webhooks", "fetch_timeout", source_fetch_timeout, 1, 86400, "300"),
+
 	INT("upkeep", "interval", upkeep_interval, 1, 86400, "600"),
 	INT("upkeep", "gc_auto_packs", gc_auto_packs, 0, 10000, "8"),
 	INT("upkeep", "gc_grace_days", gc_grace_days, 0, 3650, "14"),
@@ -533,7 +537,9 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 	    conf_resolve(c->buildpacks_dir, sizeof(c->buildpacks_dir),
 	    base) == -1 || conf_resolve(c->acme_ca_root,
 	    sizeof(c->acme_ca_root), base) == -1 || conf_resolve(c->export_base,
-	    sizeof(c->export_base), base) == -1 || conf_derive_data(c) == -1) {
+	    sizeof(c->export_base), base) == -1 ||
+	    conf_resolve(c->source_ca_file, sizeof(c->source_ca_file),
+	    base) == -1 || conf_derive_data(c) == -1) {
 		snprintf(err, errlen, "path too long under '%.64s...'", base);
 		return -1;
 	}
@@ -541,6 +547,12 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 	if (c->acme_ca_root[0] != '\0' && access(c->acme_ca_root, R_OK) == -1) {
 		snprintf(err, errlen, "acme_ca_root: cannot read '%s': %s",
 		    c->acme_ca_root, strerror(errno));
+		return -1;
+	}
+	if (c->source_ca_file[0] != '\0' &&
+	    access(c->source_ca_file, R_OK) == -1) {
+		snprintf(err, errlen, "[webhooks] ca_file: cannot read '%s': %s",
+		    c->source_ca_file, strerror(errno));
 		return -1;
 	}
 	return conf_check_export_base(c, err, errlen);

@@ -80,6 +80,13 @@ struct conf {
 	uint64_t build_memory_limit;     /* bytes, "1G" */
 	uint64_t build_max_export;       /* files a deploy exports, "2G" */
 
+	/* [webhooks] (core/webhook.h, web/web_hooks.c); a delivery's body
+	 * is capped by [dashboard] max_body_size */
+	int webhook_rate_limit;          /* deliveries an app accepts a minute, 10 */
+	char source_ca_file[PATH_MAX];   /* CAs for https sources; "": libgit2's
+	                                  * own, the system's store */
+	int source_fetch_timeout;        /* seconds a fetch may take, 300 */
+
 	/* [upkeep] (gitd/gitd_gc.h, core/upkeep.h) */
 	int upkeep_interval;             /* seconds between retention passes, 600 */
 	int gc_auto_packs;               /* repack a repo with this many packs, 8;

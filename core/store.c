@@ -152,6 +152,25 @@ static const char *const migrations[] = {
 	"  key_id INTEGER NOT NULL REFERENCES keys(id) ON DELETE CASCADE,"
 	"  created_at INTEGER NOT NULL,"
 	"  expires_at INTEGER NOT NULL);",
+	/* 12: deploys from a Git host (issue 23): an app's source (apps:source),
+	 * its webhook secret (sealed, core/secret.h) and the deliveries seen
+	 * (replays ignored, a rate per app); deploys.kind gains "pull" and
+	 * "webhook" beside "push" and "rollback" */
+	"CREATE TABLE app_sources ("
+	"  app_id INTEGER PRIMARY KEY REFERENCES apps(id) ON DELETE CASCADE,"
+	"  url TEXT NOT NULL,"
+	"  branch TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE webhook_secrets ("
+	"  app_id INTEGER PRIMARY KEY REFERENCES apps(id) ON DELETE CASCADE,"
+	"  secret BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE webhook_deliveries ("
+	"  app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  delivery TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (app_id, delivery));"
+	"CREATE INDEX webhook_deliveries_at ON webhook_deliveries(app_id, at);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -64,7 +64,7 @@ struct deploy_rec {
 	int64_t id;         /* global, internal */
 	int number;         /* the app's own count: 1 is its first deploy */
 	int64_t app_id;
-	char kind[16];      /* push | rollback */
+	char kind[16];      /* push | pull | webhook | rollback */
 	char commit[STORE_OID_MAX];
 	int release;        /* the release it made live, 0 if none */
 	char status[16];    /* running | succeeded | failed */
@@ -198,6 +198,33 @@ int store_repair_each(struct store *st, int limit,
 int store_setting_get(struct store *st, const char *name, char *out,
     size_t len);
 int store_setting_set(struct store *st, const char *name, const char *value);
+
+/* Deploys from a Git host (store_source.c): the app's source
+ * (apps:source), its webhook secret (sealed by the caller,
+ * core/secret.h) and the webhook deliveries it has seen. */
+#define STORE_URL_MAX 1024
+struct source_rec {
+	char url[STORE_URL_MAX];
+	char branch[256];
+	int64_t created_at;
+};
+int store_source_get(struct store *st, int64_t app_id, struct source_rec *out);
+int store_source_set(struct store *st, int64_t app_id, const char *url,
+    const char *branch);
+int store_source_unset(struct store *st, int64_t app_id);
+#define STORE_SECRET_MAX 256
+int store_webhook_secret_set(struct store *st, int64_t app_id,
+    const void *sealed, size_t len);
+/* STORE_NOTFOUND when the app has none. */
+int store_webhook_secret_get(struct store *st, int64_t app_id,
+    unsigned char *out, size_t cap, size_t *len);
+/* Remember delivery id at now (unix seconds), forgetting the app's
+ * deliveries older than before: 1 when new, 0 when seen (a replay), -1. */
+int store_delivery_add(struct store *st, int64_t app_id, const char *id,
+    int64_t now, int64_t before);
+/* The app's deliveries remembered since (unix seconds) into *n. */
+int store_delivery_count(struct store *st, int64_t app_id, int64_t since,
+    int *n);
 
 int store_audit(struct store *st, const char *fingerprint, const char *app,
     const char *command, const char *outcome, int64_t duration_ms);

@@ -223,7 +223,8 @@ deploy_update(const struct hook_push *p, struct hook_update *u)
 	long long t0 = deploy_now_ms(), build_ms = 0;
 	int ok;
 
-	if (deploy_init(&d, p, "push", &u->new_id) == -1 && d.deploy_id == 0) {
+	if (deploy_init(&d, p, p->kind ? p->kind : "push", &u->new_id) == -1 &&
+	    d.deploy_id == 0) {
 		/* the ng line is short; the whole reason went to the log */
 		snprintf(u->reject, sizeof(u->reject), "%.*s",
 		    (int)sizeof(u->reject) - 1, d.reason);
@@ -231,8 +232,9 @@ deploy_update(const struct hook_push *p, struct hook_update *u)
 	}
 	ok = d.reason[0] == '\0';
 	if (ok) {
-		deploy_say(&d, "-----> Deploying %s at %.7s", d.app.name,
-		    d.commit_hex);
+		deploy_say(&d, "-----> Deploying %s at %.7s%s%s%s", d.app.name,
+		    d.commit_hex, p->note ? " (" : "", p->note ? p->note : "",
+		    p->note ? ")" : "");
 		ok = deploy_stages(&d, &build_ms) == 0;
 	}
 	if (ok)

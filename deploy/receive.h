@@ -38,6 +38,10 @@ struct hook_push {
 	/* move the pushed objects out of quarantine (called with say_ctx once
 	 * the build succeeded, before anything goes live); NULL: nothing to do */
 	int (*store_objects)(void *ctx, char *err, size_t errlen);
+	/* what started the deploy: NULL for "push", or "pull", "webhook"
+	 * (deploy/pull.c), with a note for the log's first line */
+	const char *kind;
+	const char *note;
 };
 
 /* Run the deploy for the push (see deploy/receive.c). */

@@ -97,6 +97,10 @@ int cmd_previews_destroy(struct gitd_ctx *g, int argc, char **argv);
  * status after saying why (gitd_cmd_previews.c). */
 int gitd_preview_target(struct gitd_ctx *g, int argc, char **argv,
     int *first);
+/* gitd_cmd_source.c: deploys from a Git host */
+int cmd_apps_source(struct gitd_ctx *g, int argc, char **argv);
+int cmd_apps_pull(struct gitd_ctx *g, int argc, char **argv);
+int cmd_webhooks_secret(struct gitd_ctx *g, int argc, char **argv);
 
 /* For help: the table, ended by a NULL name. */
 struct command {

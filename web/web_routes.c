@@ -5,10 +5,12 @@
  * a file of its own.
  */
 #include "web/web.h"
+#include "web/web_hooks.h"
 #include "web/web_pages.h"
 
 const struct web_route web_routes[] = {
 	{ "GET", "/health", web_health },
+	{ "POST", "/hooks/", web_hooks },
 	{ "GET", "/login", web_login },
 	{ "POST", "/logout", web_logout },
 	{ "GET", "/static/", web_static },

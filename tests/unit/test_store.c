@@ -80,6 +80,8 @@ make_schema3(void)
 	    "ALTER TABLE apps DROP COLUMN maintenance;"
 	    "DROP TABLE previews; DROP TABLE preview_settings;"
 	    "DROP TABLE cron_jobs; ALTER TABLE deploys DROP COLUMN hooks;"
+	    "DROP TABLE app_sources; DROP TABLE webhook_secrets;"
+	    "DROP TABLE webhook_deliveries;"
 	    "DROP TABLE dash_tokens;"
 	    "PRAGMA user_version = 3;", NULL, NULL, NULL);
 	sqlite3_close(h);

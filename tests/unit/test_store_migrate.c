@@ -67,6 +67,10 @@ static const char *const fixtures[] = {
 	/* 11: a dashboard session of key 1 (its sha256 only) */
 	"INSERT INTO dash_tokens VALUES ('00ff', 'session', 1, 0,"
 	" 4102444800);",
+	/* 12 */
+	"INSERT INTO app_sources VALUES (1, 'https://example.com/a.git', 'main',"
+	" 0);"
+	"INSERT INTO webhook_deliveries VALUES (1, 'd-1', 100);",
 };
 #define NFIXTURES ((int)(sizeof(fixtures) / sizeof(fixtures[0])))
 
@@ -197,6 +201,30 @@ check_previews(struct store *st, int v)
 	CHECK(store_preview_get(st, 1, "other", &p) == STORE_NOTFOUND);
 }
 
+/* Migration 12: an app's source and the webhook deliveries it has seen. */
+static void
+check_sources(struct store *st, int v)
+{
+	struct source_rec src;
+	int n;
+
+	if (v >= 12) {
+		CHECK(store_source_get(st, 1, &src) == 0 &&
+		    strcmp(src.url, "https://example.com/a.git") == 0 &&
+		    strcmp(src.branch, "main") == 0);
+		CHECK(store_delivery_add(st, 1, "d-1", 200, 0) == 0); /* a replay */
+	} else {
+		CHECK(store_source_get(st, 1, &src) == STORE_NOTFOUND);
+		CHECK(store_source_set(st, 1, "https://example.com/b.git", "dev") ==
+		    0 && store_source_get(st, 1, &src) == 0 &&
+		    strcmp(src.branch, "dev") == 0);
+		CHECK(store_delivery_add(st, 1, "d-1", 200, 0) == 1);
+	}
+	CHECK(store_delivery_count(st, 1, 0, &n) == 0 && n == 1);
+	CHECK(store_delivery_add(st, 1, "d-2", 300, 250) == 1 &&
+	    store_delivery_count(st, 1, 0, &n) == 0 && n == 1); /* d-1 forgotten */
+}
+
 /* The rows of the later versions, or that their tables work when the old
  * database had none. */
 static void
@@ -243,6 +271,7 @@ check_later(struct store *st, int v)
 		CHECK(store_cron_get(st, 1, "cron-tick", &cr) == 0 &&
 		    cr.last_run == 5 && cr.last_exit == 0);
 	}
+	check_sources(st, v);
 	if (v >= 6) {
 		CHECK(store_app_upstream(st, 1, &count) == 0 && count == 20001);
 	} else {
