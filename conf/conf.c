@@ -210,6 +210,8 @@ static const struct conf_key conf_keys[] = {
 	STR("previews", "domain", preview_domain, check_hostname_opt, ""),
 	INT("previews", "max_per_app", preview_max, 1, 1000, "5"),
 	INT("previews", "ttl", preview_ttl, 1, 365 * 86400, "604800"),
+	STR("previews", "cert", preview_cert, NULL, ""),
+	STR("previews", "key", preview_key, NULL, ""),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -514,7 +516,9 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 	    base) == -1 ||
 	    conf_resolve(c->buildpacks_dir, sizeof(c->buildpacks_dir),
 	    base) == -1 || conf_resolve(c->acme_ca_root,
-	    sizeof(c->acme_ca_root), base) == -1 || conf_derive_data(c) == -1) {
+	    sizeof(c->acme_ca_root), base) == -1 || conf_resolve(c->preview_cert,
+	    sizeof(c->preview_cert), base) == -1 || conf_resolve(c->preview_key,
+	    sizeof(c->preview_key), base) == -1 || conf_derive_data(c) == -1) {
 		snprintf(err, errlen, "path too long under '%.64s...'", base);
 		return -1;
 	}
@@ -524,7 +528,7 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 		    c->acme_ca_root, strerror(errno));
 		return -1;
 	}
-	return 0;
+	return conf_wildcard_check(c, err, errlen);
 }
 
 /* The directory relative paths are relative to; c->path becomes absolute. */

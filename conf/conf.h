@@ -102,6 +102,8 @@ struct conf {
 	char preview_domain[CONF_NAME_MAX]; /* "": preview.BASE_DOMAIN */
 	int preview_max;                 /* previews per app, 5 */
 	int preview_ttl;                 /* seconds without a push, 7 days */
+	char preview_cert[PATH_MAX];     /* "" or *.DOMAIN's PEM chain */
+	char preview_key[PATH_MAX];      /* "" or its PEM key */
 };
 
 /* The names [router] kind may take, NULL-terminated: the proxies
@@ -148,6 +150,12 @@ int conf_shipped_buildpacks(char *out, size_t len);
 
 /* Parse "host:port", "[v6]:port" into addr/port. 0 on success, -1 if bad. */
 int conf_parse_listen(const char *s, char *addr, size_t addrlen, int *port);
+
+/* [previews] cert and key (conf_wildcard.c): both empty, or a readable
+ * PEM chain whose certificate covers *.DOMAIN (core/preview.h) and the
+ * key that matches it, at paths a proxy's config can carry.  0, or -1
+ * with what is wrong in err.  conf_load calls it. */
+int conf_wildcard_check(const struct conf *c, char *err, size_t errlen);
 
 /* 1 when the proxy serves HTTPS: [router] https = auto and https_listen set. */
 int conf_https(const struct conf *c);
