@@ -156,6 +156,13 @@ int conf_parse_listen(const char *s, char *addr, size_t addrlen, int *port);
  * key that matches it, at paths a proxy's config can carry.  0, or -1
  * with what is wrong in err.  conf_load calls it. */
 int conf_wildcard_check(const struct conf *c, char *err, size_t errlen);
+/* The same for the files' content crt and key, read from c's paths. */
+int conf_wildcard_check_pem(const struct conf *c, const char *crt,
+    const char *key, char *err, size_t errlen);
+#define CONF_PEM_MAX (1024 * 1024) /* a PEM chain or key, bytes */
+/* The PEM file at path (at most CONF_PEM_MAX bytes), malloc'd and
+ * NUL-terminated, or NULL with errno. */
+char *conf_read_pem(const char *path);
 
 /* 1 when the proxy serves HTTPS: [router] https = auto and https_listen set. */
 int conf_https(const struct conf *c);

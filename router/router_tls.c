@@ -52,8 +52,7 @@ tls_cert_paths(const struct conf *c, const char *d, char *crt, char *key,
 {
 	if (!tls_preview_host(c, d))
 		return tls_certbot_paths(c, d, crt, key, len);
-	return pathf(crt, len, "%s", c->preview_cert) == -1 ||
-	    pathf(key, len, "%s", c->preview_key) == -1 ? -1 : 0;
+	return tls_wildcard_paths(c, crt, key, len);
 }
 
 int
@@ -335,7 +334,7 @@ tls_pass(const struct conf *c, struct store *st)
 	}
 	if (strcmp(c->router_kind, "nginx") == 0)
 		certbot_pass(c, &r);
-	if (tls_served_changed(c, &r) &&
+	if ((tls_served_changed(c, &r) || tls_wildcard_changed(c)) &&
 	    router_update(c, st, NULL, 0, err, sizeof(err)) == -1)
 		log_warnx("https: cannot serve the new certificates: %s", err);
 	routes_free(&r);

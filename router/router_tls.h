@@ -43,13 +43,24 @@ int tls_wanted(const struct conf *c, const char *domain);
 /* router_wildcard.c: 1 when domain is a preview's host, one label under
  * [previews] domain (what *.DOMAIN covers). */
 int tls_preview_host(const struct conf *c, const char *domain);
-/* 1 when [previews] cert and key are set and readable. */
+/* 1 when [previews] cert and key are set and berth's copy of them is
+ * there to serve. */
 int tls_wildcard(const struct conf *c);
-/* Their content, malloc'd (the caller frees, and clears *key).  0 or -1. */
+/* The copy's chain and key (what the proxies serve).  0 or -1. */
+int tls_wildcard_paths(const struct conf *c, char *crt, char *key,
+    size_t len);
+/* The copy's content, malloc'd (the caller frees, and clears *key).  0
+ * or -1. */
 int tls_wildcard_pem(const struct conf *c, char **crt, char **key);
-/* 16 hex digits of their content's SHA-256 (changes when the operator
- * renews them).  0 or -1 (unreadable). */
+/* 16 hex digits of the copy's SHA-256, for tls/served.  0 or -1. */
 int tls_wildcard_stamp(const struct conf *c, char *out, size_t len);
+/* 1 when the operator's files differ from the copy (and that content
+ * was not refused already): a render would sync them. */
+int tls_wildcard_changed(const struct conf *c);
+/* Under the router lock, before a render: copy the operator's files when
+ * they changed and pass conf_wildcard_check_pem; else log why (once per
+ * content) and keep the copy. */
+void tls_wildcard_sync(const struct conf *c);
 /* Where host answers, for the pusher: "https://HOST[:PORT]/" when it has
  * a certificate, else "http://HOST:HTTP_PORT/". */
 void tls_site_url(const struct conf *c, const char *host, char *out,

@@ -7,23 +7,38 @@
  * order for any preview host, no per-preview file to clean up when a
  * preview goes.  Without it the preview hosts stay on plain HTTP (one
  * ACME order per branch would meet the CA's rate limits and delay every
- * new branch).  nginx reads the files where they are (its master runs as
- * root); Caddy runs as its own uid and gets them inline in the config it
- * is posted.  A stamp of the files' content goes into tls/served, so an
- * operator's renewal (the files replaced) makes berth serve's next pass
- * re-render, and nginx reload or Caddy take the new certificate.
+ * new branch).
+ *
+ * The proxies serve berth's copy, CONFIG_DIR/tls/previews/{cert,key}.pem
+ * (root's, 0600), never the operator's files: under the router lock,
+ * before each render, tls_wildcard_sync copies the operator's files there
+ * when their content changed and still passes conf_wildcard_check_pem.
+ * So a renewal is picked up (berth serve's pass sees the change, and the
+ * copy's stamp in tls/served makes nginx reload, or Caddy get the new
+ * one), and a bad or half-written renewal is refused with a log line
+ * (once per content) while the previous certificate keeps serving: it
+ * never makes the proxy reject a config, which would stop every deploy.
+ * nginx reads the copy (its master runs as root); Caddy runs as its own
+ * uid and gets the copy's content inline, over the admin socket.
+ *
+ * Files under CONFIG_DIR/tls/previews: cert.pem, key.pem (the copy),
+ * refused (the stamp of the content last refused).
  */
 #include "router/router_tls.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/log.h"
+#include "core/path.h"
 #include "core/preview.h"
 
-#define WILDCARD_FILE_MAX (1024 * 1024) /* a PEM chain or key, bytes */
+#define STAMP_LEN 16 /* hex digits of SHA-256 */
 
 int
 tls_preview_host(const struct conf *c, const char *d)
@@ -39,78 +54,211 @@ tls_preview_host(const struct conf *c, const char *d)
 	    memchr(d, '.', n - m - 1) == NULL;
 }
 
+/* CONFIG_DIR/tls/previews/NAME */
+static int
+copy_path(const struct conf *c, const char *name, char *out, size_t len)
+{
+	return pathf(out, len, "%s/tls/previews/%s", c->router_config_dir, name);
+}
+
+int
+tls_wildcard_paths(const struct conf *c, char *crt, char *key, size_t len)
+{
+	return copy_path(c, "cert.pem", crt, len) == -1 ||
+	    copy_path(c, "key.pem", key, len) == -1 ? -1 : 0;
+}
+
 int
 tls_wildcard(const struct conf *c)
 {
+	char crt[PATH_MAX], key[PATH_MAX];
+
 	return c->preview_cert[0] != '\0' && c->preview_key[0] != '\0' &&
-	    access(c->preview_cert, R_OK) == 0 &&
-	    access(c->preview_key, R_OK) == 0;
+	    tls_wildcard_paths(c, crt, key, sizeof(crt)) == 0 &&
+	    access(crt, R_OK) == 0 && access(key, R_OK) == 0;
 }
 
-/* The whole file at path (at most WILDCARD_FILE_MAX bytes), malloc'd and
- * NUL-terminated, or NULL. */
-static char *
-slurp(const char *path)
+static void
+pem_free(char *crt, char *key)
 {
-	char *buf;
-	size_t n;
-	FILE *f;
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	free(crt);
+	free(key);
+}
 
-	if ((f = fopen(path, "re")) == NULL)
-		return NULL;
-	if ((buf = malloc(WILDCARD_FILE_MAX + 1)) == NULL) {
-		fclose(f);
-		return NULL;
+/* Both files' content (malloc'd), or -1 and neither. */
+static int
+read_pair(const char *crtpath, const char *keypath, char **crt, char **key)
+{
+	*key = NULL;
+	if ((*crt = conf_read_pem(crtpath)) == NULL ||
+	    (*key = conf_read_pem(keypath)) == NULL) {
+		pem_free(*crt, *key);
+		*crt = *key = NULL;
+		return -1;
 	}
-	n = fread(buf, 1, WILDCARD_FILE_MAX + 1, f);
-	if (ferror(f) || n > WILDCARD_FILE_MAX) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
+	return 0;
 }
 
 int
 tls_wildcard_pem(const struct conf *c, char **crt, char **key)
 {
-	*crt = slurp(c->preview_cert);
-	*key = *crt != NULL ? slurp(c->preview_key) : NULL;
-	if (*key != NULL)
-		return 0;
-	free(*crt);
-	*crt = NULL;
-	return -1;
+	char cp[PATH_MAX], kp[PATH_MAX];
+
+	*crt = *key = NULL;
+	return tls_wildcard_paths(c, cp, kp, sizeof(cp)) == -1 ? -1 :
+	    read_pair(cp, kp, crt, key);
 }
 
-int
-tls_wildcard_stamp(const struct conf *c, char *out, size_t len)
+/* STAMP_LEN hex digits of the SHA-256 of crt and key into out. */
+static int
+stamp_of(const char *crt, const char *key, char *out)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	char *crt, *key;
 	EVP_MD_CTX *ctx;
 	int ok;
 
-	if (tls_wildcard_pem(c, &crt, &key) == -1)
-		return -1;
 	ok = (ctx = EVP_MD_CTX_new()) != NULL &&
 	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
 	    EVP_DigestUpdate(ctx, crt, strlen(crt)) == 1 &&
 	    EVP_DigestUpdate(ctx, "\n", 1) == 1 &&
 	    EVP_DigestUpdate(ctx, key, strlen(key)) == 1 &&
-	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen >= STAMP_LEN / 2;
 	EVP_MD_CTX_free(ctx);
-	explicit_bzero(key, strlen(key));
-	free(crt);
-	free(key);
-	if (!ok || len < 2 * 8 + 1)
-		return -1;
-	for (unsigned int i = 0; i < 8 && i < mdlen; i++)
+	for (unsigned int i = 0; ok && i < STAMP_LEN / 2; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return ok ? 0 : -1;
+}
+
+int
+tls_wildcard_stamp(const struct conf *c, char *out, size_t len)
+{
+	char *crt, *key;
+	int rc;
+
+	if (len < STAMP_LEN + 1 || tls_wildcard_pem(c, &crt, &key) == -1)
+		return -1;
+	rc = stamp_of(crt, key, out);
+	pem_free(crt, key);
+	return rc;
+}
+
+/* The stamp of the operator's files now, and their content (malloc'd);
+ * "" (and NULL) when they cannot be read. */
+static void
+source_stamp(const struct conf *c, char *out, char **crt, char **key)
+{
+	out[0] = '\0';
+	if (read_pair(c->preview_cert, c->preview_key, crt, key) == 0 &&
+	    stamp_of(*crt, *key, out) == -1)
+		out[0] = '\0';
+}
+
+/* The one-line file CONFIG_DIR/tls/previews/NAME into out ("" if none). */
+static void
+note_read(const struct conf *c, const char *name, char *out, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	out[0] = '\0';
+	if (copy_path(c, name, path, sizeof(path)) == -1 ||
+	    (f = fopen(path, "re")) == NULL)
+		return;
+	if (fgets(out, (int)len, f) == NULL)
+		out[0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	fclose(f);
+}
+
+/* Write CONFIG_DIR/tls/previews/NAME (0600) through a rename. */
+static int
+put(const struct conf *c, const char *name, const char *body)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	size_t len = strlen(body);
+	int fd, ok;
+
+	if (copy_path(c, name, path, sizeof(path)) == -1 ||
+	    pathf(tmp, sizeof(tmp), "%s.tmp", path) == -1 ||
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
+		return -1;
+	ok = write(fd, body, len) == (ssize_t)len && fsync(fd) == 0;
+	if (close(fd) == -1 || !ok || rename(tmp, path) == -1) {
+		(void)unlink(tmp);
+		return -1;
+	}
 	return 0;
+}
+
+int
+tls_wildcard_changed(const struct conf *c)
+{
+	char now[STAMP_LEN + 1], have[STAMP_LEN + 1] = "", refused[64];
+	char *crt = NULL, *key = NULL;
+
+	if (c->preview_cert[0] == '\0')
+		return 0;
+	source_stamp(c, now, &crt, &key);
+	pem_free(crt, key);
+	if (now[0] == '\0')
+		return 0; /* unreadable: the copy serves on (sync says why) */
+	note_read(c, "refused", refused, sizeof(refused));
+	if (tls_wildcard(c) && tls_wildcard_stamp(c, have, sizeof(have)) == -1)
+		have[0] = '\0';
+	return strcmp(now, have) != 0 && strcmp(now, refused) != 0;
+}
+
+/* Refuse the operator's content (stamp), saying why once per content. */
+static void
+refuse(const struct conf *c, const char *stamp, const char *why)
+{
+	char was[64];
+
+	note_read(c, "refused", was, sizeof(was));
+	if (stamp[0] != '\0' && strcmp(was, stamp) == 0)
+		return;
+	log_warnx("previews: not serving the new wildcard certificate: %s; %s",
+	    why, tls_wildcard(c) ? "the previous one serves on" :
+	    "previews stay on plain HTTP");
+	if (stamp[0] != '\0' && put(c, "refused", stamp) == -1)
+		log_warn("cannot note the refused certificate");
+}
+
+void
+tls_wildcard_sync(const struct conf *c)
+{
+	char now[STAMP_LEN + 1], have[STAMP_LEN + 1] = "", dir[PATH_MAX];
+	char why[1024], *crt = NULL, *key = NULL;
+
+	if (c->preview_cert[0] == '\0' || !conf_https(c))
+		return;
+	if (pathf(dir, sizeof(dir), "%s/tls/previews", c->router_config_dir) == -1 ||
+	    mkdirs(dir, 0700) == -1) {
+		log_warn("cannot create '%s/tls/previews'", c->router_config_dir);
+		return;
+	}
+	source_stamp(c, now, &crt, &key);
+	if (now[0] == '\0') {
+		snprintf(why, sizeof(why), "cannot read '%.200s' or '%.200s': %s",
+		    c->preview_cert, c->preview_key, strerror(errno));
+		refuse(c, "", why);
+	} else if (tls_wildcard(c) && tls_wildcard_stamp(c, have,
+	    sizeof(have)) == 0 && strcmp(now, have) == 0) {
+		; /* the copy is current */
+	} else if (conf_wildcard_check_pem(c, crt, key, why, sizeof(why)) == -1) {
+		refuse(c, now, why);
+	} else if (put(c, "key.pem", key) == -1 || put(c, "cert.pem", crt) == -1) {
+		log_warn("previews: cannot copy the wildcard certificate to '%s'",
+		    dir);
+	} else {
+		log_info("previews: serving the wildcard certificate of '%s'",
+		    c->preview_cert);
+	}
+	pem_free(crt, key);
 }
 
 void

@@ -5,7 +5,8 @@
 # with it (curl checks the chain against that CA, openssl the subject),
 # their HTTP redirects there, and no ACME order is made for them (the CA
 # berth is pointed at does not even exist); the operator's renewed file
-# is served within a repair pass; a destroyed preview leaves no route or
+# is served within a repair pass, and a half-done renewal is refused
+# while the old certificate serves on; a destroyed preview leaves no route or
 # file behind; bad files are refused at load with what is wrong; without
 # a wildcard, previews answer over plain HTTP and the push says why.
 . "$(dirname "$0")/lib.sh"
@@ -143,22 +144,33 @@ no_acme() {
 	expect "no failure noted" [ ! -e "$DATA/router/tls/failed/$A" ]
 }
 
-# the operator replaces the files (a renewal): served within a pass
+# the operator replaces the files (a renewal): a half-done one (the new
+# chain, the old key) is refused with why, the previous certificate
+# serves on and deploys go on; the finished one is served within a pass
 renewed() {
 	cat "$CA/renewed.pem" "$CA/ca.pem" > "$CA/chain.pem.new"
-	cp "$CA/renewed.key" "$CA/key.pem.new"
-	mv "$CA/key.pem.new" "$CA/key.pem" && mv "$CA/chain.pem.new" "$CA/chain.pem"
+	mv "$CA/chain.pem.new" "$CA/chain.pem"
+	expect "the half-done renewal refused, with why" until_ok 60 grep -qF \
+		"previews: not serving the new wildcard certificate: [previews] key: '$CA/key.pem' is not the key of the certificate in '$CA/chain.pem'; the previous one serves on" \
+		"$T/serve.log"
+	subject "$A" > "$T/out"; contains "$T/out" "CN = previews one"
+	git -C "$W" checkout -q feature-b && echo b2 > "$W/VERSION" &&
+		git -C "$W" commit -qam b2 && push feature-b
+	contains "$T/push.out" "live at https://$B:$HTTPS_PORT/"
+	expect "b redeployed meanwhile" until_ok 30 says "$B" "v=b2"
+	cp "$CA/renewed.key" "$CA/key.pem.new" && mv "$CA/key.pem.new" "$CA/key.pem"
 	expect "the renewed certificate served" until_ok 90 \
 		sh -c "echo | openssl s_client -connect 127.0.0.1:$HTTPS_PORT \
 		-servername $A 2> /dev/null | openssl x509 -noout -subject |
 		grep -q 'CN = previews two'"
 	expect "a still answers" says "$A" "v=a"
-	expect "b too" says "$B" "v=b"
+	expect "b too" says "$B" "v=b2"
+	expect "refused once" [ "$(grep -c "not serving the new wildcard" "$T/serve.log")" = 1 ]
 }
 
 destroyed_leaves_nothing() {
 	as admin previews:destroy shop feature-b > /dev/null
-	expect "b no longer answers" fails says "$B" "v=b"
+	expect "b no longer answers" fails says "$B" "v=b2"
 	expect "a still answers" says "$A" "v=a"
 	case $ROUTER in
 	caddy) expect "b not in Caddy's config" \
@@ -166,6 +178,8 @@ destroyed_leaves_nothing() {
 	nginx) expect "b in no nginx file" fails grep -rq "$B" "$DATA/router/nginx" ;;
 	esac
 	expect "no certificate file of b" [ -z "$(find "$DATA/router" -name "*$B*")" ]
+	expect "the one copy of the wildcard" [ "$(ls "$DATA/router/tls/previews")" = \
+		"$(printf 'cert.pem\nkey.pem\nrefused')" ]
 }
 
 # check CONFIG-LINES...: `berth check` of this config with the lines added
