@@ -22,7 +22,8 @@
  * uid and gets the copy's content inline, over the admin socket.
  *
  * Files under CONFIG_DIR/tls/previews: cert.pem, key.pem (the copy),
- * refused (the stamp of the content last refused).
+ * refused (the stamp of the content last refused); all removed once the
+ * keys are unset.
  */
 #include "router/router_tls.h"
 
@@ -228,13 +229,30 @@ refuse(const struct conf *c, const char *stamp, const char *why)
 		log_warn("cannot note the refused certificate");
 }
 
+/* No [previews] cert any more: no copy of a key nobody serves. */
+static void
+drop_copy(const struct conf *c)
+{
+	const char *names[] = { "key.pem", "cert.pem", "refused" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (copy_path(c, names[i], path, sizeof(path)) == 0 &&
+		    unlink(path) == -1 && errno != ENOENT)
+			log_warn("cannot remove '%s'", path);
+}
+
 void
 tls_wildcard_sync(const struct conf *c)
 {
 	char now[STAMP_LEN + 1], have[STAMP_LEN + 1] = "", dir[PATH_MAX];
 	char why[1024], *crt = NULL, *key = NULL;
 
-	if (c->preview_cert[0] == '\0' || !conf_https(c))
+	if (c->preview_cert[0] == '\0') {
+		drop_copy(c);
+		return;
+	}
+	if (!conf_https(c))
 		return;
 	if (pathf(dir, sizeof(dir), "%s/tls/previews", c->router_config_dir) == -1 ||
 	    mkdirs(dir, 0700) == -1) {

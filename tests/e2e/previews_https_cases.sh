@@ -215,6 +215,7 @@ no_wildcard_plain_http() {
 	expect "a over HTTP, no redirect" until_ok 30 sh -c \
 		"[ \"\$(curl -sS -m 10 -H 'Host: $A' http://127.0.0.1:$HTTP_PORT/)\" = v=a2 ]"
 	expect "nothing over HTTPS" fails says "$A" "v=a2"
+	expect "no copy of the key left" [ -z "$(ls "$DATA/router/tls/previews")" ]
 	no_acme
 	contains "$T/push.out" "live at http://$A:$HTTP_PORT/"
 	contains "$T/push.out" "over plain HTTP: previews get HTTPS from one wildcard certificate for *.$PD ([previews] cert and key)"
