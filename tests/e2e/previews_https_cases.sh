@@ -158,11 +158,16 @@ renewed() {
 		git -C "$W" commit -qam b2 && push feature-b
 	contains "$T/push.out" "live at https://$B:$HTTPS_PORT/"
 	expect "b redeployed meanwhile" until_ok 30 says "$B" "v=b2"
+	local t0=$(date +%s.%N)
 	cp "$CA/renewed.key" "$CA/key.pem.new" && mv "$CA/key.pem.new" "$CA/key.pem"
 	expect "the renewed certificate served" until_ok 90 \
 		sh -c "echo | openssl s_client -connect 127.0.0.1:$HTTPS_PORT \
 		-servername $A 2> /dev/null | openssl x509 -noout -subject |
 		grep -q 'CN = previews two'"
+	awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }' \
+		> "$T/secs"
+	echo "    the renewed certificate served $(cat "$T/secs") s after the" \
+		"files were replaced" > "$T/figure"
 	expect "a still answers" says "$A" "v=a"
 	expect "b too" says "$B" "v=b2"
 	expect "refused once" [ "$(grep -c "not serving the new wildcard" "$T/serve.log")" = 1 ]
@@ -224,6 +229,7 @@ no_wildcard_plain_http() {
 t "two previews over HTTPS with the one wildcard certificate" two_previews_https
 t "no ACME order for a preview host" no_acme
 t "a renewed wildcard file is served without a restart" renewed
+cat "$T/figure" 2> /dev/null
 t "a destroyed preview leaves no route or certificate" destroyed_leaves_nothing
 t "bad [previews] cert/key refused with what is wrong" bad_config_refused
 stop_server
