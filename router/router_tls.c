@@ -24,16 +24,21 @@
 #define TLS_RENEW_EVERY (12 * 3600) /* seconds between certbot renews */
 #define TLS_SERVED_MAX (1024 * 1024) /* the names served over HTTPS */
 
-int
-tls_wanted(const struct conf *c, const char *d)
+/* HTTPS is on and d is a name that can have a certificate. */
+static int
+https_name(const struct conf *c, const char *d)
 {
 	size_t n = strlen(d);
 
-	if (!conf_https(c) || strcmp(d, "localhost") == 0 ||
-	    (n > 10 && strcmp(d + n - 10, ".localhost") == 0))
-		return 0;
+	return conf_https(c) && strcmp(d, "localhost") != 0 &&
+	    !(n > 10 && strcmp(d + n - 10, ".localhost") == 0);
+}
+
+int
+tls_wanted(const struct conf *c, const char *d)
+{
 	/* no ACME order per preview: the wildcard or plain HTTP */
-	return !tls_preview_host(c, d) || tls_wildcard(c);
+	return https_name(c, d) && (!tls_preview_host(c, d) || tls_wildcard(c));
 }
 
 int
@@ -243,12 +248,15 @@ tls_status(const struct conf *c, const struct routes *r)
 	for (size_t i = 0; i < r->n; i++)
 		for (size_t d = 0; d < r->v[i].ndomains; d++) {
 			const char *dom = r->v[i].domains[d];
-			if (!tls_wanted(c, dom))
+			if (!https_name(c, dom))
 				continue;
 			has = tls_has_cert(c, dom);
-			found = !has && (caddy ? caddy_tls_why(c, dom, why,
-			    sizeof(why)) : tls_why(c, dom, why, sizeof(why),
-			    NULL));
+			if (tls_preview_host(c, dom))
+				found = tls_wildcard_why(c, why, sizeof(why));
+			else
+				found = !has && (caddy ? caddy_tls_why(c, dom, why,
+				    sizeof(why)) : tls_why(c, dom, why, sizeof(why),
+				    NULL));
 			json_array_append_new(out, json_pack("{s:s, s:s, s:b,"
 			    " s:s?}", "domain", dom, "app", r->v[i].app, "https",
 			    has, "error", found ? why : NULL));

@@ -57,6 +57,10 @@ int tls_wildcard_stamp(const struct conf *c, char *out, size_t len);
 /* 1 when the operator's files differ from the copy (and that content
  * was not refused already): a render would sync them. */
 int tls_wildcard_changed(const struct conf *c);
+/* For `status`: why the previews have no HTTPS ([previews] cert unset),
+ * or why the operator's current files are not served (a refused
+ * renewal).  1 with out, or 0 when there is nothing to say. */
+int tls_wildcard_why(const struct conf *c, char *out, size_t len);
 /* Under the router lock, before a render: copy the operator's files when
  * they changed and pass conf_wildcard_check_pem; else log why (once per
  * content) and keep the copy. */
@@ -102,7 +106,8 @@ void tls_note_served(const struct conf *c, const struct routes *r);
 int tls_served_changed(const struct conf *c, const struct routes *r);
 
 /* For `status`: [{domain, app, https: bool, error: text or null}] for
- * every domain of r that is to be served over HTTPS. */
+ * every domain of r that is to be served over HTTPS, and with HTTPS on,
+ * every preview host (its error: tls_wildcard_why). */
 json_t *tls_status(const struct conf *c, const struct routes *r);
 
 /* Caddy's storage: the error Caddy last logged for domain's certificate

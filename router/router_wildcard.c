@@ -22,8 +22,8 @@
  * uid and gets the copy's content inline, over the admin socket.
  *
  * Files under CONFIG_DIR/tls/previews: cert.pem, key.pem (the copy),
- * refused (the stamp of the content last refused); all removed once the
- * keys are unset.
+ * refused (the stamp of the content last refused, and why, for
+ * `status`); all removed once the keys are unset.
  */
 #include "router/router_tls.h"
 
@@ -217,7 +217,7 @@ tls_wildcard_changed(const struct conf *c)
 static void
 refuse(const struct conf *c, const char *stamp, const char *why)
 {
-	char was[64];
+	char was[64], note[TLS_WHY_MAX + 64];
 
 	note_read(c, "refused", was, sizeof(was));
 	if (stamp[0] != '\0' && strcmp(was, stamp) == 0)
@@ -225,8 +225,48 @@ refuse(const struct conf *c, const char *stamp, const char *why)
 	log_warnx("previews: not serving the new wildcard certificate: %s; %s",
 	    why, tls_wildcard(c) ? "the previous one serves on" :
 	    "previews stay on plain HTTP");
-	if (stamp[0] != '\0' && put(c, "refused", stamp) == -1)
+	snprintf(note, sizeof(note), "%s\n%s\n", stamp, why);
+	if (stamp[0] != '\0' && put(c, "refused", note) == -1)
 		log_warn("cannot note the refused certificate");
+}
+
+static void
+drop_note(const struct conf *c)
+{
+	char path[PATH_MAX];
+
+	if (copy_path(c, "refused", path, sizeof(path)) == 0 &&
+	    unlink(path) == -1 && errno != ENOENT)
+		log_warn("cannot remove '%s'", path);
+}
+
+int
+tls_wildcard_why(const struct conf *c, char *out, size_t len)
+{
+	char path[PATH_MAX], now[STAMP_LEN + 1], was[64], dom[CONF_NAME_MAX + 16];
+	char *crt = NULL, *key = NULL;
+	FILE *f;
+	int found = 0;
+
+	if (c->preview_cert[0] == '\0') {
+		if (preview_domain(c, dom, sizeof(dom)) == -1)
+			snprintf(dom, sizeof(dom), "DOMAIN");
+		snprintf(out, len, "previews get no ACME certificate; set [previews]"
+		    " cert and key to a wildcard certificate for *.%s", dom);
+		return 1;
+	}
+	source_stamp(c, now, &crt, &key);
+	pem_free(crt, key);
+	if (copy_path(c, "refused", path, sizeof(path)) == -1 ||
+	    (f = fopen(path, "re")) == NULL)
+		return 0;
+	if (fgets(was, sizeof(was), f) != NULL && fgets(out, (int)len, f) != NULL) {
+		was[strcspn(was, "\n")] = '\0';
+		out[strcspn(out, "\n")] = '\0';
+		found = now[0] != '\0' && strcmp(was, now) == 0;
+	}
+	fclose(f);
+	return found;
 }
 
 /* No [previews] cert any more: no copy of a key nobody serves. */
@@ -275,6 +315,7 @@ tls_wildcard_sync(const struct conf *c)
 	} else {
 		log_info("previews: serving the wildcard certificate of '%s'",
 		    c->preview_cert);
+		drop_note(c);
 	}
 	pem_free(crt, key);
 }

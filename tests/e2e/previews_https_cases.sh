@@ -154,6 +154,10 @@ renewed() {
 		"previews: not serving the new wildcard certificate: [previews] key: '$CA/key.pem' is not the key of the certificate in '$CA/chain.pem'; the previous one serves on" \
 		"$T/serve.log"
 	subject "$A" > "$T/out"; contains "$T/out" "CN = previews one"
+	as admin status --json | python3 -c 'import json,sys
+for d in json.load(sys.stdin)["https"]:
+    if d["domain"] == sys.argv[1]: print(d["https"], d["error"])' "$A" > "$T/out"
+	contains "$T/out" "True [previews] key: '$CA/key.pem' is not the key of the certificate in '$CA/chain.pem'"
 	git -C "$W" checkout -q feature-b && echo b2 > "$W/VERSION" &&
 		git -C "$W" commit -qam b2 && push feature-b
 	contains "$T/push.out" "live at https://$B:$HTTPS_PORT/"
@@ -170,6 +174,8 @@ renewed() {
 		"files were replaced" > "$T/figure"
 	expect "a still answers" says "$A" "v=a"
 	expect "b too" says "$B" "v=b2"
+	as admin status > "$T/out"
+	contains "$T/out" "$A (app shop--feature-a): certificate OK"
 	expect "refused once" [ "$(grep -c "not serving the new wildcard" "$T/serve.log")" = 1 ]
 }
 
@@ -184,7 +190,7 @@ destroyed_leaves_nothing() {
 	esac
 	expect "no certificate file of b" [ -z "$(find "$DATA/router" -name "*$B*")" ]
 	expect "the one copy of the wildcard" [ "$(ls "$DATA/router/tls/previews")" = \
-		"$(printf 'cert.pem\nkey.pem\nrefused')" ]
+		"$(printf 'cert.pem\nkey.pem')" ]
 }
 
 # check CONFIG-LINES...: `berth check` of this config with the lines added
@@ -221,6 +227,8 @@ no_wildcard_plain_http() {
 		"[ \"\$(curl -sS -m 10 -H 'Host: $A' http://127.0.0.1:$HTTP_PORT/)\" = v=a2 ]"
 	expect "nothing over HTTPS" fails says "$A" "v=a2"
 	expect "no copy of the key left" [ -z "$(ls "$DATA/router/tls/previews")" ]
+	as admin status > "$T/out"
+	contains "$T/out" "$A (app shop--feature-a): NO CERTIFICATE, served over HTTP: previews get no ACME certificate; set [previews] cert and key to a wildcard certificate for *.$PD"
 	no_acme
 	contains "$T/push.out" "live at http://$A:$HTTP_PORT/"
 	contains "$T/push.out" "over plain HTTP: previews get HTTPS from one wildcard certificate for *.$PD ([previews] cert and key)"
