@@ -160,16 +160,17 @@ preview_row(const struct hook_push *p, const struct app_rec *app,
 static void
 say_live(const struct hook_push *p, const char *branch, const char *host)
 {
-	char url[DOMAIN_MAX + 64], dom[CONF_NAME_MAX + 16];
+	char url[DOMAIN_MAX + 64], why[TLS_WHY_MAX];
 
 	tls_site_url(p->conf, host, url, sizeof(url));
 	sayf(p, "-----> Preview of '%.200s' live at %s", branch, url);
-	if (conf_https(p->conf) && !tls_wanted(p->conf, host) &&
-	    tls_preview_host(p->conf, host) &&
-	    preview_domain(p->conf, dom, sizeof(dom)) == 0)
-		sayf(p, "       over plain HTTP: previews get HTTPS from one"
-		    " wildcard certificate for *.%s ([previews] cert and key)",
-		    dom);
+	if (!conf_https(p->conf) || tls_wanted(p->conf, host) ||
+	    !tls_preview_host(p->conf, host))
+		return;
+	if (!tls_wildcard_why(p->conf, why, sizeof(why)))
+		snprintf(why, sizeof(why), "the wildcard certificate is not"
+		    " served yet (see the log)");
+	sayf(p, "       over plain HTTP: %.400s", why);
 }
 
 static void

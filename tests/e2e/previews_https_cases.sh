@@ -231,7 +231,7 @@ no_wildcard_plain_http() {
 	contains "$T/out" "$A (app shop--feature-a): NO CERTIFICATE, served over HTTP: previews get no ACME certificate; set [previews] cert and key to a wildcard certificate for *.$PD"
 	no_acme
 	contains "$T/push.out" "live at http://$A:$HTTP_PORT/"
-	contains "$T/push.out" "over plain HTTP: previews get HTTPS from one wildcard certificate for *.$PD ([previews] cert and key)"
+	contains "$T/push.out" "remote:        over plain HTTP: previews get no ACME certificate; set [previews] cert and key to a wildcard certificate for *.$PD"
 }
 
 t "two previews over HTTPS with the one wildcard certificate" two_previews_https
