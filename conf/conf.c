@@ -228,6 +228,8 @@ static const struct conf_key conf_keys[] = {
 	STR("previews", "domain", preview_domain, check_hostname_opt, ""),
 	INT("previews", "max_per_app", preview_max, 1, 1000, "5"),
 	INT("previews", "ttl", preview_ttl, 1, 365 * 86400, "604800"),
+	STR("previews", "cert", preview_cert, NULL, ""),
+	STR("previews", "key", preview_key, NULL, ""),
 
 	STR("export", "base", export_base, NULL, ""),
 	INT("export", "user", export_user, 1, 2147483646, "10001"),
@@ -539,7 +541,9 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 	    sizeof(c->acme_ca_root), base) == -1 || conf_resolve(c->export_base,
 	    sizeof(c->export_base), base) == -1 ||
 	    conf_resolve(c->source_ca_file, sizeof(c->source_ca_file),
-	    base) == -1 || conf_derive_data(c) == -1) {
+	    base) == -1 || conf_resolve(c->preview_cert,
+	    sizeof(c->preview_cert), base) == -1 || conf_resolve(c->preview_key,
+	    sizeof(c->preview_key), base) == -1 || conf_derive_data(c) == -1) {
 		snprintf(err, errlen, "path too long under '%.64s...'", base);
 		return -1;
 	}
@@ -555,6 +559,8 @@ conf_derive(struct conf *c, char *err, size_t errlen)
 		    c->source_ca_file, strerror(errno));
 		return -1;
 	}
+	if (conf_wildcard_check(c, err, errlen) == -1)
+		return -1;
 	return conf_check_export_base(c, err, errlen);
 }
 

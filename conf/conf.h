@@ -121,6 +121,8 @@ struct conf {
 	char preview_domain[CONF_NAME_MAX]; /* "": preview.BASE_DOMAIN */
 	int preview_max;                 /* previews per app, 5 */
 	int preview_ttl;                 /* seconds without a push, 7 days */
+	char preview_cert[PATH_MAX];     /* "" or *.DOMAIN's PEM chain */
+	char preview_key[PATH_MAX];      /* "" or its PEM key */
 
 	/* [export] (export/export.h) */
 	char export_base[PATH_MAX];      /* "" (berth's own) or an OCI layout dir */
@@ -172,6 +174,19 @@ int conf_shipped_buildpacks(char *out, size_t len);
 
 /* Parse "host:port", "[v6]:port" into addr/port. 0 on success, -1 if bad. */
 int conf_parse_listen(const char *s, char *addr, size_t addrlen, int *port);
+
+/* [previews] cert and key (conf_wildcard.c): both empty, or a readable
+ * PEM chain whose certificate covers *.DOMAIN (core/preview.h) and the
+ * key that matches it, at paths a proxy's config can carry.  0, or -1
+ * with what is wrong in err.  conf_load calls it. */
+int conf_wildcard_check(const struct conf *c, char *err, size_t errlen);
+/* The same for the files' content crt and key, read from c's paths. */
+int conf_wildcard_check_pem(const struct conf *c, const char *crt,
+    const char *key, char *err, size_t errlen);
+#define CONF_PEM_MAX (1024 * 1024) /* a PEM chain or key, bytes */
+/* The PEM file at path (at most CONF_PEM_MAX bytes), malloc'd and
+ * NUL-terminated, or NULL with errno. */
+char *conf_read_pem(const char *path);
 
 /* 1 when the proxy serves HTTPS: [router] https = auto and https_listen set. */
 int conf_https(const struct conf *c);

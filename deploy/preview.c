@@ -13,7 +13,9 @@
  *             preview's own app row, under that row's lock too; a failure
  *             rejects only this branch's ref, and nothing of the app's
  *             release, processes or routes is touched
- *   url       the pusher is told where it answers
+ *   url       the pusher is told where it answers: over HTTPS with the
+ *             operator's wildcard certificate, else over HTTP, and with
+ *             HTTPS on but no wildcard, why (router/router_wildcard.c)
  */
 #include <fnmatch.h>
 #include <stdarg.h>
@@ -25,6 +27,7 @@
 #include "core/preview.h"
 #include "core/store_preview.h"
 #include "deploy/receive.h"
+#include "router/router_tls.h"
 #include "run/preview.h"
 
 static void
@@ -155,6 +158,22 @@ preview_row(const struct hook_push *p, const struct app_rec *app,
 }
 
 static void
+say_live(const struct hook_push *p, const char *branch, const char *host)
+{
+	char url[DOMAIN_MAX + 64], why[TLS_WHY_MAX];
+
+	tls_site_url(p->conf, host, url, sizeof(url));
+	sayf(p, "-----> Preview of '%.200s' live at %s", branch, url);
+	if (!conf_https(p->conf) || tls_wanted(p->conf, host) ||
+	    !tls_preview_host(p->conf, host))
+		return;
+	if (!tls_wildcard_why(p->conf, why, sizeof(why)))
+		snprintf(why, sizeof(why), "the wildcard certificate is not"
+		    " served yet (see the log)");
+	sayf(p, "       over plain HTTP: %.400s", why);
+}
+
+static void
 preview_deploy(const struct hook_push *p, const struct app_rec *app,
     const char *branch, struct hook_update *u)
 {
@@ -181,8 +200,7 @@ preview_deploy(const struct hook_push *p, const struct app_rec *app,
 	pp.app = pa.name;
 	if (deploy_update(&pp, u) == 0 && preview_app_host(p->conf, pa.name, 1,
 	    host, sizeof(host)) == 0)
-		sayf(p, "-----> Preview of '%.200s' live at http://%s:%d/",
-		    branch, host, p->conf->http_listen_port);
+		say_live(p, branch, host);
 	close(fd);
 }
 

@@ -16,6 +16,7 @@
 #include "core/preview.h"
 #include "core/store_preview.h"
 #include "gitd/gitd_dispatch.h"
+#include "router/router_tls.h"
 #include "run/preview.h"
 
 struct list {
@@ -69,8 +70,7 @@ list_one(void *arg, const struct preview_rec *p)
 		return l->failed = 1;
 	if (preview_app_host(l->g->conf, p->name, 1, host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "?");
-	snprintf(url, sizeof(url), "http://%s:%d/", host,
-	    l->g->conf->http_listen_port);
+	tls_site_url(l->g->conf, host, url, sizeof(url));
 	age_text(time(NULL) - p->pushed_at, age, sizeof(age));
 	json_array_append_new(l->rows, json_pack("{s:o, s:s, s:s, s:s, s:s,"
 	    " s:I, s:s, s:i}", "branch", gitd_json_text(p->branch), "url", url,
@@ -109,6 +109,7 @@ cmd_previews_enable(struct gitd_ctx *g, int argc, char **argv)
 {
 	const char *pattern = "*";
 	char why[256], name[STORE_NAME_MAX], dom[CONF_NAME_MAX + 16];
+	char host[STORE_NAME_MAX + sizeof(dom) + 16], url[sizeof(host) + 32];
 
 	if (argc == 4 && strcmp(argv[2], "--pattern") == 0)
 		pattern = argv[3];
@@ -134,9 +135,10 @@ cmd_previews_enable(struct gitd_ctx *g, int argc, char **argv)
 	}
 	if (preview_domain(g->conf, dom, sizeof(dom)) == -1)
 		snprintf(dom, sizeof(dom), "?");
+	snprintf(host, sizeof(host), "%s--BRANCH.%s", g->app.name, dom);
+	tls_site_url(g->conf, host, url, sizeof(url));
 	gitd_printf(g, "previews of %s on: a push of a branch matching '%s'"
-	    " deploys it at http://%s--BRANCH.%s:%d/\n", g->app.name, pattern,
-	    g->app.name, dom, g->conf->http_listen_port);
+	    " deploys it at %s\n", g->app.name, pattern, url);
 	return 0;
 }
 

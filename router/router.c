@@ -81,6 +81,7 @@ router_update(const struct conf *c, struct store *st, const char *show, int at,
 		close(lock);
 		return -1;
 	}
+	tls_wildcard_sync(c); /* the previews' certificate, router_tls.h */
 	if (routes_collect(c, st, NULL, 0, &r, err, errlen) == -1) {
 		rc = -1;
 	} else {
@@ -111,6 +112,7 @@ router_start(const struct conf *c, struct store *st, int *started, char *err,
 	/* start it with the whole table: no moment with an empty config */
 	if ((lock = router_lock(c, err, errlen)) == -1)
 		return -1;
+	tls_wildcard_sync(c);
 	if ((rc = routes_collect(c, st, NULL, 0, &r, err, errlen)) == 0) {
 		rc = router_backend(c)->start(c, &r, err, errlen);
 		routes_free(&r);

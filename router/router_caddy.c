@@ -178,7 +178,7 @@ render(const struct conf *c, const struct routes *rs, const char *home)
 	    listen, "routes", server_routes(c, rs, 0), "automatic_https",
 	    "disable", 1);
 	/* HTTPS only on https_listen (router_caddy_tls.c) */
-	if ((tls = caddy_tls_server(c, server_routes(c, rs, 1))) != NULL)
+	if ((tls = caddy_tls_server(c, rs, server_routes(c, rs, 1))) != NULL)
 		json_object_set_new(servers, "berth_tls", tls);
 	return json_pack("{s:{s:s, s:[s]}, s:{s:s, s:s}, s:{s:{s:i, s:i, s:o},"
 	    " s:o}}", "admin", "listen", admin, "origins", "localhost",

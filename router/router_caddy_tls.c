@@ -11,7 +11,9 @@
  * Caddy's own redirect server is disabled: it would listen on all
  * addresses.  berth renders the redirect itself, on http_listen, and only
  * for names whose certificate Caddy holds; the others keep answering over
- * HTTP until it does.
+ * HTTP until it does.  The preview hosts are not Caddy's to manage: they
+ * are served with the operator's wildcard certificate, loaded inline, or
+ * stay on HTTP (router_wildcard.c).
  */
 #include "router/router_tls.h"
 
@@ -25,10 +27,28 @@
 
 #define CADDY_LOG_TAIL (256 * 1024) /* bytes of caddy.log read for a cause */
 
+/* The previews' wildcard (router_wildcard.c), inline: Caddy runs as its
+ * own uid and cannot read root's key file; the config reaches it only
+ * over the admin socket, and berth's copy is root's alone. */
+static void
+add_wildcard(const struct conf *c, json_t *app)
+{
+	char *crt, *key;
+
+	if (!tls_wildcard(c) || tls_wildcard_pem(c, &crt, &key) == -1)
+		return;
+	json_object_set_new(app, "certificates", json_pack("{s:[{s:s, s:s,"
+	    " s:[s]}]}", "load_pem", "certificate", crt, "key", key, "tags",
+	    "berth-previews"));
+	explicit_bzero(key, strlen(key));
+	free(crt);
+	free(key);
+}
+
 json_t *
 caddy_tls_app(const struct conf *c)
 {
-	json_t *issuer;
+	json_t *issuer, *app;
 
 	issuer = json_pack("{s:s, s:s}", "module", "acme", "ca", c->acme_ca);
 	if (c->acme_email[0] != '\0')
@@ -36,12 +56,37 @@ caddy_tls_app(const struct conf *c)
 	if (c->acme_ca_root[0] != '\0')
 		json_object_set_new(issuer, "trusted_roots_pem_files",
 		    json_pack("[s]", c->acme_ca_root));
-	return json_pack("{s:{s:[{s:[o]}]}}", "automation", "policies",
+	app = json_pack("{s:{s:[{s:[o]}]}}", "automation", "policies",
 	    "issuers", issuer);
+	if (conf_https(c))
+		add_wildcard(c, app);
+	return app;
+}
+
+/* The automatic HTTPS of the TLS server: no redirect server (berth
+ * renders its own), no certificate management for the preview hosts. */
+static json_t *
+auto_https(const struct conf *c, const struct routes *rs)
+{
+	json_t *skip = json_array(), *a;
+
+	for (size_t i = 0; i < rs->n; i++)
+		for (size_t d = 0; d < rs->v[i].ndomains; d++)
+			if (tls_preview_host(c, rs->v[i].domains[d]) &&
+			    tls_has_cert(c, rs->v[i].domains[d]))
+				json_array_append_new(skip,
+				    json_string(rs->v[i].domains[d]));
+	a = json_pack("{s:b}", "disable_redirects", 1);
+	if (json_array_size(skip) > 0)
+		json_object_set_new(a, "skip_certificates", skip);
+	else
+		json_decref(skip);
+	return a;
 }
 
 json_t *
-caddy_tls_server(const struct conf *c, json_t *routes)
+caddy_tls_server(const struct conf *c, const struct routes *rs,
+    json_t *routes)
 {
 	char listen[96];
 	int v6 = strchr(c->https_listen_addr, ':') != NULL;
@@ -52,8 +97,8 @@ caddy_tls_server(const struct conf *c, json_t *routes)
 	}
 	snprintf(listen, sizeof(listen), "%s%s%s:%d", v6 ? "[" : "",
 	    c->https_listen_addr, v6 ? "]" : "", c->https_listen_port);
-	return json_pack("{s:[s], s:o, s:{s:b}}", "listen", listen, "routes",
-	    routes, "automatic_https", "disable_redirects", 1);
+	return json_pack("{s:[s], s:o, s:o}", "listen", listen, "routes",
+	    routes, "automatic_https", auto_https(c, rs));
 }
 
 json_t *

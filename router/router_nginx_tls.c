@@ -1,7 +1,8 @@
 /*
  * router_nginx_tls.c - the HTTPS parts of nginx's config (see
  * router_tls.h): for each of an app's domains that has a certificate
- * (certbot's, router_certbot.c), a server on [router] https_listen with
+ * (certbot's, router_certbot.c, or for a preview host the operator's
+ * wildcard, router_wildcard.c), a server on [router] https_listen with
  * that certificate and the app's usual locations, and a plain server that
  * redirects the name to it.  A domain without a certificate stays in the
  * app's plain server, so HTTP keeps working until certbot succeeds.
@@ -93,7 +94,7 @@ nginx_tls_render(const struct conf *c, const struct route *r, char *out,
 		const char *d = r->domains[i];
 		if (!tls_has_cert(c, d))
 			continue;
-		if (tls_certbot_paths(c, d, crt, key, sizeof(crt)) == -1)
+		if (tls_cert_paths(c, d, crt, key, sizeof(crt)) == -1)
 			return -1;
 		EMIT("server {\n\tlisten %s ssl;\n\tserver_name %s;\n"
 		    "\tssl_certificate \"%s\";\n\tssl_certificate_key \"%s\";\n",

@@ -24,15 +24,21 @@
 #define TLS_RENEW_EVERY (12 * 3600) /* seconds between certbot renews */
 #define TLS_SERVED_MAX (1024 * 1024) /* the names served over HTTPS */
 
-int
-tls_wanted(const struct conf *c, const char *d)
+/* HTTPS is on and d is a name that can have a certificate. */
+static int
+https_name(const struct conf *c, const char *d)
 {
 	size_t n = strlen(d);
 
-	if (!conf_https(c))
-		return 0;
-	return !(strcmp(d, "localhost") == 0 ||
-	    (n > 10 && strcmp(d + n - 10, ".localhost") == 0));
+	return conf_https(c) && strcmp(d, "localhost") != 0 &&
+	    !(n > 10 && strcmp(d + n - 10, ".localhost") == 0);
+}
+
+int
+tls_wanted(const struct conf *c, const char *d)
+{
+	/* no ACME order per preview: the wildcard or plain HTTP */
+	return https_name(c, d) && (!tls_preview_host(c, d) || tls_wildcard(c));
 }
 
 int
@@ -46,12 +52,23 @@ tls_certbot_paths(const struct conf *c, const char *d, char *crt, char *key,
 }
 
 int
+tls_cert_paths(const struct conf *c, const char *d, char *crt, char *key,
+    size_t len)
+{
+	if (!tls_preview_host(c, d))
+		return tls_certbot_paths(c, d, crt, key, len);
+	return tls_wildcard_paths(c, crt, key, len);
+}
+
+int
 tls_has_cert(const struct conf *c, const char *d)
 {
 	char crt[PATH_MAX], key[PATH_MAX];
 
 	if (!tls_wanted(c, d))
 		return 0;
+	if (tls_preview_host(c, d))
+		return 1; /* tls_wanted: the wildcard is there */
 	if (strcmp(c->router_kind, "caddy") == 0)
 		return caddy_tls_has_cert(c, d);
 	return tls_certbot_paths(c, d, crt, key, sizeof(crt)) == 0 &&
@@ -125,27 +142,45 @@ tls_why(const struct conf *c, const char *d, char *out, size_t len, time_t *at)
 	return 1;
 }
 
+/* The version of domain's certificate for tls/served: the wildcard's
+ * content stamp for a preview host; for nginx, certbot's file's mtime. */
+static void
+served_at(const struct conf *c, const char *d, const char *stamp, char *out,
+    size_t len)
+{
+	char crt[PATH_MAX], key[PATH_MAX];
+	struct stat sb;
+	long long at = 0;
+
+	if (tls_preview_host(c, d)) {
+		snprintf(out, len, "%s", stamp);
+		return;
+	}
+	if (strcmp(c->router_kind, "nginx") == 0 &&
+	    tls_certbot_paths(c, d, crt, key, sizeof(crt)) == 0 &&
+	    stat(crt, &sb) == 0)
+		at = (long long)sb.st_mtime;
+	snprintf(out, len, "%lld", at);
+}
+
 int
 tls_served(const struct conf *c, const struct routes *r, char *out,
     size_t len)
 {
+	char stamp[32] = "?", at[32];
 	size_t o = 0;
 	int n;
 
 	out[0] = '\0';
+	if (tls_wildcard(c) && tls_wildcard_stamp(c, stamp, sizeof(stamp)) == -1)
+		snprintf(stamp, sizeof(stamp), "?");
 	for (size_t i = 0; i < r->n; i++)
 		for (size_t d = 0; d < r->v[i].ndomains; d++) {
 			const char *dom = r->v[i].domains[d];
-			char crt[PATH_MAX], key[PATH_MAX];
-			struct stat sb;
-			long long at = 0;
 			if (!tls_has_cert(c, dom))
 				continue;
-			if (strcmp(c->router_kind, "nginx") == 0 &&
-			    tls_certbot_paths(c, dom, crt, key, sizeof(crt)) == 0 &&
-			    stat(crt, &sb) == 0)
-				at = (long long)sb.st_mtime;
-			n = snprintf(out + o, len - o, "%s%s@%lld", o ? " " : "",
+			served_at(c, dom, stamp, at, sizeof(at));
+			n = snprintf(out + o, len - o, "%s%s@%s", o ? " " : "",
 			    dom, at);
 			if (n < 0 || (size_t)n >= len - o)
 				return -1;
@@ -213,12 +248,15 @@ tls_status(const struct conf *c, const struct routes *r)
 	for (size_t i = 0; i < r->n; i++)
 		for (size_t d = 0; d < r->v[i].ndomains; d++) {
 			const char *dom = r->v[i].domains[d];
-			if (!tls_wanted(c, dom))
+			if (!https_name(c, dom))
 				continue;
 			has = tls_has_cert(c, dom);
-			found = !has && (caddy ? caddy_tls_why(c, dom, why,
-			    sizeof(why)) : tls_why(c, dom, why, sizeof(why),
-			    NULL));
+			if (tls_preview_host(c, dom))
+				found = tls_wildcard_why(c, why, sizeof(why));
+			else
+				found = !has && (caddy ? caddy_tls_why(c, dom, why,
+				    sizeof(why)) : tls_why(c, dom, why, sizeof(why),
+				    NULL));
 			json_array_append_new(out, json_pack("{s:s, s:s, s:b,"
 			    " s:s?}", "domain", dom, "app", r->v[i].app, "https",
 			    has, "error", found ? why : NULL));
@@ -304,7 +342,7 @@ tls_pass(const struct conf *c, struct store *st)
 	}
 	if (strcmp(c->router_kind, "nginx") == 0)
 		certbot_pass(c, &r);
-	if (tls_served_changed(c, &r) &&
+	if ((tls_served_changed(c, &r) || tls_wildcard_changed(c)) &&
 	    router_update(c, st, NULL, 0, err, sizeof(err)) == -1)
 		log_warnx("https: cannot serve the new certificates: %s", err);
 	routes_free(&r);
@@ -327,7 +365,7 @@ tls_domain_removed(const struct conf *c, const char *d)
 	char err[TLS_WHY_MAX];
 
 	tls_note(c, d, NULL);
-	if (strcmp(c->router_kind, "nginx") == 0 && tls_has_cert(c, d) &&
-	    certbot_delete(c, d, err, sizeof(err)) == -1)
+	if (strcmp(c->router_kind, "nginx") == 0 && !tls_preview_host(c, d) &&
+	    tls_has_cert(c, d) && certbot_delete(c, d, err, sizeof(err)) == -1)
 		log_warnx("cannot delete the certificate of %s: %s", d, err);
 }

@@ -18,6 +18,11 @@
  *   tls/failed/DOMAIN           why the last attempt for DOMAIN failed
  *   tls/served                  the domains with a certificate at the last
  *                               render (a pass re-renders when it changes)
+ *
+ * The previews' hosts (APP--LABEL.[previews] domain) are the exception:
+ * they never get an ACME certificate; they are served over HTTPS with the
+ * operator's wildcard certificate ([previews] cert and key) when there is
+ * one, else over plain HTTP (router_wildcard.c).
  */
 #ifndef BERTH_ROUTER_TLS_H
 #define BERTH_ROUTER_TLS_H
@@ -35,12 +40,47 @@
  * is not localhost or under .localhost. */
 int tls_wanted(const struct conf *c, const char *domain);
 
+/* router_wildcard.c: 1 when domain is a preview's host, one label under
+ * [previews] domain (what *.DOMAIN covers). */
+int tls_preview_host(const struct conf *c, const char *domain);
+/* 1 when [previews] cert and key are set and berth's copy of them is
+ * there to serve. */
+int tls_wildcard(const struct conf *c);
+/* The copy's chain and key (what the proxies serve).  0 or -1. */
+int tls_wildcard_paths(const struct conf *c, char *crt, char *key,
+    size_t len);
+/* The copy's content, malloc'd (the caller frees, and clears *key).  0
+ * or -1. */
+int tls_wildcard_pem(const struct conf *c, char **crt, char **key);
+/* 16 hex digits of the copy's SHA-256, for tls/served.  0 or -1. */
+int tls_wildcard_stamp(const struct conf *c, char *out, size_t len);
+/* 1 when the operator's files differ from the copy (and that content
+ * was not refused already): a render would sync them. */
+int tls_wildcard_changed(const struct conf *c);
+/* For `status`: why the previews have no HTTPS ([previews] cert unset),
+ * or why the operator's current files are not served (a refused
+ * renewal).  1 with out, or 0 when there is nothing to say. */
+int tls_wildcard_why(const struct conf *c, char *out, size_t len);
+/* Under the router lock, before a render: copy the operator's files when
+ * they changed and pass conf_wildcard_check_pem; else log why (once per
+ * content) and keep the copy. */
+void tls_wildcard_sync(const struct conf *c);
+/* Where host answers, for the pusher: "https://HOST[:PORT]/" when it has
+ * a certificate, else "http://HOST:HTTP_PORT/". */
+void tls_site_url(const struct conf *c, const char *host, char *out,
+    size_t len);
+
 /* 1 when domain has a certificate the proxy can serve now. */
 int tls_has_cert(const struct conf *c, const char *domain);
 
 /* nginx: certbot's certificate chain and key for domain (they may not
  * exist).  0, or -1 when a path is too long. */
 int tls_certbot_paths(const struct conf *c, const char *domain, char *crt,
+    char *key, size_t len);
+
+/* The certificate chain and key the proxy serves for domain: the
+ * wildcard's for a preview host, else certbot's.  0, or -1 (too long). */
+int tls_cert_paths(const struct conf *c, const char *domain, char *crt,
     char *key, size_t len);
 
 /* "https://DOMAIN" with ":PORT" unless https_listen's port is 443. */
@@ -66,7 +106,8 @@ void tls_note_served(const struct conf *c, const struct routes *r);
 int tls_served_changed(const struct conf *c, const struct routes *r);
 
 /* For `status`: [{domain, app, https: bool, error: text or null}] for
- * every domain of r that is to be served over HTTPS. */
+ * every domain of r that is to be served over HTTPS, and with HTTPS on,
+ * every preview host (its error: tls_wildcard_why). */
 json_t *tls_status(const struct conf *c, const struct routes *r);
 
 /* Caddy's storage: the error Caddy last logged for domain's certificate
@@ -78,9 +119,11 @@ int caddy_tls_has_cert(const struct conf *c, const char *domain);
 
 /* Caddy: the "tls" app (issuer: acme_ca, acme_email, acme_ca_root). */
 json_t *caddy_tls_app(const struct conf *c);
-/* Caddy: the HTTPS server on https_listen with routes, or NULL when
- * HTTPS is off. */
-json_t *caddy_tls_server(const struct conf *c, json_t *routes);
+/* Caddy: the HTTPS server on https_listen with routes (no certificate
+ * management for the preview hosts of rs: the wildcard serves them), or
+ * NULL when HTTPS is off. */
+json_t *caddy_tls_server(const struct conf *c, const struct routes *rs,
+    json_t *routes);
 /* Caddy: a route on the HTTP server that redirects the hosts of app that
  * have a certificate to HTTPS, or NULL when none has. */
 json_t *caddy_tls_redirect(const struct conf *c, const struct route *r);

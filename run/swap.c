@@ -41,6 +41,7 @@
 #include "run/procs.h"
 #include "run/swap.h"
 #include "router/router.h"
+#include "router/router_tls.h"
 #include "run/shim_spawn.h"
 
 static void
@@ -328,7 +329,7 @@ swap_processes(const struct conf *c, struct store *st,
 	struct plan *pl = NULL;
 	struct vars vs;
 	const char *path;
-	char host[STORE_NAME_MAX + CONF_NAME_MAX + 16];
+	char host[STORE_NAME_MAX + CONF_NAME_MAX + 16], url[sizeof(host) + 32];
 	int rc = -1, route, ready[MAX_INSTANCES];
 
 	for (size_t i = 0; i < MAX_INSTANCES; i++)
@@ -370,9 +371,11 @@ swap_processes(const struct conf *c, struct store *st,
 	if (switch_over(c, st, app, version, route, pl, old, why, whylen) == -1)
 		goto fail;
 	if (route && preview_app_host(c, app->name, app->parent_id != 0, host,
-	    sizeof(host)) == 0)
-		sayf(say, ctx, "-----> Routed http://%s:%d/ to v%d (%s)", host,
-		    c->http_listen_port, version, c->router_kind);
+	    sizeof(host)) == 0) {
+		tls_site_url(c, host, url, sizeof(url));
+		sayf(say, ctx, "-----> Routed %s to v%d (%s)", url, version,
+		    c->router_kind);
+	}
 	for (size_t i = 0; i < old->n && (scope->type || scope->scale); i++)
 		sayf(say, ctx, "       %s.%d stops after %d s", old->p[i].type,
 		    old->p[i].idx, c->health_grace);
