@@ -119,6 +119,10 @@ int nginx_render_site(const struct conf *c, const struct route *r, char *out,
     size_t len);
 int nginx_render_main(const struct conf *c, const char *dir,
     const char *sites, char *out, size_t len);
+/* SIGHUP to the managed nginx's master, then wait (at most 3 s) until no
+ * old worker takes new requests (router_nginx_reload.c).  -1 only if the
+ * signal cannot be sent. */
+int nginx_reload_master(pid_t master, char *err, size_t errlen);
 
 /* router_same.c: 1 when applying r would change no file in sites and the
  * last apply reached nginx (base/applied); mark sets or clears that. */

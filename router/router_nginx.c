@@ -435,74 +435,10 @@ managed_pid(const struct conf *c)
 	    c->router_config_dir) == -1 ? 0 : router_pidfile(path, (uid_t)-1);
 }
 
-/* The worker pids of the master, as a space-separated list. */
-static void
-children(pid_t master, char *out, size_t len)
-{
-	char path[64];
-	FILE *f;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", (long)master,
-	    (long)master);
-	if ((f = fopen(path, "re")) == NULL)
-		return;
-	if (fgets(out, (int)len, f) == NULL)
-		out[0] = '\0';
-	fclose(f);
-}
-
-/* 1 while the process pid still accepts requests (an old, live worker). */
-static int
-still_accepting(const char *pid)
-{
-	char path[64], title[256] = "";
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return 0; /* gone */
-	n = fread(title, 1, sizeof(title) - 1, f);
-	fclose(f);
-	title[n] = '\0';
-	return strstr(title, "shutting down") == NULL;
-}
-
-/*
- * `nginx -s reload` only signals the master, which starts new workers and
- * about 100 ms later tells the old ones to stop accepting.  Wait (at most
- * 3 s) until every old worker is gone or has retitled itself "shutting
- * down" (it keeps serving requests in flight, like websockets, but takes no
- * new ones): from then on every new request sees the new config.
- */
-static void
-wait_reloaded(const char *before)
-{
-	char pid[24];
-
-	for (int i = 0; i < 300; i++) {
-		int waiting = 0;
-		for (const char *p = before; *p;) {
-			size_t n = strcspn(p, " \n");
-			if (n > 0 && n < sizeof(pid)) {
-				snprintf(pid, sizeof(pid), "%.*s", (int)n, p);
-				waiting |= still_accepting(pid);
-			}
-			p += n;
-			p += strspn(p, " \n");
-		}
-		if (!waiting)
-			return;
-		usleep(10000);
-	}
-	log_warnx("old nginx workers still accept requests 3 s after a reload");
-}
-
 static int
 reload(const struct conf *c, char *err, size_t errlen)
 {
-	char before[1024], out[1024];
+	char out[1024];
 	pid_t pid;
 
 	if (!c->router_manage) {
@@ -517,15 +453,9 @@ reload(const struct conf *c, char *err, size_t errlen)
 	}
 	if ((pid = managed_pid(c)) == 0)
 		return 0; /* not running: it reads the files when it starts */
-	children(pid, before, sizeof(before));
 	/* what `nginx -s reload` does, without parsing the whole config once
 	 * more in a new process (nginx -t already checked it) */
-	if (kill(pid, SIGHUP) == -1) {
-		snprintf(err, errlen, "nginx reload failed: %s", strerror(errno));
-		return -1;
-	}
-	wait_reloaded(before);
-	return 0;
+	return nginx_reload_master(pid, err, errlen);
 }
 
 /* The parent of pid, 0 if unknown. */
