@@ -158,6 +158,9 @@ ident_kill_all(const struct ident *id)
 			_exit(1);
 		for (int i = 0; i < IDENT_KILL_TRIES; i++) {
 			(void)kill(-1, SIGKILL);
+			/* none left, not even a zombie: no need to read /proc */
+			if (kill(-1, 0) == -1 && errno == ESRCH)
+				_exit(0);
 			switch (procinfo_uid_running(id->uid, getpid())) {
 			case 0:
 				_exit(0);

@@ -139,6 +139,9 @@ struct pass {
 	const struct conf *c;
 	struct store *st;
 	int full, failed;
+	int git;               /* libgit2 initialised (only for a pass that
+	                          works on a repository: its init parses the
+	                          system's CA bundle, ~10 ms of CPU) */
 	struct app_rec *apps;  /* listed first: no read stays open while */
 	size_t napps;          /* a repack runs or a prune writes */
 };
@@ -189,6 +192,12 @@ pass_app(struct pass *p, const struct app_rec *a)
 	want_gc = p->c->gc_auto_packs > 0 && packs >= p->c->gc_auto_packs;
 	if (!want_gc && !p->full)
 		return;
+	if (!p->git && git_libgit2_init() < 0) {
+		log_warnx("upkeep: cannot initialise libgit2");
+		p->failed = 1;
+		return;
+	}
+	p->git = 1;
 	if (applock_try(p->c, a->name, "berth serve's upkeep", &fd, err,
 	    sizeof(err)) != 1) {
 		log_debug("upkeep: '%s' is busy; next pass", a->name);
@@ -206,7 +215,7 @@ pass_app(struct pass *p, const struct app_rec *a)
 int
 upkeep_pass(const struct conf *c, int full)
 {
-	struct pass p = { c, NULL, full, 0, NULL, 0 };
+	struct pass p = { c, NULL, full, 0, 0, NULL, 0 };
 	char db[PATH_MAX], err[512] = "data dir path too long";
 	int expired;
 
@@ -215,7 +224,6 @@ upkeep_pass(const struct conf *c, int full)
 		log_warnx("upkeep: %s", err);
 		return 1;
 	}
-	git_libgit2_init();
 	log_debug("upkeep pass%s", full ? " (full)" : "");
 	/* previews idle past [previews] ttl go first (run/preview.h) */
 	if (full && preview_expire(c, p.st, &expired) == -1)
@@ -232,6 +240,7 @@ upkeep_pass(const struct conf *c, int full)
 		p.failed = 1;
 	}
 	store_close(p.st);
-	git_libgit2_shutdown();
+	if (p.git)
+		git_libgit2_shutdown();
 	return p.failed;
 }

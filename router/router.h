@@ -126,12 +126,32 @@ int nginx_render_site(const struct conf *c, const struct route *r, char *out,
     size_t len);
 int nginx_render_main(const struct conf *c, const char *dir,
     const char *sites, char *out, size_t len);
+/* SIGHUP to the managed nginx's master, then wait (at most 3 s) until no
+ * old worker takes new requests (router_nginx_reload.c).  -1 only if the
+ * signal cannot be sent. */
+int nginx_reload_master(pid_t master, char *err, size_t errlen);
 
-/* router_same.c: 1 when applying r would change no file in sites and the
- * last apply reached nginx (base/applied); mark sets or clears that. */
-int router_sites_same(const struct routes *r, const char *base,
-    const char *sites, const char *stg);
-int router_applied_mark(const char *base, int applied);
+/*
+ * The staging of an nginx apply (router_nginx_stage.c).  nginx_stage:
+ * in stg/sites, the file of each app of r whose rendering differs from
+ * sites/ (fresh[i] set, counted in nfresh) and a symlink to every other
+ * entry of sites; stale counts berth's files of apps r no longer routes.
+ * 0, or -1 with errno set.  nginx_stage_install: rename the fresh files
+ * into sites and remove the stale ones.  nginx_applied: 1 if the last
+ * apply reached nginx (base/applied); mark sets or clears that.
+ */
+struct nginx_stage {
+	unsigned char *fresh; /* one per route */
+	size_t nfresh;
+	size_t stale;
+};
+int nginx_stage(const struct conf *c, const struct routes *r,
+    const char *sites, const char *stg, struct nginx_stage *s);
+int nginx_stage_install(const struct routes *r, const struct nginx_stage *s,
+    const char *sites, const char *stg, char *err, size_t errlen);
+void nginx_stage_free(struct nginx_stage *s);
+int nginx_applied(const char *base);
+int nginx_applied_mark(const char *base, int applied);
 
 /* Listeners (router_listen.c): the processes listening on addr:port (a
  * wildcard address on that port counts), at most max.  A socket whose

@@ -2,11 +2,12 @@
  * router_nginx.c - nginx as the router: one server block per app in
  * CONFIG_DIR/nginx/sites/APP.conf.
  *
- * Applying a routing table: render every app's file; copy the whole sites
- * dir into a staging dir with the new files in it (any file an operator
- * dropped there by hand comes along too); `nginx -t` a main config that
- * includes the staging dir; only if nginx accepts it, rename the changed
- * files into place, remove the files of apps that are gone, and reload.  So
+ * Applying a routing table: render every app's file into a staging dir
+ * that holds the changed files and links to all the others (any file an
+ * operator dropped there by hand comes along too; router_nginx_stage.c);
+ * `nginx -t` a main config that includes the staging dir; only if nginx
+ * accepts it, rename the changed files into place, remove the files of
+ * apps that are gone, and reload (router_nginx_reload.c).  So
  * a config nginx rejects never reaches the running nginx, and the error the
  * caller sees is nginx's own.  In managed mode berth also writes the main
  * config (CONFIG_DIR/nginx/nginx.conf) and starts nginx with it; otherwise
@@ -31,7 +32,6 @@
 #include "router/router.h"
 #include "router/router_tls.h"
 
-#define SITE_MAX (64 * 1024)
 #define NGINX "/usr/sbin/nginx"
 /* nginx stores each server_name in a hash bucket with its length and a
  * pointer: a 253-character name needs 272 bytes, and the default bucket
@@ -44,10 +44,6 @@
 static int write_main(const struct conf *c, const char *dir,
     const char *sites, char *err, size_t errlen);
 static int write_file(const char *path, const char *data, size_t len);
-static int stage(const struct conf *c, const struct routes *r,
-    const char *sites, const char *stg, char *err, size_t errlen);
-static int install(const struct routes *r, const char *sites,
-    const char *stg, char *err, size_t errlen);
 static int reload(const struct conf *c, char *err, size_t errlen);
 
 static int
@@ -80,7 +76,8 @@ nginx_apply(const struct conf *c, const struct routes *r, char *err,
     size_t errlen)
 {
 	char base[PATH_MAX], sites[PATH_MAX], stg[PATH_MAX], out[4096];
-	char conf[PATH_MAX];
+	char conf[PATH_MAX], ssites[PATH_MAX];
+	struct nginx_stage s = { 0 };
 	int rc = -1;
 
 	if (dirs(c, base, sites, stg) == -1) {
@@ -89,11 +86,17 @@ nginx_apply(const struct conf *c, const struct routes *r, char *err,
 		return -1;
 	}
 	(void)rmtree(stg);
-	if (stage(c, r, sites, stg, err, errlen) == -1)
+	if (pathf(ssites, sizeof(ssites), "%s/sites", stg) == -1 ||
+	    write_main(c, stg, ssites, err, errlen) == -1 ||
+	    nginx_stage(c, r, sites, stg, &s) == -1) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "cannot stage the nginx config: %s",
+			    strerror(errno));
 		goto out;
+	}
 	/* the same files, and (with HTTPS) the same certificate files as
 	 * when nginx last loaded them: a renewal changes only the latter */
-	if (router_sites_same(r, base, sites, stg) &&
+	if (s.nfresh == 0 && s.stale == 0 && nginx_applied(base) &&
 	    (!conf_https(c) || !tls_served_changed(c, r))) {
 		testpoint(c, "router-reload"); /* the same moment, for the tests */
 		rc = 0; /* nothing to apply: no reload */
@@ -107,124 +110,19 @@ nginx_apply(const struct conf *c, const struct routes *r, char *err,
 		    out);
 		goto out;
 	}
-	if (router_applied_mark(base, 0) == -1 ||
-	    install(r, sites, stg, err, errlen) == -1)
+	if (nginx_applied_mark(base, 0) == -1 ||
+	    nginx_stage_install(r, &s, sites, stg, err, errlen) == -1)
 		goto out;
 	testpoint(c, "router-reload"); /* new files in place, nginx not told */
 	if (reload(c, err, errlen) == -1)
 		goto out;
-	if (router_applied_mark(base, 1) == -1)
+	if (nginx_applied_mark(base, 1) == -1)
 		log_warn("cannot mark the nginx config applied");
 	rc = 0;
 out:
+	nginx_stage_free(&s);
 	(void)rmtree(stg);
 	return rc;
-}
-
-/* The staging dir: main config + a copy of sites/ with our files in it. */
-static int
-stage(const struct conf *c, const struct routes *r, const char *sites,
-    const char *stg, char *err, size_t errlen)
-{
-	char ssites[PATH_MAX], path[PATH_MAX], src[PATH_MAX], *buf;
-	struct dirent *de;
-	DIR *d;
-	int rc = -1;
-
-	if ((buf = malloc(SITE_MAX)) == NULL ||
-	    pathf(ssites, sizeof(ssites), "%s/sites", stg) == -1 ||
-	    mkdirs(ssites, 0755) == -1 ||
-	    write_main(c, stg, ssites, err, errlen) == -1)
-		goto fail;
-	/* what is there now (including hand-written files) ... */
-	if ((d = opendir(sites)) == NULL)
-		goto fail;
-	while ((de = readdir(d)) != NULL) {
-		FILE *f;
-		size_t n;
-		if (de->d_name[0] == '.' || pathf(src, sizeof(src), "%s/%s",
-		    sites, de->d_name) == -1 || pathf(path, sizeof(path), "%s/%s",
-		    ssites, de->d_name) == -1 || (f = fopen(src, "re")) == NULL)
-			continue;
-		n = fread(buf, 1, SITE_MAX, f);
-		fclose(f);
-		if (write_file(path, buf, n) == -1) {
-			closedir(d);
-			goto fail;
-		}
-	}
-	closedir(d);
-	/* ... with berth's own files replaced by the new ones */
-	for (size_t i = 0; i < r->n; i++) {
-		int n = nginx_render_site(c, &r->v[i], buf, SITE_MAX);
-		if (n < 0 || pathf(path, sizeof(path), "%s/%s.conf", ssites,
-		    r->v[i].app) == -1 || write_file(path, buf, (size_t)n) == -1)
-			goto fail;
-	}
-	rc = 0;
-	goto out;
-fail:
-	if (err[0] == '\0')
-		snprintf(err, errlen, "cannot stage the nginx config: %s",
-		    strerror(errno));
-out:
-	free(buf);
-	return rc;
-}
-
-/* Is this sites/ file one of berth's (starts with our marker line)? */
-static int
-ours(const char *path)
-{
-	char line[64] = "";
-	FILE *f = fopen(path, "re");
-
-	if (f == NULL)
-		return 0;
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	return strncmp(line, "# berth: app ", 13) == 0;
-}
-
-static int
-routed(const struct routes *r, const char *file)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		size_t n = strlen(r->v[i].app);
-		if (strncmp(file, r->v[i].app, n) == 0 &&
-		    strcmp(file + n, ".conf") == 0)
-			return 1;
-	}
-	return 0;
-}
-
-static int
-install(const struct routes *r, const char *sites, const char *stg, char *err,
-    size_t errlen)
-{
-	char from[PATH_MAX], to[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	for (size_t i = 0; i < r->n; i++) {
-		if (pathf(from, sizeof(from), "%s/sites/%s.conf", stg,
-		    r->v[i].app) == -1 || pathf(to, sizeof(to), "%s/%s.conf",
-		    sites, r->v[i].app) == -1 || rename(from, to) == -1) {
-			snprintf(err, errlen, "cannot install '%s': %s", to,
-			    strerror(errno));
-			return -1;
-		}
-	}
-	if ((d = opendir(sites)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) /* apps that are no longer routed */
-		if (de->d_name[0] != '.' && !routed(r, de->d_name) &&
-		    pathf(to, sizeof(to), "%s/%s", sites, de->d_name) == 0 &&
-		    ours(to))
-			(void)unlink(to);
-	closedir(d);
-	return 0;
 }
 
 /* One character of a page inside an nginx "..." string (NULL: as it
@@ -445,74 +343,10 @@ managed_pid(const struct conf *c)
 	    c->router_config_dir) == -1 ? 0 : router_pidfile(path, (uid_t)-1);
 }
 
-/* The worker pids of the master, as a space-separated list. */
-static void
-children(pid_t master, char *out, size_t len)
-{
-	char path[64];
-	FILE *f;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", (long)master,
-	    (long)master);
-	if ((f = fopen(path, "re")) == NULL)
-		return;
-	if (fgets(out, (int)len, f) == NULL)
-		out[0] = '\0';
-	fclose(f);
-}
-
-/* 1 while the process pid still accepts requests (an old, live worker). */
-static int
-still_accepting(const char *pid)
-{
-	char path[64], title[256] = "";
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return 0; /* gone */
-	n = fread(title, 1, sizeof(title) - 1, f);
-	fclose(f);
-	title[n] = '\0';
-	return strstr(title, "shutting down") == NULL;
-}
-
-/*
- * `nginx -s reload` only signals the master, which starts new workers and
- * about 100 ms later tells the old ones to stop accepting.  Wait (at most
- * 3 s) until every old worker is gone or has retitled itself "shutting
- * down" (it keeps serving requests in flight, like websockets, but takes no
- * new ones): from then on every new request sees the new config.
- */
-static void
-wait_reloaded(const char *before)
-{
-	char pid[24];
-
-	for (int i = 0; i < 300; i++) {
-		int waiting = 0;
-		for (const char *p = before; *p;) {
-			size_t n = strcspn(p, " \n");
-			if (n > 0 && n < sizeof(pid)) {
-				snprintf(pid, sizeof(pid), "%.*s", (int)n, p);
-				waiting |= still_accepting(pid);
-			}
-			p += n;
-			p += strspn(p, " \n");
-		}
-		if (!waiting)
-			return;
-		usleep(10000);
-	}
-	log_warnx("old nginx workers still accept requests 3 s after a reload");
-}
-
 static int
 reload(const struct conf *c, char *err, size_t errlen)
 {
-	char before[1024], out[1024];
+	char out[1024];
 	pid_t pid;
 
 	if (!c->router_manage) {
@@ -527,15 +361,9 @@ reload(const struct conf *c, char *err, size_t errlen)
 	}
 	if ((pid = managed_pid(c)) == 0)
 		return 0; /* not running: it reads the files when it starts */
-	children(pid, before, sizeof(before));
 	/* what `nginx -s reload` does, without parsing the whole config once
 	 * more in a new process (nginx -t already checked it) */
-	if (kill(pid, SIGHUP) == -1) {
-		snprintf(err, errlen, "nginx reload failed: %s", strerror(errno));
-		return -1;
-	}
-	wait_reloaded(before);
-	return 0;
+	return nginx_reload_master(pid, err, errlen);
 }
 
 /* The parent of pid, 0 if unknown. */

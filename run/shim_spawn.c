@@ -165,7 +165,7 @@ words(const struct conf *c, struct store *st, const char *app,
 	if (p->port > 0) {
 		struct app_rec a;
 		if (store_app_get(st, app, &a) != 0 ||
-		    upstream_port(st, &a, &upstream, err, errlen) == -1)
+		    upstream_port(c, st, &a, &upstream, err, errlen) == -1)
 			return -1;
 		if (store_formation_get(st, p->app_id, p->type, &count) != 0 ||
 		    count < 1)

@@ -36,9 +36,11 @@ void shim_cmd_release(struct shim_cmd *sc);
 void shim_exec(const struct shim_cmd *sc, int ready_fd);
 
 /* The app's stable upstream port, chosen (a free loopback port) and
- * recorded the first time.  0 or -1 with err. */
-int upstream_port(struct store *st, const struct app_rec *app, int *port,
-    char *err, size_t errlen);
+ * recorded the first time, and chosen anew when another program listens
+ * on it (the next render of the routes points the proxy there).  0 or -1
+ * with err. */
+int upstream_port(const struct conf *c, struct store *st,
+    const struct app_rec *app, int *port, char *err, size_t errlen);
 
 /* As root: make sure net.ipv4.tcp_migrate_req is 1, so a retiring
  * relay's accept queue moves to the new release's (a log line says so). */

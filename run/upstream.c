@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/path.h"
 #include "core/num.h"
+#include "router/router.h"
 #include "run/procs.h"
 #include "run/shim_spawn.h"
 
@@ -89,16 +90,63 @@ free_port(void)
 	return 0;
 }
 
-int
-upstream_port(struct store *st, const struct app_rec *app, int *port,
-    char *err, size_t errlen)
+/* 1 when a holder of 127.0.0.1:port is a process supervisor of app of
+ * this data dir (its relay joins the port): "berth-shim shim DATA ID APP
+ * ...". */
+static int
+app_shim(const struct conf *c, const char *app, const struct holder *h)
 {
+	char want[PATH_MAX + 32];
+	const char *p;
+	size_t n = strlen(app);
+
+	if (h->pid <= 0 || snprintf(want, sizeof(want), "berth-shim shim %s ",
+	    c->data_dir) >= (int)sizeof(want) ||
+	    strncmp(h->cmd, want, strlen(want)) != 0)
+		return 0;
+	p = h->cmd + strlen(want);
+	p += strspn(p, "0123456789"); /* the process id */
+	return *p == ' ' && strncmp(p + 1, app, n) == 0 && p[1 + n] == ' ';
+}
+
+/*
+ * 1 when another program listens on port, so the app's relays cannot join
+ * it (who: that program).  The port is the app's while no relay holds it
+ * (a stopped app, a restart), and anything may bind it meanwhile.
+ */
+static int
+taken(const struct conf *c, const char *app, int port, char *who,
+    size_t wholen)
+{
+	struct holder h[HOLDERS_MAX];
+	size_t n;
+
+	if (bindable(port) || router_holders("127.0.0.1", port, h, HOLDERS_MAX,
+	    &n) == -1)
+		return 0; /* free, or unknown: the relay will say */
+	for (size_t i = 0; i < n; i++)
+		if (!app_shim(c, app, &h[i])) {
+			router_holder_describe(&h[i], who, wholen);
+			return 1;
+		}
+	return 0;
+}
+
+int
+upstream_port(const struct conf *c, struct store *st,
+    const struct app_rec *app, int *port, char *err, size_t errlen)
+{
+	char who[256];
+
 	if (store_app_upstream(st, app->id, port) != 0) {
 		snprintf(err, errlen, "%s", store_error(st));
 		return -1;
 	}
-	if (*port > 0)
+	if (*port > 0 && !taken(c, app->name, *port, who, sizeof(who)))
 		return 0;
+	if (*port > 0)
+		log_warnx("app '%s': its upstream port %d is taken by %s: moving"
+		    " to another port", app->name, *port, who);
 	if ((*port = free_port()) == 0) {
 		snprintf(err, errlen, "no free port: %s", strerror(errno));
 		return -1;

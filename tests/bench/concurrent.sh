@@ -9,7 +9,10 @@
 # (wall time until the last one ends).  Every push must deploy.  It prints
 # each round and the line
 #     bench concurrent: one=<s> four=<s> ratio=<four / one> (goal 1.3)
-# (medians).  Takes about 20 s.
+#       cpu_per_push=<s> cpu_floor_ratio=<4 * cpu_per_push / cores / one>
+# (medians): the server-side CPU of one push (berth serve and every
+# process it reaped) bounds the ratio from below on a machine with few
+# cores, however little the pushes wait on each other.  Takes about 20 s.
 #
 # How to run:  make bench      (runs tests/bench/run with BERTH set)
 #          or  BERTH=/abs/path/build/berth tests/bench/concurrent.sh
@@ -45,11 +48,15 @@ for a in c1 c2 c3 c4; do
 	push "$a"
 done
 
-ONE=() FOUR=()
+# cpu: CPU seconds berth serve and the processes it reaped (connection
+# processes and, through them, builds) have used so far
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15 + $16 + $17) / hz }' "/proc/$BERTH_PID/stat"; }
+ONE=() FOUR=() CPU=()
 for r in $(seq "$RUNS"); do
-	t0=$EPOCHREALTIME
+	t0=$EPOCHREALTIME c0=$(cpu)
 	push c1
 	one=$(awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
+	CPU+=("$(awk -v a="$(cpu)" -v b="$c0" 'BEGIN { printf "%.3f", a - b }')")
 	t0=$EPOCHREALTIME
 	pids=()
 	for a in c1 c2 c3 c4; do
@@ -65,4 +72,10 @@ for r in $(seq "$RUNS"); do
 done
 one=$(median "${ONE[@]}") four=$(median "${FOUR[@]}")
 ratio=$(awk -v a="$four" -v b="$one" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-echo "bench concurrent: one=$one four=$four ratio=$ratio (goal $GOAL)"
+# four pushes cannot take less than their CPU over the cores: with one
+# push's server-side CPU c and n cores, four at once need 4c/n of wall
+# time at least (more while other work shares the machine)
+cpu1=$(median "${CPU[@]}") ncpu=$(nproc)
+floor=$(awk -v c="$cpu1" -v n="$ncpu" -v o="$one" 'BEGIN { printf "%.2f", (o > 0 ? 4 * c / n / o : 0) }')
+echo "  server CPU per push: $cpu1 s (median; berth serve and its children); $ncpu cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench concurrent: one=$one four=$four ratio=$ratio (goal $GOAL) cpu_per_push=$cpu1 cpu_floor_ratio=$floor"

@@ -107,4 +107,9 @@ printf '%s\n' "${ROWS[@]}"
 ratio=$(awk -v a="$TOTAL_RSS" -v b="$PIKU_RSS" 'BEGIN { printf "%.2f", a / 1024 / b }')
 awk -v s="$SHIM_MAX" -v g="$SHIM_GOAL" 'BEGIN { exit !(s / 1024 > g) }' && echo "  supervisor ABOVE GOAL of $SHIM_GOAL MiB"
 awk -v s="$SERVE_RSS" -v g="$SERVE_GOAL" 'BEGIN { exit !(s / 1024 > g) }' && echo "  idle berth serve ABOVE GOAL of $SERVE_GOAL MiB"
+# what berth serve's RSS is made of: its own pages, and the shared pages of
+# the libraries it maps (the same for every process that maps them)
+serve_priv=$(($(kib "$BERTH_PID" Private_Clean) + $(kib "$BERTH_PID" Private_Dirty)))
+serve_libs=$(awk '$6 ~ /\.so/ { print $6 }' "/proc/$BERTH_PID/maps" | sort -u | wc -l)
+echo "  berth serve: $(mib "$serve_priv") MiB its own (private), $(mib $((SERVE_RSS - serve_priv))) MiB shared pages of $serve_libs libraries; RSS ratio to the $SERVE_GOAL MiB goal: $(awk -v s="$SERVE_RSS" -v g="$SERVE_GOAL" 'BEGIN { printf "%.2f", s / 1024 / g }')"
 echo "bench footprint: serve_rss=$(mib "$SERVE_RSS") shim_rss=$(mib "$SHIM_MAX") (max of $NSHIM) stack_rss=$(mib "$TOTAL_RSS") stack_pss=$(mib "$TOTAL_PSS") MiB vs piku $PIKU_RSS MiB: ratio $ratio"
