@@ -19,6 +19,7 @@
  * new one by then).
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/num.h"
 #include "router/router.h"
 
 #define RELOAD_WAIT_MS 3000
@@ -50,7 +52,9 @@ now_ms(void)
 static void
 children(pid_t master, struct pids *p)
 {
-	char path[64], buf[1024], *s, *end;
+	char path[64], buf[1024];
+	const char *s = buf;
+	long long v;
 	FILE *f;
 
 	p->n = 0;
@@ -61,9 +65,9 @@ children(pid_t master, struct pids *p)
 	if (fgets(buf, sizeof(buf), f) == NULL)
 		buf[0] = '\0';
 	fclose(f);
-	for (s = buf; p->n < PIDS_MAX; s = end) {
-		long v = strtol(s, &end, 10);
-		if (end == s || v <= 1)
+	while (p->n < PIDS_MAX) {
+		s += strspn(s, " ");
+		if (num_prefix(s, 2, INT_MAX, &v, &s) == -1)
 			break;
 		p->v[p->n++] = (pid_t)v;
 	}

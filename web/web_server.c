@@ -11,6 +11,7 @@
  * suspended ones every WEB_STREAM_POLL_MS, so nobody busy-waits.
  */
 #include <errno.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include <netinet/in.h>
 
 #include "core/log.h"
+#include "core/num.h"
 #include "web/web.h"
 #include "web/web_int.h"
 
@@ -319,15 +321,14 @@ declared_too_big(struct web_server *srv, struct MHD_Connection *conn)
 {
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	unsigned long long n;
-	char *end;
+	long long n;
 
 	if (cl == NULL)
 		return 0;
-	errno = 0;
-	n = strtoull(cl, &end, 10);
-	return errno == ERANGE || (*end == '\0' && end != cl &&
-	    n > srv->conf->dash_max_body);
+	/* digits beyond any number are too big; other junk is MHD's to refuse */
+	if (num_parse(cl, 0, LLONG_MAX, &n) == -1)
+		return cl[0] != '\0' && cl[strspn(cl, "0123456789")] == '\0';
+	return (unsigned long long)n > srv->conf->dash_max_body;
 }
 
 static void

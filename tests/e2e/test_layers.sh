@@ -11,7 +11,7 @@ LAYERS="$REPO/tests/layers.sh"
 # copy_tree: the source folders of this checkout into $T/tree
 copy_tree() {
 	rm -rf "$T/tree" && mkdir -p "$T/tree"
-	(cd "$REPO" && cp -r conf core router run deploy gitd cmd "$T/tree/")
+	(cd "$REPO" && cp -r conf core router run deploy export gitd web cmd "$T/tree/")
 }
 
 # refused FILE INCLUDE: with INCLUDE added to FILE, the check fails and
