@@ -71,8 +71,11 @@ load_vars(const struct conf *c, struct store *st, const struct app_rec *app,
 
 	if (vars_load(c, st, app, &vs, err, errlen) == -1)
 		return -1;
+	/* PORT is the image's, as under berth (run/shim_spawn.c): a config
+	 * var of that name is not passed on there either */
 	for (size_t i = 0; i < vs.n && r->nvars < EXPORT_VARS_MAX; i++)
-		if (vars_name_valid(vs.v[i].name, why, sizeof(why)) == 0)
+		if (vars_name_valid(vs.v[i].name, why, sizeof(why)) == 0 &&
+		    strcmp(vs.v[i].name, "PORT") != 0)
 			snprintf(r->vars[r->nvars++], sizeof(r->vars[0]), "%s",
 			    vs.v[i].name);
 	h = vars_get(&vs, "HEALTHCHECK_PATH");

@@ -61,7 +61,8 @@ crun_ns() { # crun ARGS in a mount namespace without the cgroup2 mount
 
 test_export_local() {
 	make_app && as admin apps:create app > /dev/null && push || return 1
-	as admin config:set app "SECRET_TOKEN=$SECRET" HEALTHCHECK_PATH=/ready > /dev/null &&
+	# PORT: berth's own wins over a config var of that name, in the image too
+	as admin config:set app "SECRET_TOKEN=$SECRET" HEALTHCHECK_PATH=/ready PORT=1 > /dev/null &&
 		as admin domains:add app www.export.test > /dev/null &&
 		as admin ps:scale app worker=2 > /dev/null || return 1
 	http app.localhost / > "$T/body1" || return 1
@@ -294,6 +295,8 @@ for t, d in deps.items():
             r = e["valueFrom"]["secretKeyRef"]
             need(r["name"] == "app-config" and r["key"] == e["name"], "secret by name")
     need(any(e["name"] == "SECRET_TOKEN" for e in c[0]["env"]), "the config var's name")
+    names = [e["name"] for e in c[0]["env"]]
+    need(len(names) == len(set(names)), "each env name once (PORT too)")
 need(deps["web"]["spec"]["template"]["spec"]["containers"][0]["command"] == ["python3", "server.py"], "web command")
 need(deps["worker"]["spec"]["template"]["spec"]["containers"][0]["command"] == ["bin/work", "%{x}"], "worker command")
 need(deps["worker"]["spec"]["replicas"] == 2 and deps["web"]["spec"]["replicas"] == 1, "ps:scale")
