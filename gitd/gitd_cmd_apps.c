@@ -157,6 +157,10 @@ cmd_apps_rename(struct gitd_ctx *g, int argc, char **argv)
 		gitd_errorf(g, "berth: invalid app name '%.80s': %s", argv[2], why);
 		return 2;
 	}
+	if (gitd_app_name_free(g->conf, argv[2], why, sizeof(why)) == -1) {
+		gitd_errorf(g, "berth: cannot rename '%s': %s", g->app.name, why);
+		return 1;
+	}
 	gitd_holder(g, "apps:rename", holder, sizeof(holder));
 	if (app_rename(g->conf, g->st, g->app.name, argv[2], holder, why,
 	    sizeof(why)) == -1) {

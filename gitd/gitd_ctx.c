@@ -96,6 +96,22 @@ gitd_repo_path(const struct conf *c, const char *app, char *out, size_t len)
 }
 
 int
+gitd_app_name_free(const struct conf *c, const char *name, char *err,
+    size_t errlen)
+{
+	char host[CONF_NAME_MAX + 80];
+
+	if (c->dash_host[0] == '\0' ||
+	    pathf(host, sizeof(host), "%s.%s", name, c->base_domain) == -1 ||
+	    strcmp(host, c->dash_host) != 0)
+		return 0;
+	snprintf(err, errlen, "an app named '%s' would answer at %s, the"
+	    " dashboard's host ([dashboard] host); pick another name", name,
+	    host);
+	return -1;
+}
+
+int
 gitd_app_create(struct gitd_ctx *g, const char *name, char *err, size_t errlen)
 {
 	git_repository_init_options opts;
@@ -103,6 +119,8 @@ gitd_app_create(struct gitd_ctx *g, const char *name, char *err, size_t errlen)
 	char path[PATH_MAX], head[300];
 	struct app_rec app;
 
+	if (gitd_app_name_free(g->conf, name, err, errlen) == -1)
+		return -1;
 	if (gitd_repo_path(g->conf, name, path, sizeof(path)) == -1 ||
 	    pathf(head, sizeof(head), "refs/heads/%s",
 	    g->conf->deploy_branch) == -1) {

@@ -37,6 +37,11 @@ json_t *gitd_json_text(const char *text);
 int gitd_printf(struct gitd_ctx *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* -1 with why when NAME's own host (NAME.base_domain) is [dashboard]
+ * host, which the proxy gives the dashboard: no app may take that name. */
+int gitd_app_name_free(const struct conf *c, const char *name, char *err,
+    size_t errlen);
+
 /* Create an app: its bare repository (HEAD -> deploy branch), then its row.
  * Safe to re-run after a crash between the two.  0 or -1 with err. */
 int gitd_app_create(struct gitd_ctx *g, const char *name, char *err,

@@ -57,6 +57,15 @@ routed_by_caddy() {
 	expect "an app cannot take the dashboard's host" \
 	    fails as admin domains:add shop berth.localhost 2> "$T/err"
 	contains "$T/err" "is the dashboard's"
+	# nor by its name: berth.localhost is app berth's own host
+	expect "no app named berth" fails as admin apps:create berth 2> "$T/err"
+	contains "$T/err" "would answer at berth.localhost, the dashboard's host"
+	git init -q "$T/b" && echo hi > "$T/b/index.html" &&
+		git -C "$T/b" add . && git -C "$T/b" commit -qm one
+	expect "no push creates it" fails git_as admin -C "$T/b" push -q "$(remote berth)" main 2> "$T/err"
+	contains "$T/err" "the dashboard's host"
+	expect "no rename to it" fails as admin apps:rename shop berth 2> "$T/err"
+	contains "$T/err" "the dashboard's host"
 }
 
 # The guide: every long-lived process gets a kill -9 test, measured.
