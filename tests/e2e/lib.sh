@@ -100,9 +100,13 @@ start_server() {
 	"$BERTH" -c "$T/berth.ini" serve > "$T/serve.log" 2>&1 &
 	SERVER_PID=$!
 	SERVER_STARTED=1
-	# up to 30 s: a loaded machine (five suites at once) took over 5
+	# up to 30 s: a loaded machine (five suites at once) took over 5.  Our
+	# own server's word that it listens, not only an open port: a suite
+	# running beside this one may have picked the same free port first
 	for _ in $(seq 600); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+		grep -q "listening on 127.0.0.1:$PORT " "$T/serve.log" 2>/dev/null &&
+			(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.05
 	done
 	cat "$T/serve.log"
