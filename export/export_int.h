@@ -26,6 +26,18 @@ int export_runtime_layer(const char *layout, const struct export_release *r,
 int export_each_file(const char *dir, int (*fn)(void *, const char *),
     void *ctx);
 
+/* A manifest being written (export_k8s.c, export_nomad.c): a failed
+ * write sets bad and the writer goes on, checked once at the end. */
+struct export_out {
+	FILE *f;
+	int bad;
+	const struct export_release *r;
+};
+
+/* fmt onto w->f (export_quote.c); a failure sets w->bad. */
+void export_printf(struct export_out *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* s quoted for YAML (hcl 0) or HCL (hcl 1) onto f (export_quote.c).
  * 0, or -1 (a write failed, or s is not UTF-8). */
 int export_quote(FILE *f, const char *s, int hcl);

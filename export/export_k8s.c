@@ -11,41 +11,20 @@
  */
 #include "export/export_int.h"
 
-#include <stdarg.h>
 #include <string.h>
-
-struct yw {
-	FILE *f;
-	int bad;
-	const struct export_release *r;
-};
-
-static void yraw(struct yw *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-yraw(struct yw *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vfprintf(w->f, fmt, ap) < 0)
-		w->bad = 1;
-	va_end(ap);
-}
 
 /* "key: "value"" at indent. */
 static void
-ykv(struct yw *w, int indent, const char *key, const char *value)
+ykv(struct export_out *w, int indent, const char *key, const char *value)
 {
-	yraw(w, "%*s%s: ", indent, "", key);
+	export_printf(w, "%*s%s: ", indent, "", key);
 	if (export_quote(w->f, value, 0) == -1)
 		w->bad = 1;
-	yraw(w, "\n");
+	export_printf(w, "\n");
 }
 
 static void
-labels(struct yw *w, int indent, const char *type)
+labels(struct export_out *w, int indent, const char *type)
 {
 	ykv(w, indent, "app.kubernetes.io/name", w->r->app);
 	if (type != NULL)
@@ -53,23 +32,23 @@ labels(struct yw *w, int indent, const char *type)
 }
 
 static void
-meta(struct yw *w, const char *name, const char *type)
+meta(struct export_out *w, const char *name, const char *type)
 {
 	char v[16];
 
 	snprintf(v, sizeof(v), "%d", w->r->version);
-	yraw(w, "metadata:\n");
+	export_printf(w, "metadata:\n");
 	ykv(w, 2, "name", name);
-	yraw(w, "  labels:\n");
+	export_printf(w, "  labels:\n");
 	labels(w, 4, type);
-	yraw(w, "  annotations:\n");
+	export_printf(w, "  annotations:\n");
 	ykv(w, 4, "berth.dev/release", v);
 	ykv(w, 4, "berth.dev/commit", w->r->commit);
 }
 
 /* command: ["argv0", ...] */
 static void
-command(struct yw *w, const char *type)
+command(struct export_out *w, const char *type)
 {
 	char cmd[PROC_LIST_MAX];
 	const char *sep = "";
@@ -78,36 +57,36 @@ command(struct yw *w, const char *type)
 		w->bad = 1;
 		return;
 	}
-	yraw(w, "          command: [");
+	export_printf(w, "          command: [");
 	for (char *p = cmd; *p;) {
 		size_t n = strcspn(p, " \t");
 		char c = p[n];
 		p[n] = '\0';
 		if (n > 0) {
-			yraw(w, "%s", sep);
+			export_printf(w, "%s", sep);
 			if (export_quote(w->f, p, 0) == -1)
 				w->bad = 1;
 			sep = ", ";
 		}
 		p += n + (c != '\0');
 	}
-	yraw(w, "]\n");
+	export_printf(w, "]\n");
 }
 
 static void
-env(struct yw *w, const char *secret)
+env(struct export_out *w, const char *secret)
 {
 	char port[16];
 
 	snprintf(port, sizeof(port), "%d", w->r->port);
-	yraw(w, "          env:\n");
-	yraw(w, "            - name: \"PORT\"\n");
+	export_printf(w, "          env:\n");
+	export_printf(w, "            - name: \"PORT\"\n");
 	ykv(w, 14, "value", port);
 	for (size_t i = 0; i < w->r->nvars; i++) {
-		yraw(w, "            - name: ");
+		export_printf(w, "            - name: ");
 		if (export_quote(w->f, w->r->vars[i], 0) == -1)
 			w->bad = 1;
-		yraw(w, "\n              valueFrom:\n"
+		export_printf(w, "\n              valueFrom:\n"
 		    "                secretKeyRef:\n");
 		ykv(w, 18, "name", secret);
 		ykv(w, 18, "key", w->r->vars[i]);
@@ -115,62 +94,67 @@ env(struct yw *w, const char *secret)
 }
 
 static void
-deployment(struct yw *w, const char *type, int replicas, const char *image,
-    const char *secret)
+deployment(struct export_out *w, const char *type, int replicas,
+    const char *image, const char *secret)
 {
 	char kt[PROC_NAME_MAX + 1], name[STORE_NAME_MAX + PROC_NAME_MAX + 2];
 	int web = strcmp(type, "web") == 0;
 
 	export_kname(type, kt, sizeof(kt));
 	snprintf(name, sizeof(name), "%s-%s", w->r->app, kt);
-	yraw(w, "---\napiVersion: apps/v1\nkind: Deployment\n");
+	export_printf(w, "---\napiVersion: apps/v1\nkind: Deployment\n");
 	meta(w, name, type);
-	yraw(w, "spec:\n  replicas: %d\n  selector:\n    matchLabels:\n",
-	    replicas);
+	export_printf(w, "spec:\n  replicas: %d\n  selector:\n"
+	    "    matchLabels:\n", replicas);
 	labels(w, 6, type);
-	yraw(w, "  template:\n    metadata:\n      labels:\n");
+	export_printf(w, "  template:\n    metadata:\n      labels:\n");
 	labels(w, 8, type);
-	yraw(w, "    spec:\n      securityContext:\n"
+	export_printf(w, "    spec:\n      securityContext:\n"
 	    "        runAsNonRoot: true\n        runAsUser: %d\n"
-	    "        runAsGroup: %d\n      containers:\n", w->r->uid, w->r->uid);
+	    "        runAsGroup: %d\n      containers:\n", w->r->uid,
+	    w->r->uid);
 	ykv(w, 8, "- name", kt);
 	ykv(w, 10, "image", image);
 	command(w, type);
-	yraw(w, "          workingDir: \"/app\"\n");
+	export_printf(w, "          workingDir: \"/app\"\n");
 	env(w, secret);
 	if (!web)
 		return;
-	yraw(w, "          ports:\n            - name: \"http\"\n"
+	export_printf(w, "          ports:\n            - name: \"http\"\n"
 	    "              containerPort: %d\n", w->r->port);
-	yraw(w, "          readinessProbe:\n            httpGet:\n");
+	export_printf(w, "          readinessProbe:\n            httpGet:\n");
 	ykv(w, 14, "path", w->r->health);
-	yraw(w, "              port: \"http\"\n            periodSeconds: 5\n");
+	export_printf(w, "              port: \"http\"\n"
+	    "            periodSeconds: 5\n");
 }
 
 static void
-service(struct yw *w)
+service(struct export_out *w)
 {
-	yraw(w, "---\napiVersion: v1\nkind: Service\n");
+	export_printf(w, "---\napiVersion: v1\nkind: Service\n");
 	meta(w, w->r->app, NULL);
-	yraw(w, "spec:\n  selector:\n");
+	export_printf(w, "spec:\n  selector:\n");
 	labels(w, 4, "web");
-	yraw(w, "  ports:\n    - name: \"http\"\n      port: 80\n"
+	export_printf(w, "  ports:\n    - name: \"http\"\n      port: 80\n"
 	    "      targetPort: \"http\"\n");
 }
 
 static void
-ingress(struct yw *w)
+ingress(struct export_out *w)
 {
-	yraw(w, "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\n");
+	export_printf(w, "---\napiVersion: networking.k8s.io/v1\n"
+	    "kind: Ingress\n");
 	meta(w, w->r->app, NULL);
-	yraw(w, "spec:\n  rules:\n");
+	export_printf(w, "spec:\n  rules:\n");
 	for (size_t i = 0; i < w->r->ndomains; i++) {
 		ykv(w, 4, "- host", w->r->domains[i]);
-		yraw(w, "      http:\n        paths:\n"
-		    "          - path: \"/\"\n            pathType: \"Prefix\"\n"
+		export_printf(w, "      http:\n        paths:\n"
+		    "          - path: \"/\"\n"
+		    "            pathType: \"Prefix\"\n"
 		    "            backend:\n              service:\n");
 		ykv(w, 16, "name", w->r->app);
-		yraw(w, "                port:\n                  name: \"http\"\n");
+		export_printf(w, "                port:\n"
+		    "                  name: \"http\"\n");
 	}
 }
 
@@ -178,17 +162,18 @@ int
 export_k8s(const struct export_release *r, const char *image, FILE *f,
     char *err, size_t errlen)
 {
-	struct yw w = { f, 0, r };
+	struct export_out w = { f, 0, r };
 	char secret[STORE_NAME_MAX + 8];
 	int web = 0;
 
 	snprintf(secret, sizeof(secret), "%s-config", r->app);
-	yraw(&w, "# %s release %d (commit %.12s), written by berth export.\n",
-	    r->app, r->version, r->commit);
+	export_printf(&w, "# %s release %d (commit %.12s), written by berth"
+	    " export.\n", r->app, r->version, r->commit);
 	if (r->nvars > 0)
-		yraw(&w, "# The config vars are read from the Secret %s, which"
-		    " this file does not\n# create: kubectl create secret"
-		    " generic %s --from-literal=NAME=VALUE ...\n", secret, secret);
+		export_printf(&w, "# The config vars are read from the Secret"
+		    " %s, which this file does not\n# create: kubectl create"
+		    " secret generic %s --from-literal=NAME=VALUE ...\n",
+		    secret, secret);
 	for (size_t i = 0; i < r->ntypes; i++) {
 		deployment(&w, r->types[i], r->scale[i], image, secret);
 		web |= strcmp(r->types[i], "web") == 0;

@@ -5,10 +5,12 @@
  * refused; the few code points YAML cannot hold raw are escaped too),
  * which is a valid YAML double-quoted scalar, and, with the
  * template sequences "${" and "%{" doubled, a valid HCL string.  Nothing a
- * user typed reaches a manifest unquoted.
+ * user typed reaches a manifest unquoted.  Also the manifests' one checked
+ * write (export_printf).
  */
 #include "export/export_int.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,4 +76,15 @@ export_kname(const char *in, char *out, size_t len)
 		out[i] = in[i] == '_' ? '-' : (in[i] >= 'A' && in[i] <= 'Z') ?
 		    (char)(in[i] - 'A' + 'a') : in[i];
 	out[i] = '\0';
+}
+
+void
+export_printf(struct export_out *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vfprintf(w->f, fmt, ap) < 0)
+		w->bad = 1;
+	va_end(ap);
 }
