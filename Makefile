@@ -25,9 +25,17 @@ SHIMOBJ := $(SHIMSRC:%.c=$(BUILD)/%.o)
 # static: one supervisor per process costs < 1 MiB RSS (dynamic: 1.7 MiB,
 # mostly libc's pages); not under the sanitizers, which cannot link so
 SHIM_LDFLAGS ?= $(if $(findstring sanitize,$(LDFLAGS)),,-static)
-SRC     := $(filter-out $(SHIMONLY),$(wildcard conf/*.c core/*.c router/*.c \
-           run/*.c deploy/*.c export/*.c gitd/*.c web/*.c cmd/*.c))
-MAIN    := $(wildcard cmd/*.c)
+# berth-serve, berth serve's front process (cmd/front.c): the accept loop
+# and the chores' clocks, libc only, static like berth-shim; berth links
+# these files too, all but its main
+FRONTONLY := cmd/front.c
+FRONTSRC := $(FRONTONLY) core/childexec.c core/log.c core/num.c \
+           gitd/gitd_server.c gitd/gitd_limits.c gitd/gitd_upkeep_chore.c \
+           gitd/gitd_cron.c run/reconcile_chore.c web/web_proc.c
+FRONTOBJ := $(FRONTSRC:%.c=$(BUILD)/%.o)
+SRC     := $(filter-out $(SHIMONLY) $(FRONTONLY),$(wildcard conf/*.c core/*.c \
+           router/*.c run/*.c deploy/*.c export/*.c gitd/*.c web/*.c cmd/*.c))
+MAIN    := $(filter-out $(FRONTONLY),$(wildcard cmd/*.c))
 LIBSRC  := $(filter-out $(MAIN),$(SRC))
 LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o)
 # the floors (conf/, core/: they include nothing above them, tests/layers.sh)
@@ -45,16 +53,21 @@ TOOLBIN := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 all: berth
 
-# berth runs the berth-shim beside its own binary (a checkout), else
-# ../lib/berth/berth-shim from its directory (an install)
-berth: $(BUILD)/berth $(BUILD)/berth-shim
+# berth runs the berth-shim and berth-serve beside its own binary (a
+# checkout), else ../lib/berth/NAME from its directory (an install)
+berth: $(BUILD)/berth $(BUILD)/berth-shim $(BUILD)/berth-serve
 	cp $< $@.tmp && mv -f $@.tmp $@
 	cp $(BUILD)/berth-shim berth-shim.tmp && mv -f berth-shim.tmp berth-shim
+	cp $(BUILD)/berth-serve berth-serve.tmp && mv -f berth-serve.tmp berth-serve
 
-$(BUILD)/berth: $(MAIN:%.c=$(BUILD)/%.o) $(LIBOBJ) $(BUILD)/berth-shim
+$(BUILD)/berth: $(MAIN:%.c=$(BUILD)/%.o) $(LIBOBJ) $(BUILD)/berth-shim \
+    $(BUILD)/berth-serve
 	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(MAIN:%.c=$(BUILD)/%.o) $(LIBOBJ) $(LDLIBS)
 
 $(BUILD)/berth-shim: $(SHIMOBJ)
+	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) $(SHIM_LDFLAGS) -o $@ $^
+
+$(BUILD)/berth-serve: $(FRONTOBJ)
 	$(CC) $(BCFLAGS) $(CFLAGS) $(LDFLAGS) $(SHIM_LDFLAGS) -o $@ $^
 
 $(BUILD)/%.o: %.c $(wildcard */*.h)
@@ -130,11 +143,12 @@ LOCALSTATEDIR ?= /var
 UNITDIR       ?= $(PREFIX)/lib/systemd/system
 PACKFILES     := $(shell find buildpacks -type f | LC_ALL=C sort)
 
-install: $(BUILD)/berth $(BUILD)/berth-shim
+install: $(BUILD)/berth $(BUILD)/berth-shim $(BUILD)/berth-serve
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/berth
 	install -m 755 $(BUILD)/berth $(DESTDIR)$(BINDIR)/berth
 	install -D -m 755 $(BUILD)/berth-shim $(DESTDIR)$(LIBDIR)/berth-shim
+	install -D -m 755 $(BUILD)/berth-serve $(DESTDIR)$(LIBDIR)/berth-serve
 	for f in $(PACKFILES); do \
 	  if [ -x "$$f" ]; then m=755; else m=644; fi; \
 	  install -D -m $$m "$$f" "$(DESTDIR)$(LIBDIR)/$$f" || exit 1; \
@@ -164,7 +178,7 @@ bench: $(BUILD)/berth
 	BERTH=$(abspath $(BUILD)/berth) tests/bench/run
 
 clean:
-	rm -rf build build-asan build-fuzz berth berth-shim
+	rm -rf build build-asan build-fuzz berth berth-shim berth-serve
 
 .PHONY: all berth test test-unit test-asan golden bench clean fuzz fuzz-bins \
 	install uninstall

@@ -6,8 +6,11 @@
  *   berth check [-c FILE]
  *   berth [-c FILE] COMMAND ...   any SSH command, run locally as admin
  *   berth retire DATA_DIR APP SECONDS ID...  (internal) stop an old set
+ *   berth __child CONF_FD KIND ...  (internal) a connection or a chore
+ *                                   pass of berth serve: cmd/child.c
  * (The supervisor of each app process is a program of its own, berth-shim:
- * run/berth_shim.c.)
+ * run/berth_shim.c; so is berth serve's front process, berth-serve:
+ * cmd/front.c.)
  * One table of sub-commands, each with its arity and whether it needs the
  * config; what is not in it is an SSH command for the gate
  * (cmd/local.c).  main loads the one config struct (paths resolved once,
@@ -54,6 +57,7 @@ static int cmd_help(struct conf *c, int argc, char **argv, const char *note);
 
 static const struct command commands[] = {
 	{ "retire", 3, ARGS_ANY, 0, cmd_retire },
+	{ "__child", 2, ARGS_ANY, 0, cmd_child },
 	{ "version", 0, ARGS_ANY, 0, cmd_version },
 	{ "--version", 0, ARGS_ANY, 0, cmd_version },
 	{ "-h", 0, ARGS_ANY, 0, cmd_help },

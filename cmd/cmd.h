@@ -14,6 +14,9 @@
 int cmd_init(struct conf *c, int argc, char **argv, const char *note);
 /* berth serve (cmd/serve.c) */
 int cmd_serve(struct conf *c, int argc, char **argv, const char *note);
+/* berth __child CONF_FD KIND ...: a connection or a chore pass that the
+ * front of berth serve starts (cmd/child.c) */
+int cmd_child(struct conf *c, int argc, char **argv, const char *note);
 /* berth COMMAND ...: an SSH command run locally as admin (cmd/local.c) */
 int cmd_local(struct conf *c, int argc, char **argv, const char *note);
 

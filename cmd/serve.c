@@ -1,26 +1,28 @@
 /*
- * serve.c - berth serve: the daemon.  Before it takes connections it
- * settles the data dir, follows a changed app_uid_base, repairs what a
- * crash left (run/recover.h) and starts the router; then gitd serves,
- * with run/reconcile.h's repairs, gitd/gitd_upkeep.h's disk upkeep and
- * gitd/gitd_cron.h's scheduled jobs as its chores between connections, and
- * the dashboard's HTTP endpoint (web/web_proc.h) in a process of its own.
+ * serve.c - berth serve: the daemon's start.  Before it takes connections
+ * it settles the data dir, follows a changed app_uid_base, repairs what a
+ * crash left (run/recover.h), starts the router, and binds the SSH and
+ * dashboard sockets; then it execs the front process (cmd/front.c, the
+ * same pid), which accepts and runs the chores, and starts the full
+ * berth again for each connection and pass (core/childexec.h).
  */
-#include <git2.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "core/childexec.h"
 #include "core/datadir.h"
 #include "core/log.h"
 #include "core/msg.h"
+#include "core/path.h"
 #include "core/testpoint.h"
-#include "gitd/gitd_cron.h"
-#include "gitd/gitd_server.h"
-#include "gitd/gitd_upkeep.h"
+#include "gitd/gitd_listen.h"
 #include "router/router.h"
-#include "run/reconcile.h"
 #include "run/recover.h"
 #include "run/shim_spawn.h"
 #include "web/web_proc.h"
@@ -40,38 +42,71 @@ stamp_start(const struct conf *c)
 	fclose(f);
 }
 
-/* What gitd_serve runs between connections, each wrapping the one before:
- * the repairs (run/reconcile.h), the disk upkeep (gitd/gitd_upkeep.h),
- * the scheduled jobs (gitd/gitd_cron.h) and the dashboard's endpoint
- * (web/web_proc.h, when there is one). */
-struct serve_chores {
-	struct reconcile rec;
-	struct upkeep_chore up;
-	struct cron_chore cr;
-	struct web_chore web;
-	struct gitd_chores reconcile, upkeep, cron;
-};
-
-static void
-serve_chores_init(struct serve_chores *sc, const struct conf *c, int webfd,
-    struct gitd_chores *all)
+/* The sockets the front takes over: SSH's, and the dashboard's (-1: off).
+ * 0, or -1 (logged). */
+static int
+bind_sockets(const struct conf *c, int *lfd, int *webfd)
 {
-	reconcile_init(&sc->rec, c);
-	sc->reconcile = (struct gitd_chores){ reconcile_tick, reconcile_reaped,
-	    reconcile_stop, &sc->rec };
-	upkeep_chore_init(&sc->up, c, &sc->reconcile, &sc->upkeep);
-	cron_chore_init(&sc->cr, c, &sc->upkeep, &sc->cron);
-	web_chore_init(&sc->web, c, webfd, &sc->cron, all);
+	char err[ERR_MAX];
+	ssh_bind bind;
+
+	/* the host key loads here, so that a bad one stops the start */
+	if ((bind = gitd_bind(c, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	ssh_bind_free(bind);
+	if ((*lfd = gitd_listen(c, err, sizeof(err))) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if ((*webfd = web_listen(c, err, sizeof(err))) == -1 &&
+	    err[0] != '\0') {
+		log_warnx("dashboard: %s", err);
+		close(*lfd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Exec the front (cmd/front.c) with the sockets, the binary and c.
+ * Returns only on failure (logged). */
+static void
+exec_front(const struct conf *c, int lfd, int webfd)
+{
+	struct childexec x;
+	char err[ERR_MAX], front[PATH_MAX], a[4][16];
+
+	if (childexec_open(&x, c, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return;
+	}
+	if (path_beside_berth("berth-serve", front, sizeof(front)) == -1) {
+		log_warn("cannot find berth-serve beside berth");
+		return;
+	}
+	snprintf(a[0], sizeof(a[0]), "%d", x.berth_fd);
+	snprintf(a[1], sizeof(a[1]), "%d", x.conf_fd);
+	snprintf(a[2], sizeof(a[2]), "%d", lfd);
+	snprintf(a[3], sizeof(a[3]), "%d", webfd);
+	if (fcntl(x.berth_fd, F_SETFD, 0) == -1 ||
+	    fcntl(x.conf_fd, F_SETFD, 0) == -1 ||
+	    fcntl(lfd, F_SETFD, 0) == -1 ||
+	    (webfd != -1 && fcntl(webfd, F_SETFD, 0) == -1)) {
+		log_warn("cannot hand the sockets on");
+		return;
+	}
+	execv(front, (char *const[]){ (char *)"berth-serve", a[0], a[1], a[2],
+	    a[3], NULL });
+	log_warn("cannot start %s", front);
 }
 
 int
 cmd_serve(struct conf *c, int argc, char **argv, const char *note)
 {
-	struct serve_chores *sc;
-	struct gitd_chores all;
 	struct store *st;
 	char err[ERR_MAX], packs[PATH_MAX + 256];
-	int created = 0, keys = 0, started, rc, webfd;
+	int created = 0, keys = 0, started, lfd, webfd;
 
 	(void)argc, (void)argv;
 	log_init("berth serve", getenv("BERTH_DEBUG") != NULL);
@@ -109,19 +144,8 @@ cmd_serve(struct conf *c, int argc, char **argv, const char *note)
 		recover_routed(c, st);
 	testpoint_arm(c);
 	store_close(st);
-	if ((webfd = web_listen(c, err, sizeof(err))) == -1 && err[0] != '\0') {
-		log_warnx("dashboard: %s", err);
+	if (bind_sockets(c, &lfd, &webfd) == -1)
 		return 1;
-	}
-	/* forked children open their own libgit2 and sqlite state */
-	git_libgit2_shutdown();
-	/* from now on, what dies is repaired (run/reconcile.h) */
-	if ((sc = malloc(sizeof(*sc))) == NULL) {
-		log_warnx("out of memory");
-		return 1;
-	}
-	serve_chores_init(sc, c, webfd, &all);
-	rc = gitd_serve(c, &all);
-	free(sc);
-	return rc;
+	exec_front(c, lfd, webfd);
+	return 1;
 }

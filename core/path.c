@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +32,23 @@ pathf(char *out, size_t len, const char *fmt, ...)
 		return -1;
 	}
 	return 0;
+}
+
+int
+path_beside_berth(const char *name, char *out, size_t len)
+{
+	char exe[PATH_MAX], *dir, *del;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	if ((del = strstr(exe, " (deleted)")) != NULL && del[10] == '\0')
+		*del = '\0'; /* an upgrade replaced berth: its dir still holds */
+	dir = dirname(exe);
+	if (pathf(out, len, "%s/%s", dir, name) == 0 && access(out, X_OK) == 0)
+		return 0;
+	return pathf(out, len, "%s/../lib/berth/%s", dir, name);
 }
 
 int

@@ -11,6 +11,11 @@
 int pathf(char *out, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* berth's helper program NAME (berth-shim, berth-serve): beside the
+ * running berth binary (a checkout's build), else ../lib/berth/NAME from
+ * its directory (an install: LIBDIR).  0, or -1 with errno. */
+int path_beside_berth(const char *name, char *out, size_t len);
+
 /* mkdir -p with the given mode for each missing component. 0 or -1. */
 int mkdirs(const char *path, unsigned int mode);
 

@@ -1,7 +1,8 @@
 /*
  * gitd_cron.c - berth serve's scheduler chore (see gitd_cron.h): its
- * clock, a forked pass per minute, and the chores it wraps, so the
- * daemon's loop sees one set of callbacks (as gitd_upkeep.c does).
+ * clock, a pass per minute, and the chores it wraps, so the daemon's loop
+ * sees one set of callbacks (as gitd_upkeep_chore.c does).  Runs in the
+ * front process: libc only.
  */
 #include "gitd/gitd_cron.h"
 
@@ -9,12 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <unistd.h>
 
 #include "core/log.h"
 #include "core/num.h"
-#include "run/cron_sched.h"
 
 static int cron_tick(void *arg);
 static int cron_reaped(void *arg, pid_t pid, int status);
@@ -40,15 +38,14 @@ clock_now(const struct cron_chore *k)
 }
 
 void
-cron_chore_init(struct cron_chore *k, const struct conf *c,
+cron_chore_init(struct cron_chore *k, const struct childexec *x,
     const struct gitd_chores *inner, struct gitd_chores *out)
 {
 	const char *scale = getenv("BERTH_TEST_CRON_SCALE");
 	long long n;
 
 	memset(k, 0, sizeof(*k));
-	k->conf = *c;
-	k->conf.test_pause[0] = '\0';
+	k->x = x;
 	k->inner = *inner;
 	k->scale = 1;
 	if (scale != NULL && num_parse(scale, 1, CRON_SCALE_MAX, &n) == 0) {
@@ -63,6 +60,8 @@ cron_chore_init(struct cron_chore *k, const struct conf *c,
 static void
 start_pass(struct cron_chore *k, time_t from, time_t to)
 {
+	struct childexec_opts o = { { -1, -1, -1, -1 }, 0, 1 };
+	char sfrom[24], sto[24];
 	size_t slot = 0;
 	pid_t pid;
 
@@ -73,24 +72,15 @@ start_pass(struct cron_chore *k, time_t from, time_t to)
 		    " of %lld is skipped", CRON_PASSES_MAX, (long long)to);
 		return;
 	}
-	if ((pid = fork()) == -1) {
+	/* a run may be long: it must not hold the daemon's sockets (a
+	 * restarted berth serve could not listen), nor outlive it */
+	snprintf(sfrom, sizeof(sfrom), "%lld", (long long)from);
+	snprintf(sto, sizeof(sto), "%lld", (long long)to);
+	if ((pid = childexec_spawn(k->x, &o, (const char *const[]){ "cron",
+	    sfrom, sto, NULL })) == -1)
 		log_warn("cron: cannot fork a pass");
-	} else if (pid == 0) {
-		(void)prctl(PR_SET_NAME, "berth-cron", 0, 0, 0);
-		(void)signal(SIGTERM, SIG_DFL);
-		(void)signal(SIGINT, SIG_DFL);
-		(void)signal(SIGCHLD, SIG_DFL);
-		/* a run may be long: it must not hold the daemon's sockets
-		 * (a restarted berth serve could not listen), nor outlive it */
-		if (close_range(3, ~0U, 0) == -1 ||
-		    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1) {
-			log_warn("cron: cannot set up a pass");
-			_exit(1);
-		}
-		_exit(cron_pass(&k->conf, from, to));
-	} else {
+	else
 		k->passes[slot] = pid;
-	}
 }
 
 static int

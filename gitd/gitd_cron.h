@@ -1,7 +1,8 @@
 /*
  * gitd_cron.h - berth serve's scheduler, run beside its other chores
- * (gitd_server.h): at each minute of its clock it forks a pass
- * (run/cron_sched.h) over the minutes since the last one, so the accept
+ * (gitd_server.h): at each minute of its clock it starts a pass
+ * (run/cron_sched.h), a process of its own (`berth __child ... cron FROM
+ * TO`, core/childexec.h), over the minutes since the last one, so the accept
  * loop never waits for a job.  Passes may overlap (a long job keeps its
  * pass waiting); one job never runs twice at once (run/cron_run.h).
  * When berth serve stops, its passes and their running jobs are stopped.
@@ -19,13 +20,14 @@
 #include <time.h>
 
 #include "conf/conf.h"
+#include "core/childexec.h"
 #include "gitd/gitd_server.h"
 
 #define CRON_PASSES_MAX 8
 #define CRON_SCALE_MAX 600
 
 struct cron_chore {
-	struct conf conf;           /* a copy, with test points disarmed */
+	const struct childexec *x;  /* how a pass is started */
 	struct gitd_chores inner;   /* the chores it runs beside */
 	long long scale;            /* clock speed: 1, or the test's N */
 	long long real0_ms;         /* when it started (real, ms) */
@@ -34,7 +36,7 @@ struct cron_chore {
 };
 
 /* Set k up to run beside inner; *out: the chores to give gitd_serve. */
-void cron_chore_init(struct cron_chore *k, const struct conf *c,
+void cron_chore_init(struct cron_chore *k, const struct childexec *x,
     const struct gitd_chores *inner, struct gitd_chores *out);
 
 #endif

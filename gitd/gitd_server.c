@@ -1,9 +1,11 @@
 /*
- * gitd_server.c - the daemon's accept loop (see gitd_server.h).
+ * gitd_server.c - the daemon's accept loop (see gitd_server.h), run by
+ * the front process (cmd/front.c): libc only, no libssh.
  *
- * The parent owns a plain listening socket and an ssh_bind that holds the
- * host key; for each connection it forks, and the child hands the socket to
- * libssh with ssh_bind_accept_fd.  Signals only set flags (a self-pipe wakes
+ * The loop owns the listening socket berth serve made; for each
+ * connection it forks and execs `berth __child ... conn FD ADDR LOGIN_FD`
+ * (core/childexec.h), whose process loads the host key and hands the
+ * socket to libssh (gitd_session.h).  Signals only set flags (a self-pipe wakes
  * poll); the loop reaps children, asks gitd_limits.c whether each new
  * connection may come in (a child writes its pid to the auth pipe once its
  * client has logged in, which frees its login slot), wakes up for the
@@ -18,12 +20,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <fcntl.h>
-#include <libssh/libssh.h>
-#include <libssh/server.h>
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,24 +36,22 @@
 static volatile sig_atomic_t got_term, got_chld;
 static int wake_pipe[2] = { -1, -1 };
 
-static int listen_socket(const struct conf *c);
-static ssh_bind make_bind(const struct conf *c);
 static void on_signal(int sig);
 static int install_signals(void);
 static void reap(struct limits *l, const struct gitd_chores *chores);
 static int poll_timeout(struct limits *l, const struct gitd_chores *chores);
-static void accept_one(const struct conf *c, ssh_bind bind, int lfd,
-    struct limits *l, int auth_pipe[2]);
+static void accept_one(const struct childexec *x, int lfd, struct limits *l,
+    int auth_pipe[2]);
 static void read_logins(struct limits *l, int fd);
 
 int
-gitd_serve(const struct conf *conf, const struct gitd_chores *chores)
+gitd_serve(const struct conf *conf, int lfd, const struct childexec *x,
+    const struct gitd_chores *chores)
 {
 	struct pollfd pfd[3];
 	struct limits *lim;
 	int auth_pipe[2];   /* children write their pid once logged in */
-	ssh_bind bind;
-	int lfd, status;
+	int status;
 	pid_t pid;
 
 	if ((lim = limits_new(conf)) == NULL) {
@@ -66,12 +62,8 @@ gitd_serve(const struct conf *conf, const struct gitd_chores *chores)
 		log_warn("pipe");
 		return 1;
 	}
-	if ((bind = make_bind(conf)) == NULL)
+	if (install_signals() == -1)
 		return 1;
-	if ((lfd = listen_socket(conf)) == -1 || install_signals() == -1) {
-		ssh_bind_free(bind);
-		return 1;
-	}
 	log_info("listening on %s:%d (data dir %s)", conf->listen_addr,
 	    conf->listen_port, conf->data_dir);
 	while (!got_term) {
@@ -93,7 +85,7 @@ gitd_serve(const struct conf *conf, const struct gitd_chores *chores)
 		if (got_chld)
 			reap(lim, chores);
 		if (!got_term && (pfd[0].revents & POLLIN))
-			accept_one(conf, bind, lfd, lim, auth_pipe);
+			accept_one(x, lfd, lim, auth_pipe);
 	}
 	close(lfd);
 	if (chores != NULL)
@@ -104,60 +96,8 @@ gitd_serve(const struct conf *conf, const struct gitd_chores *chores)
 		if (!(chores != NULL && chores->reaped(chores->arg, pid, status)))
 			limits_exited(lim, pid, status);
 	limits_free(lim);
-	ssh_bind_free(bind);
 	log_info("stopped");
 	return 0;
-}
-
-static ssh_bind
-make_bind(const struct conf *c)
-{
-	ssh_bind bind = ssh_bind_new();
-	bool no = false;
-
-	if (bind == NULL) {
-		log_warnx("out of memory");
-		return NULL;
-	}
-	if (ssh_bind_options_set(bind, SSH_BIND_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
-	    ssh_bind_options_set(bind, SSH_BIND_OPTIONS_HOSTKEY, c->host_key) < 0) {
-		log_warnx("cannot load host key '%s': %s", c->host_key,
-		    ssh_get_error(bind));
-		ssh_bind_free(bind);
-		return NULL;
-	}
-	return bind;
-}
-
-static int
-listen_socket(const struct conf *c)
-{
-	struct addrinfo hints = { 0 }, *ai = NULL;
-	char port[16];
-	int fd, one = 1, rc;
-
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	snprintf(port, sizeof(port), "%d", c->listen_port);
-	if ((rc = getaddrinfo(c->listen_addr, port, &hints, &ai)) != 0) {
-		log_warnx("bad listen address '%s': %s", c->listen_addr,
-		    gai_strerror(rc));
-		return -1;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
-	    listen(fd, 64) == -1 ||
-	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
-		log_warn("cannot listen on %s:%d", c->listen_addr, c->listen_port);
-		if (fd != -1)
-			close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
 }
 
 static void
@@ -227,12 +167,13 @@ poll_timeout(struct limits *l, const struct gitd_chores *chores)
 }
 
 static void
-accept_one(const struct conf *c, ssh_bind bind, int lfd, struct limits *l,
+accept_one(const struct childexec *x, int lfd, struct limits *l,
     int auth_pipe[2])
 {
+	struct childexec_opts o = { { -1, -1, -1, -1 }, 0, 0 };
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char addr[64];
+	char addr[64], sfd[16], slogin[16];
 	int fd, slot;
 	pid_t pid;
 
@@ -253,26 +194,13 @@ accept_one(const struct conf *c, ssh_bind bind, int lfd, struct limits *l,
 		close(fd);
 		return;
 	}
-	if ((pid = fork()) == -1) {
+	snprintf(sfd, sizeof(sfd), "%d", fd);
+	snprintf(slogin, sizeof(slogin), "%d", auth_pipe[1]);
+	o.keep[0] = fd;
+	o.keep[1] = auth_pipe[1];
+	if ((pid = childexec_spawn(x, &o, (const char *const[]){ "conn", sfd,
+	    addr, slogin, NULL })) == -1)
 		log_warn("fork");
-		limits_started(l, slot, -1);
-		close(fd);
-		return;
-	}
-	if (pid == 0) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		sigemptyset(&sa.sa_mask);
-		(void)sigaction(SIGTERM, &sa, NULL);
-		(void)sigaction(SIGINT, &sa, NULL);
-		(void)sigaction(SIGCHLD, &sa, NULL);
-		close(lfd);
-		close(wake_pipe[0]);
-		close(wake_pipe[1]);
-		close(auth_pipe[0]);
-		_exit(gitd_session_run(c, bind, fd, addr, auth_pipe[1]));
-	}
 	limits_started(l, slot, pid);
 	close(fd);
 }

@@ -1,9 +1,11 @@
 /*
- * gitd_server.h - `berth serve`: the listening socket and the supervisor of
- * connection processes.  The parent only accepts, counts and reaps; every
- * connection is served by a forked child (gitd_session.c), so a crash or a
+ * gitd_server.h - `berth serve`'s loop, in the front process (cmd/front.c):
+ * the supervisor of connection processes.  It only accepts, counts and
+ * reaps; every connection is served by a process of its own, a fork
+ * that execs berth (core/childexec.h, gitd_session.h), so a crash or a
  * hung client ends one connection and nothing else.  Beside them it runs
- * the daemon's chores (the repairs) at the times they ask for.
+ * the daemon's chores (repairs, upkeep, scheduled jobs, the dashboard's
+ * endpoint) at the times they ask for.
  */
 #ifndef BERTH_GITD_SERVER_H
 #define BERTH_GITD_SERVER_H
@@ -11,6 +13,7 @@
 #include <sys/types.h>
 
 #include "conf/conf.h"
+#include "core/childexec.h"
 
 /* Work the daemon does beside its connections (berth serve's repairs,
  * run/reconcile.h): tick(arg) from the poll loop, returning the
@@ -25,8 +28,10 @@ struct gitd_chores {
 	void *arg;
 };
 
-/* Run until SIGTERM/SIGINT; chores may be NULL.  Returns the process exit
- * status. */
-int gitd_serve(const struct conf *conf, const struct gitd_chores *chores);
+/* Accept on lfd (gitd/gitd_listen.h's socket) and start each connection's
+ * process with x, until SIGTERM/SIGINT; chores may be NULL.  Returns the
+ * process exit status. */
+int gitd_serve(const struct conf *conf, int lfd, const struct childexec *x,
+    const struct gitd_chores *chores);
 
 #endif

@@ -1,9 +1,7 @@
 /*
- * gitd_upkeep.c - berth serve's upkeep passes (see gitd_upkeep.h).  The
- * daemon forks each pass, as it does its repairs: a repack or a vacuum may
- * take a while, and the accept loop must not; a pass opens its own sqlite
- * handle and libgit2 state.  The chore wraps the repairs' chore: the
- * daemon's loop sees one set of callbacks.
+ * gitd_upkeep.c - berth serve's upkeep passes (see gitd_upkeep.h), each
+ * in a process of its own that gitd_upkeep_chore.c starts: a repack or a
+ * vacuum may take a while, and the accept loop must not.
  */
 #include "gitd/gitd_upkeep.h"
 
@@ -28,112 +26,6 @@
 #include "gitd/gitd.h"
 #include "gitd/gitd_gc.h"
 #include "run/preview.h"
-
-static int upkeep_tick(void *arg);
-static int upkeep_reaped(void *arg, pid_t pid, int status);
-static void upkeep_stop(void *arg);
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-void
-upkeep_chore_init(struct upkeep_chore *u, const struct conf *c,
-    const struct gitd_chores *inner, struct gitd_chores *out)
-{
-	memset(u, 0, sizeof(*u));
-	u->conf = *c;
-	u->conf.test_pause[0] = '\0';
-	u->inner = *inner;
-	u->next_full_ms = now_ms() + UPKEEP_FIRST_MS;
-	u->next_check_ms = u->next_full_ms;
-	*out = (struct gitd_chores){ upkeep_tick, upkeep_reaped, upkeep_stop,
-	    u };
-}
-
-static void
-start_pass(struct upkeep_chore *u, long long now)
-{
-	int full = now >= u->next_full_ms;
-	pid_t pid;
-
-	if ((pid = fork()) == -1) {
-		log_warn("cannot fork an upkeep pass");
-	} else if (pid == 0) {
-		(void)prctl(PR_SET_NAME, "berth-upkeep", 0, 0, 0);
-		(void)signal(SIGTERM, SIG_DFL);
-		(void)signal(SIGINT, SIG_DFL);
-		(void)signal(SIGCHLD, SIG_DFL);
-		/* background work: pushes and apps come first */
-		if (setpriority(PRIO_PROCESS, 0, UPKEEP_NICE) == -1)
-			log_warn("upkeep: cannot lower its priority");
-		_exit(upkeep_pass(&u->conf, full));
-	} else {
-		u->child = pid;
-	}
-	if (full)
-		u->next_full_ms = now + u->conf.upkeep_interval * 1000LL;
-	u->next_check_ms = u->next_full_ms;
-}
-
-static int
-upkeep_tick(void *arg)
-{
-	struct upkeep_chore *u = arg;
-	long long now = now_ms(), wait;
-	int inner = u->inner.tick(u->inner.arg);
-
-	if (u->child == 0 && now >= u->next_check_ms)
-		start_pass(u, now);
-	wait = u->child != 0 ? 1000 : u->next_check_ms - now;
-	if (wait < 0)
-		wait = 0;
-	return inner >= 0 && inner < wait ? inner : (int)wait;
-}
-
-static int
-upkeep_reaped(void *arg, pid_t pid, int status)
-{
-	struct upkeep_chore *u = arg;
-	long long soon;
-	int own;
-
-	if (pid == u->child) {
-		u->child = 0;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			log_warnx("upkeep pass %ld ended %s %d", (long)pid,
-			    WIFSIGNALED(status) ? "by signal" : "with status",
-			    WIFSIGNALED(status) ? WTERMSIG(status) :
-			    WEXITSTATUS(status));
-		return 1;
-	}
-	own = u->inner.reaped(u->inner.arg, pid, status);
-	soon = now_ms() + UPKEEP_SOON_MS;
-	if (!own && u->next_check_ms > soon)
-		u->next_check_ms = soon; /* a push may have added a pack */
-	return own;
-}
-
-/* A repack killed half-way is safe (gitd_gc.h): stop the pass now. */
-static void
-upkeep_stop(void *arg)
-{
-	struct upkeep_chore *u = arg;
-	int status;
-
-	u->inner.stop(u->inner.arg);
-	if (u->child == 0)
-		return;
-	(void)kill(u->child, SIGTERM);
-	while (waitpid(u->child, &status, 0) == -1 && errno == EINTR)
-		;
-	u->child = 0;
-}
 
 struct pass {
 	const struct conf *c;

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "conf/conf.h"
+#include "core/childexec.h"
 #include "gitd/gitd_server.h"
 
 #define UPKEEP_SOON_MS 1000     /* after a connection ended */
@@ -25,7 +26,8 @@
 #define UPKEEP_NICE 10          /* a pass runs at this nice value */
 
 struct upkeep_chore {
-	struct conf conf;         /* a copy, with test points disarmed */
+	const struct childexec *x; /* how a pass is started */
+	long long interval_ms;    /* [upkeep] interval */
 	struct gitd_chores inner; /* the chores it runs beside (repairs) */
 	pid_t child;              /* the pass running now, 0 if none */
 	long long next_check_ms;  /* the next pass (pack counts) */
@@ -34,7 +36,8 @@ struct upkeep_chore {
 
 /* Set u up to run beside inner; *out: the chores to give gitd_serve. */
 void upkeep_chore_init(struct upkeep_chore *u, const struct conf *c,
-    const struct gitd_chores *inner, struct gitd_chores *out);
+    const struct childexec *x, const struct gitd_chores *inner,
+    struct gitd_chores *out);
 
 /* One pass in the calling process; full: the retention rules too.
  * Returns 0, or 1 when something failed (logged). */

@@ -1,11 +1,11 @@
 /*
  * reconcile.c - berth serve's repairs (see run/reconcile.h).
  *
- * The daemon forks each pass: a pass may wait (for the router's lock, for
- * Caddy or nginx to start, for a supervisor to exec), and the accept loop
- * must not; a pass also opens its own sqlite handle, so no database state
- * ever crosses a fork.  One pass at a time; its exit status tells the
- * daemon whether a proxy start failed, so the next attempt backs off.
+ * The daemon starts each pass as a process of its own
+ * (reconcile_chore.c): a pass may wait (for the router's lock, for Caddy
+ * or nginx to start, for a supervisor to exec), and the accept loop must
+ * not.  Its exit status tells the daemon whether a proxy start failed, so
+ * the next attempt backs off.
  *
  * A pass looks without locks first (the process rows, /proc) and takes an
  * app's lock only when something of it needs a repair, without waiting:
@@ -31,106 +31,6 @@
 #include "run/procs.h"
 #include "router/router.h"
 #include "router/router_tls.h"
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-void
-reconcile_init(struct reconcile *r, const struct conf *c)
-{
-	memset(r, 0, sizeof(*r));
-	r->conf = *c;
-	r->conf.test_pause[0] = '\0'; /* repairs never stop at a test point */
-	r->next_ms = now_ms() + RECONCILE_INTERVAL_MS;
-}
-
-int
-reconcile_tick(void *arg)
-{
-	struct reconcile *r = arg;
-	long long now = now_ms();
-	int may, first;
-	pid_t pid;
-
-	if (r->child == 0 && now >= r->next_ms) {
-		may = now >= r->proxy_retry_ms;
-		first = r->proxy_fails == 0;
-		if ((pid = fork()) == -1) {
-			log_warn("cannot fork a repair pass");
-		} else if (pid == 0) {
-			/* its own name: `pgrep -x berth` finds connections only */
-			(void)prctl(PR_SET_NAME, "berth-repair", 0, 0, 0);
-			/* not the daemon's handlers, which wake the daemon */
-			(void)signal(SIGTERM, SIG_DFL);
-			(void)signal(SIGINT, SIG_DFL);
-			(void)signal(SIGCHLD, SIG_DFL);
-			_exit(reconcile_pass(&r->conf, may, first));
-		} else {
-			r->child = pid;
-			r->last_ms = now;
-		}
-		r->next_ms = now + RECONCILE_INTERVAL_MS;
-	}
-	if (r->child != 0)
-		return RECONCILE_INTERVAL_MS;
-	return r->next_ms > now ? (int)(r->next_ms - now) : 0;
-}
-
-int
-reconcile_reaped(void *arg, pid_t pid, int status)
-{
-	struct reconcile *r = arg;
-	long long now = now_ms();
-	int backoff;
-
-	if (pid != r->child) {
-		/* a connection ended: what it did may want a look soon (but
-		 * many short connections must not run passes back to back) */
-		long long soon = now + RECONCILE_SOON_MS;
-		if (soon < r->last_ms + RECONCILE_GAP_MS)
-			soon = r->last_ms + RECONCILE_GAP_MS;
-		if (r->next_ms > soon)
-			r->next_ms = soon;
-		return 0;
-	}
-	r->child = 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == RECONCILE_PROXY_FAILED) {
-		r->proxy_fails++;
-		backoff = r->proxy_fails > 5 ? RECONCILE_PROXY_BACKOFF :
-		    1 << (r->proxy_fails - 1);
-		if (backoff > RECONCILE_PROXY_BACKOFF)
-			backoff = RECONCILE_PROXY_BACKOFF;
-		r->proxy_retry_ms = now + backoff * 1000LL;
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) ==
-	    RECONCILE_PROXY_OK) {
-		r->proxy_fails = 0;
-		r->proxy_retry_ms = 0;
-	} else if (!WIFEXITED(status) ||
-	    WEXITSTATUS(status) != RECONCILE_PROXY_WAITING) {
-		log_warnx("repair pass %ld ended %s %d", (long)pid,
-		    WIFSIGNALED(status) ? "by signal" : "with status",
-		    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-	}
-	return 1;
-}
-
-void
-reconcile_stop(void *arg)
-{
-	struct reconcile *r = arg;
-	int status;
-
-	while (r->child != 0 && waitpid(r->child, &status, 0) == -1 &&
-	    errno == EINTR)
-		;
-	r->child = 0;
-}
 
 static void
 record(struct store *st, const char *app, int ok, const char *what)

@@ -2,7 +2,7 @@
  * reconcile.h - berth serve's repairs: desired state in sqlite
  * against what runs.  The daemon's accept loop calls reconcile_tick() from
  * its poll loop; every RECONCILE_INTERVAL_MS (and soon after a connection
- * ends) it forks one pass, which:
+ * ends) it starts one pass, a process of its own, which:
  *   - restarts the managed proxy when it is not running, with the whole
  *     routing table (router_start: nobody else may hold http_listen);
  *   - revives the supervisor (shim) of every routed process whose shim is
@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "conf/conf.h"
+#include "core/childexec.h"
 
 #define RECONCILE_INTERVAL_MS 500
 #define RECONCILE_SOON_MS 100      /* after a connection ended ... */
@@ -30,7 +31,7 @@
 
 /* The daemon's side of the repairs (one per berth serve). */
 struct reconcile {
-	struct conf conf;          /* a copy, with test points disarmed */
+	const struct childexec *x; /* how a pass is started */
 	pid_t child;               /* the pass running now, 0 if none */
 	long long last_ms;         /* when the last pass started */
 	long long next_ms;         /* when the next pass may start */
@@ -38,7 +39,7 @@ struct reconcile {
 	int proxy_fails;           /* failed proxy starts in a row */
 };
 
-void reconcile_init(struct reconcile *r, const struct conf *c);
+void reconcile_init(struct reconcile *r, const struct childexec *x);
 
 /* From the daemon's poll loop: start a pass if one is due.  Returns the
  * milliseconds until it wants to be called again. */

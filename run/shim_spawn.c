@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,26 +20,6 @@
 #include "core/vars.h"
 #include "run/procfile.h"
 #include "run/shim_spawn.h"
-
-/* berth-shim beside the running berth binary (a checkout's build), else
- * ../lib/berth/berth-shim from its directory (an install: LIBDIR). */
-static int
-shim_path(char *out, size_t len)
-{
-	char exe[PATH_MAX], *dir, *del;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	if ((del = strstr(exe, " (deleted)")) != NULL && del[10] == '\0')
-		*del = '\0'; /* an upgrade replaced berth: its dir still holds */
-	dir = dirname(exe);
-	if (pathf(out, len, "%s/berth-shim", dir) == 0 &&
-	    access(out, X_OK) == 0)
-		return 0;
-	return pathf(out, len, "%s/../lib/berth/berth-shim", dir);
-}
 
 /* Append NAME=VALUE\0 to the memfd; -1 on a write error. */
 static int
@@ -196,7 +175,7 @@ shim_prepare(const struct conf *c, struct store *st, const char *app,
 	    c->log_generations);
 	if (name_app_valid(app, err, errlen) == -1)
 		return -1;
-	if (shim_path(sc->path, sizeof(sc->path)) == -1) {
+	if (path_beside_berth("berth-shim", sc->path, sizeof(sc->path)) == -1) {
 		snprintf(err, errlen, "cannot find berth-shim beside berth");
 		return -1;
 	}

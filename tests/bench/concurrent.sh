@@ -27,6 +27,7 @@ GOAL=1.3
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cp "$BERTH" "$T/berth"
 cp "$(dirname "$BERTH")/berth-shim" "$T/berth-shim"
+cp "$(dirname "$BERTH")/berth-serve" "$T/berth-serve"
 BERTH=$T/berth
 BERTH_DIR=$T/b
 

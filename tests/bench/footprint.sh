@@ -33,6 +33,7 @@ SERVE_GOAL=8
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cp "$BERTH" "$T/berth"
 cp "$(dirname "$BERTH")/berth-shim" "$T/berth-shim"
+cp "$(dirname "$BERTH")/berth-serve" "$T/berth-serve"
 BERTH=$T/berth
 
 bench_cleanup_hook() {

@@ -45,6 +45,7 @@ GOAL=2
 # so a rebuild of build/berth while this runs cannot break it
 cp "$BERTH" "$T/berth"
 cp "$(dirname "$BERTH")/berth-shim" "$T/berth-shim" # started beside berth
+cp "$(dirname "$BERTH")/berth-serve" "$T/berth-serve"
 BERTH=$T/berth
 for p in $ROUTERS; do
 	command -v "$p" >/dev/null || die "$p not found in PATH"

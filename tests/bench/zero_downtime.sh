@@ -87,6 +87,7 @@ APP=web
 # build/berth while this runs (make in the same tree) cannot break a deploy
 cp "$BERTH" "$T/berth"
 cp "$(dirname "$BERTH")/berth-shim" "$T/berth-shim" # started beside berth
+cp "$(dirname "$BERTH")/berth-serve" "$T/berth-serve"
 BERTH=$T/berth
 
 BUILDPACKS=$REPO_ROOT/buildpacks

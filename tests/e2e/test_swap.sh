@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 cp "$BERTH" "$T/berth"     # a copy the test can replace, as an upgrade does
 cp "$(dirname "$BERTH")/berth-shim" "$T/berth-shim"
+cp "$(dirname "$BERTH")/berth-serve" "$T/berth-serve"
 BERTH=$T/berth
 start_server "[health]" "grace = 3" "[build]" "keep_releases = 1"
 W=$T/web

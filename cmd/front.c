@@ -1,0 +1,90 @@
+/*
+ * front.c - berth-serve, the front process of `berth serve`: a program
+ * of its own, static and libc only, so that the idle daemon maps none of
+ * berth's heavy libraries (libssh, libgit2, sqlite, libcurl, OpenSSL...).
+ *
+ * berth serve (cmd/serve.c) settles the data dir, repairs, starts the
+ * router, binds the SSH and dashboard sockets, then execs this as
+ *     berth-serve BERTH_FD CONF_FD LISTEN_FD WEB_FD
+ * (the berth binary held open, the daemon's config in a sealed memfd,
+ * the two sockets; WEB_FD -1 when the dashboard is off).  From then on
+ * the same pid runs gitd/gitd_server.h's loop with the daemon's chores:
+ * the repairs (run/reconcile.h), the disk upkeep (gitd/gitd_upkeep.h),
+ * the scheduled jobs (gitd/gitd_cron.h) and the dashboard's endpoint
+ * (web/web_proc.h).  Each connection and each chore pass is a fork that
+ * execs berth (core/childexec.h).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/childexec.h"
+#include "core/log.h"
+#include "core/msg.h"
+#include "core/num.h"
+#include "gitd/gitd_cron.h"
+#include "gitd/gitd_server.h"
+#include "gitd/gitd_upkeep.h"
+#include "run/reconcile.h"
+#include "web/web_proc.h"
+
+/* What gitd_serve runs between connections, each wrapping the one before:
+ * the repairs, the disk upkeep, the scheduled jobs and the dashboard's
+ * endpoint (when there is one). */
+struct serve_chores {
+	struct reconcile rec;
+	struct upkeep_chore up;
+	struct cron_chore cr;
+	struct web_chore web;
+	struct gitd_chores reconcile, upkeep, cron;
+};
+
+static void
+serve_chores_init(struct serve_chores *sc, const struct conf *c,
+    const struct childexec *x, int webfd, struct gitd_chores *all)
+{
+	reconcile_init(&sc->rec, x);
+	sc->reconcile = (struct gitd_chores){ reconcile_tick, reconcile_reaped,
+	    reconcile_stop, &sc->rec };
+	upkeep_chore_init(&sc->up, c, x, &sc->reconcile, &sc->upkeep);
+	cron_chore_init(&sc->cr, x, &sc->upkeep, &sc->cron);
+	web_chore_init(&sc->web, c, x, webfd, &sc->cron, all);
+}
+
+/* An fd from berth serve, made close-on-exec (-1 stays -1); -2 if bad. */
+static int
+take_fd(const char *s)
+{
+	long long n;
+
+	if (num_parse(s, -1, 65535, &n) == -1)
+		return -2;
+	if (n >= 0 && fcntl((int)n, F_SETFD, FD_CLOEXEC) == -1)
+		return -2;
+	return (int)n;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct conf conf; /* the daemon's, as berth serve settled it */
+	struct serve_chores sc;
+	struct gitd_chores all;
+	struct childexec x;
+	char err[ERR_MAX];
+	int lfd, webfd;
+
+	log_init("berth serve", getenv("BERTH_DEBUG") != NULL);
+	if (argc != 5 || (x.berth_fd = take_fd(argv[1])) < 0 ||
+	    (x.conf_fd = take_fd(argv[2])) < 0 ||
+	    (lfd = take_fd(argv[3])) < 0 || (webfd = take_fd(argv[4])) < -1) {
+		fprintf(stderr, "berth-serve is started by 'berth serve'\n");
+		return 2;
+	}
+	if (childexec_conf(x.conf_fd, &conf, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	serve_chores_init(&sc, &conf, &x, webfd, &all);
+	return gitd_serve(&conf, lfd, &x, &all);
+}
