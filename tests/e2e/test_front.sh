@@ -1,0 +1,107 @@
+# test_front.sh - berth serve's front process (cmd/front.c): after its
+# start, berth serve is a small static loop that maps none of berth's
+# libraries and starts the full berth for each connection and chore pass
+# (core/childexec.h).  The attacker's and the operator's moves: an
+# upgrade that replaces berth on disk while the daemon runs, a hand-made
+# `berth __child` without the daemon's config, a connection process
+# killed mid-session, the front killed with -9 and started again.
+. "$(dirname "$0")/lib.sh"
+mkdir -p "$T/bin"
+cp "$BERTH" "$T/bin/berth"
+cp "$(dirname "$BERTH")/berth-shim" "$T/bin/berth-shim"
+cp "$(dirname "$BERTH")/berth-serve" "$T/bin/berth-serve"
+BERTH=$T/bin/berth
+start_server
+W=$T/site
+
+push_page() {
+	echo "$1" > "$W/index.html"
+	git -C "$W" add -A && git -C "$W" commit -qm "$1"
+	git_as admin -C "$W" push -q "$(remote site)" main
+}
+
+# The idle daemon is berth-serve, and none of the heavy libraries is
+# mapped in it (they are in each connection's process instead).
+idle_daemon_maps_no_library() {
+	git init -q -b main "$W"
+	push_page one
+	[ "$(http site.localhost /)" = one ]
+	[ "$(basename "$(readlink "/proc/$SERVER_PID/exe")")" = berth-serve ]
+	! grep -E 'lib(ssh|git2|sqlite3|crypto|curl|archive|microhttpd)' \
+		"/proc/$SERVER_PID/maps"
+	# and its connections are berth itself, one process each
+	as admin help > /dev/null
+}
+
+# An upgrade replaces berth on disk while the daemon runs: until berth
+# serve is restarted, its connections still run the binary it started
+# with (held open), never a mix of an old front and a new berth.
+upgrade_on_disk_is_not_mixed_in() {
+	printf '#!/bin/sh\necho "the new binary ran" >&2\nexit 99\n' > "$T/bin/berth.new"
+	chmod 755 "$T/bin/berth.new"
+	mv -f "$T/bin/berth.new" "$T/bin/berth"
+	push_page two
+	[ "$(http site.localhost /)" = two ]
+	as admin apps | grep -q site
+	! grep -q "the new binary ran" "$T/serve.log"
+}
+
+# `berth __child` is for berth serve: by hand, without the daemon's
+# sealed config, it refuses and says so; a forged config is refused too.
+child_without_the_daemon_refuses() {
+	local rc=0
+	"$ORIG_BERTH" __child 0 conn 3 127.0.0.1 4 < /dev/null > "$T/out" 2>&1 || rc=$?
+	[ "$rc" = 2 ]
+	grep -q "holds no berth config" "$T/out"
+	rc=0
+	printf 'berthcf\0%s' "$(head -c 200 /dev/zero | tr '\0' x)" > "$T/forged"
+	"$ORIG_BERTH" __child 5 repair 1 1 5< "$T/forged" > "$T/out" 2>&1 || rc=$?
+	[ "$rc" = 2 ]
+	grep -q "another build of berth" "$T/out"
+	"$ORIG_BERTH" __child 2>&1 | grep -q usage
+}
+
+# A connection process killed -9 ends that connection only; the next
+# one is served.
+killed_connection_ends_alone() {
+	local pid
+	( as admin logs site -f > /dev/null 2>&1 ) &
+	for _ in $(seq 100); do
+		pid=$(pgrep -x berth -P "$SERVER_PID" | head -1) && [ -n "$pid" ] && break
+		sleep 0.05
+	done
+	[ -n "$pid" ]
+	killed_on_purpose "$pid"
+	kill -9 "$pid"
+	wait || true
+	as admin apps | grep -q site
+}
+
+# kill -9 of the front: a new berth serve listens again and serves.
+front_killed_and_started_again() {
+	local start
+	kill -9 "$SERVER_PID"
+	wait "$SERVER_PID" 2>/dev/null || true
+	cp "$ORIG_BERTH" "$T/bin/berth"
+	start=$EPOCHREALTIME
+	"$BERTH" -c "$T/berth.ini" serve >> "$T/serve.log" 2>&1 &
+	SERVER_PID=$!
+	echo "$SERVER_PID" > "$T/server.pid"
+	for _ in $(seq 600); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+		sleep 0.05
+	done
+	echo "listening again after $(echo "$EPOCHREALTIME - $start" | bc) s"
+	push_page three
+	[ "$(http site.localhost /)" = three ]
+}
+
+ORIG_BERTH=$T/orig-berth
+cp "$T/bin/berth" "$ORIG_BERTH"
+t "the idle daemon maps none of berth's libraries" idle_daemon_maps_no_library
+t "an upgrade on disk is not mixed into a running daemon" upgrade_on_disk_is_not_mixed_in
+t "berth __child without the daemon's config refuses" child_without_the_daemon_refuses
+t "a connection process killed -9 ends alone" killed_connection_ends_alone
+t "the front killed -9 and started again serves" front_killed_and_started_again
+SERVER_PID=$(cat "$T/server.pid" 2>/dev/null || echo "$SERVER_PID")
+finish
