@@ -17,6 +17,10 @@ int cmd_serve(struct conf *c, int argc, char **argv, const char *note);
 /* berth __child CONF_FD KIND ...: a connection or a chore pass that the
  * front of berth serve starts (cmd/child.c) */
 int cmd_child(struct conf *c, int argc, char **argv, const char *note);
+/* How berth serve hands its fds to the front (cmd/front.c): this variable
+ * holds "BERTH_FD,CONF_FD,LISTEN_FD,WEB_FD"; the front removes it. */
+#define FRONT_FDS_ENV "BERTH_FRONT_FDS"
+
 /* berth COMMAND ...: an SSH command run locally as admin (cmd/local.c) */
 int cmd_local(struct conf *c, int argc, char **argv, const char *note);
 

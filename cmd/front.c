@@ -4,10 +4,12 @@
  * berth's heavy libraries (libssh, libgit2, sqlite, libcurl, OpenSSL...).
  *
  * berth serve (cmd/serve.c) settles the data dir, repairs, starts the
- * router, binds the SSH and dashboard sockets, then execs this as
- *     berth-serve BERTH_FD CONF_FD LISTEN_FD WEB_FD
- * (the berth binary held open, the daemon's config in a sealed memfd,
- * the two sockets; WEB_FD -1 when the dashboard is off).  From then on
+ * router, binds the SSH and dashboard sockets, then execs this under its
+ * own command line (ps and pkill still see `berth serve`), with
+ *     BERTH_FRONT_FDS=BERTH_FD,CONF_FD,LISTEN_FD,WEB_FD
+ * in the environment (the berth binary held open, the daemon's config in
+ * a sealed memfd, the two sockets; WEB_FD -1 when the dashboard is off);
+ * the front removes it, so no child sees it.  From then on
  * the same pid runs gitd/gitd_server.h's loop with the daemon's chores:
  * the repairs (run/reconcile.h), the disk upkeep (gitd/gitd_upkeep.h),
  * the scheduled jobs (gitd/gitd_cron.h) and the dashboard's endpoint
@@ -17,7 +19,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "cmd/cmd.h"
 #include "core/childexec.h"
 #include "core/log.h"
 #include "core/msg.h"
@@ -51,33 +55,40 @@ serve_chores_init(struct serve_chores *sc, const struct conf *c,
 	web_chore_init(&sc->web, c, x, webfd, &sc->cron, all);
 }
 
-/* An fd from berth serve, made close-on-exec (-1 stays -1); -2 if bad. */
+/* The next fd of the list at *s, made close-on-exec (-1 stays -1);
+ * -2 if bad. */
 static int
-take_fd(const char *s)
+take_fd(char **s)
 {
+	char *comma = strchr(*s, ',');
 	long long n;
 
-	if (num_parse(s, -1, 65535, &n) == -1)
+	if (comma != NULL)
+		*comma = '\0';
+	if (num_parse(*s, -1, 65535, &n) == -1)
 		return -2;
+	*s = comma != NULL ? comma + 1 : *s + strlen(*s);
 	if (n >= 0 && fcntl((int)n, F_SETFD, FD_CLOEXEC) == -1)
 		return -2;
 	return (int)n;
 }
 
 int
-main(int argc, char **argv)
+main(void)
 {
 	static struct conf conf; /* the daemon's, as berth serve settled it */
 	struct serve_chores sc;
 	struct gitd_chores all;
 	struct childexec x;
-	char err[ERR_MAX];
+	char err[ERR_MAX], fds[64], *p = fds;
+	const char *env = getenv(FRONT_FDS_ENV);
 	int lfd, webfd;
 
 	log_init("berth serve", getenv("BERTH_DEBUG") != NULL);
-	if (argc != 5 || (x.berth_fd = take_fd(argv[1])) < 0 ||
-	    (x.conf_fd = take_fd(argv[2])) < 0 ||
-	    (lfd = take_fd(argv[3])) < 0 || (webfd = take_fd(argv[4])) < -1) {
+	if (env == NULL || snprintf(fds, sizeof(fds), "%s", env) >=
+	    (int)sizeof(fds) || unsetenv(FRONT_FDS_ENV) == -1 ||
+	    (x.berth_fd = take_fd(&p)) < 0 || (x.conf_fd = take_fd(&p)) < 0 ||
+	    (lfd = take_fd(&p)) < 0 || (webfd = take_fd(&p)) < -1) {
 		fprintf(stderr, "berth-serve is started by 'berth serve'\n");
 		return 2;
 	}

@@ -69,13 +69,37 @@ bind_sockets(const struct conf *c, int *lfd, int *webfd)
 	return 0;
 }
 
-/* Exec the front (cmd/front.c) with the sockets, the binary and c.
- * Returns only on failure (logged). */
+/* This process's own command line as an argv (in buf): the front keeps
+ * it, so ps and pkill see the `berth serve` that the operator started.
+ * NULL if it cannot be read. */
+static char **
+own_argv(char *buf, size_t len, char **argv, size_t max)
+{
+	ssize_t n;
+	size_t k = 0;
+	int fd;
+
+	if ((fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	for (char *p = buf; p < buf + n && k + 1 < max; p += strlen(p) + 1)
+		argv[k++] = p;
+	argv[k] = NULL;
+	return argv;
+}
+
+/* Exec the front (cmd/front.c) with the sockets, the binary and c, under
+ * this process's command line.  Returns only on failure (logged). */
 static void
 exec_front(const struct conf *c, int lfd, int webfd)
 {
 	struct childexec x;
-	char err[ERR_MAX], front[PATH_MAX], a[4][16];
+	char err[ERR_MAX], front[PATH_MAX], fds[64], cmdline[4096];
+	char *argv[32];
 
 	if (childexec_open(&x, c, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
@@ -85,19 +109,21 @@ exec_front(const struct conf *c, int lfd, int webfd)
 		log_warn("cannot find berth-serve beside berth");
 		return;
 	}
-	snprintf(a[0], sizeof(a[0]), "%d", x.berth_fd);
-	snprintf(a[1], sizeof(a[1]), "%d", x.conf_fd);
-	snprintf(a[2], sizeof(a[2]), "%d", lfd);
-	snprintf(a[3], sizeof(a[3]), "%d", webfd);
-	if (fcntl(x.berth_fd, F_SETFD, 0) == -1 ||
+	snprintf(fds, sizeof(fds), "%d,%d,%d,%d", x.berth_fd, x.conf_fd, lfd,
+	    webfd);
+	if (own_argv(cmdline, sizeof(cmdline), argv, 32) == NULL) {
+		argv[0] = (char *)"berth-serve";
+		argv[1] = NULL;
+	}
+	if (setenv(FRONT_FDS_ENV, fds, 1) == -1 ||
+	    fcntl(x.berth_fd, F_SETFD, 0) == -1 ||
 	    fcntl(x.conf_fd, F_SETFD, 0) == -1 ||
 	    fcntl(lfd, F_SETFD, 0) == -1 ||
 	    (webfd != -1 && fcntl(webfd, F_SETFD, 0) == -1)) {
 		log_warn("cannot hand the sockets on");
 		return;
 	}
-	execv(front, (char *const[]){ (char *)"berth-serve", a[0], a[1], a[2],
-	    a[3], NULL });
+	execv(front, argv);
 	log_warn("cannot start %s", front);
 }
 

@@ -27,6 +27,8 @@ idle_daemon_maps_no_library() {
 	push_page one
 	[ "$(http site.localhost /)" = one ]
 	[ "$(basename "$(readlink "/proc/$SERVER_PID/exe")")" = berth-serve ]
+	# under the command line the operator typed: ps and pkill see it
+	[ "$(tr '\0' ' ' < "/proc/$SERVER_PID/cmdline")" = "$BERTH -c $T/berth.ini serve " ]
 	! grep -E 'lib(ssh|git2|sqlite3|crypto|curl|archive|microhttpd)' \
 		"/proc/$SERVER_PID/maps"
 	# and its connections are berth itself, one process each
@@ -71,6 +73,8 @@ killed_connection_ends_alone() {
 		sleep 0.05
 	done
 	[ -n "$pid" ]
+	# the front's fds are its own: nothing of them in a connection's env
+	! tr '\0' '\n' < "/proc/$pid/environ" | grep -q BERTH_FRONT_FDS
 	killed_on_purpose "$pid"
 	kill -9 "$pid"
 	wait || true
