@@ -4,7 +4,8 @@
  * command for people.  It takes the daemon's config from the sealed
  * memfd CONF_FD and runs one of:
  *   conn FD ADDR LOGIN_FD   an SSH connection (gitd/gitd_session.h)
- *   repair MAY FIRST        a repair pass (run/reconcile.h)
+ *   repair MAY FIRST FD     a repair pass (run/reconcile.h), telling
+ *                           the daemon on FD what to watch
  *   upkeep FULL             a disk upkeep pass (gitd/gitd_upkeep.h)
  *   cron FROM TO            the scheduled jobs of those minutes
  *   web FD                  the dashboard's endpoint (web/web_proc.h)
@@ -45,7 +46,7 @@ static int run_web(struct conf *c, char **args);
 
 static const struct kind kinds[] = {
 	{ "conn", 3, "berth", run_conn },
-	{ "repair", 2, "berth-repair", run_repair },
+	{ "repair", 3, "berth-repair", run_repair },
 	{ "upkeep", 1, "berth-upkeep", run_upkeep },
 	{ "cron", 2, "berth-cron", run_cron },
 	{ "web", 1, "berth-web", run_web },
@@ -120,8 +121,14 @@ run_conn(struct conf *c, char **args)
 static int
 run_repair(struct conf *c, char **args)
 {
+	int fd;
+
 	c->test_pause[0] = '\0'; /* repairs never stop at a test point */
-	return reconcile_pass(c, arg_flag(args[0]), arg_flag(args[1]));
+	if ((fd = arg_fd(args[2])) == -1) {
+		log_warnx("__child repair: bad fd");
+		return 2;
+	}
+	return reconcile_pass(c, arg_flag(args[0]), arg_flag(args[1]), fd);
 }
 
 static int

@@ -43,16 +43,18 @@ struct serve_chores {
 	struct gitd_chores reconcile, upkeep, cron;
 };
 
-static void
+static int
 serve_chores_init(struct serve_chores *sc, const struct conf *c,
     const struct childexec *x, int webfd, struct gitd_chores *all)
 {
-	reconcile_init(&sc->rec, x);
+	if (reconcile_init(&sc->rec, x) == -1)
+		return -1;
 	sc->reconcile = (struct gitd_chores){ reconcile_tick, reconcile_reaped,
-	    reconcile_stop, &sc->rec };
+	    reconcile_stop, &sc->rec, sc->rec.ep };
 	upkeep_chore_init(&sc->up, c, x, &sc->reconcile, &sc->upkeep);
 	cron_chore_init(&sc->cr, x, &sc->upkeep, &sc->cron);
 	web_chore_init(&sc->web, c, x, webfd, &sc->cron, all);
+	return 0;
 }
 
 /* The next fd of the list at *s, made close-on-exec (-1 stays -1);
@@ -96,6 +98,7 @@ main(void)
 		log_warnx("%s", err);
 		return 1;
 	}
-	serve_chores_init(&sc, &conf, &x, webfd, &all);
+	if (serve_chores_init(&sc, &conf, &x, webfd, &all) == -1)
+		return 1;
 	return gitd_serve(&conf, lfd, &x, &all);
 }

@@ -54,7 +54,8 @@ cron_chore_init(struct cron_chore *k, const struct childexec *x,
 	}
 	k->real0_ms = real_ms();
 	k->checked = clock_now(k);
-	*out = (struct gitd_chores){ cron_tick, cron_reaped, cron_stop, k };
+	*out = (struct gitd_chores){ cron_tick, cron_reaped, cron_stop, k,
+	    inner->fd };
 }
 
 static void

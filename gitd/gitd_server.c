@@ -48,7 +48,7 @@ int
 gitd_serve(const struct conf *conf, int lfd, const struct childexec *x,
     const struct gitd_chores *chores)
 {
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	struct limits *lim;
 	int auth_pipe[2];   /* children write their pid once logged in */
 	int status;
@@ -70,7 +70,10 @@ gitd_serve(const struct conf *conf, int lfd, const struct childexec *x,
 		pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = wake_pipe[0], .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = auth_pipe[0], .events = POLLIN };
-		if (poll(pfd, 3, poll_timeout(lim, chores)) == -1 &&
+		/* a chore's events: the loop goes round, and ticks it */
+		pfd[3] = (struct pollfd){ .fd = chores != NULL ? chores->fd : -1,
+		    .events = POLLIN };
+		if (poll(pfd, 4, poll_timeout(lim, chores)) == -1 &&
 		    errno != EINTR) {
 			log_warn("poll");
 			break;

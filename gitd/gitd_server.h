@@ -20,12 +20,15 @@
  * milliseconds until it wants to be called again; reaped(arg, pid,
  * status) for every child the loop reaps, 1 when the child was its own
  * (0: a connection ended); stop(arg) once, before the daemon waits for
- * its connections at shutdown. */
+ * its connections at shutdown.  fd (-1: none) is polled beside the
+ * sockets: readable, the loop goes round and ticks at once (a watched
+ * process ended).  A chore that wraps another passes its fd on. */
 struct gitd_chores {
 	int (*tick)(void *arg);
 	int (*reaped)(void *arg, pid_t pid, int status);
 	void (*stop)(void *arg);
 	void *arg;
+	int fd;
 };
 
 /* Accept on lfd (gitd/gitd_listen.h's socket) and start each connection's

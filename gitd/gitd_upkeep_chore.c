@@ -41,7 +41,7 @@ upkeep_chore_init(struct upkeep_chore *u, const struct conf *c,
 	u->next_full_ms = now_ms() + UPKEEP_FIRST_MS;
 	u->next_check_ms = u->next_full_ms;
 	*out = (struct gitd_chores){ upkeep_tick, upkeep_reaped, upkeep_stop,
-	    u };
+	    u, inner->fd };
 }
 
 static void

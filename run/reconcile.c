@@ -73,6 +73,8 @@ struct app_pass {
 	const char *app;
 	int needed;   /* rows that want a revive (the look before the lock) */
 	int locked;   /* the lock is held: revive them */
+	FILE *out;    /* what the daemon is told (reconcile.h), or NULL */
+	int again;    /* something waits for a later pass */
 };
 
 static int
@@ -86,8 +88,11 @@ revive_row(void *arg, const struct proc_rec *p)
 	if (strcmp(p->state, "running") != 0)
 		return 0;
 	proc_status(ap->c->data_dir, ap->app, p, &ps);
-	if (strcmp(ps.state, "gone") != 0 && strcmp(ps.state, "stopped") != 0)
+	if (strcmp(ps.state, "gone") != 0 && strcmp(ps.state, "stopped") != 0) {
+		if (!ap->locked && ap->out != NULL && p->shim_pid > 0)
+			fprintf(ap->out, "watch %d\n", p->shim_pid);
 		return 0;
+	}
 	if (!ap->locked) {
 		ap->needed++;
 		return 0;
@@ -95,6 +100,8 @@ revive_row(void *arg, const struct proc_rec *p)
 	if ((rc = proc_revive(ap->c, ap->st, ap->app, p, err,
 	    sizeof(err))) == 0)
 		return 0;
+	ap->again = 1; /* the next pass watches the new supervisor, or
+	                  tries again */
 	if (rc == 1)
 		snprintf(what, sizeof(what), "%s.%d of %s restarted (its supervisor"
 		    " was gone)", p->type, p->idx, ap->app);
@@ -114,8 +121,8 @@ revive_row(void *arg, const struct proc_rec *p)
 static int
 repair_app(void *arg, const struct app_rec *a)
 {
-	struct app_pass ap = { ((struct app_pass *)arg)->c,
-	    ((struct app_pass *)arg)->st, a->name, 0, 0 };
+	struct app_pass *all = arg;
+	struct app_pass ap = { all->c, all->st, a->name, 0, 0, all->out, 0 };
 	char err[ERR_MAX];
 	int fd;
 
@@ -125,32 +132,51 @@ repair_app(void *arg, const struct app_rec *a)
 	if (applock_try(ap.c, a->name, "berth serve's repairs", &fd, err,
 	    sizeof(err)) != 1) {
 		log_debug("repair: '%s' is busy; next pass", a->name);
+		all->again = 1;
 		return 0;
 	}
 	ap.locked = 1;
 	if (store_proc_each(ap.st, a->id, "running", revive_row, &ap) == -1)
 		log_warnx("repair: %s", store_error(ap.st));
 	close(fd);
+	all->again |= ap.again;
 	return 0;
 }
 
 int
-reconcile_pass(const struct conf *c, int may_start_proxy, int first_failure)
+reconcile_pass(const struct conf *c, int may_start_proxy, int first_failure,
+    int out_fd)
 {
-	struct app_pass ap = { c, NULL, NULL, 0, 0 };
+	struct app_pass ap = { c, NULL, NULL, 0, 0, NULL, 0 };
 	char db[PATH_MAX], err[512] = "data dir path too long";
+	pid_t proxy;
 	int rc;
 
+	if (out_fd >= 0 && (ap.out = fdopen(out_fd, "w")) == NULL)
+		log_warn("repair: cannot tell the daemon what to watch");
 	if (datadir_db(c->data_dir, db, sizeof(db)) == -1 ||
 	    store_open(&ap.st, db, err, sizeof(err)) == -1) {
 		log_warnx("repair: %s", err);
+		if (ap.out != NULL)
+			fclose(ap.out);
 		return 1;
 	}
 	rc = repair_proxy(c, ap.st, may_start_proxy, first_failure);
-	if (store_app_each(ap.st, repair_app, &ap) == -1)
+	if (ap.out != NULL && c->router_manage && (proxy = router_pid(c)) > 0)
+		fprintf(ap.out, "watch %ld\n", (long)proxy);
+	if (store_app_each(ap.st, repair_app, &ap) == -1) {
 		log_warnx("repair: %s", store_error(ap.st));
+		ap.again = 1;
+	}
 	if (rc == RECONCILE_PROXY_OK)
 		tls_pass(c, ap.st); /* certificates (router_tls.h) */
 	store_close(ap.st);
+	if (ap.out != NULL) {
+		if (ap.again)
+			fputs("again\n", ap.out);
+		fputs("end\n", ap.out);
+		if (fclose(ap.out) == EOF)
+			log_warn("repair: cannot tell the daemon what to watch");
+	}
 	return rc;
 }

@@ -32,7 +32,8 @@ web_chore_init(struct web_chore *w, const struct conf *c,
 	w->x = x;
 	w->fd = fd;
 	w->inner = *inner;
-	*out = (struct gitd_chores){ web_tick, web_reaped, web_stop, w };
+	*out = (struct gitd_chores){ web_tick, web_reaped, web_stop, w,
+	    inner->fd };
 }
 
 static long long

@@ -11,6 +11,7 @@ cp "$BERTH" "$T/bin/berth"
 cp "$(dirname "$BERTH")/berth-shim" "$T/bin/berth-shim"
 cp "$(dirname "$BERTH")/berth-serve" "$T/bin/berth-serve"
 BERTH=$T/bin/berth
+export BERTH_DEBUG=1 # the front says when a watched process ended
 start_server
 W=$T/site
 
@@ -57,7 +58,7 @@ child_without_the_daemon_refuses() {
 	grep -q "holds no berth config" "$T/out"
 	rc=0
 	printf 'berthcf\0%s' "$(head -c 200 /dev/zero | tr '\0' x)" > "$T/forged"
-	"$ORIG_BERTH" __child 5 repair 1 1 5< "$T/forged" > "$T/out" 2>&1 || rc=$?
+	"$ORIG_BERTH" __child 5 repair 1 1 -1 5< "$T/forged" > "$T/out" 2>&1 || rc=$?
 	[ "$rc" = 2 ]
 	grep -q "another build of berth" "$T/out"
 	"$ORIG_BERTH" __child 2>&1 | grep -q usage
@@ -79,6 +80,37 @@ killed_connection_ends_alone() {
 	kill -9 "$pid"
 	wait || true
 	as admin apps | grep -q site
+}
+
+# The repairs watch what they found running: a supervisor killed -9 is
+# seen at once (its pidfd), not at the next idle pass, and revived.
+killed_supervisor_is_seen_at_once() {
+	local shim id n
+	echo 'web: python3 server.py' > "$W/Procfile"
+	printf 'import http.server, os\nh = http.server.SimpleHTTPRequestHandler\nhttp.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), h).serve_forever()\n' > "$W/server.py"
+	n=$(grep -c "watching" "$T/serve.log" || true)
+	push_page four
+	shim=$(sql "SELECT shim_pid FROM processes WHERE type = 'web'")
+	[ -n "$shim" ] && kill -0 "$shim"
+	id=$(sql "SELECT id FROM processes WHERE type = 'web'")
+	for _ in $(seq 300); do # a pass after the push watches it, and the proxy
+		[ "$(grep "watching [2-9]" "$T/serve.log" | wc -l)" -gt "$n" ] && break
+		sleep 0.1
+	done
+	[ "$(grep "watching [2-9]" "$T/serve.log" | wc -l)" -gt "$n" ]
+	kill -9 "$shim"
+	for _ in $(seq 100); do
+		grep -q "repair: a watched process ended" "$T/serve.log" && break
+		sleep 0.1
+	done
+	grep -q "repair: a watched process ended" "$T/serve.log"
+	for _ in $(seq 300); do
+		new=$(sql "SELECT shim_pid FROM processes WHERE id = $id")
+		[ "$new" != "$shim" ] && kill -0 "$new" 2>/dev/null && break
+		sleep 0.1
+	done
+	[ "$new" != "$shim" ]
+	[ "$(http site.localhost /)" = four ]
 }
 
 # kill -9 of the front: a new berth serve listens again and serves.
@@ -106,6 +138,7 @@ t "the idle daemon maps none of berth's libraries" idle_daemon_maps_no_library
 t "an upgrade on disk is not mixed into a running daemon" upgrade_on_disk_is_not_mixed_in
 t "berth __child without the daemon's config refuses" child_without_the_daemon_refuses
 t "a connection process killed -9 ends alone" killed_connection_ends_alone
+t "a supervisor killed -9 is seen at once and revived" killed_supervisor_is_seen_at_once
 t "the front killed -9 and started again serves" front_killed_and_started_again
 SERVER_PID=$(cat "$T/server.pid" 2>/dev/null || echo "$SERVER_PID")
 finish
