@@ -17,7 +17,9 @@
 # RSS): Piku is not installed here, so it is a fixed figure.  Goals: a
 # supervisor <= 1 MiB RSS, an idle berth serve <= 8 MiB RSS ("ABOVE GOAL"
 # otherwise; the benchmark fails only if the stack does not come up).
-# Takes about 10 s.
+# It also reads the CPU the idle berth serve uses (its own and its repair
+# passes', over BENCH_IDLE_SECONDS, default 20) and prints it a minute.
+# Takes about 30 s.
 #
 # How to run:  make bench      (runs tests/bench/run with BERTH set)
 #          or  BERTH=/abs/path/build/berth tests/bench/footprint.sh
@@ -28,6 +30,7 @@ export LC_ALL=C
 PIKU_RSS=65.9 # MiB, issue 17
 SHIM_GOAL=1
 SERVE_GOAL=8
+IDLE_SECONDS=${BENCH_IDLE_SECONDS:-20}
 
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -113,4 +116,13 @@ awk -v s="$SERVE_RSS" -v g="$SERVE_GOAL" 'BEGIN { exit !(s / 1024 > g) }' && ech
 serve_priv=$(($(kib "$BERTH_PID" Private_Clean) + $(kib "$BERTH_PID" Private_Dirty)))
 serve_libs=$(awk '$6 ~ /\.so/ { print $6 }' "/proc/$BERTH_PID/maps" | sort -u | wc -l)
 echo "  berth serve: $(mib "$serve_priv") MiB its own (private), $(mib $((SERVE_RSS - serve_priv))) MiB shared pages of $serve_libs libraries; RSS ratio to the $SERVE_GOAL MiB goal: $(awk -v s="$SERVE_RSS" -v g="$SERVE_GOAL" 'BEGIN { printf "%.2f", s / 1024 / g }')"
-echo "bench footprint: serve_rss=$(mib "$SERVE_RSS") shim_rss=$(mib "$SHIM_MAX") (max of $NSHIM) stack_rss=$(mib "$TOTAL_RSS") stack_pss=$(mib "$TOTAL_PSS") MiB vs piku $PIKU_RSS MiB: ratio $ratio"
+# and what the idle daemon costs in CPU: its own and its reaped children's
+# (the repair passes it starts), over IDLE_SECONDS
+cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$BERTH_PID/stat"; }
+c0=$(cpu_ticks)
+sleep "$IDLE_SECONDS"
+c1=$(cpu_ticks)
+idle_cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" -v s="$IDLE_SECONDS" \
+	'BEGIN { printf "%.0f", (b - a) * 1000 / hz * 60 / s }')
+echo "  idle berth serve: $idle_cpu ms of CPU a minute (its own and its repair passes', over $IDLE_SECONDS s)"
+echo "bench footprint: serve_rss=$(mib "$SERVE_RSS") shim_rss=$(mib "$SHIM_MAX") (max of $NSHIM) stack_rss=$(mib "$TOTAL_RSS") stack_pss=$(mib "$TOTAL_PSS") MiB vs piku $PIKU_RSS MiB: ratio $ratio; serve_idle_cpu=${idle_cpu} ms/min"
