@@ -104,7 +104,7 @@ run_conn(struct conf *c, char **args)
 {
 	char err[ERR_MAX];
 	ssh_bind bind;
-	int fd, login;
+	int fd, login, rc;
 
 	if ((fd = arg_fd(args[0])) == -1 || (login = arg_fd(args[2])) == -1) {
 		log_warnx("__child conn: bad fds");
@@ -115,7 +115,9 @@ run_conn(struct conf *c, char **args)
 		close(fd);
 		return 2;
 	}
-	return gitd_session_run(c, bind, fd, args[1], login);
+	rc = gitd_session_run(c, bind, fd, args[1], login);
+	ssh_bind_free(bind);
+	return rc;
 }
 
 static int
