@@ -24,17 +24,20 @@
 
 #define LIBCURL_SONAME "libcurl.so.4"
 
-/* The functions berth calls, named as in curl without the "curl_". */
+/* The functions berth calls, named as in curl without the "curl_", each
+ * of the type the header declares (the declaration is not a link to it). */
+#define LIBCURL_FN(name) __typeof__(curl_##name) *name
 struct libcurl {
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-	CURLcode (*easy_perform)(CURL *);
-	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-	void (*easy_cleanup)(CURL *);
-	const char *(*easy_strerror)(CURLcode);
-	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-	void (*slist_free_all)(struct curl_slist *);
+	LIBCURL_FN(easy_init);
+	LIBCURL_FN(easy_setopt);
+	LIBCURL_FN(easy_perform);
+	LIBCURL_FN(easy_getinfo);
+	LIBCURL_FN(easy_cleanup);
+	LIBCURL_FN(easy_strerror);
+	LIBCURL_FN(slist_append);
+	LIBCURL_FN(slist_free_all);
 };
+#undef LIBCURL_FN
 
 /* Fill lc with libcurl's functions, loading the library if this process
  * has not yet.  0, or -1 with err saying which library could not be
