@@ -6,13 +6,16 @@
 # systemd unit and the man page.
 
 CC      ?= cc
-PKGS    := libgit2 libssh inih libarchive sqlite3 openssl yaml-0.1 jansson libcurl \
-           libmicrohttpd
+PKGS    := libgit2 libssh inih libarchive sqlite3 openssl yaml-0.1 jansson
+# headers only: core/libcurl.c and web/web_mhd.c load these at run time
+# (dlopen), so that starting berth, which every connection and chore pass
+# does, does not load them and their chains (gnutls, krb5, ldap ...)
+HDRPKGS := libcurl libmicrohttpd
 CFLAGS  ?= -O2 -g
 # the project's own flags stay even when CFLAGS is given on the command line
 # CPPFLAGS too: Debian's build passes -D_FORTIFY_SOURCE=2 there
 BCFLAGS := $(CPPFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-           -Wformat=2 -Wno-format-nonliteral -I. $(shell pkg-config --cflags $(PKGS))
+           -Wformat=2 -Wno-format-nonliteral -I. $(shell pkg-config --cflags $(PKGS) $(HDRPKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lz
 
 BUILD   ?= build

@@ -140,6 +140,34 @@ ident_drop(const struct ident *id)
 	return 0;
 }
 
+/*
+ * As the uid being emptied: 1 when no other task of it exists, not even a
+ * zombie, so ident_kill_all need not read /proc.  The kernel counts a
+ * uid's tasks against RLIMIT_NPROC: with the limit at 2 (this process and
+ * the child it tries to make), a vfork fails (EAGAIN) exactly when a third
+ * task of the uid exists.  0 when one may (or the probe failed).  Not
+ * kill(-1, 0): it succeeds whenever the system has any other process, even
+ * one the caller may not signal (Linux counts those it tried).
+ */
+static int
+uid_alone(void)
+{
+	struct rlimit rl = { 2, 2 };
+	int status;
+	pid_t pid;
+
+	if (setrlimit(RLIMIT_NPROC, &rl) == -1)
+		return 0;
+	if ((pid = vfork()) == 0)
+		_exit(0);
+	if (pid == -1)
+		return 0;
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return 0;
+	return 1;
+}
+
 int
 ident_kill_all(const struct ident *id)
 {
@@ -159,7 +187,7 @@ ident_kill_all(const struct ident *id)
 		for (int i = 0; i < IDENT_KILL_TRIES; i++) {
 			(void)kill(-1, SIGKILL);
 			/* none left, not even a zombie: no need to read /proc */
-			if (kill(-1, 0) == -1 && errno == ESRCH)
+			if (uid_alone())
 				_exit(0);
 			switch (procinfo_uid_running(id->uid, getpid())) {
 			case 0:

@@ -189,6 +189,7 @@ int
 store_open(struct store **out, const char *path, char *err, size_t errlen)
 {
 	struct store *st;
+	int persist = 1, rc;
 
 	*out = NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
@@ -202,8 +203,16 @@ store_open(struct store **out, const char *path, char *err, size_t errlen)
 		store_close(st);
 		return -1;
 	}
-	if (sqlite3_busy_timeout(st->db, 10000) != SQLITE_OK ||
+	/* the WAL and its index stay when the last connection closes
+	 * (emptied, not deleted): every connection and chore is a process
+	 * of its own, and each would otherwise create both files again (a
+	 * database in memory has no file: SQLITE_NOTFOUND) */
+	rc = sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+	    &persist);
+	if ((rc != SQLITE_OK && rc != SQLITE_NOTFOUND) ||
+	    sqlite3_busy_timeout(st->db, 10000) != SQLITE_OK ||
 	    store_exec(st, "PRAGMA journal_mode=WAL;") == -1 ||
+	    store_exec(st, "PRAGMA journal_size_limit=0;") == -1 ||
 	    store_exec(st, "PRAGMA foreign_keys=ON;") == -1 ||
 	    store_exec(st, "PRAGMA synchronous=NORMAL;") == -1 ||
 	    store_migrate(st) == -1) {

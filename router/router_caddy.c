@@ -25,7 +25,6 @@
  * config with the apps' routes reaches Caddy only over the admin socket;
  * the copy berth keeps (config.json) is root's alone.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -39,6 +38,7 @@
 
 #include "core/datadir.h"
 #include "core/ident.h"
+#include "core/libcurl.h"
 #include "core/log.h"
 #include "core/path.h"
 #include "core/testpoint.h"
@@ -248,43 +248,46 @@ post_load(const struct conf *c, const char *home, const char *body, char *err,
 	struct peer_check pc = { CURL_SOCKET_BAD, 0, (uid_t)-1 };
 	struct ident who;
 	struct curl_slist *hdr = NULL;
+	struct libcurl lc;
 	long status = 0;
 	CURLcode rc;
 	CURL *curl;
 
-	if ((curl = curl_easy_init()) == NULL) {
+	if (libcurl_load(&lc, err, errlen) == -1)
+		return -1;
+	if ((curl = lc.easy_init()) == NULL) {
 		snprintf(err, errlen, "cannot start an HTTP client");
 		return -1;
 	}
-	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	hdr = lc.slist_append(hdr, "Content-Type: application/json");
 	if (c->router_manage) {
 		if (pathf(sock, sizeof(sock), "%s/admin.sock", home) == -1) {
-			curl_slist_free_all(hdr);
-			curl_easy_cleanup(curl);
+			lc.slist_free_all(hdr);
+			lc.easy_cleanup(curl);
 			snprintf(err, errlen, "admin socket path too long");
 			return -1;
 		}
-		curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, sock);
+		lc.easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, sock);
 		proxy_ident(c, &who);
 		pc.want = who.drop ? who.uid : geteuid();
-		curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_admin);
-		curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &pc);
-		curl_easy_setopt(curl, CURLOPT_PREREQFUNCTION, check_peer);
-		curl_easy_setopt(curl, CURLOPT_PREREQDATA, &pc);
+		lc.easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_admin);
+		lc.easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &pc);
+		lc.easy_setopt(curl, CURLOPT_PREREQFUNCTION, check_peer);
+		lc.easy_setopt(curl, CURLOPT_PREREQDATA, &pc);
 	}
-	curl_easy_setopt(curl, CURLOPT_URL, c->router_manage ?
+	lc.easy_setopt(curl, CURLOPT_URL, c->router_manage ?
 	    "http://localhost/load" : "http://localhost:2019/load");
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	rc = curl_easy_perform(curl);
+	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
+	lc.easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+	lc.easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
+	lc.easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
+	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	rc = lc.easy_perform(curl);
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(curl);
+		lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	lc.slist_free_all(hdr);
+	lc.easy_cleanup(curl);
 	if (rc == CURLE_ABORTED_BY_CALLBACK) {
 		snprintf(err, errlen, "Caddy's admin socket is held by uid %ld,"
 		    " not the proxy's uid %lu", pc.got == (uid_t)-1 ? -1L :
@@ -293,7 +296,7 @@ post_load(const struct conf *c, const char *home, const char *body, char *err,
 	}
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "cannot reach Caddy's admin API: %s",
-		    curl_easy_strerror(rc));
+		    lc.easy_strerror(rc));
 		return -1;
 	}
 	if (status != 200) {

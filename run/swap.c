@@ -123,7 +123,7 @@ check_plan(const struct conf *c, const struct app_rec *app, struct plan *pl,
 		struct proc_rec *p = &pl->p[i];
 		if ((p->port ? shim_wait_ready(c, app->name, p, ready[i], path,
 		    c->health_timeout, why, whylen) : health_wait(c, app->name, p,
-		    path, c->health_timeout, why, whylen)) == -1)
+		    c->health_timeout, why, whylen)) == -1)
 			return -1;
 		if (p->port)
 			sayf(say, ctx, "       %s.%d healthy on port %d", p->type,

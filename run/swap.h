@@ -75,10 +75,10 @@ int swap_retire_main(const char *data_dir, const char *app, int grace,
 int swap_stop_all(const struct conf *c, struct store *st,
     const struct app_rec *app, char *why, size_t whylen);
 
-/* run/health.c: wait until process p is ready. 0 or -1 with why. */
+/* run/health.c: wait until process p, which has no port, has run for a
+ * second.  0 or -1 with why. */
 struct proc_rec;
 int health_wait(const struct conf *c, const char *app,
-    const struct proc_rec *p, const char *path, int timeout_s, char *why,
-    size_t whylen);
+    const struct proc_rec *p, int timeout_s, char *why, size_t whylen);
 
 #endif

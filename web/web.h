@@ -37,6 +37,7 @@ struct web_req {
 	                              * with 413 before a handler runs) */
 	size_t body_len;
 	void *conn;                  /* the server's; for the getters below */
+	const void *mhd;             /* the server's too (its HTTP library) */
 };
 
 /* Stream a body (server-sent events): read(arg, buf, max) returns the

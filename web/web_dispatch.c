@@ -58,20 +58,22 @@ prefix_match(const char *prefix, const char *path)
 const char *
 web_header(const struct web_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+	return web_mhd_of(req)->lookup_connection_value(req->conn,
+	    MHD_HEADER_KIND, name);
 }
 
 const char *
 web_query(const struct web_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn,
+	return web_mhd_of(req)->lookup_connection_value(req->conn,
 	    MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *
 web_cookie(const struct web_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+	return web_mhd_of(req)->lookup_connection_value(req->conn,
+	    MHD_COOKIE_KIND, name);
 }
 
 int

@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 
 #include "web/web.h"
+#include "web/web_mhd.h"
 
 #define WEB_CONN_MAX 64            /* connections at once */
 #define WEB_IDLE_SECONDS 60        /* a silent connection is closed */
@@ -37,6 +38,14 @@ void web_resp_init(struct web_resp *resp);
 void web_resp_release(struct web_resp *resp);   /* frees body, stream */
 void web_resp_fail(struct web_resp *resp);      /* now a plain 500 */
 /* The content type and the headers every answer carries. */
-int web_resp_common(struct MHD_Response *r, const char *type);
+int web_resp_common(const struct web_mhd *m, struct MHD_Response *r,
+    const char *type);
+
+/* The server's libmicrohttpd table, for the getters of a request. */
+static inline const struct web_mhd *
+web_mhd_of(const struct web_req *req)
+{
+	return req->mhd;
+}
 
 #endif

@@ -176,7 +176,8 @@ web_resp_stream(struct web_resp *resp, web_read_fn read, web_done_fn done,
 }
 
 int
-web_resp_common(struct MHD_Response *r, const char *type)
+web_resp_common(const struct web_mhd *m, struct MHD_Response *r,
+    const char *type)
 {
 	static const char *const common[][2] = {
 		{ "Cache-Control", "no-store" },
@@ -187,10 +188,10 @@ web_resp_common(struct MHD_Response *r, const char *type)
 		    "frame-ancestors 'none'; form-action 'self'" },
 	};
 
-	if (MHD_add_response_header(r, "Content-Type", type) != MHD_YES)
+	if (m->add_response_header(r, "Content-Type", type) != MHD_YES)
 		return -1;
 	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
-		if (MHD_add_response_header(r, common[i][0], common[i][1]) !=
+		if (m->add_response_header(r, common[i][0], common[i][1]) !=
 		    MHD_YES)
 			return -1;
 	return 0;

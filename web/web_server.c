@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <microhttpd.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -29,6 +28,7 @@
 #include "core/num.h"
 #include "web/web.h"
 #include "web/web_int.h"
+#include "web/web_mhd.h"
 
 struct web_conn {            /* one request, across MHD's calls */
 	char *body;
@@ -49,6 +49,7 @@ struct web_stream {          /* one streamed body */
 
 struct web_server {
 	const struct conf *conf;
+	struct web_mhd mhd;      /* libmicrohttpd, loaded at start */
 	struct MHD_Daemon *d;
 	struct web_stream *streams;
 };
@@ -64,7 +65,8 @@ static int gather(struct web_server *, struct MHD_Connection *,
     struct web_conn *, const char *, size_t);
 static enum MHD_Result answer(struct web_server *, struct MHD_Connection *,
     const char *, const char *, struct web_conn *);
-static void fill_peer(struct MHD_Connection *, char *, size_t);
+static void fill_peer(struct web_server *, struct MHD_Connection *, char *,
+    size_t);
 static int declared_too_big(struct web_server *, struct MHD_Connection *);
 static enum MHD_Result queue(struct web_server *, struct MHD_Connection *,
     const struct web_req *, struct web_resp *);
@@ -89,10 +91,17 @@ web_server_start(const struct conf *c, int fd)
 		{ MHD_OPTION_END, 0, NULL },
 	};
 
+	char err[512];
+
 	if (srv == NULL)
 		return NULL;
+	if (web_mhd_load(&srv->mhd, err, sizeof(err)) == -1) {
+		log_warnx("web: %s", err);
+		free(srv);
+		return NULL;
+	}
 	srv->conf = c;
-	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+	srv->d = srv->mhd.start_daemon(flags, 0, NULL, NULL, on_request, srv,
 	    MHD_OPTION_ARRAY, listen,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
@@ -115,8 +124,8 @@ web_server_step(struct web_server *srv, int max_ms)
 	struct pollfd pfd;
 	int t = loop_timeout(srv);
 
-	if ((info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_EPOLL_FD)) ==
-	    NULL)
+	if ((info = srv->mhd.get_daemon_info(srv->d,
+	    MHD_DAEMON_INFO_EPOLL_FD)) == NULL)
 		return -1;
 	pfd = (struct pollfd){ .fd = info->epoll_fd, .events = POLLIN };
 	if (poll(&pfd, 1, t < max_ms ? t : max_ms) == -1 && errno != EINTR) {
@@ -124,7 +133,7 @@ web_server_step(struct web_server *srv, int max_ms)
 		return -1;
 	}
 	resume_streams(srv);
-	if (MHD_run(srv->d) != MHD_YES)
+	if (srv->mhd.run(srv->d) != MHD_YES)
 		log_warnx("web: MHD_run failed");
 	return 0;
 }
@@ -134,7 +143,7 @@ web_server_feed(struct web_server *srv, int fd)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 
-	return MHD_add_connection(srv->d, fd, (struct sockaddr *)&sun,
+	return srv->mhd.add_connection(srv->d, fd, (struct sockaddr *)&sun,
 	    sizeof(sun)) == MHD_YES ? 0 : -1;
 }
 
@@ -142,7 +151,7 @@ void
 web_server_stop(struct web_server *srv)
 {
 	resume_streams(srv); /* MHD stops only resumed connections */
-	MHD_stop_daemon(srv->d);
+	srv->mhd.stop_daemon(srv->d);
 	free(srv);
 }
 
@@ -203,7 +212,7 @@ loop_timeout(struct web_server *srv)
 	MHD_UNSIGNED_LONG_LONG ms;
 	int t = srv->streams != NULL ? WEB_STREAM_POLL_MS : 1000;
 
-	if (MHD_get_timeout(srv->d, &ms) == MHD_YES && ms < (unsigned)t)
+	if (srv->mhd.get_timeout(srv->d, &ms) == MHD_YES && ms < (unsigned)t)
 		t = (int)ms;
 	return t;
 }
@@ -214,7 +223,7 @@ resume_streams(struct web_server *srv)
 	for (struct web_stream *s = srv->streams; s != NULL; s = s->next)
 		if (s->suspended) {
 			s->suspended = 0;
-			MHD_resume_connection(s->conn);
+			srv->mhd.resume_connection(s->conn);
 		}
 }
 
@@ -303,10 +312,10 @@ answer(struct web_server *srv, struct MHD_Connection *conn, const char *url,
 {
 	struct web_req req = { .conf = srv->conf, .method = method,
 		.path = url, .body = wc->body != NULL ? wc->body : "",
-		.body_len = wc->len, .conn = conn };
+		.body_len = wc->len, .conn = conn, .mhd = &srv->mhd };
 	struct web_resp resp;
 
-	fill_peer(conn, req.peer, sizeof(req.peer));
+	fill_peer(srv, conn, req.peer, sizeof(req.peer));
 	wc->answered = 1;
 	web_resp_init(&resp);
 	if (wc->too_big)
@@ -319,8 +328,8 @@ answer(struct web_server *srv, struct MHD_Connection *conn, const char *url,
 static int
 declared_too_big(struct web_server *srv, struct MHD_Connection *conn)
 {
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *cl = srv->mhd.lookup_connection_value(conn,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	long long n;
 
 	if (cl == NULL)
@@ -332,13 +341,15 @@ declared_too_big(struct web_server *srv, struct MHD_Connection *conn)
 }
 
 static void
-fill_peer(struct MHD_Connection *conn, char *out, size_t len)
+fill_peer(struct web_server *srv, struct MHD_Connection *conn, char *out,
+    size_t len)
 {
 	const union MHD_ConnectionInfo *ci;
 	const struct sockaddr *sa;
 
 	snprintf(out, len, "unix");
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	ci = srv->mhd.get_connection_info(conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci == NULL || (sa = ci->client_addr) == NULL)
 		return;
 	if (sa->sa_family == AF_INET)
@@ -367,8 +378,8 @@ queue(struct web_server *srv, struct MHD_Connection *conn,
 		web_resp_release(resp);
 		return MHD_NO;
 	}
-	rc = MHD_queue_response(conn, (unsigned)resp->status, r);
-	MHD_destroy_response(r);
+	rc = srv->mhd.queue_response(conn, (unsigned)resp->status, r);
+	srv->mhd.destroy_response(r);
 	return rc;
 }
 
@@ -386,7 +397,7 @@ make_response(struct web_server *srv, struct MHD_Connection *conn,
 		*s = (struct web_stream){ srv, conn, resp->stream,
 			resp->stream_done, resp->stream_arg, 0, srv->streams };
 		resp->stream = NULL; /* the stream owns arg now */
-		if ((r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+		if ((r = srv->mhd.create_response_from_callback(MHD_SIZE_UNKNOWN,
 		    WEB_STREAM_BLOCK, stream_read, s, stream_free)) == NULL) {
 			s->next = NULL;
 			stream_free(s);
@@ -394,18 +405,18 @@ make_response(struct web_server *srv, struct MHD_Connection *conn,
 		}
 		srv->streams = s;
 	} else {
-		r = MHD_create_response_from_buffer(resp->len, resp->body,
+		r = srv->mhd.create_response_from_buffer(resp->len, resp->body,
 		    MHD_RESPMEM_MUST_FREE);
 		if (r == NULL)
 			return NULL;
 		resp->body = NULL;
 	}
 	for (i = 0; i < resp->nheaders; i++)
-		if (MHD_add_response_header(r, resp->hname[i],
+		if (srv->mhd.add_response_header(r, resp->hname[i],
 		    resp->hvalue[i]) != MHD_YES)
 			break;
-	if (i < resp->nheaders || web_resp_common(r, resp->type) == -1) {
-		MHD_destroy_response(r);
+	if (i < resp->nheaders || web_resp_common(&srv->mhd, r, resp->type) == -1) {
+		srv->mhd.destroy_response(r);
 		return NULL;
 	}
 	web_resp_release(resp);
@@ -424,7 +435,7 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	if (n == 0 && !s->suspended) {
 		s->suspended = 1;
-		MHD_suspend_connection(s->conn);
+		s->srv->mhd.suspend_connection(s->conn);
 	}
 	return n;
 }
