@@ -137,14 +137,16 @@ int nginx_reload_master(pid_t master, char *err, size_t errlen);
 /*
  * The staging of an nginx apply (router_nginx_stage.c).  nginx_stage:
  * in stg/sites, the file of each app of r whose rendering differs from
- * sites/ (fresh[i] set, counted in nfresh) and a symlink to every other
- * entry of sites; stale counts berth's files of apps r no longer routes.
+ * sites/ (fresh[i] set, counted in nfresh), and stg/list/sites.conf, which
+ * includes by name every file the live config will hold (the fresh ones
+ * from stg/sites); stale counts berth's files of apps r no longer routes.
  * 0, or -1 with errno set.  nginx_stage_install: rename the fresh files
  * into sites and remove the stale ones.  nginx_applied: 1 if the last
  * apply reached nginx (base/applied); mark sets or clears that.
  */
 struct nginx_stage {
 	unsigned char *fresh; /* one per route */
+	size_t *order;        /* the routes' indexes sorted by app name */
 	size_t nfresh;
 	size_t stale;
 };
