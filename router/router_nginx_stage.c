@@ -224,7 +224,8 @@ live_names(const struct routes *r, const char *sites, struct nginx_stage *s,
 		if (s->fresh[i] && !seen[i] && (pathf(name, sizeof(name),
 		    "%s.conf", r->v[i].app) == -1 || names_add(l, name) == -1))
 			goto out;
-	qsort(l->v, l->n, sizeof(l->v[0]), by_name); /* glob(3)'s order */
+	if (l->n > 0) /* glob(3)'s order */
+		qsort(l->v, l->n, sizeof(l->v[0]), by_name);
 	rc = 0;
 out:
 	closedir(d);
