@@ -148,6 +148,33 @@ int store_domain_each(struct store *st, int64_t app_id,
 int store_web_ports(struct store *st, int64_t app_id, int release, int *ports,
     size_t max, size_t *n);
 
+/*
+ * The routing table's rows (store_routes.c), in three queries whatever the
+ * number of apps.  store_route_each: every app that shows a release,
+ * ordered by name; the release shown is `at` for app show (when not
+ * NULL), else the live one; has_release is 0 when that release has no
+ * row.  store_domain_all and store_web_port_all: every domain (by app
+ * name, then domain) and every running web process's port (by app name,
+ * then instance), with the app's name.  Each stops early if fn returns
+ * non-zero.
+ */
+struct route_rec {
+	int64_t id;
+	char name[STORE_NAME_MAX];
+	int release;
+	int has_release;
+	int maintenance;
+	int64_t parent_id;
+	int upstream_port;
+	char static_root[256];
+};
+int store_route_each(struct store *st, const char *show, int at,
+    int (*fn)(void *, const struct route_rec *), void *arg);
+int store_domain_all(struct store *st,
+    int (*fn)(void *, const char *app, const char *domain), void *arg);
+int store_web_port_all(struct store *st,
+    int (*fn)(void *, const char *app, int port), void *arg);
+
 /* Processes and formation (store_procs.c). */
 struct proc_rec {
 	int64_t id;

@@ -29,11 +29,12 @@
 struct route {
 	char app[STORE_NAME_MAX];
 	int release;
-	char domains[ROUTE_DOMAINS_MAX][DOMAIN_MAX + 1];
+	char *domains[ROUTE_DOMAINS_MAX]; /* malloc'd, at most DOMAIN_MAX */
 	size_t ndomains;
 	char static_root[PATH_MAX]; /* absolute, "" unless a static site */
 	int ports[ROUTE_PORTS_MAX];
 	size_t nports;
+	int upstream; /* the app's stable upstream port, 0: none yet */
 	char *page; /* maintenance:on: the 503 page (malloc'd), else NULL */
 	char dial[PATH_MAX]; /* "" or berth's own endpoint ([dashboard]
 	                      * listen: a socket path or loopback
@@ -53,6 +54,8 @@ struct routes {
 int routes_collect(const struct conf *c, struct store *st, const char *show,
     int at, struct routes *out, char *err, size_t errlen);
 void routes_free(struct routes *r);
+/* Free what one route holds (its domains and page), not the route. */
+void route_release(struct route *r);
 
 /* The 503 page of an app in maintenance (router_page.c): its release's
  * maintenance.html, or berth's; printable text and newlines only, at most
@@ -134,14 +137,16 @@ int nginx_reload_master(pid_t master, char *err, size_t errlen);
 /*
  * The staging of an nginx apply (router_nginx_stage.c).  nginx_stage:
  * in stg/sites, the file of each app of r whose rendering differs from
- * sites/ (fresh[i] set, counted in nfresh) and a symlink to every other
- * entry of sites; stale counts berth's files of apps r no longer routes.
+ * sites/ (fresh[i] set, counted in nfresh), and stg/list/sites.conf, which
+ * includes by name every file the live config will hold (the fresh ones
+ * from stg/sites); stale counts berth's files of apps r no longer routes.
  * 0, or -1 with errno set.  nginx_stage_install: rename the fresh files
  * into sites and remove the stale ones.  nginx_applied: 1 if the last
  * apply reached nginx (base/applied); mark sets or clears that.
  */
 struct nginx_stage {
 	unsigned char *fresh; /* one per route */
+	size_t *order;        /* the routes' indexes sorted by app name */
 	size_t nfresh;
 	size_t stale;
 };

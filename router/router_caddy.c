@@ -180,8 +180,12 @@ render(const struct conf *c, const struct routes *rs, const char *home)
 	/* HTTPS only on https_listen (router_caddy_tls.c) */
 	if ((tls = caddy_tls_server(c, rs, server_routes(c, rs, 1))) != NULL)
 		json_object_set_new(servers, "berth_tls", tls);
-	return json_pack("{s:{s:s, s:[s]}, s:{s:s, s:s}, s:{s:{s:i, s:i, s:o},"
-	    " s:o}}", "admin", "listen", admin, "origins", "localhost",
+	/* managed: persist off, or Caddy rewrites its autosave.json on every
+	 * load, and berth never starts it with --resume (caddy_start); an
+	 * operator's Caddy may be */
+	return json_pack("{s:{s:s, s:[s], s:{s:b}}, s:{s:s, s:s}, s:{s:{s:i,"
+	    " s:i, s:o}, s:o}}", "admin", "listen", admin, "origins", "localhost",
+	    "config", "persist", !c->router_manage,
 	    "storage", "module", "file_system", "root", storage,
 	    "apps", "http", "http_port", c->http_listen_port, "https_port",
 	    conf_https(c) ? c->https_listen_port : 443, "servers", servers,
@@ -372,9 +376,9 @@ save(const char *dir, const char *name, const char *body, mode_t mode)
 	}
 }
 
-/* The config for routes r as Caddy gets it (router.h). */
-char *
-caddy_render(const struct conf *c, const struct routes *r)
+/* The config for routes r, dumped with jansson's flags. */
+static char *
+render_dump(const struct conf *c, const struct routes *r, size_t flags)
 {
 	char home[PATH_MAX];
 	json_t *cfg;
@@ -383,9 +387,16 @@ caddy_render(const struct conf *c, const struct routes *r)
 	if (pathf(home, sizeof(home), "%s/caddy/home",
 	    c->router_config_dir) == -1 || (cfg = render(c, r, home)) == NULL)
 		return NULL;
-	body = json_dumps(cfg, JSON_INDENT(1) | JSON_SORT_KEYS);
+	body = json_dumps(cfg, flags);
 	json_decref(cfg);
 	return body;
+}
+
+/* The config for routes r as Caddy gets it (router.h), indented. */
+char *
+caddy_render(const struct conf *c, const struct routes *r)
+{
+	return render_dump(c, r, JSON_INDENT(1) | JSON_SORT_KEYS);
 }
 
 static int
@@ -400,7 +411,9 @@ caddy_apply(const struct conf *c, const struct routes *r, char *err,
 		    c->router_config_dir, strerror(errno));
 		return -1;
 	}
-	if ((body = caddy_render(c, r)) == NULL) {
+	/* compact: half the bytes of the indented form for Caddy to read
+	 * (and for config.json to hold) */
+	if ((body = render_dump(c, r, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		snprintf(err, errlen, "cannot render the Caddy config");
 		return -1;
 	}

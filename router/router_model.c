@@ -6,7 +6,9 @@
  * app's one stable upstream port once it has one), and the page it
  * answers with while in maintenance (router_page.c); and the dashboard's
  * host to berth's own HTTP endpoint (web/), when [dashboard] sets both.
- * Both back ends render from this, so they route the same way.
+ * Both back ends render from this, so they route the same way.  Three
+ * queries whatever the number of apps (core/store_routes.c): the apps,
+ * then every domain and every running port, merged in by app name.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,76 +21,54 @@
 struct collect {
 	const struct conf *c;
 	struct store *st;
-	const char *show;
-	int at;
 	struct routes *out;
 	size_t cap;
+	size_t first;  /* the first app's route (after the dashboard's) */
+	size_t next;   /* where the merge of domains and ports stands */
 	int failed;
 	char *err;
 	size_t errlen;
 };
 
+/* Append a copy of name to r's domains (at most ROUTE_DOMAINS_MAX). */
 static int
-add_domain(void *arg, const char *domain)
+push_domain(struct route *r, const char *name)
 {
-	struct route *r = arg;
-
-	if (r->ndomains < ROUTE_DOMAINS_MAX)
-		snprintf(r->domains[r->ndomains++], sizeof(r->domains[0]), "%s",
-		    domain);
-	return 0;
-}
-
-/* Web processes run behind the app's stable upstream port (run/relay.h):
- * the route names that port, the same for every release, once per
- * instance, so that a proxy retries a request that one instance's
- * relay dropped (it died) and the kernel gives the retry to another. */
-static int
-route_upstream(struct store *st, const struct app_rec *a, struct route *r)
-{
-	int port;
-
-	if (store_app_upstream(st, a->id, &port) != 0)
+	if (r->ndomains == ROUTE_DOMAINS_MAX)
+		return 0;
+	if ((r->domains[r->ndomains] = strdup(name)) == NULL)
 		return -1;
-	for (size_t i = 0; port > 0 && i < r->nports; i++)
-		r->ports[i] = port;
+	r->ndomains++;
 	return 0;
 }
 
 static int
-fill_route(struct collect *k, const struct app_rec *a, int release,
-    struct route *r)
+fill_route(struct collect *k, const struct route_rec *a, struct route *r)
 {
-	struct release_rec rel;
+	char host[DOMAIN_MAX + 1];
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->app, sizeof(r->app), "%s", a->name);
-	r->release = release;
-	if (store_release_get(k->st, a->id, release, &rel) != 0) {
+	r->release = a->release;
+	if (!a->has_release) {
 		snprintf(k->err, k->errlen, "app '%s' has no release v%d", a->name,
-		    release);
+		    a->release);
 		return -1;
 	}
 	/* a preview answers under [previews] domain (core/preview.h) */
-	if (preview_app_host(k->c, a->name, a->parent_id != 0,
-	    r->domains[r->ndomains++], sizeof(r->domains[0])) == -1) {
+	if (preview_app_host(k->c, a->name, a->parent_id != 0, host,
+	    sizeof(host)) == -1) {
 		snprintf(k->err, k->errlen, "the host of '%s' is too long for a"
 		    " domain", a->name);
 		return -1;
 	}
-	if (store_domain_each(k->st, a->id, add_domain, r) == -1 ||
-	    store_web_ports(k->st, a->id, release, r->ports, ROUTE_PORTS_MAX,
-	    &r->nports) == -1) {
-		snprintf(k->err, k->errlen, "%s", store_error(k->st));
+	if (push_domain(r, host) == -1) {
+		snprintf(k->err, k->errlen, "out of memory");
 		return -1;
 	}
-	if (r->nports > 0 && route_upstream(k->st, a, r) == -1) {
-		snprintf(k->err, k->errlen, "%s", store_error(k->st));
-		return -1;
-	}
-	if (rel.static_root[0] != '\0' && pathf(r->static_root,
+	if (a->static_root[0] != '\0' && pathf(r->static_root,
 	    sizeof(r->static_root), "%s/apps/%s/releases/%d/%s", k->c->data_dir,
-	    a->name, release, rel.static_root) == -1) {
+	    a->name, a->release, a->static_root) == -1) {
 		snprintf(k->err, k->errlen, "static root path too long");
 		return -1;
 	}
@@ -120,24 +100,67 @@ grow_routes(struct collect *k)
 }
 
 static int
-collect_app(void *arg, const struct app_rec *a)
+collect_app(void *arg, const struct route_rec *a)
 {
 	struct collect *k = arg;
-	int release = k->show && strcmp(a->name, k->show) == 0 ? k->at :
-	    a->current_release;
+	struct route *r;
 
-	if (release == 0)
-		return 0;
 	if (grow_routes(k) != 0)
 		return 1;
-	if (fill_route(k, a, release, &k->out->v[k->out->n]) == -1)
+	r = &k->out->v[k->out->n];
+	if (fill_route(k, a, r) == -1) {
+		route_release(r);
 		return k->failed = 1;
+	}
 	k->out->n++;
-	if (a->maintenance && router_page_load(k->c, a->name, release,
-	    &k->out->v[k->out->n - 1].page) == -1) {
+	r->upstream = a->upstream_port;
+	if (a->maintenance && router_page_load(k->c, a->name, a->release,
+	    &r->page) == -1) {
 		snprintf(k->err, k->errlen, "out of memory");
 		return k->failed = 1;
 	}
+	return 0;
+}
+
+/* The route of app, or NULL: rows come in app name order, as the routes
+ * do, so the search only moves forward. */
+static struct route *
+merge_to(struct collect *k, const char *app)
+{
+	struct routes *rs = k->out;
+
+	while (k->next < rs->n && strcmp(rs->v[k->next].app, app) < 0)
+		k->next++;
+	return k->next < rs->n && strcmp(rs->v[k->next].app, app) == 0 ?
+	    &rs->v[k->next] : NULL;
+}
+
+static int
+add_domain(void *arg, const char *app, const char *domain)
+{
+	struct collect *k = arg;
+	struct route *r = merge_to(k, app);
+
+	if (r != NULL && push_domain(r, domain) == -1) {
+		snprintf(k->err, k->errlen, "out of memory");
+		return k->failed = 1;
+	}
+	return 0;
+}
+
+/* Web processes run behind the app's stable upstream port (run/relay.h):
+ * each running instance adds that port, the same for every release, so
+ * that a proxy retries a request that one instance's relay dropped (it
+ * died) and the kernel gives the retry to another.  An app without one
+ * yet names the instance's own port. */
+static int
+add_port(void *arg, const char *app, int port)
+{
+	struct collect *k = arg;
+	struct route *r = merge_to(k, app);
+
+	if (r != NULL && r->nports < ROUTE_PORTS_MAX)
+		r->ports[r->nports++] = r->upstream > 0 ? r->upstream : port;
 	return 0;
 }
 
@@ -156,8 +179,8 @@ collect_dashboard(struct collect *k)
 	memset(r, 0, sizeof(*r));
 	snprintf(r->app, sizeof(r->app), "%s", ROUTE_DASHBOARD);
 	/* a host name of at most 253 characters (conf.c) */
-	if (pathf(r->domains[r->ndomains++], sizeof(r->domains[0]), "%s",
-	    k->c->dash_host) == -1) {
+	if (strlen(k->c->dash_host) > DOMAIN_MAX ||
+	    push_domain(r, k->c->dash_host) == -1) {
 		snprintf(k->err, k->errlen, "dashboard host too long");
 		k->failed = 1;
 		return -1;
@@ -166,16 +189,33 @@ collect_dashboard(struct collect *k)
 	return 0;
 }
 
+/* The apps, then their domains and ports merged in (all three in app
+ * name order). */
+static int
+collect_apps(struct collect *k, const char *show, int at)
+{
+	k->first = k->out->n;
+	if (store_route_each(k->st, show, at, collect_app, k) == -1 ||
+	    k->failed)
+		return -1;
+	k->next = k->first;
+	if (store_domain_all(k->st, add_domain, k) == -1 || k->failed)
+		return -1;
+	k->next = k->first;
+	if (store_web_port_all(k->st, add_port, k) == -1 || k->failed)
+		return -1;
+	return 0;
+}
+
 int
 routes_collect(const struct conf *c, struct store *st, const char *show,
     int at, struct routes *out, char *err, size_t errlen)
 {
-	struct collect k = { c, st, show, at, out, 0, 0, err, errlen };
+	struct collect k = { c, st, out, 0, 0, 0, 0, err, errlen };
 
 	memset(out, 0, sizeof(*out));
 	/* the dashboard first: the proxies take the first route of a host */
-	if (collect_dashboard(&k) == -1 ||
-	    store_app_each(st, collect_app, &k) == -1 || k.failed) {
+	if (collect_dashboard(&k) == -1 || collect_apps(&k, show, at) == -1) {
 		if (!k.failed)
 			snprintf(err, errlen, "%s", store_error(st));
 		routes_free(out);
@@ -185,10 +225,20 @@ routes_collect(const struct conf *c, struct store *st, const char *show,
 }
 
 void
+route_release(struct route *r)
+{
+	for (size_t i = 0; i < r->ndomains; i++)
+		free(r->domains[i]);
+	r->ndomains = 0;
+	free(r->page);
+	r->page = NULL;
+}
+
+void
 routes_free(struct routes *r)
 {
 	for (size_t i = 0; i < r->n; i++)
-		free(r->v[i].page);
+		route_release(&r->v[i]);
 	free(r->v);
 	memset(r, 0, sizeof(*r));
 }

@@ -2,10 +2,11 @@
  * router_nginx.c - nginx as the router: one server block per app in
  * CONFIG_DIR/nginx/sites/APP.conf.
  *
- * Applying a routing table: render every app's file into a staging dir
- * that holds the changed files and links to all the others (any file an
- * operator dropped there by hand comes along too; router_nginx_stage.c);
- * `nginx -t` a main config that includes the staging dir; only if nginx
+ * Applying a routing table: render every app's file; write the changed
+ * ones into a staging dir with a list that includes them and every other
+ * file of sites/ (any file an operator dropped there by hand comes along
+ * too; router_nginx_stage.c); `nginx -t` a main config that includes
+ * that list; only if nginx
  * accepts it, rename the changed files into place, remove the files of
  * apps that are gone, and reload (router_nginx_reload.c).  So
  * a config nginx rejects never reaches the running nginx, and the error the
@@ -76,7 +77,7 @@ nginx_apply(const struct conf *c, const struct routes *r, char *err,
     size_t errlen)
 {
 	char base[PATH_MAX], sites[PATH_MAX], stg[PATH_MAX], out[4096];
-	char conf[PATH_MAX], ssites[PATH_MAX];
+	char conf[PATH_MAX], list[PATH_MAX];
 	struct nginx_stage s = { 0 };
 	int rc = -1;
 
@@ -86,8 +87,10 @@ nginx_apply(const struct conf *c, const struct routes *r, char *err,
 		return -1;
 	}
 	(void)rmtree(stg);
-	if (pathf(ssites, sizeof(ssites), "%s/sites", stg) == -1 ||
-	    write_main(c, stg, ssites, err, errlen) == -1 ||
+	/* the staged main config includes stg/list/sites.conf, the list
+	 * of every site file (router_nginx_stage.c) */
+	if (pathf(list, sizeof(list), "%s/list", stg) == -1 ||
+	    write_main(c, stg, list, err, errlen) == -1 ||
 	    nginx_stage(c, r, sites, stg, &s) == -1) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "cannot stage the nginx config: %s",

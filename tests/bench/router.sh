@@ -23,7 +23,9 @@
 # remove; after every batch of pushes each new app must answer on
 # sNNN.localhost with its own page.  Anything else fails the benchmark.
 # It prints every timing, a table (router, apps, median domain change,
-# median no-op, router cost, in s), the lines
+# median no-op, router cost, and the median time berth itself took for
+# the change from its audit log, in s: that one without the ssh
+# connection, whose stalls of ~40 ms come and go), the lines
 #     bench router caddy: 10=<s> 50=<s> 100=<s> (ratio to the 0.050 s goal ...)
 #     bench router nginx: 10=<s> 50=<s> 100=<s> (...)
 # (router cost, and each against the goal of 50 ms per change) and the
@@ -36,6 +38,12 @@
 # "10 50 100", increasing), BENCH_ROUTERS (default "caddy nginx"),
 # BENCH_JOBS (pushes at a time, default 1), BENCH_KEEP=1 keeps the temporary
 # directory (serve logs, proxy configs) afterwards.
+# BENCH_OLD_BERTH=/abs/path/to/an/older/berth: at each size, also K changes
+# made on the server's command line (`berth -c INI domains:add ...`, no
+# ssh), by that binary and by BERTH in turn, on the same data dir and
+# proxy; prints the medians of their wall and CPU time (user + sys, with
+# the proxy's check that berth runs) and new / old.  Copy the old build
+# (berth and berth-shim) aside before rebuilding.
 # Pushes run one at a time by default: with BENCH_JOBS > 1 concurrent
 # deploys can lose routes (a deploy routes its app, then marks the release
 # live in the db after the router lock is released; a concurrent deploy
@@ -164,11 +172,74 @@ timed() {
 
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
 
+# server_side N: the median time berth itself took for the last RUNS
+# changes of s001 (their duration in the audit log: the command, without
+# the ssh connection around it, whose stalls make the wall times above
+# jump by tens of ms).  Sets SERVER_S (s).
+server_side() {
+	# shellcheck disable=SC2086 # SSH_BASE is a command line
+	$SSH_BASE -p "$BERTH_PORT" deploy@127.0.0.1 audit s001 -n "$RUNS" --json >"$T/audit.json" ||
+		die "$ROUTER: audit failed"
+	SERVER_S=$("$PY" -c 'import json, statistics, sys
+d = [e["duration_ms"] / 1000 for e in json.load(open(sys.argv[1]))
+     if e["command"].startswith("domains:")]
+print("%.3f" % statistics.median(d) if d else "n/a")' "$T/audit.json")
+}
+
+# local_change BIN CMD...: run `BIN -c INI CMD...` on the server's command
+# line; it must exit 0.  Sets WALL and CPU (user + sys of it and the
+# children it waited for, s; from getrusage, to the microsecond, where
+# time(1) prints hundredths).
+local_change() {
+	local bin=$1
+	shift
+	"$PY" -c 'import resource, subprocess, sys, time
+t = time.monotonic()
+r = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1] + "/cmd.out", "w"),
+    stderr=open(sys.argv[1] + "/cmd.err", "w"))
+w = time.monotonic() - t
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1] + "/time.out", "w").write("%.4f %.4f\n" % (w, u.ru_utime + u.ru_stime))
+sys.exit(r.returncode)' "$T" "$bin" -c "$BERTH_INI" "$@" ||
+		{ cat "$T/cmd.out" "$T/cmd.err" >&2; die "$ROUTER: local '$*' by $bin failed"; }
+	read -r WALL CPU <"$T/time.out"
+}
+
+# compare_old N: K changes of s001 by BENCH_OLD_BERTH and BERTH in turn
+# (each an add then a remove); medians and new / old.
+compare_old() {
+	local n=$1 i b dom ow=() oc=() nw=() nc=() mo mn
+	for i in $(seq "$RUNS"); do
+		for b in old new; do
+			DOMAIN_SEQ=$((DOMAIN_SEQ + 1))
+			dom=$(printf 'd%02d.example' "$DOMAIN_SEQ")
+			local_change "$([ $b = old ] && echo "$BENCH_OLD_BERTH" || echo "$BERTH")" \
+				domains:add s001 "$dom"
+			expect_page "$dom" s001
+			if [ $b = old ]; then ow+=("$WALL") oc+=("$CPU"); else nw+=("$WALL") nc+=("$CPU"); fi
+			local_change "$([ $b = old ] && echo "$BENCH_OLD_BERTH" || echo "$BERTH")" \
+				domains:remove s001 "$dom"
+			expect_404 "$dom"
+			if [ $b = old ]; then ow+=("$WALL") oc+=("$CPU"); else nw+=("$WALL") nc+=("$CPU"); fi
+		done
+	done
+	mo=$(median "${ow[@]}") mn=$(median "${nw[@]}")
+	printf '  %3d apps, local changes: old %s s wall %s s CPU; new %s s wall %s s CPU; new/old wall %s, CPU %s\n' \
+		"$n" "$mo" "$(median "${oc[@]}")" "$mn" "$(median "${nc[@]}")" \
+		"$(awk -v a="$mn" -v b="$mo" 'BEGIN { printf "%.2f", a / b }')" \
+		"$(awk -v a="$(median "${nc[@]}")" -v b="$(median "${oc[@]}")" 'BEGIN { printf "%.2f", a / b }')"
+	OLDCMP+=("$(printf '%-6s %5d  old %s/%s  new %s/%s' "$ROUTER" "$n" "$mo" "$(median "${oc[@]}")" "$mn" "$(median "${nc[@]}")")")
+}
+
 # ---------------------------------------------------------------- runs ---
 
 DOMAIN_SEQ=0
 declare -A COST
 TABLE=()
+OLDCMP=()
+if [ -n "${BENCH_OLD_BERTH:-}" ]; then
+	[ -x "$BENCH_OLD_BERTH" ] || die "BENCH_OLD_BERTH: no binary at $BENCH_OLD_BERTH"
+fi
 
 # bench_router KIND: one berth with KIND as its managed router, every size
 bench_router() {
@@ -211,7 +282,11 @@ bench_router() {
 		m_noop=$(median "${noops[@]}")
 		cost=$(sub "$m_change" "$m_noop")
 		COST[$ROUTER,$n]=$cost
-		TABLE+=("$(printf '%-6s %5d %18s %14s %12s' "$ROUTER" "$n" "$m_change" "$m_noop" "$cost")")
+		server_side "$n"
+		TABLE+=("$(printf '%-6s %5d %18s %14s %12s %12s' "$ROUTER" "$n" "$m_change" "$m_noop" "$cost" "$SERVER_S")")
+		if [ -n "${BENCH_OLD_BERTH:-}" ]; then
+			compare_old "$n"
+		fi
 	done
 	stop_pid "$BERTH_PID"
 	stop_proxy "$BERTH_DATA" # berth leaves its proxy running on purpose
@@ -222,7 +297,9 @@ bench_router() {
 		sed 's/^[^ ]* //; s/\[[0-9]*\]//' >"$T/serve-warnings" || true
 	if [ -s "$T/serve-warnings" ]; then
 		echo "  $ROUTER: serve log has $(wc -l <"$T/serve-warnings") warning/error line(s):"
-		sort "$T/serve-warnings" | uniq -c | sort -rn | head -5 | sed 's/^/    /'
+		# (awk, not head: head's early exit is a SIGPIPE that
+		# pipefail turns into the end of the benchmark)
+		sort "$T/serve-warnings" | uniq -c | sort -rn | awk 'NR <= 5 { print "    " $0 }'
 	fi
 }
 
@@ -232,7 +309,7 @@ for r in $ROUTERS; do
 done
 
 echo
-printf '%-6s %5s %18s %14s %12s\n' router apps "median change (s)" "median help (s)" "router (s)"
+printf '%-6s %5s %18s %14s %12s %12s\n' router apps "median change (s)" "median help (s)" "router (s)" "in berth (s)"
 printf '%s\n' "${TABLE[@]}"
 echo
 for r in $ROUTERS; do
@@ -246,6 +323,11 @@ for r in $ROUTERS; do
 	done
 	echo "$line"
 done
+if [ ${#OLDCMP[@]} -gt 0 ]; then
+	echo
+	echo "local changes (no ssh), medians of wall/CPU in s, old = $BENCH_OLD_BERTH:"
+	printf '%s\n' "${OLDCMP[@]}"
+fi
 if [[ " $ROUTERS " == *" caddy "* && " $ROUTERS " == *" nginx "* ]]; then
 	c=${COST[caddy,$MAX]} x=${COST[nginx,$MAX]}
 	echo "bench router ratio caddy/nginx at $MAX apps: $(awk -v c="$c" -v x="$x" 'BEGIN { if (x > 0) printf "%.2f\n", c / x; else print "n/a (nginx cost <= 0)" }')"

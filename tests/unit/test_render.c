@@ -39,9 +39,8 @@ route(const char *app, int release, const char *const *domains,
 	memset(&r, 0, sizeof(r));
 	snprintf(r.app, sizeof(r.app), "%s", app);
 	r.release = release;
-	for (; domains && *domains; domains++)
-		snprintf(r.domains[r.ndomains++], sizeof(r.domains[0]), "%s",
-		    *domains);
+	for (; domains && *domains; domains++) /* static: never freed */
+		r.domains[r.ndomains++] = (char *)*domains;
 	snprintf(r.static_root, sizeof(r.static_root), "%s",
 	    static_root ? static_root : "");
 	for (; ports && *ports; ports++)
