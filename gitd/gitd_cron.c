@@ -15,7 +15,7 @@
 #include "core/num.h"
 
 static int cron_tick(void *arg);
-static int cron_reaped(void *arg, pid_t pid, int status);
+static int cron_reaped(void *arg, pid_t pid, int status, int no_login);
 static void cron_stop(void *arg);
 
 static long long
@@ -106,7 +106,7 @@ cron_tick(void *arg)
 }
 
 static int
-cron_reaped(void *arg, pid_t pid, int status)
+cron_reaped(void *arg, pid_t pid, int status, int no_login)
 {
 	struct cron_chore *k = arg;
 
@@ -116,7 +116,7 @@ cron_reaped(void *arg, pid_t pid, int status)
 			return 1;
 		}
 	return k->inner.reaped != NULL ?
-	    k->inner.reaped(k->inner.arg, pid, status) : 0;
+	    k->inner.reaped(k->inner.arg, pid, status, no_login) : 0;
 }
 
 static void

@@ -38,6 +38,7 @@ static int wake_pipe[2] = { -1, -1 };
 
 static void on_signal(int sig);
 static int install_signals(void);
+static int no_login(int status);
 static void reap(struct limits *l, const struct gitd_chores *chores);
 static int poll_timeout(struct limits *l, const struct gitd_chores *chores);
 static void accept_one(const struct childexec *x, int lfd, struct limits *l,
@@ -96,7 +97,8 @@ gitd_serve(const struct conf *conf, int lfd, const struct childexec *x,
 	log_info("stopping: waiting for %d connection(s) to finish",
 	    limits_children(lim));
 	while (limits_children(lim) > 0 && (pid = wait(&status)) > 0)
-		if (!(chores != NULL && chores->reaped(chores->arg, pid, status)))
+		if (!(chores != NULL && chores->reaped(chores->arg, pid, status,
+		    no_login(status))))
 			limits_exited(lim, pid, status);
 	limits_free(lim);
 	log_info("stopped");
@@ -144,6 +146,16 @@ install_signals(void)
 	return 0;
 }
 
+/* A connection that ended this way never logged in (gitd_session.h): a
+ * refused or silent client changed nothing, and must not make the
+ * daemon work (a flood of them would). */
+static int
+no_login(int status)
+{
+	return WIFEXITED(status) && (WEXITSTATUS(status) == SESSION_NO_AUTH ||
+	    WEXITSTATUS(status) == SESSION_AUTH_FAILED);
+}
+
 static void
 reap(struct limits *l, const struct gitd_chores *chores)
 {
@@ -153,7 +165,7 @@ reap(struct limits *l, const struct gitd_chores *chores)
 	got_chld = 0;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 		if (!(chores != NULL && chores->reaped(chores->arg, pid,
-		    status)))
+		    status, no_login(status))))
 			limits_exited(l, pid, status);
 }
 

@@ -18,14 +18,15 @@
 /* Work the daemon does beside its connections (berth serve's repairs,
  * run/reconcile.h): tick(arg) from the poll loop, returning the
  * milliseconds until it wants to be called again; reaped(arg, pid,
- * status) for every child the loop reaps, 1 when the child was its own
- * (0: a connection ended); stop(arg) once, before the daemon waits for
+ * status, no_login) for every child the loop reaps, 1 when the child was
+ * its own (0: a connection ended; no_login 1 when that connection never
+ * logged in, so it changed nothing a chore should look at soon); stop(arg) once, before the daemon waits for
  * its connections at shutdown.  fd (-1: none) is polled beside the
  * sockets: readable, the loop goes round and ticks at once (a watched
  * process ended).  A chore that wraps another passes its fd on. */
 struct gitd_chores {
 	int (*tick)(void *arg);
-	int (*reaped)(void *arg, pid_t pid, int status);
+	int (*reaped)(void *arg, pid_t pid, int status, int no_login);
 	void (*stop)(void *arg);
 	void *arg;
 	int fd;

@@ -17,7 +17,7 @@
 #include "core/log.h"
 
 static int upkeep_tick(void *arg);
-static int upkeep_reaped(void *arg, pid_t pid, int status);
+static int upkeep_reaped(void *arg, pid_t pid, int status, int no_login);
 static void upkeep_stop(void *arg);
 
 static long long
@@ -78,7 +78,7 @@ upkeep_tick(void *arg)
 }
 
 static int
-upkeep_reaped(void *arg, pid_t pid, int status)
+upkeep_reaped(void *arg, pid_t pid, int status, int no_login)
 {
 	struct upkeep_chore *u = arg;
 	long long soon;
@@ -93,9 +93,9 @@ upkeep_reaped(void *arg, pid_t pid, int status)
 			    WEXITSTATUS(status));
 		return 1;
 	}
-	own = u->inner.reaped(u->inner.arg, pid, status);
+	own = u->inner.reaped(u->inner.arg, pid, status, no_login);
 	soon = now_ms() + UPKEEP_SOON_MS;
-	if (!own && u->next_check_ms > soon)
+	if (!own && !no_login && u->next_check_ms > soon)
 		u->next_check_ms = soon; /* a push may have added a pack */
 	return own;
 }

@@ -69,8 +69,9 @@ int reconcile_init(struct reconcile *r, const struct childexec *x);
 int reconcile_tick(void *r);
 
 /* The daemon reaped pid: 1 when it was a pass (what it said is taken
- * in, its outcome noted), else 0 (a connection ended: a pass runs soon). */
-int reconcile_reaped(void *r, pid_t pid, int status);
+ * in, its outcome noted), else 0 (a connection ended: a pass runs soon,
+ * unless no_login says it never logged in). */
+int reconcile_reaped(void *r, pid_t pid, int status, int no_login);
 
 /* On shutdown: wait for a pass that is still running. */
 void reconcile_stop(void *r);

@@ -234,7 +234,7 @@ take_said(struct reconcile *r)
 }
 
 int
-reconcile_reaped(void *arg, pid_t pid, int status)
+reconcile_reaped(void *arg, pid_t pid, int status, int no_login)
 {
 	struct reconcile *r = arg;
 	long long now = now_ms();
@@ -242,8 +242,10 @@ reconcile_reaped(void *arg, pid_t pid, int status)
 
 	if (pid != r->child) {
 		/* a connection ended: what it did may want a look soon (but
-		 * many short connections must not run passes back to back) */
-		pass_by(r, now + RECONCILE_SOON_MS);
+		 * many short connections must not run passes back to back);
+		 * one that never logged in did nothing */
+		if (!no_login)
+			pass_by(r, now + RECONCILE_SOON_MS);
 		return 0;
 	}
 	r->child = 0;

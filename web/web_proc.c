@@ -19,7 +19,7 @@
 
 static long long now_ms(void);
 static int web_tick(void *);
-static int web_reaped(void *, pid_t, int);
+static int web_reaped(void *, pid_t, int, int);
 static void web_stop(void *);
 
 void
@@ -82,12 +82,12 @@ web_tick(void *arg)
 }
 
 static int
-web_reaped(void *arg, pid_t pid, int status)
+web_reaped(void *arg, pid_t pid, int status, int no_login)
 {
 	struct web_chore *w = arg;
 
 	if (pid != w->child || pid == 0)
-		return w->inner.reaped(w->inner.arg, pid, status);
+		return w->inner.reaped(w->inner.arg, pid, status, no_login);
 	w->child = 0;
 	w->next_start_ms = now_ms() + WEB_RESTART_MS;
 	log_warnx("dashboard endpoint %ld ended %s %d; starting it again",

@@ -113,6 +113,32 @@ killed_supervisor_is_seen_at_once() {
 	[ "$(http site.localhost /)" = four ]
 }
 
+# A refused login changed nothing: it starts no repair or upkeep pass
+# (a flood of them must not make the daemon work).  A logged-in command
+# is followed by a pass.
+refused_logins_start_no_pass() {
+	local before after
+	for _ in $(seq 100); do # the passes after the last push are done
+		sleep 0.1
+		before=$(grep -c "repair: pass .* done" "$T/serve.log" || true)
+		sleep 0.6
+		[ "$(grep -c "repair: pass .* done" "$T/serve.log" || true)" = "$before" ] && break
+	done
+	for _ in $(seq 8); do
+		as stranger help > /dev/null 2>&1 || true
+	done
+	sleep 1
+	after=$(grep -c "repair: pass .* done" "$T/serve.log" || true)
+	echo "passes during 8 refused logins: $((after - before))"
+	[ $((after - before)) -le 1 ] # an idle pass may fall in this second
+	as admin apps > /dev/null
+	for _ in $(seq 50); do
+		[ "$(grep -c "repair: pass .* done" "$T/serve.log")" -gt "$after" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # kill -9 of the front: a new berth serve listens again and serves.
 front_killed_and_started_again() {
 	local start
@@ -139,6 +165,7 @@ t "an upgrade on disk is not mixed into a running daemon" upgrade_on_disk_is_not
 t "berth __child without the daemon's config refuses" child_without_the_daemon_refuses
 t "a connection process killed -9 ends alone" killed_connection_ends_alone
 t "a supervisor killed -9 is seen at once and revived" killed_supervisor_is_seen_at_once
+t "refused logins start no chore pass" refused_logins_start_no_pass
 t "the front killed -9 and started again serves" front_killed_and_started_again
 SERVER_PID=$(cat "$T/server.pid" 2>/dev/null || echo "$SERVER_PID")
 finish
