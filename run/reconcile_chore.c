@@ -282,13 +282,16 @@ reconcile_stop(void *arg)
 	struct reconcile *r = arg;
 	int status;
 
+	/* first: a pass with more to say than the pipe holds must not wait
+	 * for a reader that waits for it (it gets EPIPE and ends) */
+	if (r->out != -1)
+		close(r->out);
+	r->out = -1;
 	while (r->child != 0 && waitpid(r->child, &status, 0) == -1 &&
 	    errno == EINTR)
 		;
 	r->child = 0;
 	unwatch_all(r);
-	if (r->out != -1)
-		close(r->out);
 	close(r->ep);
 	free(r->said);
 	free(r->watch);
