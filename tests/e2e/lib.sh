@@ -172,6 +172,10 @@ git_as() {
 
 remote() { echo "deploy@127.0.0.1:$1"; }
 
+# The daemon's connection processes (cmd/child.c: `berth __child FD conn
+# ...`), not its repair, upkeep or cron passes, which come and go.
+conn_pids() { pgrep -P "$SERVER_PID" -f "^berth __child [0-9]+ conn " || true; }
+
 # A work tree with one commit of a static site: new_repo DIR
 new_repo() {
 	git init -q "$1" && echo "hello $1" > "$1/README" &&

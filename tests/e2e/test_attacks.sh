@@ -228,9 +228,9 @@ killed_connection_ends_build() {
 	background "wait 2"
 	wait_for_build || { kill_tree $push; return 1; }
 	# berth serve's repair and upkeep passes are children too, for a
-	# moment each: wait until the connection process is the only one
+	# moment each: the connection process is the one that runs `conn`
 	for _ in $(seq 200); do
-		conn=$(pgrep -P "$SERVER_PID")
+		conn=$(conn_pids)
 		[ "$(echo "$conn" | wc -w)" = 1 ] && break
 		sleep 0.05
 	done

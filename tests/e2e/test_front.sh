@@ -70,7 +70,7 @@ killed_connection_ends_alone() {
 	local pid
 	( as admin logs site -f > /dev/null 2>&1 ) &
 	for _ in $(seq 100); do
-		pid=$(pgrep -x berth -P "$SERVER_PID" | head -1) && [ -n "$pid" ] && break
+		pid=$(conn_pids | head -1) && [ -n "$pid" ] && break
 		sleep 0.05
 	done
 	[ -n "$pid" ]

@@ -16,16 +16,16 @@ W=$T/work
 # until the daemon has N connection processes (at most 10 s)
 kids_reach() {
 	for _ in $(seq 100); do
-		[ "$(pgrep -P "$SERVER_PID" | wc -l)" -ge "$1" ] && return 0
+		[ "$(conn_pids | wc -l)" -ge "$1" ] && return 0
 		sleep 0.1
 	done
-	echo "    only $(pgrep -P "$SERVER_PID" | wc -l) connection processes, not $1"
+	echo "    only $(conn_pids | wc -l) connection processes, not $1"
 	return 1
 }
 
 kids_below() {
 	for _ in $(seq 100); do
-		[ "$(pgrep -P "$SERVER_PID" | wc -l)" -lt "$1" ] && return 0
+		[ "$(conn_pids | wc -l)" -lt "$1" ] && return 0
 		sleep 0.1
 	done
 	return 1

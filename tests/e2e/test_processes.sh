@@ -151,13 +151,13 @@ logs_follow() {
 	done
 	kill_tree "$pid"
 	contains "$T/follow" "web.1 | request /marker-after-start"
-	# the client is gone: its connection process notices and ends (a
-	# repair pass, berth-repair, comes and goes on its own)
+	# the client is gone: its connection process notices and ends (the
+	# repair and upkeep passes come and go on their own)
 	for _ in $(seq 100); do
-		[ -z "$(pgrep -x berth -P "$SERVER_PID")" ] && break
+		[ -z "$(conn_pids)" ] && break
 		sleep 0.1
 	done
-	expect "no connection process left after the client went away" [ -z "$(pgrep -x berth -P "$SERVER_PID")" ]
+	expect "no connection process left after the client went away" [ -z "$(conn_pids)" ]
 	as admin logs web -n 3 > "$T/out"
 	expect "-n 3 gives 3 lines" [ "$(wc -l < "$T/out")" = 3 ]
 }

@@ -89,7 +89,7 @@ t "a deleted branch's objects go only after gc_grace_days" grace
 # kill -9 the connection process stopped at a test point
 kill_connection() {
 	local k
-	for k in $(pgrep -x -P "$SERVER_PID" berth); do
+	for k in $(conn_pids); do
 		killed_on_purpose "$k"
 		kill -9 "$k"
 	done
