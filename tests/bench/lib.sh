@@ -234,11 +234,24 @@ start_berth() {
 	BERTH_DATA=$dir/data
 	BERTH_DATAS+=("$BERTH_DATA")
 	mkdir -p "$dir"
+	# unless the bench names them: a block of app uids and an HTTP port of
+	# its own, so that two benches (or a bench and the suite) side by side
+	# neither share uids nor fight for 127.0.0.1:8080
+	local own_uids=1 own_http=1
+	for line in "$@"; do
+		case $line in
+		app_uid_base*) own_uids=0 ;;
+		http_listen*) own_http=0 ;;
+		esac
+	done
 	{
 		printf '[server]\nlisten = 127.0.0.1:%s\ndata_dir = %s\n' "$BERTH_PORT" "$BERTH_DATA"
+		[ "$own_uids" = 0 ] ||
+			printf 'app_uid_base = %s\n' "$(( 1000000000 + (RANDOM * 32768 + RANDOM) % 1000000 * 1000 ))"
 		for line in "$@"; do
 			printf '%s\n' "$line"
 		done
+		[ "$own_http" = 0 ] || printf '[router]\nhttp_listen = 127.0.0.1:%s\n' "$(free_port)"
 	} >"$BERTH_INI"
 	"$BERTH" -c "$BERTH_INI" init --admin-key "$T/client_key.pub" >"$dir/init.log" 2>&1 ||
 		{ cat "$dir/init.log" >&2; die "berth init failed"; }
