@@ -6,6 +6,7 @@
  * is that deploy's; the next one starts it again.  A file that cannot be
  * written costs the live view only: the deploy goes on.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,9 +22,15 @@ deploy_live_open(struct deploy *d)
 
 	d->live_fd = -1;
 	if (datadir_app_part(d->conf->data_dir, d->app.name, DEPLOY_LIVE, path,
-	    sizeof(path)) == -1 ||
-	    (d->live_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
+	    sizeof(path)) == -1) {
+		log_warnx("deploy: no live log for '%s': path too long",
+		    d->app.name);
+		return;
+	}
+	/* ENOENT: the app's first deploy, before its dir exists; there is no
+	 * app page to follow it from yet */
+	if ((d->live_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1 && errno != ENOENT)
 		log_warn("deploy: no live log for '%s'", d->app.name);
 }
 
