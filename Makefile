@@ -108,10 +108,11 @@ test-unit: $(UNITBIN)
 golden: $(BUILD)/tests/test_render
 	BERTH_GOLDEN_UPDATE=1 $<
 
-# (a tiny cache of delta bases in gitd_packset.c, so that the tests evict
+# (LeakSanitizer skips the leaks inside libraries listed in tests/lsan.supp;
+# a tiny cache of delta bases in gitd_packset.c, so that the tests evict
 # and re-read bases all the time and ASan sees any use after an eviction)
 test-asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer \
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) $(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer \
 	  -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	  -DPACKSET_CACHE_SLOTS=4 -DPACKSET_CACHE_BYTES=65536" \
 	  LDFLAGS="-fsanitize=address,undefined" test
