@@ -31,6 +31,7 @@
 #include "core/log.h"
 #include "core/msg.h"
 #include "core/num.h"
+#include "deploy/gitlib.h"
 #include "gitd/gitd.h"
 #include "run/procs.h"
 #include "run/swap.h"
@@ -126,7 +127,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "berth: %s\n", err);
 		return 1;
 	}
-	if ((cmd->flags & CMD_GIT) && git_libgit2_init() < 0) {
+	if ((cmd->flags & CMD_GIT) && gitlib_init() < 0) {
 		fprintf(stderr, "berth: cannot initialise libgit2\n");
 		return 1;
 	}

@@ -2,7 +2,7 @@
  * fetch.c - a branch of a Git host fetched with libgit2 (see fetch.h):
  * connect, list the host's refs, download what the branch needs unless
  * the repository has it already, disconnect.  Debian's libgit2 1.5 speaks
- * ssh through libssh2 and https through OpenSSL.
+ * ssh through libssh2 and https through mbedTLS.
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,6 +13,7 @@
 
 #include "core/path.h"
 #include "deploy/fetch.h"
+#include "deploy/gitlib.h"
 
 /* The alarm only interrupts: whether the deadline passed is read from
  * the clock (struct fetch_cb's start), so no state is shared. */
@@ -214,6 +215,10 @@ fetch_branch(git_repository *repo, const struct fetch_req *f, git_oid *tip,
 		fail(&cb, "cannot read [webhooks] ca_file", err, errlen);
 		return -1;
 	}
+	/* the system's CAs, which libgit2's start left owed (gitlib.c) */
+	if (f->ca_file == NULL && strncmp(f->url, "https://", 8) == 0 &&
+	    gitlib_load_cas(err, errlen) == -1)
+		return -1;
 	if (git_remote_create_anonymous(&r, repo, f->url) < 0) {
 		fail(&cb, "bad source URL", err, errlen);
 		return -1;

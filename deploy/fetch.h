@@ -2,8 +2,9 @@
  * fetch.h - one branch of an app's Git source fetched with libgit2 into
  * the app's bare repository (deploy/fetch.c): objects only, no ref moves
  * (deploy/pull.c moves the branch once the deploy succeeded).  https
- * checks the host's certificate against the system's CA store
- * (OpenSSL's default paths, so SSL_CERT_FILE too); ssh logs in with the
+ * checks the host's certificate against [webhooks] ca_file, or the
+ * system's CA bundle (parsed here, not at libgit2's start: gitlib.c);
+ * ssh logs in with the
  * app's deploy key (core/source.h) and trusts the host key it sees first,
  * refusing a changed one afterwards.  Debian's libgit2 is built with
  * mbedTLS, which reads the system's CA bundle (not SSL_CERT_FILE) and

@@ -30,6 +30,7 @@
 #include "core/log.h"
 #include "core/sshkey.h"
 #include "core/store.h"
+#include "deploy/gitlib.h"
 #include "gitd/gitd.h"
 #include "gitd/gitd_dispatch.h"
 #include "gitd/gitd_pack.h"
@@ -92,7 +93,7 @@ gitd_session_run(const struct conf *conf, ssh_bind bind, int fd,
 	 * connection that never logs in must not cost */
 	if (session_setup(&ss, bind, fd) == 0 && session_wait_command(&ss) == 0) {
 		alarm(0);
-		if ((ss.git = git_libgit2_init() >= 0) && git_libgit2_opts(
+		if ((ss.git = gitlib_init() >= 0) && git_libgit2_opts(
 		    GIT_OPT_SET_PACK_MAX_OBJECTS,
 		    (size_t)pack_max_objects(conf->max_push_size)) >= 0) {
 			status = session_run_command(&ss);

@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/store.h"
 #include "core/upkeep.h"
+#include "deploy/gitlib.h"
 #include "gitd/gitd.h"
 #include "gitd/gitd_gc.h"
 #include "run/preview.h"
@@ -83,7 +84,7 @@ pass_app(struct pass *p, const struct app_rec *a)
 	want_gc = p->c->gc_auto_packs > 0 && packs >= p->c->gc_auto_packs;
 	if (!want_gc && !p->full)
 		return;
-	if (!p->git && git_libgit2_init() < 0) {
+	if (!p->git && gitlib_init() < 0) {
 		log_warnx("upkeep: cannot initialise libgit2");
 		p->failed = 1;
 		return;

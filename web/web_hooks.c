@@ -24,6 +24,7 @@
 #include "core/names.h"
 #include "core/webhook.h"
 #include "core/webhook_secret.h"
+#include "deploy/gitlib.h"
 #include "deploy/pull.h"
 #include "web/web_hooks.h"
 
@@ -93,7 +94,7 @@ run_job(const struct conf *c, void *arg)
 	int rc;
 
 	log_init("berth webhook", 0);
-	if (git_libgit2_init() < 0) {
+	if (gitlib_init() < 0) {
 		log_warnx("webhook deploy of '%s': cannot initialise libgit2: %s",
 		    j->app, git_error_last() ? git_error_last()->message : "?");
 		return 1;
