@@ -15,6 +15,10 @@
 #define SESSION_OK 0          /* authenticated (whatever the command did) */
 #define SESSION_NO_AUTH 3     /* gone before trying to log in */
 #define SESSION_AUTH_FAILED 4 /* offered keys, none was accepted */
+#define SESSION_OK_DISK_QUIET 5 /* authenticated, and the command left no
+                                 * repository wanting a repack
+                                 * ([upkeep] gc_auto_packs): no upkeep
+                                 * pass needed for it */
 
 /* Serve the connection on fd; returns one of the statuses above.  Once the
  * client has logged in, the process writes its pid (int32_t) to login_fd,

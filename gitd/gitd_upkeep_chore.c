@@ -15,10 +15,17 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "gitd/gitd_session.h"
 
 static int upkeep_tick(void *arg);
 static int upkeep_reaped(void *arg, pid_t pid, int status, int no_login);
 static void upkeep_stop(void *arg);
+
+static int
+disk_quiet(int status)
+{
+	return WIFEXITED(status) && WEXITSTATUS(status) == SESSION_OK_DISK_QUIET;
+}
 
 static long long
 now_ms(void)
@@ -95,8 +102,10 @@ upkeep_reaped(void *arg, pid_t pid, int status, int no_login)
 	}
 	own = u->inner.reaped(u->inner.arg, pid, status, no_login);
 	soon = now_ms() + UPKEEP_SOON_MS;
-	if (!own && !no_login && u->next_check_ms > soon)
-		u->next_check_ms = soon; /* a push may have added a pack */
+	/* a push may have added a pack; a connection that counted its app's
+	 * new packs itself (gitd_session.h) says when none is due */
+	if (!own && !no_login && !disk_quiet(status) && u->next_check_ms > soon)
+		u->next_check_ms = soon;
 	return own;
 }
 

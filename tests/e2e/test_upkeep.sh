@@ -143,6 +143,32 @@ auto_gc() {
 }
 t "berth serve repacks by itself once gc_auto_packs packs pile up" auto_gc
 
+# With no full pass due for an hour: a push that leaves the repo below
+# gc_auto_packs starts no upkeep pass (its connection counted the packs;
+# the pass is an exec of berth), the push that reaches it starts one at
+# once, which repacks (BERTH_DEBUG: the passes are logged).
+BERTH_DEBUG=1 restart_with "" "[upkeep]" "gc_auto_packs = 3" "interval = 3600"
+upkeep_passes() { grep -c "upkeep pass\$" "$T/serve.log" || true; }
+auto_gc_only_when_due() {
+	local before
+	until_ok 'grep -q "upkeep pass (full)" "$T/serve.log"' # the first, at 5 s
+	before=$(upkeep_passes)
+	git -C "$W" checkout -q work
+	push_branch 1 work
+	git -C "$W" checkout -q main
+	sleep 2.5 # a pass would start 1 s after the connection ended
+	expect "no upkeep pass after a push below gc_auto_packs" \
+	    [ "$(upkeep_passes)" = "$before" ]
+	git -C "$W" checkout -q work
+	push_branch 2 work
+	git -C "$W" checkout -q main
+	until_ok '[ "$(packs site)" -eq 1 ]'
+	expect "a pass after the push that reached it" \
+	    [ "$(upkeep_passes)" -gt "$before" ]
+	fsck_clean site
+}
+t "an upkeep pass only after a push that reaches gc_auto_packs" auto_gc_only_when_due
+
 restart_with "" "[upkeep]" "min_free_space = 1000000G"
 low_disk() {
 	commit "$W" "no room"
