@@ -12,7 +12,16 @@
 #       cpu_per_push=<s> cpu_floor_ratio=<4 * cpu_per_push / cores / one>
 # (medians): the server-side CPU of one push (berth serve and every
 # process it reaped) bounds the ratio from below on a machine with few
-# cores, however little the pushes wait on each other.  Takes about 20 s.
+# cores, however little the pushes wait on each other.  And the line
+#     bench concurrent: machine_cpu_per_push=<s> machine_floor_ratio=<r>
+#       four_vs_machine_floor=<four / (machine CPU of the four / cores)>
+# from /proc/stat (every process on the machine: the git and ssh clients
+# and Caddy too, which run here as well): machine_floor_ratio is the
+# ratio four pushes cannot beat on this machine whatever the server does
+# (4 x one push's machine CPU / cores / one), and four_vs_machine_floor
+# near 1.0 says the four pushes never waited on each other, only on the
+# cores.  (A quiet machine gives true figures: everything counts.)
+# Takes about 20 s.
 #
 # How to run:  make bench      (runs tests/bench/run with BERTH set)
 #          or  BERTH=/abs/path/build/berth tests/bench/concurrent.sh
@@ -52,13 +61,18 @@ done
 # cpu: CPU seconds berth serve and the processes it reaped (connection
 # processes and, through them, builds) have used so far
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15 + $16 + $17) / hz }' "/proc/$BERTH_PID/stat"; }
-ONE=() FOUR=() CPU=()
+# busy: CPU seconds the whole machine has been busy (all cores)
+busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.3f", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat; }
+ONE=() FOUR=() CPU=() BUSY1=() BUSY4=()
 for r in $(seq "$RUNS"); do
-	t0=$EPOCHREALTIME c0=$(cpu)
+	sleep 1.2 # the previous round's repair pass and upkeep check are over
+	t0=$EPOCHREALTIME c0=$(cpu) b0=$(busy)
 	push c1
 	one=$(awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
+	BUSY1+=("$(awk -v a="$(busy)" -v b="$b0" 'BEGIN { printf "%.3f", a - b }')")
 	CPU+=("$(awk -v a="$(cpu)" -v b="$c0" 'BEGIN { printf "%.3f", a - b }')")
-	t0=$EPOCHREALTIME
+	sleep 1.2
+	t0=$EPOCHREALTIME b0=$(busy)
 	pids=()
 	for a in c1 c2 c3 c4; do
 		push "$a" &
@@ -68,6 +82,7 @@ for r in $(seq "$RUNS"); do
 		wait "$p" || die "a concurrent push failed"
 	done
 	four=$(awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
+	BUSY4+=("$(awk -v a="$(busy)" -v b="$b0" 'BEGIN { printf "%.3f", a - b }')")
 	echo "  round $r: one push $one s, four at once $four s"
 	ONE+=("$one") FOUR+=("$four")
 done
@@ -80,3 +95,5 @@ cpu1=$(median "${CPU[@]}") ncpu=$(nproc)
 floor=$(awk -v c="$cpu1" -v n="$ncpu" -v o="$one" 'BEGIN { printf "%.2f", (o > 0 ? 4 * c / n / o : 0) }')
 echo "  server CPU per push: $cpu1 s (median; berth serve and its children); $ncpu cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "bench concurrent: one=$one four=$four ratio=$ratio (goal $GOAL) cpu_per_push=$cpu1 cpu_floor_ratio=$floor"
+busy1=$(median "${BUSY1[@]}") busy4=$(median "${BUSY4[@]}")
+echo "bench concurrent: machine_cpu_per_push=$busy1 machine_floor_ratio=$(awk -v c="$busy1" -v n="$ncpu" -v o="$one" 'BEGIN { printf "%.2f", (o > 0 ? 4 * c / n / o : 0) }') four_vs_machine_floor=$(awk -v f="$four" -v c="$busy4" -v n="$ncpu" 'BEGIN { printf "%.2f", (c > 0 ? f / (c / n) : 0) }')"

@@ -155,6 +155,34 @@ config_vars_reach_build() {
 	if as admin config:get cfg GREETING 2> /dev/null; then echo "unset var still there"; return 1; fi
 }
 
+# The buildpacks' detects run in one step (deploy/build.c detect_first):
+# the first that accepts wins and only its output is shown; what a detect
+# leaves running is ended with the step; none accepting says so.
+detects_in_one_step() {
+	local d=$T/lurk b=$T/buildpacks
+	mkdir -p "$b/aaa-lurker/bin" "$b/zzz-taker/bin"
+	printf '#!/bin/sh\nsetsid sleep 3017 > /dev/null 2>&1 &\necho LURKER-OUTPUT\nexit 1\n' > "$b/aaa-lurker/bin/detect"
+	printf '#!/bin/sh\n[ -f "$1/lurk" ] && echo Taker\n' > "$b/zzz-taker/bin/detect"
+	printf '#!/bin/sh\necho "taker compile: $(pgrep -f -c "sleep 301[7]" || true) lurking"\nexit 1\n' > "$b/zzz-taker/bin/compile"
+	printf '#!/bin/sh\necho "---"\n' > "$b/zzz-taker/bin/release"
+	chmod +x "$b"/aaa-lurker/bin/* "$b"/zzz-taker/bin/*
+	git init -q "$d" && touch "$d/lurk" && git -C "$d" add . && git -C "$d" commit -qm lurk
+	as admin apps:create lurk > /dev/null
+	if git_as admin -C "$d" push "$(remote lurk)" main 2> "$T/out"; then
+		echo "    the taker's failing compile was accepted"; return 1
+	fi
+	contains "$T/out" "Detected Taker app (buildpack 'zzz-taker')"
+	contains "$T/out" "taker compile: 0 lurking"
+	if grep -q LURKER-OUTPUT "$T/out"; then echo "    a refusing detect's output shown"; return 1; fi
+	expect "nothing a detect started runs on" fails pgrep -f "sleep 301[7]"
+	rm -f "$d/lurk" && git -C "$d" commit -qam none
+	if git_as admin -C "$d" push "$(remote lurk)" main 2> "$T/out"; then
+		echo "    an app no buildpack accepts deployed"; return 1
+	fi
+	contains "$T/out" "no buildpack accepts this app"
+	rm -rf "$b/aaa-lurker" "$b/zzz-taker"
+}
+
 submodule_refused() {
 	local d=$T/sub
 	new_repo "$d"
@@ -206,6 +234,7 @@ t "node app with no dependencies (offline)" node_app
 t "python app with no requirements" python_app
 t "failing build: rejected, branch and current unchanged, log kept" failing_build
 t "config vars reach the build, sealed at rest; pinned buildpack" config_vars_reach_build
+t "detects in one step: the first that accepts, nothing left running" detects_in_one_step
 t "submodules are refused clearly" submodule_refused
 t "exec bits and symlinks survive the export" modes_and_symlinks
 t "pushes to other branches are stored, not deployed" other_branches_do_not_deploy
