@@ -32,7 +32,7 @@ SHIM_LDFLAGS ?= $(if $(findstring sanitize,$(LDFLAGS)),,-static)
 # and the chores' clocks, libc only, static like berth-shim; berth links
 # these files too, all but its main
 FRONTONLY := cmd/front.c
-FRONTSRC := $(FRONTONLY) core/childexec.c core/log.c core/num.c \
+FRONTSRC := $(FRONTONLY) core/childexec.c core/clock.c core/log.c core/num.c \
            gitd/gitd_server.c gitd/gitd_limits.c gitd/gitd_upkeep_chore.c \
            gitd/gitd_cron.c run/reconcile_chore.c web/web_proc.c
 FRONTOBJ := $(FRONTSRC:%.c=$(BUILD)/%.o)

@@ -4,6 +4,7 @@
  * The lock file holds one line, "EPOCH HOLDER", rewritten by each holder.
  */
 #include "core/applock.h"
+#include "core/clock.h"
 #include "core/datadir.h"
 
 #include <errno.h>
@@ -80,21 +81,12 @@ applock_holder(int fd, char *out, size_t len)
 	snprintf(out, len, "%s since %s", sp + 1, when);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 applock_take(const struct conf *c, const char *app, const char *holder,
     say_fn waiting, void *arg, char *err, size_t errlen)
 {
 	char busy[APPLOCK_WHAT_MAX + 32];
-	long long end = now_ms() + (long long)c->lock_timeout * 1000;
+	long long end = clock_ms() + (long long)c->lock_timeout * 1000;
 	int fd, told = 0;
 
 	if ((fd = lock_open(c, app, err, errlen)) == -1)
@@ -107,7 +99,7 @@ applock_take(const struct conf *c, const char *app, const char *holder,
 			return -1;
 		}
 		applock_holder(fd, busy, sizeof(busy));
-		if (now_ms() >= end) {
+		if (clock_ms() >= end) {
 			snprintf(err, errlen, "app '%s' is busy: %s; try again",
 			    app, busy);
 			close(fd);

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/privdir.h"
 #include "core/procinfo.h"
 #include "core/spawn_int.h"
@@ -55,7 +56,6 @@ static int keeper_wait(struct keeper *k, int life, const sigset_t *stops,
 static void keeper_stop_step(struct keeper *k);
 static int keeper_end_all(struct keeper *k);
 static int reap(struct keeper *k);
-static long long now_ms(void);
 
 void
 keeper_main(const struct spawn_opts *o, int out, int why, int report, int life)
@@ -106,7 +106,7 @@ keeper_wait(struct keeper *k, int life, const sigset_t *stops,
     struct keeper_report *r)
 {
 	long long deadline = k->o->timeout_s > 0 ?
-	    now_ms() + k->o->timeout_s * 1000LL : 0;
+	    clock_ms() + k->o->timeout_s * 1000LL : 0;
 	struct pollfd pfd[3] = { { life, POLLIN, 0 },
 	    { pidfd_open(k->step, 0), POLLIN, 0 },
 	    { signalfd(-1, stops, SFD_CLOEXEC), POLLIN, 0 } };
@@ -120,8 +120,8 @@ keeper_wait(struct keeper *k, int life, const sigset_t *stops,
 			rc = 0;
 			break;
 		}
-		if (deadline && deadline - now_ms() < wait_ms)
-			wait_ms = (int)(deadline - now_ms());
+		if (deadline && deadline - clock_ms() < wait_ms)
+			wait_ms = (int)(deadline - clock_ms());
 		if (deadline && wait_ms <= 0) {
 			r->timed_out = 1;
 			rc = 0;
@@ -145,10 +145,10 @@ keeper_wait(struct keeper *k, int life, const sigset_t *stops,
 static void
 keeper_stop_step(struct keeper *k)
 {
-	long long until = now_ms() + KILL_GRACE_MS;
+	long long until = clock_ms() + KILL_GRACE_MS;
 
 	(void)kill(-k->step, SIGTERM);
-	while (!k->step_done && now_ms() < until) {
+	while (!k->step_done && clock_ms() < until) {
 		usleep(20000);
 		(void)reap(k);
 	}
@@ -175,7 +175,7 @@ static void
 kill_group(struct keeper *k, long long until)
 {
 	(void)kill(-k->step, SIGKILL);
-	while (!k->step_done && now_ms() < until) {
+	while (!k->step_done && clock_ms() < until) {
 		usleep(10000);
 		(void)reap(k);
 	}
@@ -186,7 +186,7 @@ kill_group(struct keeper *k, long long until)
 static int
 keeper_end_all(struct keeper *k)
 {
-	long long until = now_ms() + REAP_DEADLINE_MS;
+	long long until = clock_ms() + REAP_DEADLINE_MS;
 	int rc = 0;
 
 	if (!k->o->reap_all) {
@@ -203,21 +203,12 @@ keeper_end_all(struct keeper *k)
 	/* orphans come to the keeper as their parents die: kill what is
 	 * listed and reap, until there is no child at all */
 	while (!reap(k)) {
-		if (now_ms() >= until)
+		if (clock_ms() >= until)
 			return -1;
 		(void)procinfo_kill_children();
 		usleep(5000);
 	}
 	return rc;
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 static void

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "core/applock.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/msg.h"
 #include "core/path.h"
@@ -46,15 +47,6 @@
 #include "deploy/receive.h"
 #include "deploy/archive.h"
 #include "deploy/deploy.h"
-
-long long
-deploy_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 static void
 log_append(struct deploy *d, const char *line)
@@ -110,7 +102,7 @@ deploy_init(struct deploy *d, const struct hook_push *p, const char *kind,
 
 	memset(d, 0, sizeof(*d));
 	d->live_fd = -1;
-	d->t0 = deploy_now_ms();
+	d->t0 = clock_ms();
 	if (commit != NULL) {
 		d->commit = *commit;
 		git_oid_tostr(d->commit_hex, sizeof(d->commit_hex), commit);
@@ -140,7 +132,7 @@ deploy_init(struct deploy *d, const struct hook_push *p, const char *kind,
 void
 deploy_finish(struct deploy *d, int ok, long long t0)
 {
-	long long ms = deploy_now_ms() - t0;
+	long long ms = clock_ms() - t0;
 
 	release_cleanup(d); /* first: a full disk gets its space back */
 	if (store_deploy_finish(d->st, d->deploy_id, ok ? "succeeded" : "failed",
@@ -182,13 +174,13 @@ deploy_stages(struct deploy *d, long long *build_ms)
 		return -1;
 	if (release_export(d) == -1 || build_detect(d) == -1)
 		goto out;
-	t = deploy_now_ms();
+	t = clock_ms();
 	if (build_compile(d) == -1 || build_release(d) == -1 ||
 	    release_seal(d) == -1 || build_describe(d) == -1 ||
 	    hooks_describe(d) == -1 || release_check_static(d) == -1 ||
 	    release_close(d) == -1)
 		goto out;
-	*build_ms = deploy_now_ms() - t;
+	*build_ms = clock_ms() - t;
 	d->rel.build_ms = *build_ms;
 	deploy_say(d, "-----> Built in %.2f s; processes: %s%s", *build_ms / 1000.0,
 	    d->rel.process_types[0] ? "" : "none",
@@ -220,7 +212,7 @@ int
 deploy_update(const struct hook_push *p, struct hook_update *u)
 {
 	struct deploy d;
-	long long t0 = deploy_now_ms(), build_ms = 0;
+	long long t0 = clock_ms(), build_ms = 0;
 	int ok;
 
 	if (deploy_init(&d, p, p->kind ? p->kind : "push", &u->new_id) == -1 &&
@@ -240,8 +232,8 @@ deploy_update(const struct hook_push *p, struct hook_update *u)
 	if (ok)
 		deploy_say(&d, "-----> Released v%d of %s in %.2f s (berth %.2f s,"
 		    " buildpack %.2f s)", d.rel.version, d.app.name,
-		    (deploy_now_ms() - t0) / 1000.0,
-		    (deploy_now_ms() - t0 - build_ms) / 1000.0, build_ms / 1000.0);
+		    (clock_ms() - t0) / 1000.0,
+		    (clock_ms() - t0 - build_ms) / 1000.0, build_ms / 1000.0);
 	else
 		snprintf(u->reject, sizeof(u->reject), "deploy failed: %.200s",
 		    d.reason);

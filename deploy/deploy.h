@@ -48,7 +48,7 @@ struct deploy {
 	char *log;                  /* everything said, for the deploys row */
 	size_t log_len;
 	char reason[1024];          /* whole: a proxy's message is long */
-	long long t0;               /* deploy_now_ms() at its start */
+	long long t0;               /* clock_ms() at its start */
 	/* what the running step said, for its failure's reason
 	 * (deploy/reason.c) */
 	char step_error[160];       /* its last " !     ..." line */
@@ -70,7 +70,7 @@ void deploy_live_close(struct deploy *d);
 int deploy_init(struct deploy *d, const struct hook_push *p, const char *kind,
     const git_oid *commit);
 /* Close the deploys row with the outcome, the log and the time since t0
- * (deploy_now_ms()), and free what d holds. */
+ * (clock_ms(), core/clock.h), and free what d holds. */
 void deploy_finish(struct deploy *d, int ok, long long t0);
 
 /* Say one line to the pusher and to the deploy log. */
@@ -79,7 +79,6 @@ void deploy_say(struct deploy *d, const char *fmt, ...)
 /* Set d->reason (and say it); returns -1 for `return deploy_fail(...)`. */
 int deploy_fail(struct deploy *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-long long deploy_now_ms(void);
 
 /* deploy/build.c: bin/detect, bin/compile, bin/release (before the seal),
  * then what they made (after it) */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/applock.h"
+#include "core/clock.h"
 #include "core/datadir.h"
 #include "core/log.h"
 #include "core/path.h"
@@ -67,7 +68,7 @@ pull_fail(struct pull *p, const char *reason)
 		return -1;
 	if (store_deploy_start(p->st, p->app.id, p->r->kind, "", &id) == -1 ||
 	    store_deploy_finish(p->st, id, "failed", 0, reason,
-	    deploy_now_ms() - p->t0, p->log) == -1)
+	    clock_ms() - p->t0, p->log) == -1)
 		log_warnx("cannot record the failed %s of '%s': %s", p->r->kind,
 		    p->r->app, store_error(p->st));
 	log_info("%s of '%s' failed: %s", p->r->kind, p->r->app, reason);
@@ -188,7 +189,7 @@ deploy_pull(const struct conf *c, struct store *st, const struct pull_req *r,
     say_fn say, void *say_ctx, char *reason, size_t rlen)
 {
 	struct pull p = { .c = c, .st = st, .r = r, .say = say,
-	    .say_ctx = say_ctx, .t0 = deploy_now_ms() };
+	    .say_ctx = say_ctx, .t0 = clock_ms() };
 	int lock, rc;
 
 	if (store_app_get(st, r->app, &p.app) != 0) {

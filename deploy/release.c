@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/datadir.h"
 #include "core/live.h"
 #include "core/log.h"
@@ -109,7 +110,7 @@ release_export(struct deploy *d)
 		    (unsigned long)d->build_ident.uid, strerror(errno));
 	/* from the deploy's start: its lock, records and slot included */
 	deploy_say(d, "-----> Checked out %.7s (%zu files) in %.3f s",
-	    d->commit_hex, files, (deploy_now_ms() - d->t0) / 1000.0);
+	    d->commit_hex, files, (clock_ms() - d->t0) / 1000.0);
 	return 0;
 }
 
@@ -202,12 +203,12 @@ int
 release_run(struct deploy *d, int version)
 {
 	char why[ERR_MAX];
-	long long t0 = deploy_now_ms();
+	long long t0 = clock_ms();
 
 	if (swap_release(d->conf, d->st, &d->app, version, say_line, d, why,
 	    sizeof(why)) == -1)
 		return deploy_fail(d, "%s", why);
-	deploy_say(d, "       live in %.2f s", (deploy_now_ms() - t0) / 1000.0);
+	deploy_say(d, "       live in %.2f s", (clock_ms() - t0) / 1000.0);
 	return 0;
 }
 

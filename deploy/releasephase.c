@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "deploy/deploy.h"
 #include "run/procfile.h"
 #include "run/oneoff.h"
@@ -71,12 +72,12 @@ phase_run(struct deploy *d, const char *type, const char *what,
 	snprintf(dyno, sizeof(dyno), "%s.1", type);
 	o = (struct oneoff){ .conf = d->conf, .st = d->st, .app = &d->app,
 	    .version = d->rel.version, .argv = argv, .dyno = dyno };
-	t0 = deploy_now_ms();
+	t0 = clock_ms();
 	if (oneoff_run(&o, d->conf->build_timeout, phase_line, &ph, &res, err,
 	    sizeof(err)) == -1)
 		return deploy_fail(d, "cannot run the %s: %s", what, err);
 	out->ran = 1;
-	out->ms = deploy_now_ms() - t0;
+	out->ms = clock_ms() - t0;
 	out->exit = res.exited ? res.exit_code : 128 + res.signal;
 	if (res.timed_out)
 		return deploy_fail(d, "%s timed out after %d s ([build] timeout)",

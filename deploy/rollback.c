@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/applock.h"
+#include "core/clock.h"
 #include "core/datadir.h"
 #include "core/path.h"
 #include "deploy/archive.h"
@@ -96,7 +97,7 @@ deploy_rollback(const struct conf *c, struct store *st, const char *app,
 	    .say_ctx = say_ctx };
 	struct release_rec rel;
 	struct deploy d;
-	long long t0 = deploy_now_ms();
+	long long t0 = clock_ms();
 	int lock, ok = 0;
 
 	if ((lock = applock_take(c, app, holder, NULL, NULL, reason,

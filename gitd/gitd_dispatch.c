@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/names.h"
 #include "core/path.h"
@@ -342,15 +343,6 @@ gate(struct gitd_ctx *g, const struct command *c, int argc, char **argv)
 	return c->handler(g, argc, argv);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Argument i as the audit row shows it, for a command whose arguments may
  * be secrets (c NULL: an unknown one, which may be a mistyped such command).
  * Blanked whatever its shape; what is kept: the app name when it is the app
@@ -397,7 +389,7 @@ gitd_dispatch(struct gitd_ctx *g, int argc, char **argv)
 {
 	const struct command *c = command_find(argv[0]);
 	char line[1024], outcome[32];
-	int64_t start = now_ms();
+	int64_t start = clock_ms();
 	int rc;
 
 	/* --json, anywhere after the command name, asks for JSON listings;
@@ -430,7 +422,7 @@ gitd_dispatch(struct gitd_ctx *g, int argc, char **argv)
 	snprintf(outcome, sizeof(outcome), rc == 0 ? "ok" : "exit %d", rc);
 	if (store_audit(g->st, g->local ? "local" : g->key.fingerprint,
 	    g->app.name[0] ? g->app.name : NULL, line, outcome,
-	    now_ms() - start) == -1)
+	    clock_ms() - start) == -1)
 		log_warnx("audit: %s", store_error(g->st));
 	return rc;
 }

@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "gitd/gitd_session.h"
 
@@ -80,15 +81,6 @@ struct limits {
 	unsigned long unlogged;  /* refusals and drops since the last summary */
 	long long unlogged_since;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct limits *
 limits_new(const struct conf *c)
@@ -151,14 +143,14 @@ log_due(struct limits *l, enum why why, const char *site)
 	}
 count:
 	if (l->unlogged++ == 0)
-		l->unlogged_since = now_ms();
+		l->unlogged_since = clock_ms();
 	return 0;
 }
 
 int
 limits_tick(struct limits *l)
 {
-	long long now = now_ms(), due = l->unlogged_since + LOG_SUMMARY * 1000;
+	long long now = clock_ms(), due = l->unlogged_since + LOG_SUMMARY * 1000;
 
 	if (l->unlogged == 0)
 		return -1;
@@ -281,7 +273,7 @@ unhold(struct limits *l, struct kid *k)
 static struct kid *
 victim(struct limits *l, int held)
 {
-	long long now = now_ms(), grace = (long long)l->c->auth_timeout_busy * 1000;
+	long long now = clock_ms(), grace = (long long)l->c->auth_timeout_busy * 1000;
 	struct kid *first = NULL, *waited = NULL;
 	int top = 0;
 
@@ -317,7 +309,7 @@ make_room(struct limits *l, int held, const char *addr, const char *site)
 	if (log_due(l, WHY_DROP, vs->key))
 		log_warnx("dropping a login from %s after %lld s (its site holds"
 		    " %d of the %d login slots) to make room for %s",
-		    l->peers[k->peer].addr, (now_ms() - k->since) / 1000, vs->held,
+		    l->peers[k->peer].addr, (clock_ms() - k->since) / 1000, vs->held,
 		    l->c->max_unauthenticated, addr);
 	(void)kill(k->pid, SIGKILL);
 	k->dropped = 1;
@@ -374,7 +366,7 @@ limits_admit(struct limits *l, const struct sockaddr_storage *ss, char *addr,
 		return refuse(l, WHY_FULL, site, "refusing %s: %d connections"
 		    " already", text, l->children);
 	si = site_take(l, site);
-	l->kids[slot] = (struct kid){ -1, pi, si, 0, 0, now_ms() };
+	l->kids[slot] = (struct kid){ -1, pi, si, 0, 0, clock_ms() };
 	l->children++;
 	l->unauthed++;
 	l->sites[si].held++;

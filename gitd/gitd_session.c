@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/datadir.h"
 #include "core/log.h"
 #include "core/sshkey.h"
@@ -315,21 +316,12 @@ session_wait_command(struct session *ss)
 	return rc;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 chan_deadline(void *ctx, int seconds, const char *why)
 {
 	struct session *ss = ctx;
 
-	ss->deadline = seconds > 0 ? now_ms() + (long long)seconds * 1000 : 0;
+	ss->deadline = seconds > 0 ? clock_ms() + (long long)seconds * 1000 : 0;
 	snprintf(ss->deadline_why, sizeof(ss->deadline_why), "%s", why);
 }
 
@@ -344,8 +336,8 @@ chan_read(void *ctx, void *buf, size_t len, char *err, size_t errlen)
 
 	if (len > 65536)
 		len = 65536;
-	if (ss->deadline != 0 && ss->deadline - now_ms() < ms)
-		ms = ss->deadline - now_ms();
+	if (ss->deadline != 0 && ss->deadline - clock_ms() < ms)
+		ms = ss->deadline - clock_ms();
 	if (ms <= 0) {
 		snprintf(err, errlen, "%s", ss->deadline_why);
 		return -1;
@@ -361,7 +353,7 @@ chan_read(void *ctx, void *buf, size_t len, char *err, size_t errlen)
 		return n;
 	if (ssh_channel_is_eof(ss->chan) || !ssh_channel_is_open(ss->chan))
 		return 0;
-	if (ss->deadline != 0 && now_ms() >= ss->deadline)
+	if (ss->deadline != 0 && clock_ms() >= ss->deadline)
 		snprintf(err, errlen, "%s", ss->deadline_why);
 	else
 		snprintf(err, errlen, "idle timeout (%d s without data)",

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "gitd/gitd_session.h"
 
@@ -27,15 +28,6 @@ disk_quiet(int status)
 	return WIFEXITED(status) && WEXITSTATUS(status) == SESSION_OK_DISK_QUIET;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 void
 upkeep_chore_init(struct upkeep_chore *u, const struct conf *c,
     const struct childexec *x, const struct gitd_chores *inner,
@@ -45,7 +37,7 @@ upkeep_chore_init(struct upkeep_chore *u, const struct conf *c,
 	u->x = x;
 	u->interval_ms = c->upkeep_interval * 1000LL;
 	u->inner = *inner;
-	u->next_full_ms = now_ms() + UPKEEP_FIRST_MS;
+	u->next_full_ms = clock_ms() + UPKEEP_FIRST_MS;
 	u->next_check_ms = u->next_full_ms;
 	*out = (struct gitd_chores){ upkeep_tick, upkeep_reaped, upkeep_stop,
 	    u, inner->fd };
@@ -73,7 +65,7 @@ static int
 upkeep_tick(void *arg)
 {
 	struct upkeep_chore *u = arg;
-	long long now = now_ms(), wait;
+	long long now = clock_ms(), wait;
 	int inner = u->inner.tick(u->inner.arg);
 
 	if (u->child == 0 && now >= u->next_check_ms)
@@ -101,7 +93,7 @@ upkeep_reaped(void *arg, pid_t pid, int status, int no_login)
 		return 1;
 	}
 	own = u->inner.reaped(u->inner.arg, pid, status, no_login);
-	soon = now_ms() + UPKEEP_SOON_MS;
+	soon = clock_ms() + UPKEEP_SOON_MS;
 	/* a push may have added a pack; a connection that counted its app's
 	 * new packs itself (gitd_session.h) says when none is due */
 	if (!own && !no_login && !disk_quiet(status) && u->next_check_ms > soon)

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/num.h"
 #include "router/router.h"
@@ -38,15 +39,6 @@ struct pids {
 	pid_t v[PIDS_MAX];
 	size_t n;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The children of master (its workers). */
 static void
@@ -147,7 +139,7 @@ pause_ms(int *ms)
 int
 nginx_reload_master(pid_t master, char *err, size_t errlen)
 {
-	long long end = now_ms() + RELOAD_WAIT_MS;
+	long long end = clock_ms() + RELOAD_WAIT_MS;
 	struct pids before;
 	int ms = 1, told = 0;
 
@@ -165,7 +157,7 @@ nginx_reload_master(pid_t master, char *err, size_t errlen)
 			ms = 1;
 			continue;
 		}
-		if (now_ms() >= end) {
+		if (clock_ms() >= end) {
 			log_warnx("old nginx workers still accept requests %d ms"
 			    " after a reload%s", RELOAD_WAIT_MS, told ? "" :
 			    " (no new worker: see nginx's error.log)");

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/vars.h"
 #include "run/cron_log.h"
 #include "run/oneoff.h"
@@ -147,15 +148,6 @@ on_line(void *arg, const char *line)
 		l->echo(l->ctx, line);
 }
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* The job's command as an argv (a checked command: no shell syntax). */
 static int
 split(char *cmd, char **argv, size_t max)
@@ -182,7 +174,7 @@ run_claimed(const struct conf *c, struct store *st, const struct app_rec *app,
 	char line[160];
 	struct spawn_result res;
 	struct oneoff o;
-	long long t0 = mono_ms();
+	long long t0 = clock_ms();
 	int rc;
 
 	snprintf(cmd, sizeof(cmd), "%s", job->command);
@@ -199,7 +191,7 @@ run_claimed(const struct conf *c, struct store *st, const struct app_rec *app,
 		rc = oneoff_run(&o, c->cron_timeout, on_line, l, &res, err,
 		    errlen);
 	}
-	out->ms = mono_ms() - t0;
+	out->ms = clock_ms() - t0;
 	if (rc == -1) {
 		out->exit = 127;
 		snprintf(line, sizeof(line), "[berth] cannot run: %.120s", err);

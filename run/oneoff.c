@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <utmp.h>
 
+#include "core/clock.h"
 #include "core/datadir.h"
 #include "core/ident.h"
 #include "core/names.h"
@@ -304,15 +305,6 @@ oneoff_start(const struct oneoff *o, const struct winsize *ws,
 	return 0;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Wait for pid until deadline (ms, 0: for ever); 1 with *status. */
 static int
 wait_until(pid_t pid, long long deadline, int *status)
@@ -325,7 +317,7 @@ wait_until(pid_t pid, long long deadline, int *status)
 			return 1;
 		if (w == -1 && errno != EINTR)
 			return 0;
-		if (deadline && now_ms() >= deadline)
+		if (deadline && clock_ms() >= deadline)
 			return 0;
 		if (deadline)
 			usleep(20000);
@@ -340,7 +332,7 @@ oneoff_finish(struct oneoff_proc *p, int stop)
 	if (p->pid > 0 && stop) {
 		(void)kill(-p->pid, SIGHUP);
 		(void)kill(-p->pid, SIGTERM);
-		done = wait_until(p->pid, now_ms() + STOP_GRACE_MS, &status);
+		done = wait_until(p->pid, clock_ms() + STOP_GRACE_MS, &status);
 	}
 	if (p->pid > 0) {
 		if (!done && stop)

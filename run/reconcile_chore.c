@@ -19,17 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/num.h"
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 int
 reconcile_init(struct reconcile *r, const struct childexec *x)
@@ -37,7 +29,7 @@ reconcile_init(struct reconcile *r, const struct childexec *x)
 	memset(r, 0, sizeof(*r));
 	r->x = x;
 	r->out = -1;
-	r->next_ms = now_ms() + RECONCILE_INTERVAL_MS;
+	r->next_ms = clock_ms() + RECONCILE_INTERVAL_MS;
 	r->said = malloc(RECONCILE_OUT_MAX);
 	r->watch = calloc(RECONCILE_WATCH_MAX, sizeof(*r->watch));
 	if (r->said == NULL || r->watch == NULL) {
@@ -142,7 +134,7 @@ take_events(struct reconcile *r)
 					break;
 				}
 			log_debug("repair: a watched process ended");
-			pass_by(r, now_ms());
+			pass_by(r, clock_ms());
 		}
 		if (n < 64)
 			break;
@@ -194,7 +186,7 @@ reconcile_tick(void *arg)
 	long long now;
 
 	take_events(r);
-	now = now_ms();
+	now = clock_ms();
 	if (r->child == 0 && now >= r->next_ms)
 		start_pass(r, now);
 	if (r->child != 0)
@@ -237,7 +229,7 @@ int
 reconcile_reaped(void *arg, pid_t pid, int status, int no_login)
 {
 	struct reconcile *r = arg;
-	long long now = now_ms();
+	long long now = clock_ms();
 	int backoff, again;
 
 	if (pid != r->child) {

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/path.h"
 #include "run/procs.h"
 #include "run/shim_spawn.h"
@@ -33,20 +34,11 @@ left(const struct conf *c, const char *app, const struct proc_rec *p)
 	    strcmp(ps.state, "backoff") != 0 && strcmp(ps.state, "starting") != 0;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 void
 shim_leave(const struct conf *c, const char *app, const struct proc_rec *p,
     size_t n)
 {
-	long long deadline = now_ms() + LEAVE_TIMEOUT_MS;
+	long long deadline = clock_ms() + LEAVE_TIMEOUT_MS;
 	char dir[PATH_MAX], buf[4096];
 	size_t i;
 	int in;
@@ -60,7 +52,7 @@ shim_leave(const struct conf *c, const char *app, const struct proc_rec *p,
 			(void)kill(p[i].shim_pid, SIGTERM);
 	for (;;) {
 		struct pollfd pfd = { in, POLLIN, 0 };
-		long long wait = deadline - now_ms();
+		long long wait = deadline - clock_ms();
 		for (i = 0; i < n; i++)
 			if (p[i].port > 0 && proc_alive(&p[i]) && !left(c, app, &p[i]))
 				break;

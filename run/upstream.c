@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/datadir.h"
 #include "core/log.h"
 #include "core/path.h"
@@ -196,28 +197,19 @@ last_health(const struct conf *c, const char *app, const struct proc_rec *p)
 	return num_prefix(buf, 0, 999, &v, NULL) == 0 ? (int)v : 0;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 int
 shim_wait_ready(const struct conf *c, const char *app,
     const struct proc_rec *p, int ready_fd, const char *path, int timeout_s,
     char *why, size_t whylen)
 {
-	long long deadline = now_ms() + timeout_s * 1000LL;
+	long long deadline = clock_ms() + timeout_s * 1000LL;
 	char buf[16];
 	ssize_t n = 0;
 	int code;
 
 	for (;;) {
 		struct pollfd pfd = { ready_fd, POLLIN, 0 };
-		long long left = deadline - now_ms();
+		long long left = deadline - clock_ms();
 		int rc;
 		if (left <= 0)
 			break;

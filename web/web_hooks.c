@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/datadir.h"
 #include "core/log.h"
 #include "core/names.h"
@@ -49,15 +50,6 @@ struct hook {
 	struct job job;
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static const char *
 header(void *ctx, const char *name)
 {
@@ -77,7 +69,7 @@ answer(struct hook *h, int status, const char *outcome, const char *msg)
 		    h->d.event[0] ? h->d.event : "-", h->app.name,
 		    h->d.id[0] ? " delivery " : "", h->d.id);
 		if (store_audit(h->st, fp, h->app.name, cmd, outcome,
-		    now_ms() - h->t0) == -1)
+		    clock_ms() - h->t0) == -1)
 			log_warnx("webhook: cannot audit: %s", store_error(h->st));
 	}
 	return web_resp_error(h->resp, status, msg);
@@ -200,7 +192,7 @@ hook_app(struct hook *h)
 int
 web_hooks(const struct web_req *req, struct web_resp *resp)
 {
-	struct hook h = { .req = req, .resp = resp, .t0 = now_ms() };
+	struct hook h = { .req = req, .resp = resp, .t0 = clock_ms() };
 	const char *app = req->path + strlen(HOOKS_PREFIX);
 	char db[PATH_MAX], err[300];
 	int rc;

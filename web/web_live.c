@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/datadir.h"
 #include "core/log.h"
 #include "core/path.h"
@@ -58,15 +59,6 @@ struct live {
 	long long next_check_ms, last_sent_ms;
 	int ending, ended;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 static void
 out_add(struct live *l, const char *s, size_t n)
@@ -227,7 +219,7 @@ static ssize_t
 live_read(void *arg, char *buf, size_t max)
 {
 	struct live *l = arg;
-	long long now = now_ms();
+	long long now = clock_ms();
 	size_t n;
 
 	if (l->opos == l->olen) {
@@ -266,7 +258,7 @@ stream(const struct web_req *req, struct web_resp *resp, struct web_app *wa,
 	l->c = req->conf;
 	l->app_id = wa->app.id;
 	l->deploy = deploy;
-	l->last_sent_ms = now_ms();
+	l->last_sent_ms = clock_ms();
 	snprintf(l->app, sizeof(l->app), "%s", wa->app.name);
 	if (datadir_app_part(req->conf->data_dir, wa->app.name, deploy ?
 	    DEPLOY_LIVE : "logs", deploy ? path : l->dir, PATH_MAX) == -1) {

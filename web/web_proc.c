@@ -14,10 +14,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "web/web_proc.h"
 
-static long long now_ms(void);
 static int web_tick(void *);
 static int web_reaped(void *, pid_t, int, int);
 static void web_stop(void *);
@@ -36,15 +36,6 @@ web_chore_init(struct web_chore *w, const struct conf *c,
 	    inner->fd };
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static void
 start_child(struct web_chore *w)
 {
@@ -56,7 +47,7 @@ start_child(struct web_chore *w)
 	if ((pid = childexec_spawn(w->x, &o, (const char *const[]){ "web", sfd,
 	    NULL })) == -1) {
 		log_warn("web: cannot fork the dashboard endpoint");
-		w->next_start_ms = now_ms() + WEB_RESTART_MS;
+		w->next_start_ms = clock_ms() + WEB_RESTART_MS;
 		return;
 	}
 	w->child = pid;
@@ -73,9 +64,9 @@ web_tick(void *arg)
 
 	if (w->fd == -1)
 		return inner;
-	if (w->child == 0 && now_ms() >= w->next_start_ms)
+	if (w->child == 0 && clock_ms() >= w->next_start_ms)
 		start_child(w);
-	wait = w->child != 0 ? 60000 : w->next_start_ms - now_ms();
+	wait = w->child != 0 ? 60000 : w->next_start_ms - clock_ms();
 	if (wait < 0)
 		wait = 0;
 	return inner >= 0 && inner < wait ? inner : (int)wait;
@@ -89,7 +80,7 @@ web_reaped(void *arg, pid_t pid, int status, int no_login)
 	if (pid != w->child || pid == 0)
 		return w->inner.reaped(w->inner.arg, pid, status, no_login);
 	w->child = 0;
-	w->next_start_ms = now_ms() + WEB_RESTART_MS;
+	w->next_start_ms = clock_ms() + WEB_RESTART_MS;
 	log_warnx("dashboard endpoint %ld ended %s %d; starting it again",
 	    (long)pid, WIFSIGNALED(status) ? "by signal" : "with status",
 	    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
