@@ -1,7 +1,7 @@
 /*
  * test_libarchive.c - unit tests of core/libarchive.c, the loader that
- * opens libarchive on first use: it loads, and a directory packed into a
- * tar.gz through it comes back whole.  With BERTH_TEST_LIBARCHIVE
+ * opens libarchive on first use: it loads, a directory packed into a
+ * tar.gz through it comes back whole, and the buildpacks' copy works.  With BERTH_TEST_LIBARCHIVE
  * pointing at a library that is not there, or at one without
  * libarchive's functions, the loader fails with an error that names the
  * library (and the missing function), and so does each path that loads
@@ -54,6 +54,9 @@ test_loads(void)
 	CHECK((f = fopen(at("dst/hello"), "r")) != NULL &&
 	    fgets(got, sizeof(got), f) != NULL && fclose(f) == 0);
 	CHECK(strcmp(got, "hi") == 0);
+	CHECK(packs_install(at("src"), at("packs"), err, sizeof(err)) == 0);
+	CHECK(access(at("packs/hello"), R_OK) == 0);
+	CHECK(rmtree(at("packs")) == 0 && rmtree(at("dst")) == 0);
 }
 
 /* Each caller returns the loader's error, and writes nothing. */
