@@ -16,8 +16,8 @@
  * the new one, never half of either.  The copy is owned by berth's user
  * (root), every directory 0755, every file 0644, or 0755 when its owner
  * could execute it.  Symlinks are copied as links; the writer refuses to
- * follow one or to leave dst (libarchive's secure options).
- * 0, or -1 with err.
+ * follow one or to leave dst (libarchive's secure options; libarchive
+ * is loaded first, core/libarchive.h).  0, or -1 with err.
  */
 int packs_install(const char *src, const char *dst, char *err, size_t errlen);
 

@@ -20,8 +20,6 @@
  */
 #include "deploy/archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -30,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/libarchive.h"
 #include "core/path.h"
 
 #define DISK_FLAGS (ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | \
@@ -37,6 +36,7 @@
 	ARCHIVE_EXTRACT_UNLINK)
 
 struct export {
+	const struct libarchive *la;
 	git_repository *repo;
 	git_odb *odb;
 	const struct export_limits *lim;
@@ -51,8 +51,13 @@ struct export {
 	size_t errlen;
 };
 
+static int export_tree(struct export *x, git_tree *tree);
 static int export_entry(const char *root, const git_tree_entry *te, void *p);
 static int check_link(const char *root, const git_tree_entry *te, void *p);
+static int pack_dir(const struct libarchive *la, const char *dir,
+    const char *tarball, char *err, size_t errlen);
+static int unpack(const struct libarchive *la, const char *tarball,
+    const char *dir, char *err, size_t errlen);
 
 /* 1 when a link at tree path rel ("a/b/name": its directory is as deep as
  * rel has slashes) pointing to target stays inside the tree: relative,
@@ -86,14 +91,16 @@ archive_export_commit(git_repository *repo, const git_oid *commit,
     const char *dir, const struct export_limits *lim, size_t *files,
     char *err, size_t errlen)
 {
-	struct export x = { .repo = repo, .lim = lim, .dir = dir, .dirfd = -1,
-	    .err = err,
-	    .errlen = errlen };
+	struct libarchive la;
+	struct export x = { .la = &la, .repo = repo, .lim = lim, .dir = dir,
+	    .dirfd = -1, .err = err, .errlen = errlen };
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
 	int rc = -1;
 
 	err[0] = '\0';
+	if (libarchive_load(&la, err, errlen) == -1)
+		return -1;
 	if (git_repository_odb(&x.odb, repo) < 0 ||
 	    git_commit_lookup(&c, repo, commit) < 0 ||
 	    git_commit_tree(&tree, c) < 0) {
@@ -102,52 +109,65 @@ archive_export_commit(git_repository *repo, const git_oid *commit,
 		goto out;
 	}
 	x.mtime = (time_t)git_commit_time(c);
-	if ((x.disk = archive_write_disk_new()) == NULL ||
-	    (x.entry = archive_entry_new()) == NULL ||
-	    archive_write_disk_set_options(x.disk, DISK_FLAGS) != ARCHIVE_OK) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if (git_tree_walk(tree, GIT_TREEWALK_PRE, export_entry, &x) < 0) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "cannot export tree: %s",
-			    git_error_last() ? git_error_last()->message : "?");
-		goto out;
-	}
-	if (archive_write_close(x.disk) != ARCHIVE_OK) {
-		snprintf(err, errlen, "export: %s", archive_error_string(x.disk));
-		goto out;
-	}
-	if ((x.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "cannot open '%s': %s", dir, strerror(errno));
-		goto out;
-	}
-	if (git_tree_walk(tree, GIT_TREEWALK_PRE, check_link, &x) < 0) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "cannot check symlinks: %s",
-			    git_error_last() ? git_error_last()->message : "?");
-		goto out;
-	}
-	*files = x.files;
-	rc = 0;
+	if ((rc = export_tree(&x, tree)) == 0)
+		*files = x.files;
 out:
 	if (x.dirfd != -1)
 		close(x.dirfd);
 	if (x.entry)
-		archive_entry_free(x.entry);
+		la.entry_free(x.entry);
 	if (x.disk)
-		archive_write_free(x.disk);
+		la.write_free(x.disk);
 	git_tree_free(tree);
 	git_commit_free(c);
 	git_odb_free(x.odb);
 	return rc;
 }
 
+/* Write tree under x->dir through the secure disk writer, then check
+ * every symlink by resolution.  0 or -1 with x->err. */
+static int
+export_tree(struct export *x, git_tree *tree)
+{
+	const struct libarchive *la = x->la;
+
+	if ((x->disk = la->write_disk_new()) == NULL ||
+	    (x->entry = la->entry_new()) == NULL ||
+	    la->write_disk_set_options(x->disk, DISK_FLAGS) != ARCHIVE_OK) {
+		snprintf(x->err, x->errlen, "out of memory");
+		return -1;
+	}
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, export_entry, x) < 0) {
+		if (x->err[0] == '\0')
+			snprintf(x->err, x->errlen, "cannot export tree: %s",
+			    git_error_last() ? git_error_last()->message : "?");
+		return -1;
+	}
+	if (la->write_close(x->disk) != ARCHIVE_OK) {
+		snprintf(x->err, x->errlen, "export: %s",
+		    la->error_string(x->disk));
+		return -1;
+	}
+	if ((x->dirfd = open(x->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		snprintf(x->err, x->errlen, "cannot open '%s': %s", x->dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, check_link, x) < 0) {
+		if (x->err[0] == '\0')
+			snprintf(x->err, x->errlen, "cannot check symlinks: %s",
+			    git_error_last() ? git_error_last()->message : "?");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 export_entry(const char *root, const git_tree_entry *te, void *p)
 {
 	struct export *x = p;
+	const struct libarchive *la = x->la;
 	git_filemode_t mode = git_tree_entry_filemode(te);
 	char path[PATH_MAX];
 
@@ -159,15 +179,15 @@ export_entry(const char *root, const git_tree_entry *te, void *p)
 	}
 	switch (mode) {
 	case GIT_FILEMODE_TREE:
-		archive_entry_clear(x->entry);
-		archive_entry_set_pathname(x->entry, path);
-		archive_entry_set_filetype(x->entry, AE_IFDIR);
-		archive_entry_set_perm(x->entry, 0755);
-		archive_entry_set_mtime(x->entry, x->mtime, 0);
-		if (archive_write_header(x->disk, x->entry) != ARCHIVE_OK) {
+		la->entry_clear(x->entry);
+		la->entry_set_pathname(x->entry, path);
+		la->entry_set_filetype(x->entry, AE_IFDIR);
+		la->entry_set_perm(x->entry, 0755);
+		la->entry_set_mtime(x->entry, x->mtime, 0);
+		if (la->write_header(x->disk, x->entry) != ARCHIVE_OK) {
 			snprintf(x->err, x->errlen, "cannot create '%s%s': %s",
 			    root, git_tree_entry_name(te),
-			    archive_error_string(x->disk));
+			    la->error_string(x->disk));
 			return -1;
 		}
 		return 0;
@@ -255,6 +275,7 @@ static int
 write_blob(struct export *x, const char *path, git_filemode_t mode,
     const git_oid *id)
 {
+	const struct libarchive *la = x->la;
 	git_blob *blob;
 	const char *data;
 	size_t size;
@@ -269,9 +290,9 @@ write_blob(struct export *x, const char *path, git_filemode_t mode,
 	}
 	data = git_blob_rawcontent(blob);
 	size = (size_t)git_blob_rawsize(blob);
-	archive_entry_clear(x->entry);
-	archive_entry_set_pathname(x->entry, path);
-	archive_entry_set_mtime(x->entry, x->mtime, 0);
+	la->entry_clear(x->entry);
+	la->entry_set_pathname(x->entry, path);
+	la->entry_set_mtime(x->entry, x->mtime, 0);
 	if (mode == GIT_FILEMODE_LINK) {
 		if (size >= sizeof(target) || memchr(data, '\0', size) != NULL) {
 			snprintf(x->err, x->errlen, "bad symlink '%s'", path);
@@ -286,22 +307,22 @@ write_blob(struct export *x, const char *path, git_filemode_t mode,
 			    target);
 			goto out;
 		}
-		archive_entry_set_filetype(x->entry, AE_IFLNK);
-		archive_entry_set_perm(x->entry, 0777);
-		archive_entry_set_symlink(x->entry, target);
+		la->entry_set_filetype(x->entry, AE_IFLNK);
+		la->entry_set_perm(x->entry, 0777);
+		la->entry_set_symlink(x->entry, target);
 		size = 0;
 	} else {
-		archive_entry_set_filetype(x->entry, AE_IFREG);
-		archive_entry_set_perm(x->entry,
+		la->entry_set_filetype(x->entry, AE_IFREG);
+		la->entry_set_perm(x->entry,
 		    mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644);
-		archive_entry_set_size(x->entry, (la_int64_t)size);
+		la->entry_set_size(x->entry, (la_int64_t)size);
 	}
-	if (archive_write_header(x->disk, x->entry) != ARCHIVE_OK ||
-	    (size > 0 && archive_write_data(x->disk, data, size) !=
+	if (la->write_header(x->disk, x->entry) != ARCHIVE_OK ||
+	    (size > 0 && la->write_data(x->disk, data, size) !=
 	    (la_ssize_t)size) ||
-	    archive_write_finish_entry(x->disk) != ARCHIVE_OK) {
+	    la->write_finish_entry(x->disk) != ARCHIVE_OK) {
 		snprintf(x->err, x->errlen, "cannot write '%s': %s", path,
-		    archive_error_string(x->disk));
+		    la->error_string(x->disk));
 		goto out;
 	}
 	x->files++;
@@ -313,7 +334,8 @@ out:
 
 /* Copy one file's data from disk into the archive. */
 static int
-copy_file_data(struct archive *out, const char *src)
+copy_file_data(const struct libarchive *la, struct archive *out,
+    const char *src)
 {
 	char buf[65536];
 	ssize_t n;
@@ -322,7 +344,7 @@ copy_file_data(struct archive *out, const char *src)
 	if (fd == -1)
 		return -1;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (archive_write_data(out, buf, (size_t)n) != n) {
+		if (la->write_data(out, buf, (size_t)n) != n) {
 			close(fd);
 			return -1;
 		}
@@ -333,68 +355,82 @@ copy_file_data(struct archive *out, const char *src)
 int
 archive_pack_dir(const char *dir, const char *tarball, char *err, size_t errlen)
 {
+	struct libarchive la;
+
+	if (libarchive_load(&la, err, errlen) == -1)
+		return -1;
+	return pack_dir(&la, dir, tarball, err, errlen);
+}
+
+static int
+pack_dir(const struct libarchive *la, const char *dir, const char *tarball,
+    char *err, size_t errlen)
+{
 	struct archive *disk = NULL, *out = NULL;
 	struct archive_entry *e = NULL;
 	size_t dlen = strlen(dir);
 	int rc = -1, r;
 
-	if ((disk = archive_read_disk_new()) == NULL ||
-	    (out = archive_write_new()) == NULL) {
+	if ((disk = la->read_disk_new()) == NULL ||
+	    (out = la->write_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	/* a symlink is archived as a link, never as what it points at */
-	if (archive_read_disk_set_behavior(disk, 0) != ARCHIVE_OK ||
-	    archive_read_disk_set_symlink_physical(disk) != ARCHIVE_OK ||
-	    archive_read_disk_set_standard_lookup(disk) != ARCHIVE_OK ||
-	    archive_write_add_filter_gzip(out) != ARCHIVE_OK ||
-	    archive_write_set_format_pax_restricted(out) != ARCHIVE_OK ||
-	    archive_write_open_filename(out, tarball) != ARCHIVE_OK ||
-	    archive_read_disk_open(disk, dir) != ARCHIVE_OK) {
+	if (la->read_disk_set_behavior(disk, 0) != ARCHIVE_OK ||
+	    la->read_disk_set_symlink_physical(disk) != ARCHIVE_OK ||
+	    la->read_disk_set_standard_lookup(disk) != ARCHIVE_OK ||
+	    la->write_add_filter_gzip(out) != ARCHIVE_OK ||
+	    la->write_set_format_pax_restricted(out) != ARCHIVE_OK ||
+	    la->write_open_filename(out, tarball) != ARCHIVE_OK ||
+	    la->read_disk_open(disk, dir) != ARCHIVE_OK) {
 		snprintf(err, errlen, "cannot archive '%s': %s", dir,
-		    archive_error_string(out) ? archive_error_string(out) :
-		    archive_error_string(disk));
+		    la->error_string(out) ? la->error_string(out) :
+		    la->error_string(disk));
 		goto out;
 	}
 	for (;;) {
 		const char *src;
-		e = archive_entry_new();
-		r = archive_read_next_header2(disk, e);
+		if ((e = la->entry_new()) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		r = la->read_next_header2(disk, e);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK) {
 			snprintf(err, errlen, "reading '%s': %s", dir,
-			    archive_error_string(disk));
+			    la->error_string(disk));
 			goto out;
 		}
-		(void)archive_read_disk_descend(disk);
-		src = archive_entry_sourcepath(e);
+		(void)la->read_disk_descend(disk);
+		src = la->entry_sourcepath(e);
 		/* store paths relative to the release dir */
-		archive_entry_set_pathname(e, src[dlen] == '/' ? src + dlen + 1 :
+		la->entry_set_pathname(e, src[dlen] == '/' ? src + dlen + 1 :
 		    strlen(src) > dlen ? src + dlen : ".");
-		if (archive_write_header(out, e) != ARCHIVE_OK ||
-		    (archive_entry_filetype(e) == AE_IFREG &&
-		    archive_entry_size(e) > 0 && copy_file_data(out, src) == -1)) {
+		if (la->write_header(out, e) != ARCHIVE_OK ||
+		    (la->entry_filetype(e) == AE_IFREG &&
+		    la->entry_size(e) > 0 && copy_file_data(la, out, src) == -1)) {
 			snprintf(err, errlen, "writing '%s': %s", tarball,
-			    archive_error_string(out));
+			    la->error_string(out));
 			goto out;
 		}
-		archive_entry_free(e);
+		la->entry_free(e);
 		e = NULL;
 	}
-	if (archive_write_close(out) != ARCHIVE_OK) {
+	if (la->write_close(out) != ARCHIVE_OK) {
 		snprintf(err, errlen, "writing '%s': %s", tarball,
-		    archive_error_string(out));
+		    la->error_string(out));
 		goto out;
 	}
 	rc = 0;
 out:
 	if (e)
-		archive_entry_free(e);
+		la->entry_free(e);
 	if (disk)
-		archive_read_free(disk);
+		la->read_free(disk);
 	if (out)
-		archive_write_free(out);
+		la->write_free(out);
 	if (rc == -1)
 		(void)unlink(tarball);
 	return rc;
@@ -402,6 +438,17 @@ out:
 
 int
 archive_unpack(const char *tarball, const char *dir, char *err, size_t errlen)
+{
+	struct libarchive la;
+
+	if (libarchive_load(&la, err, errlen) == -1)
+		return -1;
+	return unpack(&la, tarball, dir, err, errlen);
+}
+
+static int
+unpack(const struct libarchive *la, const char *tarball, const char *dir,
+    char *err, size_t errlen)
 {
 	struct archive *in = NULL, *disk = NULL;
 	struct archive_entry *e;
@@ -412,53 +459,53 @@ archive_unpack(const char *tarball, const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create '%s': %s", dir, strerror(errno));
 		return -1;
 	}
-	if ((in = archive_read_new()) == NULL ||
-	    (disk = archive_write_disk_new()) == NULL ||
-	    archive_read_support_filter_gzip(in) != ARCHIVE_OK ||
-	    archive_read_support_format_tar(in) != ARCHIVE_OK ||
+	if ((in = la->read_new()) == NULL ||
+	    (disk = la->write_disk_new()) == NULL ||
+	    la->read_support_filter_gzip(in) != ARCHIVE_OK ||
+	    la->read_support_format_tar(in) != ARCHIVE_OK ||
 	    /* as root, a release comes back root's and its app's group's */
-	    archive_write_disk_set_options(disk, DISK_FLAGS |
+	    la->write_disk_set_options(disk, DISK_FLAGS |
 	    (geteuid() == 0 ? ARCHIVE_EXTRACT_OWNER : 0)) != ARCHIVE_OK ||
-	    archive_read_open_filename(in, tarball, 65536) != ARCHIVE_OK) {
+	    la->read_open_filename(in, tarball, 65536) != ARCHIVE_OK) {
 		snprintf(err, errlen, "cannot open '%s': %s", tarball,
-		    in ? archive_error_string(in) : "out of memory");
+		    in ? la->error_string(in) : "out of memory");
 		goto out;
 	}
-	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+	while ((r = la->read_next_header(in, &e)) == ARCHIVE_OK) {
 		const void *buf;
 		size_t size;
 		la_int64_t off;
 		if (pathf(path, sizeof(path), "%s/%s", dir,
-		    archive_entry_pathname(e)) == -1) {
+		    la->entry_pathname(e)) == -1) {
 			snprintf(err, errlen, "path too long in '%s'", tarball);
 			goto out;
 		}
-		archive_entry_set_pathname(e, path);
-		if (archive_write_header(disk, e) != ARCHIVE_OK)
+		la->entry_set_pathname(e, path);
+		if (la->write_header(disk, e) != ARCHIVE_OK)
 			goto disk_error;
-		while ((r = archive_read_data_block(in, &buf, &size, &off)) ==
+		while ((r = la->read_data_block(in, &buf, &size, &off)) ==
 		    ARCHIVE_OK)
-			if (archive_write_data_block(disk, buf, size, off) !=
+			if (la->write_data_block(disk, buf, size, off) !=
 			    ARCHIVE_OK)
 				goto disk_error;
-		if (r != ARCHIVE_EOF || archive_write_finish_entry(disk) != ARCHIVE_OK)
+		if (r != ARCHIVE_EOF || la->write_finish_entry(disk) != ARCHIVE_OK)
 			goto disk_error;
 	}
 	if (r != ARCHIVE_EOF) {
 		snprintf(err, errlen, "reading '%s': %s", tarball,
-		    archive_error_string(in));
+		    la->error_string(in));
 		goto out;
 	}
 	rc = 0;
 	goto out;
 disk_error:
 	snprintf(err, errlen, "unpacking '%s': %s", tarball,
-	    archive_error_string(disk) ? archive_error_string(disk) :
-	    archive_error_string(in));
+	    la->error_string(disk) ? la->error_string(disk) :
+	    la->error_string(in));
 out:
 	if (in)
-		archive_read_free(in);
+		la->read_free(in);
 	if (disk)
-		archive_write_free(disk);
+		la->write_free(disk);
 	return rc;
 }

@@ -3,7 +3,9 @@
  * libarchive: export a commit's tree into a new directory (no git binary,
  * no checkout index), pack a release directory into a tar.gz, and unpack one
  * again.  Writing to disk always goes through libarchive's secure writer:
- * no "..", no writing through symlinks.
+ * no "..", no writing through symlinks.  Each of the three loads
+ * libarchive first (core/libarchive.h) and fails with the loader's error
+ * when it cannot.
  */
 #ifndef BERTH_HOOKS_ARCHIVE_H
 #define BERTH_HOOKS_ARCHIVE_H

@@ -69,8 +69,8 @@ int export_tag_valid(const char *tag);
 int export_oci(const struct conf *c, const struct export_release *r,
     const char *layout, const char *tag, char *err, size_t errlen);
 
-/* The layout directory as a tar (sorted, owner 0:0, mtime 0) on out.
- * 0 or -1 with err. */
+/* The layout directory as a tar (sorted, owner 0:0, mtime 0) on out,
+ * written by libarchive (loaded first).  0 or -1 with err. */
 typedef int (*export_write_fn)(void *ctx, const void *buf, size_t len);
 int export_tar(const char *layout, export_write_fn out, void *ctx,
     char *err, size_t errlen);

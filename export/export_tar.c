@@ -7,8 +7,6 @@
  */
 #include "export/export_int.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -16,9 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/libarchive.h"
 #include "core/path.h"
 
 struct tarout {
+	const struct libarchive *la;
 	struct archive *a;
 	struct archive_entry *e;
 	export_write_fn out;
@@ -40,18 +40,19 @@ tar_out(struct archive *a, void *ctx, const void *buf, size_t n)
 static int
 put_entry(struct tarout *t, const char *name, const char *path, int dir)
 {
+	const struct libarchive *la = t->la;
 	char buf[65536];
 	struct stat st;
 	ssize_t n;
 	int fd = -1;
 
-	archive_entry_clear(t->e);
-	archive_entry_set_pathname(t->e, name);
-	archive_entry_set_mtime(t->e, 0, 0);
-	archive_entry_set_uid(t->e, 0);
-	archive_entry_set_gid(t->e, 0);
-	archive_entry_set_filetype(t->e, dir ? AE_IFDIR : AE_IFREG);
-	archive_entry_set_perm(t->e, dir ? 0755 : 0644);
+	la->entry_clear(t->e);
+	la->entry_set_pathname(t->e, name);
+	la->entry_set_mtime(t->e, 0, 0);
+	la->entry_set_uid(t->e, 0);
+	la->entry_set_gid(t->e, 0);
+	la->entry_set_filetype(t->e, dir ? AE_IFDIR : AE_IFREG);
+	la->entry_set_perm(t->e, dir ? 0755 : 0644);
 	if (!dir) {
 		if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
 		    fstat(fd, &st) == -1) {
@@ -61,18 +62,18 @@ put_entry(struct tarout *t, const char *name, const char *path, int dir)
 				close(fd);
 			return -1;
 		}
-		archive_entry_set_size(t->e, st.st_size);
+		la->entry_set_size(t->e, st.st_size);
 	}
-	if (archive_write_header(t->a, t->e) != ARCHIVE_OK)
+	if (la->write_header(t->a, t->e) != ARCHIVE_OK)
 		goto tarerr;
 	while (fd != -1 && (n = read(fd, buf, sizeof(buf))) > 0)
-		if (archive_write_data(t->a, buf, (size_t)n) != n)
+		if (la->write_data(t->a, buf, (size_t)n) != n)
 			goto tarerr;
 	if (fd != -1)
 		close(fd);
 	return 0;
 tarerr:
-	snprintf(t->err, t->errlen, "tar: %s", archive_error_string(t->a));
+	snprintf(t->err, t->errlen, "tar: %s", la->error_string(t->a));
 	if (fd != -1)
 		close(fd);
 	return -1;
@@ -95,7 +96,8 @@ int
 export_tar(const char *layout, export_write_fn out, void *ctx, char *err,
     size_t errlen)
 {
-	struct tarout t = { NULL, NULL, out, ctx, layout, err, errlen };
+	struct libarchive la;
+	struct tarout t = { &la, NULL, NULL, out, ctx, layout, err, errlen };
 	char p1[PATH_MAX], p2[PATH_MAX], blobs[PATH_MAX];
 	int rc = -1;
 
@@ -105,10 +107,12 @@ export_tar(const char *layout, export_write_fn out, void *ctx, char *err,
 		snprintf(err, errlen, "layout path too long");
 		return -1;
 	}
-	if ((t.a = archive_write_new()) == NULL ||
-	    (t.e = archive_entry_new()) == NULL ||
-	    archive_write_set_format_pax_restricted(t.a) != ARCHIVE_OK ||
-	    archive_write_open2(t.a, &t, NULL, tar_out, NULL, NULL) !=
+	if (libarchive_load(&la, err, errlen) == -1)
+		return -1;
+	if ((t.a = la.write_new()) == NULL ||
+	    (t.e = la.entry_new()) == NULL ||
+	    la.write_set_format_pax_restricted(t.a) != ARCHIVE_OK ||
+	    la.write_open2(t.a, &t, NULL, tar_out, NULL, NULL) !=
 	    ARCHIVE_OK) {
 		snprintf(err, errlen, "tar: cannot start");
 		goto out;
@@ -124,15 +128,15 @@ export_tar(const char *layout, export_write_fn out, void *ctx, char *err,
 		rc = -1;
 		goto out;
 	}
-	if (archive_write_close(t.a) != ARCHIVE_OK) {
-		snprintf(err, errlen, "tar: %s", archive_error_string(t.a));
+	if (la.write_close(t.a) != ARCHIVE_OK) {
+		snprintf(err, errlen, "tar: %s", la.error_string(t.a));
 		goto out;
 	}
 	rc = 0;
 out:
 	if (t.a != NULL)
-		archive_write_free(t.a);
+		la.write_free(t.a);
 	if (t.e != NULL)
-		archive_entry_free(t.e);
+		la.entry_free(t.e);
 	return rc;
 }

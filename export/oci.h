@@ -74,9 +74,10 @@ int oci_sha_final(void *md, char *out, size_t len);
 void oci_sha_free(void *md);
 
 /*
- * A layer (oci_layer.c): a tar written by libarchive, gzip'd by zlib (no
- * name, no time in its header), hashed twice (diff_id before gzip, digest
- * after).  Entries are added in the order given, owner 0:0, with the
+ * A layer (oci_layer.c): a tar written by libarchive (loaded by
+ * oci_layer_begin, which fails with the loader's error without it),
+ * gzip'd by zlib (no name, no time in its header), hashed twice (diff_id
+ * before gzip, digest after).  Entries are added in the order given, owner 0:0, with the
  * given mtimes; paths are relative ("usr/bin/x").  0 or -1 with err
  * (the layer is then unusable: abort it).
  */

@@ -7,8 +7,6 @@
  */
 #include "export/oci.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +14,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/libarchive.h"
+
 #define LAYER_CHUNK 65536
 
 struct oci_layer {
+	struct libarchive la;
 	struct oci_blob blob;
 	void *diff;             /* sha256 of the tar */
 	z_stream z;
@@ -79,7 +80,8 @@ oci_layer_begin(const char *layout, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (oci_blob_open(&l->blob, layout, err, errlen) == -1) {
+	if (libarchive_load(&l->la, err, errlen) == -1 ||
+	    oci_blob_open(&l->blob, layout, err, errlen) == -1) {
 		free(l);
 		return NULL;
 	}
@@ -93,14 +95,14 @@ oci_layer_begin(const char *layout, char *err, size_t errlen)
 		return NULL;
 	}
 	l->z_ready = 1;
-	if ((l->a = archive_write_new()) == NULL ||
-	    (l->e = archive_entry_new()) == NULL ||
-	    archive_write_set_format_pax_restricted(l->a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(l->a, 1) != ARCHIVE_OK ||
-	    archive_write_open2(l->a, l, NULL, tar_write, NULL, NULL) !=
+	if ((l->a = l->la.write_new()) == NULL ||
+	    (l->e = l->la.entry_new()) == NULL ||
+	    l->la.write_set_format_pax_restricted(l->a) != ARCHIVE_OK ||
+	    l->la.write_set_bytes_in_last_block(l->a, 1) != ARCHIVE_OK ||
+	    l->la.write_open2(l->a, l, NULL, tar_write, NULL, NULL) !=
 	    ARCHIVE_OK) {
 		snprintf(err, errlen, "cannot start the layer's tar: %s",
-		    l->a ? archive_error_string(l->a) : "out of memory");
+		    l->a ? l->la.error_string(l->a) : "out of memory");
 		oci_layer_abort(l);
 		return NULL;
 	}
@@ -118,21 +120,21 @@ static void
 entry_reset(struct oci_layer *l, const char *path, mode_t type, mode_t mode,
     time_t mtime)
 {
-	archive_entry_clear(l->e);
-	archive_entry_set_pathname(l->e, path);
-	archive_entry_set_filetype(l->e, type);
-	archive_entry_set_perm(l->e, mode & 07777);
-	archive_entry_set_mtime(l->e, mtime, 0);
-	archive_entry_set_uid(l->e, 0);
-	archive_entry_set_gid(l->e, 0);
+	l->la.entry_clear(l->e);
+	l->la.entry_set_pathname(l->e, path);
+	l->la.entry_set_filetype(l->e, type);
+	l->la.entry_set_perm(l->e, mode & 07777);
+	l->la.entry_set_mtime(l->e, mtime, 0);
+	l->la.entry_set_uid(l->e, 0);
+	l->la.entry_set_gid(l->e, 0);
 }
 
 static int
 header(struct oci_layer *l)
 {
-	if (archive_write_header(l->a, l->e) != ARCHIVE_OK) {
+	if (l->la.write_header(l->a, l->e) != ARCHIVE_OK) {
 		snprintf(l->err, sizeof(l->err), "tar: '%s': %s",
-		    archive_entry_pathname(l->e), archive_error_string(l->a));
+		    l->la.entry_pathname(l->e), l->la.error_string(l->a));
 		return -1;
 	}
 	return 0;
@@ -151,7 +153,7 @@ oci_layer_symlink(struct oci_layer *l, const char *path, const char *target,
     time_t mtime)
 {
 	entry_reset(l, path, AE_IFLNK, 0777, mtime);
-	archive_entry_set_symlink(l->e, target);
+	l->la.entry_set_symlink(l->e, target);
 	return header(l);
 }
 
@@ -160,12 +162,12 @@ oci_layer_data(struct oci_layer *l, const char *path, const void *data,
     size_t len, mode_t mode, time_t mtime)
 {
 	entry_reset(l, path, AE_IFREG, mode, mtime);
-	archive_entry_set_size(l->e, (la_int64_t)len);
+	l->la.entry_set_size(l->e, (la_int64_t)len);
 	if (header(l) == -1)
 		return -1;
-	if (len > 0 && archive_write_data(l->a, data, len) != (la_ssize_t)len) {
+	if (len > 0 && l->la.write_data(l->a, data, len) != (la_ssize_t)len) {
 		snprintf(l->err, sizeof(l->err), "tar: '%s': %s", path,
-		    archive_error_string(l->a));
+		    l->la.error_string(l->a));
 		return -1;
 	}
 	return 0;
@@ -180,7 +182,7 @@ oci_layer_fd(struct oci_layer *l, const char *path, int fd, uint64_t size,
 	ssize_t n;
 
 	entry_reset(l, path, AE_IFREG, mode, mtime);
-	archive_entry_set_size(l->e, (la_int64_t)size);
+	l->la.entry_set_size(l->e, (la_int64_t)size);
 	if (header(l) == -1)
 		return -1;
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
@@ -191,9 +193,9 @@ oci_layer_fd(struct oci_layer *l, const char *path, int fd, uint64_t size,
 			    n == -1 ? strerror(errno) : "grew while read");
 			return -1;
 		}
-		if (archive_write_data(l->a, buf, (size_t)n) != n) {
+		if (l->la.write_data(l->a, buf, (size_t)n) != n) {
 			snprintf(l->err, sizeof(l->err), "tar: '%s': %s", path,
-			    archive_error_string(l->a));
+			    l->la.error_string(l->a));
 			return -1;
 		}
 		done += (uint64_t)n;
@@ -212,9 +214,9 @@ oci_layer_end(struct oci_layer *l, struct oci_desc *d, char *err,
 	int rc = -1;
 
 	memset(d, 0, sizeof(*d));
-	if (archive_write_close(l->a) != ARCHIVE_OK) {
+	if (l->la.write_close(l->a) != ARCHIVE_OK) {
 		snprintf(l->err, sizeof(l->err), "tar: %s",
-		    archive_error_string(l->a));
+		    l->la.error_string(l->a));
 		goto out;
 	}
 	if (deflate_out(l, NULL, 0, Z_FINISH) == -1)
@@ -240,9 +242,9 @@ oci_layer_abort(struct oci_layer *l)
 	if (l == NULL)
 		return;
 	if (l->a != NULL)
-		archive_write_free(l->a);
+		l->la.write_free(l->a);
 	if (l->e != NULL)
-		archive_entry_free(l->e);
+		l->la.entry_free(l->e);
 	if (l->z_ready)
 		deflateEnd(&l->z);
 	if (l->diff != NULL)

@@ -30,10 +30,40 @@ idle_daemon_maps_no_library() {
 	[ "$(basename "$(readlink "/proc/$SERVER_PID/exe")")" = berth-serve ]
 	# under the command line the operator typed: ps and pkill see it
 	[ "$(tr '\0' ' ' < "/proc/$SERVER_PID/cmdline")" = "$BERTH -c $T/berth.ini serve " ]
-	! grep -E 'lib(ssh|git2|sqlite3|crypto|curl|archive|microhttpd)' \
-		"/proc/$SERVER_PID/maps"
+	# (`! grep` would not fail the test: set -e ignores a negated command)
+	if grep -E 'lib(ssh|git2|sqlite3|crypto|curl|archive|microhttpd)' \
+		"/proc/$SERVER_PID/maps"; then return 1; fi
 	# and its connections are berth itself, one process each
 	as admin help > /dev/null
+}
+
+# berth links none of the libraries it loads on use (core/libarchive.c,
+# core/libcurl.c, web/web_mhd.c), and a connection that needs none of
+# them maps none: libarchive's chain (libxml2, ICU) was half of every
+# start's relocations.
+connection_maps_no_lazy_library() {
+	local client pid
+	readelf -d "$ORIG_BERTH" | grep NEEDED > "$T/needed"
+	grep -q libgit2 "$T/needed" # (readelf read it)
+	if grep -E 'lib(archive|xml2|icu|stdc\+\+|curl|microhttpd)' \
+		"$T/needed"; then return 1; fi
+	ssh -i "$T/admin" $SSH_OPTS -p "$PORT" deploy@127.0.0.1 logs site -f \
+		> /dev/null 2>&1 &
+	client=$!
+	for _ in $(seq 200); do
+		pid=$(conn_pids | head -1) && [ -n "$pid" ] && break
+		sleep 0.05
+	done
+	[ -n "$pid" ] && grep -q libgit2 "/proc/$pid/maps"
+	if grep -E 'lib(archive|xml2|icu|curl|microhttpd)' "/proc/$pid/maps"
+		then return 1; fi
+	kill "$client"
+	wait "$client" || true
+	for _ in $(seq 200); do # the connection ends with its client
+		[ -z "$(conn_pids)" ] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 # An upgrade replaces berth on disk while the daemon runs: until berth
@@ -75,7 +105,8 @@ killed_connection_ends_alone() {
 	done
 	[ -n "$pid" ]
 	# the front's fds are its own: nothing of them in a connection's env
-	! tr '\0' '\n' < "/proc/$pid/environ" | grep -q BERTH_FRONT_FDS
+	if tr '\0' '\n' < "/proc/$pid/environ" | grep -q BERTH_FRONT_FDS
+		then return 1; fi
 	killed_on_purpose "$pid"
 	kill -9 "$pid"
 	wait || true
@@ -161,6 +192,7 @@ front_killed_and_started_again() {
 ORIG_BERTH=$T/orig-berth
 cp "$T/bin/berth" "$ORIG_BERTH"
 t "the idle daemon maps none of berth's libraries" idle_daemon_maps_no_library
+t "a connection maps none of the libraries berth loads on use" connection_maps_no_lazy_library
 t "an upgrade on disk is not mixed into a running daemon" upgrade_on_disk_is_not_mixed_in
 t "berth __child without the daemon's config refuses" child_without_the_daemon_refuses
 t "a connection process killed -9 ends alone" killed_connection_ends_alone

@@ -6,8 +6,6 @@
  * without a time, tar entries owned 0:0 at mtime 0 in sorted order; the
  * Kubernetes YAML of a release with hostile commands parses.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "core/libarchive.h"
 #include "core/path.h"
 #include "export/export_int.h"
 #include "unit.h"
@@ -161,8 +160,9 @@ static void
 read_layer(const char *layout, const struct oci_desc *d, char *names,
     size_t len, int *ok)
 {
-	char p[512];
-	struct archive *a = archive_read_new();
+	struct libarchive la;
+	char p[512], err[512];
+	struct archive *a;
 	struct archive_entry *e;
 	unsigned char head[10];
 	FILE *f;
@@ -177,23 +177,28 @@ read_layer(const char *layout, const struct oci_desc *d, char *names,
 		    head[5] == 0 && head[6] == 0 && head[7] == 0;
 	if (f != NULL)
 		fclose(f);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, p, 10240) != ARCHIVE_OK) {
+	if (libarchive_load(&la, err, sizeof(err)) == -1 ||
+	    (a = la.read_new()) == NULL) {
 		*ok = 0;
-		archive_read_free(a);
 		return;
 	}
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		if (archive_entry_uid(e) != 0 || archive_entry_gid(e) != 0 ||
-		    archive_entry_mtime(e) != 0 ||
-		    (archive_entry_uname(e) && *archive_entry_uname(e)) ||
-		    (archive_entry_gname(e) && *archive_entry_gname(e)))
+	la.read_support_filter_gzip(a);
+	la.read_support_format_tar(a);
+	if (la.read_open_filename(a, p, 10240) != ARCHIVE_OK) {
+		*ok = 0;
+		la.read_free(a);
+		return;
+	}
+	while (la.read_next_header(a, &e) == ARCHIVE_OK) {
+		if (la.entry_uid(e) != 0 || la.entry_gid(e) != 0 ||
+		    la.entry_mtime(e) != 0 ||
+		    (la.entry_uname(e) && *la.entry_uname(e)) ||
+		    (la.entry_gname(e) && *la.entry_gname(e)))
 			*ok = 0;
 		snprintf(names + strlen(names), len - strlen(names), "%s%s",
-		    names[0] ? " " : "", archive_entry_pathname(e));
+		    names[0] ? " " : "", la.entry_pathname(e));
 	}
-	archive_read_free(a);
+	la.read_free(a);
 }
 
 static void
