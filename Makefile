@@ -7,10 +7,10 @@
 
 CC      ?= cc
 PKGS    := libgit2 libssh inih libarchive sqlite3 openssl yaml-0.1 jansson
-# headers only: core/libcurl.c and web/web_mhd.c load these at run time
-# (dlopen), so that starting berth, which every connection and chore pass
-# does, does not load them and their chains (gnutls, krb5, ldap ...)
-HDRPKGS := libcurl libmicrohttpd
+# headers only: web/web_mhd.c loads this at run time (dlopen), so that
+# starting berth, which every connection and chore pass does, does not load
+# it and its chain (gnutls ...)
+HDRPKGS := libmicrohttpd
 CFLAGS  ?= -O2 -g
 # the project's own flags stay even when CFLAGS is given on the command line
 # CPPFLAGS too: Debian's build passes -D_FORTIFY_SOURCE=2 there
