@@ -272,22 +272,25 @@ send_all(struct exchange *ex, const char *buf, size_t len)
 	return 0;
 }
 
-/* Step 3. */
+/* Step 3: the head, then the body. */
 static int
 send_request(struct exchange *ex, const char *body)
 {
 	const struct caddy_admin *a = ex->a;
 	size_t len = strlen(body);
-	char head[512];
+	char host[256], head[512];
 	int n;
 
-	n = snprintf(head, sizeof(head), "POST /load HTTP/1.1\r\n"
-	    "Host: %s%s%s%s%s\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-	    a->sock != NULL ? "localhost" : strchr(a->host, ':') ? "[" : "",
-	    a->sock != NULL ? "" : a->host,
-	    a->sock != NULL ? "" : strchr(a->host, ':') ? "]" : "",
-	    a->sock != NULL ? "" : ":", a->sock != NULL ? "" : a->port, len);
+	if (a->sock != NULL)
+		n = snprintf(host, sizeof(host), "localhost");
+	else
+		n = snprintf(host, sizeof(host), strchr(a->host, ':') != NULL ?
+		    "[%s]:%s" : "%s:%s", a->host, a->port);
+	if (n < 0 || (size_t)n >= sizeof(host))
+		return fail(ex, "Caddy's admin API address is too long");
+	n = snprintf(head, sizeof(head), "POST /load HTTP/1.1\r\nHost: %s\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n", host, len);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return fail(ex, "Caddy's admin API address is too long");
 	if (send_all(ex, head, (size_t)n) == -1 || send_all(ex, body, len) == -1)
