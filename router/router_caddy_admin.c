@@ -16,9 +16,10 @@
  *      any status but 200 take Caddy's {"error": "..."} from the body, sent
  *      with Content-Length or chunked (Go's net/http chooses).
  *
- * Why not libcurl: this is the one HTTP request berth makes, to a local
- * server it knows, and loading libcurl's chain (gnutls, nghttp2, ldap ...)
- * cost each route change 5-7 ms of CPU on the push's path.  The socket is
+ * Why not libcurl: this is one request to a local server berth knows (as
+ * the supervisor's health check is, run/relay_health.c), and loading
+ * libcurl's chain (gnutls, nghttp2, ldap ...) cost each route change 5-7 ms
+ * of CPU on the push's path.  The socket is
  * non-blocking and close-on-exec, and sends use MSG_NOSIGNAL: a Caddy that
  * goes away mid-request is an error, not a SIGPIPE.
  */
