@@ -7,10 +7,10 @@
 
 CC      ?= cc
 PKGS    := libgit2 libssh inih sqlite3 openssl yaml-0.1 jansson
-# headers only: core/libcurl.c and web/web_mhd.c load these at run time
-# (dlopen), so that starting berth, which every connection and chore pass
-# does, does not load them and their chains (gnutls, krb5, ldap ...)
-HDRPKGS := libcurl libmicrohttpd
+# headers only: web/web_mhd.c loads libmicrohttpd at run time (dlopen), so
+# that starting berth, which every connection and chore pass does, does not
+# load it and its chain (gnutls ...)
+HDRPKGS := libmicrohttpd
 # and core/libarchive.c loads libarchive, whose chain (libxml2, ICU,
 # libstdc++, nettle, lzma, zstd ...) was half of a start's relocations
 HDRPKGS += libarchive

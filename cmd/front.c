@@ -1,7 +1,7 @@
 /*
  * front.c - berth-serve, the front process of `berth serve`: a program
  * of its own, static and libc only, so that the idle daemon maps none of
- * berth's heavy libraries (libssh, libgit2, sqlite, libcurl, OpenSSL...).
+ * berth's heavy libraries (libssh, libgit2, sqlite, OpenSSL...).
  *
  * berth serve (cmd/serve.c) settles the data dir, repairs, starts the
  * router, binds the SSH and dashboard sockets, then execs this under its

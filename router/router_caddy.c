@@ -32,25 +32,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/datadir.h"
 #include "core/ident.h"
-#include "core/libcurl.h"
 #include "core/log.h"
 #include "core/path.h"
 #include "core/testpoint.h"
 #include "router/router.h"
+#include "router/router_caddy_admin.h"
 #include "router/router_tls.h"
 
 #define CADDY "/usr/bin/caddy"
-
-struct reply {
-	char buf[2048];
-	size_t len;
-};
 
 static json_t *
 route_handlers(const struct route *r)
@@ -192,127 +186,31 @@ render(const struct conf *c, const struct routes *rs, const char *home)
 	    "tls", caddy_tls_app(c));
 }
 
-static size_t
-collect(char *data, size_t size, size_t n, void *arg)
-{
-	struct reply *r = arg;
-	size_t len = size * n, room = sizeof(r->buf) - 1 - r->len;
-
-	memcpy(r->buf + r->len, data, len < room ? len : room);
-	r->len += len < room ? len : room;
-	r->buf[r->len] = '\0';
-	return len;
-}
-
 static void proxy_ident(const struct conf *c, struct ident *who);
 static pid_t caddy_pid(const struct conf *c);
 
-struct peer_check {
-	curl_socket_t fd; /* the admin socket, opened by open_admin */
-	uid_t want;       /* the uid its listener must have */
-	uid_t got;
-};
-
-/* curl's socket for the admin API, kept so check_peer can ask about it. */
-static curl_socket_t
-open_admin(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
-{
-	struct peer_check *pc = arg;
-
-	(void)purpose;
-	pc->fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-	return pc->fd == -1 ? CURL_SOCKET_BAD : pc->fd;
-}
-
-/* Before the request goes out: the process at the other end of the admin
- * socket must be our Caddy's uid (the socket lives in a directory that
- * uid can write, so a symlink could lead berth elsewhere). */
-static int
-check_peer(void *arg, char *ip, char *local, int port, int local_port)
-{
-	struct peer_check *pc = arg;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	(void)ip, (void)local, (void)port, (void)local_port;
-	if (pc->fd == CURL_SOCKET_BAD ||
-	    getsockopt(pc->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
-		return CURL_PREREQFUNC_ABORT;
-	pc->got = cred.uid;
-	return cred.uid == pc->want ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
-}
-
-/* POST the config to the admin API's /load. */
+/* POST the config to the admin API's /load (router_caddy_admin.c): the
+ * managed Caddy's socket, whose listener must be the proxy's uid, or an
+ * operator's Caddy on localhost:2019. */
 static int
 post_load(const struct conf *c, const char *home, const char *body, char *err,
     size_t errlen)
 {
+	struct caddy_admin a = { NULL, 0, "localhost", "2019",
+	    CADDY_ADMIN_TIMEOUT_MS };
 	char sock[PATH_MAX];
-	struct reply reply = { "", 0 };
-	struct peer_check pc = { CURL_SOCKET_BAD, 0, (uid_t)-1 };
 	struct ident who;
-	struct curl_slist *hdr = NULL;
-	struct libcurl lc;
-	long status = 0;
-	CURLcode rc;
-	CURL *curl;
 
-	if (libcurl_load(&lc, err, errlen) == -1)
-		return -1;
-	if ((curl = lc.easy_init()) == NULL) {
-		snprintf(err, errlen, "cannot start an HTTP client");
-		return -1;
-	}
-	hdr = lc.slist_append(hdr, "Content-Type: application/json");
 	if (c->router_manage) {
 		if (pathf(sock, sizeof(sock), "%s/admin.sock", home) == -1) {
-			lc.slist_free_all(hdr);
-			lc.easy_cleanup(curl);
 			snprintf(err, errlen, "admin socket path too long");
 			return -1;
 		}
-		lc.easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, sock);
 		proxy_ident(c, &who);
-		pc.want = who.drop ? who.uid : geteuid();
-		lc.easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_admin);
-		lc.easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &pc);
-		lc.easy_setopt(curl, CURLOPT_PREREQFUNCTION, check_peer);
-		lc.easy_setopt(curl, CURLOPT_PREREQDATA, &pc);
+		a.sock = sock;
+		a.peer = who.drop ? who.uid : geteuid();
 	}
-	lc.easy_setopt(curl, CURLOPT_URL, c->router_manage ?
-	    "http://localhost/load" : "http://localhost:2019/load");
-	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
-	lc.easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-	lc.easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
-	lc.easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
-	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	rc = lc.easy_perform(curl);
-	if (rc == CURLE_OK)
-		lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	lc.slist_free_all(hdr);
-	lc.easy_cleanup(curl);
-	if (rc == CURLE_ABORTED_BY_CALLBACK) {
-		snprintf(err, errlen, "Caddy's admin socket is held by uid %ld,"
-		    " not the proxy's uid %lu", pc.got == (uid_t)-1 ? -1L :
-		    (long)pc.got, (unsigned long)pc.want);
-		return -1;
-	}
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "cannot reach Caddy's admin API: %s",
-		    lc.easy_strerror(rc));
-		return -1;
-	}
-	if (status != 200) {
-		json_t *j = json_loads(reply.buf, 0, NULL);
-		const char *msg = j ? json_string_value(json_object_get(j,
-		    "error")) : NULL;
-		snprintf(err, errlen, "Caddy rejected the new configuration: %s",
-		    msg ? msg : reply.buf);
-		json_decref(j);
-		return -1;
-	}
-	return 0;
+	return caddy_admin_load(&a, body, err, errlen);
 }
 
 /* Who the managed Caddy runs as: its own uid when berth is root. */

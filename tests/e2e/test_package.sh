@@ -59,7 +59,7 @@ package_builds() {
 		> "$T/build.log" 2>&1 || { tail -n 30 "$T/build.log"; return 1; }
 	DEB=$(ls "$T"/src/berth_*_*.deb)
 	dpkg-deb -f "$DEB" Depends > "$T/out"
-	for lib in libgit2 libssh libsqlite3 libarchive libssl libcurl libyaml libjansson libinih; do
+	for lib in libgit2 libssh libsqlite3 libarchive libssl libyaml libjansson libinih; do
 		contains "$T/out" "$lib"
 	done
 	dpkg-deb -f "$DEB" Suggests > "$T/out"
