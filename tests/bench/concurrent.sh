@@ -61,8 +61,9 @@ done
 # cpu: CPU seconds berth serve and the processes it reaped (connection
 # processes and, through them, builds) have used so far
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15 + $16 + $17) / hz }' "/proc/$BERTH_PID/stat"; }
-# busy: CPU seconds the whole machine has been busy (all cores)
-busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.3f", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat; }
+# busy: CPU seconds the whole machine has been busy (all cores; not
+# steal, time a virtual machine's host gave to others)
+busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.3f", ($2 + $3 + $4 + $7 + $8) / hz }' /proc/stat; }
 ONE=() FOUR=() CPU=() BUSY1=() BUSY4=()
 for r in $(seq "$RUNS"); do
 	sleep 1.2 # the previous round's repair pass and upkeep check are over

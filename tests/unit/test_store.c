@@ -2,12 +2,14 @@
  * test_store.c - unit tests of core/store.c on a real sqlite file: app ids
  * are never reused after a delete (an app's uid is app_uid_base + id), and
  * a database from before that rule (schema 3) migrates with its apps'
- * ids unchanged, the next id above the highest one in use.
+ * ids unchanged, the next id above the highest one in use; a store
+ * waits while another process writes.
  */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/store.h"
@@ -108,12 +110,45 @@ test_migration_keeps_ids(void)
 	store_close(st);
 }
 
+/* Another process writing: a store waits for it (store_busy) and then
+ * writes, rather than failing with "database is locked".  The writer is
+ * the sqlite3 program (a fork of this process would share sqlite's
+ * state), which holds the lock for 300 ms once it has made the flag. */
+static void
+test_waits_for_a_writer(void)
+{
+	struct store *st;
+	char flag[80], hold[160];
+	int status, i;
+	pid_t pid;
+
+	snprintf(flag, sizeof(flag), "%s.flag", db);
+	snprintf(hold, sizeof(hold), ".shell touch %s; sleep 0.3", flag);
+	if ((pid = fork()) == 0) {
+		execlp("sqlite3", "sqlite3", db, "BEGIN IMMEDIATE;", hold,
+		    "COMMIT;", (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 500 && access(flag, F_OK) == -1; i++)
+		usleep(10000);
+	CHECK(pid > 0 && i < 500);
+	st = open_db();
+	CHECK(st != NULL);
+	if (st != NULL)
+		CHECK(create(st, "waiter") > 0); /* while sqlite3 holds it */
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
+	store_close(st);
+	unlink(flag);
+}
+
 int
 main(void)
 {
 	snprintf(db, sizeof(db), "/tmp/test_store_%ld.db", (long)getpid());
 	test_ids_not_reused();
 	test_migration_keeps_ids();
+	test_waits_for_a_writer();
 	for (int i = 0; i < 3; i++) {
 		char p[80];
 		snprintf(p, sizeof(p), "%s%s", db, (const char *[]){ "", "-wal",
