@@ -21,11 +21,18 @@
 # (4 x one push's machine CPU / cores / one), and four_vs_machine_floor
 # near 1.0 says the four pushes never waited on each other, only on the
 # cores.  (A quiet machine gives true figures: everything counts.)
-# Takes about 20 s.
+# The reference, in the same run: the same rounds of plain `git push`es
+# of the same kind of commit to git-receive-pack behind a private OpenSSH
+# sshd (no deploy at all), and the line
+#     bench concurrent: reference one=<s> four=<s> ratio=<r>
+#       ratio_vs_reference=<berth's ratio / the reference's>
+# what four pushes at once cost on this machine when the server does
+# nothing but store them.
+# Takes about 40 s.
 #
 # How to run:  make bench      (runs tests/bench/run with BERTH set)
 #          or  BERTH=/abs/path/build/berth tests/bench/concurrent.sh
-# Knobs: BENCH_RUNS (default 5).  Needs root, git, ssh, caddy.
+# Knobs: BENCH_RUNS (default 5).  Needs root, git, ssh, sshd, caddy.
 set -euo pipefail
 export LC_ALL=C
 
@@ -98,3 +105,39 @@ echo "  server CPU per push: $cpu1 s (median; berth serve and its children); $nc
 echo "bench concurrent: one=$one four=$four ratio=$ratio (goal $GOAL) cpu_per_push=$cpu1 cpu_floor_ratio=$floor"
 busy1=$(median "${BUSY1[@]}") busy4=$(median "${BUSY4[@]}")
 echo "bench concurrent: machine_cpu_per_push=$busy1 machine_floor_ratio=$(awk -v c="$busy1" -v n="$ncpu" -v o="$one" 'BEGIN { printf "%.2f", (o > 0 ? 4 * c / n / o : 0) }') four_vs_machine_floor=$(awk -v f="$four" -v c="$busy4" -v n="$ncpu" 'BEGIN { printf "%.2f", (c > 0 ? f / (c / n) : 0) }')"
+
+# The reference: plain pushes of new commits to bare repositories through
+# sshd, one alone and four at once, rounds as above.
+start_sshd
+for a in c1 c2 c3 c4; do
+	git init -q --bare "$T/ref-$a.git"
+done
+ref_push() { # ref_push APP
+	echo "$RANDOM $EPOCHREALTIME" >"$T/$1/page.html"
+	git -C "$T/$1" add -A && git -C "$T/$1" commit -qm change
+	GIT_SSH_COMMAND="$SSH_BASE -p $SSHD_PORT" git -C "$T/$1" push -q \
+		"root@127.0.0.1:$T/ref-$1.git" main >"$T/ref-$1.log" 2>&1 ||
+		{ cat "$T/ref-$1.log" >&2; die "reference push of $1 failed"; }
+}
+for a in c1 c2 c3 c4; do ref_push "$a"; done
+RONE=() RFOUR=()
+for r in $(seq "$RUNS"); do
+	sleep 0.3
+	t0=$EPOCHREALTIME
+	ref_push c1
+	RONE+=("$(awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')")
+	sleep 0.3
+	t0=$EPOCHREALTIME
+	pids=()
+	for a in c1 c2 c3 c4; do
+		ref_push "$a" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" || die "a concurrent reference push failed"
+	done
+	RFOUR+=("$(awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')")
+done
+rone=$(median "${RONE[@]}") rfour=$(median "${RFOUR[@]}")
+rratio=$(awk -v a="$rfour" -v b="$rone" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+echo "bench concurrent: reference one=$rone four=$rfour ratio=$rratio ratio_vs_reference=$(awk -v a="$ratio" -v b="$rratio" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
