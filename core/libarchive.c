@@ -2,18 +2,11 @@
  * libarchive.c - dlopen of libarchive and the lookup of the functions
  * berth calls (see libarchive.h for why it is not linked).
  */
-#include <dlfcn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "core/dlib.h"
 #include "core/libarchive.h"
 
 #define SYM(name) { "archive_" #name, offsetof(struct libarchive, name) }
-static const struct {
-	const char *sym;
-	size_t off;
-} syms[] = {
+static const struct dlib_sym syms[] = {
 	SYM(error_string),
 	SYM(read_new),
 	SYM(read_support_filter_gzip),
@@ -72,30 +65,9 @@ static const struct {
 int
 libarchive_load(struct libarchive *la, char *err, size_t errlen)
 {
-	const char *name = getenv("BERTH_TEST_LIBARCHIVE");
-	const char *why;
-	void *h, *fn;
+	static const struct dlib lib = { LIBARCHIVE_SONAME,
+	    "BERTH_TEST_LIBARCHIVE", "the archive library", "libarchive13" };
 
-	if (name == NULL || *name == '\0')
-		name = LIBARCHIVE_SONAME;
-	/* RTLD_NOW: a library that lacks a symbol fails here, not mid-call */
-	if ((h = dlopen(name, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		why = dlerror();
-		snprintf(err, errlen, "cannot load '%s' (the archive library;"
-		    " install libarchive13): %s", name,
-		    why ? why : "unknown error");
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-		if ((fn = dlsym(h, syms[i].sym)) == NULL) {
-			snprintf(err, errlen, "'%s' has no function '%s'", name,
-			    syms[i].sym);
-			memset(la, 0, sizeof(*la));
-			(void)dlclose(h); /* not libarchive: nothing of it is in use */
-			return -1;
-		}
-		/* POSIX: a function's address converts to and from void * */
-		memcpy((char *)la + syms[i].off, &fn, sizeof(fn));
-	}
-	return 0;
+	return dlib_load(&lib, syms, sizeof(syms) / sizeof(syms[0]), la,
+	    sizeof(*la), err, errlen);
 }
