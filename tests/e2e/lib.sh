@@ -114,6 +114,19 @@ start_server() {
 	exit 1
 }
 
+# wait_listening: until the berth serve of $SERVER_PID, started again on
+# the same data dir, takes connections on $PORT (up to 30 s: it repairs
+# and routes before it binds, and an ASan build on a loaded machine takes
+# seconds); 1 if it exited or never listened
+wait_listening() {
+	for _ in $(seq 600); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
 stop_server() {
 	local pidfile
 	if [ -n "$SERVER_PID" ]; then

@@ -43,11 +43,7 @@ crash() {
 restart() { # restart [TESTPOINT]: with BERTH_TEST_PAUSE (core/testpoint.h)
 	BERTH_TEST_PAUSE=${1:-} "$BERTH" -c "$T/berth.ini" serve >> "$T/serve.log" 2>&1 &
 	SERVER_PID=$!
-	for _ in $(seq 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_listening
 }
 
 # wait_for FILE TEXT: until the file shows TEXT (at most 30 s)

@@ -260,7 +260,7 @@ t "kill -9 of berth serve: the app keeps answering" serve_killed_apps_survive
 # restart berth serve on the same data dir and ports: it finds the processes
 "$BERTH" -c "$T/berth.ini" serve >> "$T/serve.log" 2>&1 &
 SERVER_PID=$!
-sleep 0.5
+wait_listening || echo "berth serve did not listen again"
 found_again() {
 	as admin ps web > "$T/ps"
 	contains "$T/ps" "web.1"
